@@ -1,0 +1,26 @@
+package io.steermesh.engine.model;
+
+/**
+ * Keys and values of {@link #POSITIONS} consecutive positions for every layer: the unit the cache
+ * allocates, hashes and (in the mesh) stores in Redis.
+ */
+public final class KvBlock {
+    public static final int POSITIONS = 16;
+
+    final float[] keys;    // (layer, position in block, kvDim)
+    final float[] values;  // (layer, position in block, kvDim)
+
+    public KvBlock(int layers, int kvDim) {
+        this(new float[layers * POSITIONS * kvDim], new float[layers * POSITIONS * kvDim]);
+    }
+
+    public KvBlock(float[] keys, float[] values) {
+        if (keys.length != values.length) throw new IllegalArgumentException("key and value blocks differ in size");
+        this.keys = keys;
+        this.values = values;
+    }
+
+    public float[] keys() { return keys; }
+
+    public float[] values() { return values; }
+}

@@ -1,0 +1,63 @@
+package io.steermesh.engine.model;
+
+/**
+ * Which positions of a sequence an injection touches. Position p is the p-th token of the sequence
+ * (prompt tokens first, then each generated token when it is fed back in); the residual at the last
+ * prompt position is what produces the first generated token, and it belongs to the prompt.
+ */
+public sealed interface PositionSet {
+
+    boolean contains(int position, int promptLength);
+
+    PositionSet ALL = new All();
+    PositionSet PROMPT = new Prompt();
+    PositionSet GENERATED = new Generated();
+
+    /** Positions {@code from <= p < to} (half-open, like a Python slice). */
+    static PositionSet range(int from, int to) { return new Range(from, to); }
+
+    /** Parses {@code all}, {@code prompt}, {@code generated} or {@code FROM-TO}. */
+    static PositionSet parse(String s) {
+        return switch (s) {
+            case "all" -> ALL;
+            case "prompt" -> PROMPT;
+            case "generated" -> GENERATED;
+            default -> {
+                int dash = s.indexOf('-');
+                try {
+                    if (dash <= 0) throw new NumberFormatException();
+                    yield range(Integer.parseInt(s.substring(0, dash)), Integer.parseInt(s.substring(dash + 1)));
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("positions must be all, prompt, generated or FROM-TO (got \"" + s + "\")");
+                }
+            }
+        };
+    }
+
+    record All() implements PositionSet {
+        public boolean contains(int p, int promptLength) { return true; }
+        public String toString() { return "all"; }
+    }
+
+    record Prompt() implements PositionSet {
+        public boolean contains(int p, int promptLength) { return p < promptLength; }
+        public String toString() { return "prompt"; }
+    }
+
+    record Generated() implements PositionSet {
+        public boolean contains(int p, int promptLength) { return p >= promptLength; }
+        public String toString() { return "generated"; }
+    }
+
+    record Range(int from, int to) implements PositionSet {
+        public Range {
+            if (from < 0 || to <= from) {
+                throw new IllegalArgumentException("position range must satisfy 0 <= from < to (got " + from + "-" + to + ")");
+            }
+        }
+
+        public boolean contains(int p, int promptLength) { return p >= from && p < to; }
+
+        public String toString() { return from + "-" + to; }
+    }
+}

@@ -1,0 +1,48 @@
+package io.steermesh.engine.model;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The injections active for one sequence, grouped by hook point so the forward pass looks them up by
+ * index. Several injections at the same hook add up, in the order given.
+ */
+public final class SteeringPlan {
+
+    public static final SteeringPlan NONE = new SteeringPlan(List.of());
+
+    private final List<Injection> injections;
+    private final Injection[][] byHook;
+
+    public SteeringPlan(List<Injection> injections) {
+        this.injections = List.copyOf(injections);
+        int maxIndex = -1;
+        for (Injection i : injections) maxIndex = Math.max(maxIndex, i.hook().index());
+        byHook = new Injection[maxIndex + 1][];
+        List<List<Injection>> groups = new ArrayList<>();
+        for (int h = 0; h <= maxIndex; h++) groups.add(new ArrayList<>());
+        for (Injection i : injections) groups.get(i.hook().index()).add(i);
+        for (int h = 0; h <= maxIndex; h++) byHook[h] = groups.get(h).isEmpty() ? null : groups.get(h).toArray(Injection[]::new);
+    }
+
+    public List<Injection> injections() { return injections; }
+
+    public boolean isEmpty() { return injections.isEmpty(); }
+
+    /** Checks every injection against the model: layer in range and vector length equal to the model width. */
+    public void validate(ModelConfig config) {
+        for (Injection i : injections) {
+            if (i.hook().layer() >= config.nLayers()) {
+                throw new IllegalArgumentException("hook layer must be in [0, " + (config.nLayers() - 1) + "] (got " + i.hook() + ")");
+            }
+            if (i.vector().length != config.dim()) {
+                throw new IllegalArgumentException("steering vector for " + i.hook() + " must have " + config.dim()
+                        + " values, the model width (got " + i.vector().length + ")");
+            }
+        }
+    }
+
+    Injection[] at(int hookIndex) {
+        return hookIndex < byHook.length ? byHook[hookIndex] : null;
+    }
+}

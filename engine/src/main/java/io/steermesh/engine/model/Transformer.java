@@ -1,0 +1,307 @@
+package io.steermesh.engine.model;
+
+import io.steermesh.engine.tensor.MatMul;
+import io.steermesh.engine.tensor.Parallel;
+
+import java.util.List;
+
+/**
+ * The forward pass of GPT-2 and Llama over a ragged batch: every step of every sequence becomes a row
+ * of one activation matrix, so each weight matrix is read once per call whether it serves one decode,
+ * sixteen decodes or a 512-token prefill. Attention reads each row's own sequence cache. Steering and
+ * capture happen at the TransformerLens hook points (ARCHITECTURE §4).
+ *
+ * <p>Not thread-safe: one caller at a time (the worker loop); the math fans out over {@link Parallel}.
+ */
+public final class Transformer {
+    private final ModelConfig c;
+    private final Weights w;
+    private final Parallel par;
+    private final float[] ropeCos;  // (context, headDim / 2)
+    private final float[] ropeSin;  // (context, headDim / 2)
+
+    public Transformer(ModelConfig config, Weights weights, Parallel parallel) {
+        this.c = config;
+        this.w = weights;
+        this.par = parallel;
+        int half = c.headDim() / 2;
+        if (c.arch() == Architecture.LLAMA) {
+            ropeCos = new float[c.contextLength() * half];
+            ropeSin = new float[c.contextLength() * half];
+            for (int p = 0; p < c.contextLength(); p++) {
+                for (int i = 0; i < half; i++) {
+                    // as llama2.c and HF compute it in float32: theta^(-2i/headDim), angle = pos * freq
+                    float freq = (float) (1.0 / Math.pow(c.ropeTheta(), (2 * i) / (float) c.headDim()));
+                    float angle = p * freq;
+                    ropeCos[p * half + i] = (float) Math.cos(angle);
+                    ropeSin[p * half + i] = (float) Math.sin(angle);
+                }
+            }
+        } else {
+            ropeCos = ropeSin = null;
+        }
+    }
+
+    public ModelConfig config() { return c; }
+
+    public Weights weights() { return w; }
+
+    public Parallel parallel() { return par; }
+
+    /**
+     * Runs the steps as one batch, appends their keys/values to each sequence's cache and advances the
+     * sequences. Returns, per step, the logits asked for: {@code LAST} → (vocab), {@code ALL} →
+     * (tokens, vocab) row-major, {@code NONE} → null.
+     */
+    public float[][] forward(List<Step> steps) {
+        final int dim = c.dim(), qDim = c.nHeads() * c.headDim(), kvDim = c.kvDim(), hidden = c.hiddenDim();
+
+        // rows: one per new token, across all sequences
+        int rows = 0;
+        for (Step s : steps) rows += s.tokens().length;
+        final int T = rows;
+        final int[] rowStep = new int[T];
+        final int[] rowPos = new int[T];
+        int t = 0;
+        for (int si = 0; si < steps.size(); si++) {
+            Step s = steps.get(si);
+            int start = s.sequence().length();
+            if (start + s.tokens().length > c.contextLength()) {
+                throw new IllegalArgumentException("sequence " + s.sequence().id() + " would reach " + (start + s.tokens().length)
+                        + " positions, beyond the model context of " + c.contextLength());
+            }
+            for (int i = 0; i < s.tokens().length; i++, t++) {
+                int tok = s.tokens()[i];
+                if (tok < 0 || tok >= c.vocabSize()) {
+                    throw new IllegalArgumentException("token id must be in [0, " + (c.vocabSize() - 1) + "] (got " + tok + ")");
+                }
+                rowStep[t] = si;
+                rowPos[t] = start + i;
+            }
+        }
+
+        // embeddings
+        float[] x = new float[T * dim];       // (T, dim) the residual stream
+        t = 0;
+        for (Step s : steps) {
+            for (int tok : s.tokens()) {
+                w.tokenEmbedding().copyTo((long) tok * dim, x, t * dim, dim);
+                if (w.positionEmbedding() != null) {
+                    float[] pe = new float[dim];
+                    w.positionEmbedding().copyTo((long) rowPos[t] * dim, pe, 0, dim);
+                    for (int i = 0; i < dim; i++) x[t * dim + i] += pe[i];
+                }
+                t++;
+            }
+        }
+
+        float[] xn = new float[T * dim];       // (T, dim) normalized stream
+        float[] q = new float[T * qDim];       // (T, heads * headDim)
+        float[] k = new float[T * kvDim];      // (T, kvHeads * headDim)
+        float[] v = new float[T * kvDim];
+        float[] att = new float[T * qDim];     // (T, heads * headDim) attention output before projection
+        float[] out = new float[T * dim];      // (T, dim) what a sublayer adds to the stream
+        float[] h1 = new float[T * hidden];    // (T, hidden)
+        float[] h2 = w.layers()[0].wGate() != null ? new float[T * hidden] : null;
+
+        for (int l = 0; l < c.nLayers(); l++) {
+            Weights.Layer L = w.layers()[l];
+            hook(steps, rowStep, rowPos, new HookPoint(l, HookPoint.Kind.RESID_PRE), x, T);
+
+            // attention: x = x + attn(norm_1(x))
+            norm(x, xn, T, L.attnNorm(), L.attnNormBias());
+            MatMul.matmul(par, L.wq(), qDim, dim, xn, T, q);
+            MatMul.matmul(par, L.wk(), kvDim, dim, xn, T, k);
+            MatMul.matmul(par, L.wv(), kvDim, dim, xn, T, v);
+            MatMul.addBias(q, T, L.bq());
+            MatMul.addBias(k, T, L.bk());
+            MatMul.addBias(v, T, L.bv());
+            if (c.arch() == Architecture.LLAMA) {
+                rope(q, T, c.nHeads(), rowPos);
+                rope(k, T, c.nKvHeads(), rowPos);
+            }
+            storeKv(steps, rowStep, rowPos, l, k, v, T);
+            attention(steps, rowStep, rowPos, l, q, att, T);
+            MatMul.matmul(par, L.wo(), dim, qDim, att, T, out);
+            MatMul.addBias(out, T, L.bo());
+            hook(steps, rowStep, rowPos, new HookPoint(l, HookPoint.Kind.ATTN_OUT), out, T);
+            add(x, out, T * dim);
+
+            // mlp: x = x + mlp(norm_2(x))
+            norm(x, xn, T, L.ffnNorm(), L.ffnNormBias());
+            MatMul.matmul(par, L.wUp(), hidden, dim, xn, T, h1);
+            MatMul.addBias(h1, T, L.bUp());
+            if (L.wGate() != null) {
+                MatMul.matmul(par, L.wGate(), hidden, dim, xn, T, h2);
+                for (int i = 0; i < T * hidden; i++) h1[i] = silu(h2[i]) * h1[i];   // SwiGLU (Shazeer 2020)
+            } else {
+                for (int i = 0; i < T * hidden; i++) h1[i] = geluNew(h1[i]);
+            }
+            MatMul.matmul(par, L.wDown(), dim, hidden, h1, T, out);
+            MatMul.addBias(out, T, L.bDown());
+            hook(steps, rowStep, rowPos, new HookPoint(l, HookPoint.Kind.MLP_OUT), out, T);
+            add(x, out, T * dim);
+
+            hook(steps, rowStep, rowPos, new HookPoint(l, HookPoint.Kind.RESID_POST), x, T);
+        }
+
+        for (Step s : steps) s.sequence().setLength(s.sequence().length() + s.tokens().length);
+        return logits(steps, x);
+    }
+
+    /** Only the rows whose logits were asked for go through the final norm and the LM head. */
+    private float[][] logits(List<Step> steps, float[] x) {
+        int dim = c.dim(), vocab = c.vocabSize();
+        int n = 0;
+        for (Step s : steps) n += switch (s.logits()) { case LAST -> 1; case ALL -> s.tokens().length; case NONE -> 0; };
+        float[][] result = new float[steps.size()][];
+        if (n == 0) return result;
+        float[] sel = new float[n * dim];
+        int row = 0, r = 0;
+        for (Step s : steps) {
+            int len = s.tokens().length;
+            switch (s.logits()) {
+                case LAST -> System.arraycopy(x, (row + len - 1) * dim, sel, r++ * dim, dim);
+                case ALL -> { System.arraycopy(x, row * dim, sel, r * dim, len * dim); r += len; }
+                case NONE -> { }
+            }
+            row += len;
+        }
+        float[] xn = new float[n * dim];
+        norm(sel, xn, n, w.finalNorm(), w.finalNormBias());
+        float[] logits = new float[n * vocab];
+        MatMul.matmul(par, w.lmHead(), vocab, dim, xn, n, logits);
+        r = 0;
+        for (int si = 0; si < steps.size(); si++) {
+            Step s = steps.get(si);
+            int count = switch (s.logits()) { case LAST -> 1; case ALL -> s.tokens().length; case NONE -> 0; };
+            if (count == 0) continue;
+            if (n == count) {
+                result[si] = logits;
+            } else {
+                result[si] = new float[count * vocab];
+                System.arraycopy(logits, r * vocab, result[si], 0, count * vocab);
+            }
+            r += count;
+        }
+        return result;
+    }
+
+    /** Steering then capture at one hook point, for every row whose sequence asks for it. */
+    private void hook(List<Step> steps, int[] rowStep, int[] rowPos, HookPoint point, float[] buf, int T) {
+        int dim = c.dim();
+        int idx = point.index();
+        for (int t = 0; t < T; t++) {
+            Sequence s = steps.get(rowStep[t]).sequence();
+            Injection[] inj = s.steering().at(idx);
+            if (inj != null) {
+                for (Injection i : inj) if (i.positions().contains(rowPos[t], s.promptLength())) i.apply(buf, t * dim);
+            }
+            ActivationCapture cap = s.capture();
+            if (cap != null && cap.hooks().contains(point)) cap.accept(point, rowPos[t], buf, t * dim, dim);
+        }
+    }
+
+    /** LayerNorm (Ba et al. 2016) when a bias is present (GPT-2), RMSNorm (Zhang & Sennrich 2019) otherwise. */
+    private void norm(float[] in, float[] out, int T, float[] weight, float[] bias) {
+        int dim = c.dim();
+        float eps = c.normEps();
+        for (int t = 0; t < T; t++) {
+            int o = t * dim;
+            if (c.arch() == Architecture.GPT2) {
+                float mean = 0;
+                for (int i = 0; i < dim; i++) mean += in[o + i];
+                mean /= dim;
+                float var = 0;
+                for (int i = 0; i < dim; i++) { float d = in[o + i] - mean; var += d * d; }
+                var /= dim;
+                float inv = (float) (1.0 / Math.sqrt(var + eps));
+                for (int i = 0; i < dim; i++) out[o + i] = (in[o + i] - mean) * inv * weight[i] + (bias == null ? 0 : bias[i]);
+            } else {
+                float ss = 0;
+                for (int i = 0; i < dim; i++) ss += in[o + i] * in[o + i];
+                float inv = (float) (1.0 / Math.sqrt(ss / dim + eps));
+                for (int i = 0; i < dim; i++) out[o + i] = weight[i] * (inv * in[o + i]);
+            }
+        }
+    }
+
+    /** Rotary position embedding (Su et al. 2021) for each head of each row. */
+    private void rope(float[] buf, int T, int heads, int[] rowPos) {
+        int hd = c.headDim(), half = hd / 2;
+        for (int t = 0; t < T; t++) {
+            int tab = rowPos[t] * half;
+            for (int h = 0; h < heads; h++) {
+                int o = (t * heads + h) * hd;
+                for (int i = 0; i < half; i++) {
+                    float cos = ropeCos[tab + i], sin = ropeSin[tab + i];
+                    int a = c.ropeInterleaved() ? o + 2 * i : o + i;
+                    int b = c.ropeInterleaved() ? a + 1 : a + half;
+                    float x0 = buf[a], x1 = buf[b];
+                    buf[a] = x0 * cos - x1 * sin;
+                    buf[b] = x0 * sin + x1 * cos;
+                }
+            }
+        }
+    }
+
+    private void storeKv(List<Step> steps, int[] rowStep, int[] rowPos, int layer, float[] k, float[] v, int T) {
+        int kvDim = c.kvDim();
+        for (int t = 0; t < T; t++) {
+            KvBlock b = steps.get(rowStep[t]).sequence().kv().block(rowPos[t] / KvBlock.POSITIONS);
+            int off = (layer * KvBlock.POSITIONS + rowPos[t] % KvBlock.POSITIONS) * kvDim;
+            System.arraycopy(k, t * kvDim, b.keys, off, kvDim);
+            System.arraycopy(v, t * kvDim, b.values, off, kvDim);
+        }
+    }
+
+    /** Causal scaled dot-product attention (Vaswani et al. 2017) of each row over its own sequence's cache. */
+    private void attention(List<Step> steps, int[] rowStep, int[] rowPos, int layer, float[] q, float[] att, int T) {
+        final int hd = c.headDim(), heads = c.nHeads(), kvDim = c.kvDim(), group = c.kvGroup();
+        final float scale = (float) (1.0 / Math.sqrt(hd));
+        par.forRange(T * heads, 1, (from, to) -> {
+            float[] scores = new float[c.contextLength()];
+            for (int item = from; item < to; item++) {
+                int t = item / heads, h = item % heads;
+                KvCache kv = steps.get(rowStep[t]).sequence().kv();
+                int upto = rowPos[t];
+                int qo = (t * heads + h) * hd;
+                int kvo = (h / group) * hd;
+                float max = Float.NEGATIVE_INFINITY;
+                for (int p = 0; p <= upto; p++) {
+                    KvBlock b = kv.block(p / KvBlock.POSITIONS);
+                    int ko = (layer * KvBlock.POSITIONS + p % KvBlock.POSITIONS) * kvDim + kvo;
+                    float s = 0;
+                    for (int i = 0; i < hd; i++) s += q[qo + i] * b.keys[ko + i];
+                    s *= scale;
+                    scores[p] = s;
+                    if (s > max) max = s;
+                }
+                float sum = 0;
+                for (int p = 0; p <= upto; p++) { float e = (float) Math.exp(scores[p] - max); scores[p] = e; sum += e; }
+                float inv = 1 / sum;
+                int ao = (t * heads + h) * hd;
+                for (int i = 0; i < hd; i++) att[ao + i] = 0;
+                for (int p = 0; p <= upto; p++) {
+                    KvBlock b = kv.block(p / KvBlock.POSITIONS);
+                    int vo = (layer * KvBlock.POSITIONS + p % KvBlock.POSITIONS) * kvDim + kvo;
+                    float a = scores[p] * inv;
+                    for (int i = 0; i < hd; i++) att[ao + i] += a * b.values[vo + i];
+                }
+            }
+        });
+    }
+
+    private static void add(float[] x, float[] y, int n) {
+        for (int i = 0; i < n; i++) x[i] += y[i];
+    }
+
+    private static float silu(float x) {
+        return x / (1.0f + (float) Math.exp(-x));
+    }
+
+    /** GPT-2's tanh approximation of GELU (Hendrycks & Gimpel 2016), "gelu_new" in Hugging Face. */
+    static float geluNew(float x) {
+        return (float) (0.5 * x * (1.0 + Math.tanh(Math.sqrt(2.0 / Math.PI) * (x + 0.044715 * x * x * x))));
+    }
+}

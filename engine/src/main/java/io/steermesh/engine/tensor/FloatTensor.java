@@ -1,0 +1,73 @@
+package io.steermesh.engine.tensor;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+
+/**
+ * A read-only weight tensor of {@link #size()} elements over a memory segment (usually a slice of a
+ * memory-mapped file, so no weights are copied). Subclasses own one storage type each and implement
+ * the two operations the forward pass needs: dot products of a weight run against activations, and
+ * dequantizing a run into floats (embedding lookups). Kernels use the Vector API.
+ */
+public abstract sealed class FloatTensor
+        permits F32Tensor, BF16Tensor, F16Tensor, Q8_0Tensor, Q4_0Tensor, Q8GroupedTensor {
+
+    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    static final int L = F.length();
+    static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+
+    protected final MemorySegment seg;
+    protected final long size;
+
+    protected FloatTensor(MemorySegment seg, long size) {
+        this.seg = seg;
+        this.size = size;
+    }
+
+    public final long size() { return size; }
+
+    public final MemorySegment segment() { return seg; }
+
+    public abstract DType dtype();
+
+    public abstract float get(long index);
+
+    /** {@code sum_{j<n} this[offset + j] * x[xOff + j]}. */
+    public abstract float dot(long offset, float[] x, int xOff, int n);
+
+    /**
+     * Four dot products of the same weight run against four activation rows that lie {@code xStride}
+     * apart: {@code y[yOff + k*yStride] = dot(offset, x, xOff + k*xStride, n)} for k = 0..3.
+     * The weight run is loaded once for all four rows.
+     */
+    public abstract void dot4(long offset, float[] x, int xOff, int xStride, int n, float[] y, int yOff, int yStride);
+
+    /** Dequantizes {@code n} elements starting at {@code offset} into {@code dst[dstOff..]}. */
+    public void copyTo(long offset, float[] dst, int dstOff, int n) {
+        for (int j = 0; j < n; j++) dst[dstOff + j] = get(offset + j);
+    }
+
+    /** A view of {@code n} elements starting at {@code offset} (block-aligned for quantized types). */
+    public abstract FloatTensor slice(long offset, long n);
+
+    /** Wraps a segment holding {@code size} elements of {@code type}. */
+    public static FloatTensor of(DType type, MemorySegment seg, long size) {
+        return switch (type) {
+            case F32 -> new F32Tensor(seg, size);
+            case BF16 -> new BF16Tensor(seg, size);
+            case F16 -> new F16Tensor(seg, size);
+            case Q8_0 -> new Q8_0Tensor(seg, size);
+            case Q4_0 -> new Q4_0Tensor(seg, size);
+            case Q8_0_GROUPED -> throw new IllegalArgumentException("grouped Q8_0 needs its group size: use Q8GroupedTensor");
+        };
+    }
+
+    static void checkBlockAligned(long offset, long n, int block) {
+        if (offset % block != 0 || n % block != 0) {
+            throw new IllegalArgumentException("slice [" + offset + ", +" + n + ") is not aligned to blocks of " + block);
+        }
+    }
+}

@@ -1,0 +1,95 @@
+package io.steermesh.engine.tensor;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * ggml Q8_0: blocks of 32 weights, each a float16 scale followed by 32 signed bytes
+ * (value = q * scale). Dot products widen the bytes to floats and apply the scale once per block.
+ */
+public final class Q8_0Tensor extends FloatTensor {
+    static final int BLOCK = 32;
+    static final int BLOCK_BYTES = 34;
+    private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(L * 8));
+
+    public Q8_0Tensor(MemorySegment seg, long size) {
+        super(seg, size);
+    }
+
+    @Override
+    public DType dtype() { return DType.Q8_0; }
+
+    private float scale(long block) {
+        return Float.float16ToFloat(seg.get(ValueLayout.JAVA_SHORT_UNALIGNED, block * BLOCK_BYTES));
+    }
+
+    @Override
+    public float get(long index) {
+        long block = index / BLOCK;
+        return seg.get(ValueLayout.JAVA_BYTE, block * BLOCK_BYTES + 2 + index % BLOCK) * scale(block);
+    }
+
+    private FloatVector quants(long byteOffset) {
+        return (FloatVector) ByteVector.fromMemorySegment(B, seg, byteOffset, LE).convertShape(VectorOperators.B2F, F, 0);
+    }
+
+    @Override
+    public float dot(long offset, float[] x, int xOff, int n) {
+        if (offset % BLOCK != 0 || n % BLOCK != 0) return scalarDot(offset, x, xOff, n);
+        FloatVector acc = FloatVector.zero(F);
+        long block = offset / BLOCK;
+        for (int j = 0; j < n; j += BLOCK, block++) {
+            long base = block * BLOCK_BYTES + 2;
+            FloatVector sum = quants(base).mul(FloatVector.fromArray(F, x, xOff + j));
+            for (int k = L; k < BLOCK; k += L) sum = quants(base + k).fma(FloatVector.fromArray(F, x, xOff + j + k), sum);
+            acc = sum.fma(FloatVector.broadcast(F, scale(block)), acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    private float scalarDot(long offset, float[] x, int xOff, int n) {
+        float s = 0;
+        for (int j = 0; j < n; j++) s += get(offset + j) * x[xOff + j];
+        return s;
+    }
+
+    @Override
+    public void dot4(long offset, float[] x, int xOff, int xStride, int n, float[] y, int yOff, int yStride) {
+        if (offset % BLOCK != 0 || n % BLOCK != 0) {
+            for (int k = 0; k < 4; k++) y[yOff + k * yStride] = scalarDot(offset, x, xOff + k * xStride, n);
+            return;
+        }
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        int x0 = xOff, x1 = xOff + xStride, x2 = xOff + 2 * xStride, x3 = xOff + 3 * xStride;
+        long block = offset / BLOCK;
+        for (int j = 0; j < n; j += BLOCK, block++) {
+            long base = block * BLOCK_BYTES + 2;
+            FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
+            for (int k = 0; k < BLOCK; k += L) {
+                FloatVector q = quants(base + k);
+                s0 = q.fma(FloatVector.fromArray(F, x, x0 + j + k), s0);
+                s1 = q.fma(FloatVector.fromArray(F, x, x1 + j + k), s1);
+                s2 = q.fma(FloatVector.fromArray(F, x, x2 + j + k), s2);
+                s3 = q.fma(FloatVector.fromArray(F, x, x3 + j + k), s3);
+            }
+            FloatVector d = FloatVector.broadcast(F, scale(block));
+            a0 = s0.fma(d, a0); a1 = s1.fma(d, a1); a2 = s2.fma(d, a2); a3 = s3.fma(d, a3);
+        }
+        y[yOff] = a0.reduceLanes(VectorOperators.ADD);
+        y[yOff + yStride] = a1.reduceLanes(VectorOperators.ADD);
+        y[yOff + 2 * yStride] = a2.reduceLanes(VectorOperators.ADD);
+        y[yOff + 3 * yStride] = a3.reduceLanes(VectorOperators.ADD);
+    }
+
+    @Override
+    public FloatTensor slice(long offset, long n) {
+        checkBlockAligned(offset, n, BLOCK);
+        return new Q8_0Tensor(seg.asSlice(offset / BLOCK * BLOCK_BYTES, n / BLOCK * BLOCK_BYTES), n);
+    }
+}

@@ -1,0 +1,127 @@
+package io.steermesh.engine.tensor;
+
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+class KernelTest {
+    private static final Arena ARENA = Arena.ofAuto();
+
+    static FloatTensor random(DType type, int n, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        MemorySegment seg;
+        switch (type) {
+            case F32 -> {
+                seg = ARENA.allocate(n * 4L);
+                for (int i = 0; i < n; i++) seg.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) r.nextGaussian());
+            }
+            case BF16 -> {
+                seg = ARENA.allocate(n * 2L);
+                for (int i = 0; i < n; i++) seg.setAtIndex(ValueLayout.JAVA_SHORT, i, (short) (Float.floatToIntBits((float) r.nextGaussian()) >>> 16));
+            }
+            case F16 -> {
+                seg = ARENA.allocate(n * 2L);
+                for (int i = 0; i < n; i++) {
+                    // include subnormal halves to exercise the bit-level widening
+                    float f = i % 17 == 0 ? (float) r.nextGaussian() * 1e-6f : (float) r.nextGaussian();
+                    seg.setAtIndex(ValueLayout.JAVA_SHORT, i, Float.floatToFloat16(f));
+                }
+            }
+            case Q8_0, Q4_0 -> {
+                seg = ARENA.allocate(type.byteSize(n));
+                for (int b = 0; b < n / 32; b++) {
+                    long base = (long) b * type.blockBytes();
+                    seg.set(ValueLayout.JAVA_SHORT_UNALIGNED, base, Float.floatToFloat16((float) r.nextDouble(0.01, 0.1)));
+                    for (int j = 2; j < type.blockBytes(); j++) seg.set(ValueLayout.JAVA_BYTE, base + j, (byte) r.nextInt(256));
+                }
+            }
+            default -> throw new IllegalArgumentException(type.toString());
+        }
+        return FloatTensor.of(type, seg, n);
+    }
+
+    static float[] gaussian(int n, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = (float) r.nextGaussian();
+        return x;
+    }
+
+    static double reference(FloatTensor w, long off, float[] x, int xo, int n) {
+        double s = 0;
+        for (int j = 0; j < n; j++) s += (double) w.get(off + j) * x[xo + j];
+        return s;
+    }
+
+    @Test
+    void vectorDotProductsMatchScalarReferenceForEveryStorageType() {
+        for (DType type : new DType[] {DType.F32, DType.BF16, DType.F16, DType.Q8_0, DType.Q4_0}) {
+            int rows = 7, cols = 160;
+            FloatTensor w = random(type, rows * cols, 42);
+            float[] x = gaussian(5 * cols, 7);
+            float[] y = new float[4 * rows];
+            for (int r = 0; r < rows; r++) {
+                for (int t = 0; t < 5; t++) {
+                    double ref = reference(w, (long) r * cols, x, t * cols, cols);
+                    assertEquals(ref, w.dot((long) r * cols, x, t * cols, cols), 1e-3 * (1 + Math.abs(ref)), type + " dot row " + r);
+                }
+                w.dot4((long) r * cols, x, cols, cols, cols, y, r, rows);
+                for (int t = 0; t < 4; t++) {
+                    double ref = reference(w, (long) r * cols, x, (t + 1) * cols, cols);
+                    assertEquals(ref, y[t * rows + r], 1e-3 * (1 + Math.abs(ref)), type + " dot4 row " + r + " token " + t);
+                }
+            }
+        }
+    }
+
+    @Test
+    void oddLengthsFallBackToTailLoops() {
+        for (DType type : new DType[] {DType.F32, DType.BF16, DType.F16}) {
+            FloatTensor w = random(type, 3 * 37, 3);
+            float[] x = gaussian(37, 4);
+            double ref = reference(w, 37, x, 0, 37);
+            assertEquals(ref, w.dot(37, x, 0, 37), 1e-4 * (1 + Math.abs(ref)), type.toString());
+        }
+    }
+
+    @Test
+    void f16WideningIsExactIncludingSubnormals() {
+        FloatTensor w = random(DType.F16, 1024, 11);
+        float[] x = new float[1024];
+        for (int i = 0; i < 1024; i++) {
+            java.util.Arrays.fill(x, 0);
+            x[i] = 1;
+            assertEquals(w.get(i), w.dot(0, x, 0, 1024), 0f, "element " + i);
+        }
+    }
+
+    @Test
+    void slicesSeeTheRightElements() {
+        for (DType type : new DType[] {DType.F32, DType.BF16, DType.Q8_0, DType.Q4_0}) {
+            FloatTensor w = random(type, 256, 5);
+            FloatTensor s = w.slice(64, 128);
+            for (int i = 0; i < 128; i++) assertEquals(w.get(64 + i), s.get(i), type + " element " + i);
+        }
+    }
+
+    @Test
+    void matmulOverManyTokensEqualsRowByRowDots() {
+        try (Parallel par = new Parallel(2)) {
+            int rows = 50, cols = 64, tokens = 70;
+            FloatTensor w = random(DType.F32, rows * cols, 1);
+            float[] x = gaussian(tokens * cols, 2);
+            float[] y = new float[tokens * rows];
+            MatMul.matmul(par, w, rows, cols, x, tokens, y);
+            for (int t = 0; t < tokens; t++) {
+                for (int r = 0; r < rows; r++) {
+                    assertEquals(reference(w, (long) r * cols, x, t * cols, cols), y[t * rows + r], 1e-4, "t=" + t + " r=" + r);
+                }
+            }
+        }
+    }
+}
