@@ -1,0 +1,232 @@
+package io.steermesh.engine.format;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.steermesh.engine.tensor.DType;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * Writes a seeded random model in Hugging Face layout ({@code config.json} + {@code model.safetensors})
+ * for tests and benchmarks: GPT-2 ({@code GPT2LMHeadModel} names without prefix, Conv1D weights stored
+ * (in, out), tied LM head) or Llama ({@code LlamaForCausalLM} names, Linear weights (out, in), untied
+ * {@code lm_head}). Weights ~ N(0, 0.02), norm weights 1 + N(0, 0.02), biases N(0, 0.01).
+ * <p>
+ * Every tensor has its own generator seeded from (seed, tensor name), so the same arguments give the same
+ * bytes. The header is computed first and the values are streamed tensor by tensor through a small buffer,
+ * so GPT-2-small size (≈500 MB in F32) needs little memory.
+ */
+public final class SyntheticModel {
+    private SyntheticModel() {}
+
+    public enum Arch { GPT2, LLAMA }
+
+    private record Spec(String name, long[] shape, Kind kind) {}
+
+    private enum Kind { WEIGHT, NORM, BIAS }
+
+    /** Writes the model, reporting progress on stderr; returns {@code outDir}. */
+    public static Path write(Path outDir, Arch arch, int layers, int dim, int heads, int kvHeads, int vocab, int ctx,
+                             DType dtype, long seed) throws IOException {
+        return write(outDir, arch, layers, dim, heads, kvHeads, vocab, ctx, dtype, seed, System.err);
+    }
+
+    /** As {@link #write(Path, Arch, int, int, int, int, int, int, DType, long)}, progress to {@code progress} (null: quiet). */
+    public static Path write(Path outDir, Arch arch, int layers, int dim, int heads, int kvHeads, int vocab, int ctx,
+                             DType dtype, long seed, PrintStream progress) throws IOException {
+        validate(arch, layers, dim, heads, kvHeads, vocab, ctx, dtype);
+        int hidden = arch == Arch.GPT2 ? 4 * dim : llamaIntermediate(dim);
+        List<Spec> specs = arch == Arch.GPT2 ? gpt2(layers, dim, vocab, ctx) : llama(layers, dim, heads, kvHeads, vocab, hidden);
+
+        Files.createDirectories(outDir);
+        Map<String, Object> config = arch == Arch.GPT2
+                ? gpt2Config(layers, dim, heads, vocab, ctx, dtype)
+                : llamaConfig(layers, dim, heads, kvHeads, vocab, ctx, hidden, dtype);
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(outDir.resolve("config.json").toFile(), config);
+
+        long total = specs.stream().mapToLong(s -> elements(s.shape)).sum();
+        long[] done = {0};
+        int[] reported = {0};
+        SafetensorsWriter w = new SafetensorsWriter().metadata("format", "pt")
+                .metadata("steermesh.synthetic", arch.name().toLowerCase(Locale.ROOT) + " seed " + seed);
+        for (Spec s : specs) {
+            SplittableRandom rnd = new SplittableRandom(mix(seed, s.name));
+            w.add(s.name, dtype, s.shape, (chunk, count) -> {
+                for (int i = 0; i < count; i++) {
+                    double g = rnd.nextGaussian();
+                    chunk[i] = (float) switch (s.kind) {
+                        case WEIGHT -> 0.02 * g;
+                        case NORM -> 1 + 0.02 * g;
+                        case BIAS -> 0.01 * g;
+                    };
+                }
+                done[0] += count;
+                int tenth = (int) (done[0] * 10 / total);
+                if (progress != null && tenth > reported[0]) {
+                    reported[0] = tenth;
+                    progress.printf(Locale.ROOT, "synthetic %s: %d%% (%d of %d weights, at %s)%n",
+                            arch.name().toLowerCase(Locale.ROOT), tenth * 10, done[0], total, s.name);
+                }
+            });
+        }
+        Path file = outDir.resolve(SafetensorsFile.SINGLE_FILE);
+        if (progress != null) {
+            progress.printf(Locale.ROOT, "synthetic %s: writing %s (%d tensors, %d weights, %.1f MB %s)%n",
+                    arch.name().toLowerCase(Locale.ROOT), file, specs.size(), total, w.fileSize() / 1e6, dtype);
+        }
+        w.write(file);
+        return outDir;
+    }
+
+    /** Llama's FFN width: 8/3 of dim (SwiGLU keeps the parameter count of a 4x MLP), rounded up to 32. */
+    public static int llamaIntermediate(int dim) {
+        int h = (int) Math.ceil(8.0 * dim / 3);
+        return (h + 31) / 32 * 32;
+    }
+
+    private static void validate(Arch arch, int layers, int dim, int heads, int kvHeads, int vocab, int ctx, DType dtype) {
+        List<String> errors = new ArrayList<>();
+        if (layers <= 0) errors.add("layers must be positive, got " + layers);
+        if (dim <= 0 || dim % 32 != 0) errors.add("dim must be a positive multiple of 32 (for Q8_0/Q4_0 blocks), got " + dim);
+        if (heads <= 0 || dim % heads != 0) errors.add("heads must divide dim " + dim + ", got " + heads);
+        if (kvHeads <= 0 || heads % Math.max(kvHeads, 1) != 0) errors.add("kvHeads must divide heads " + heads + ", got " + kvHeads);
+        if (arch == Arch.GPT2 && kvHeads != heads) errors.add("GPT-2 has no grouped-query attention: kvHeads must equal heads");
+        if (arch == Arch.LLAMA && heads > 0 && dim % heads == 0 && (dim / heads) % 2 != 0) errors.add("Llama's head size (dim/heads) must be even for RoPE");
+        if (vocab <= 0) errors.add("vocab must be positive, got " + vocab);
+        if (ctx <= 0) errors.add("ctx must be positive, got " + ctx);
+        if (dtype != DType.F32 && dtype != DType.F16 && dtype != DType.BF16) errors.add("dtype must be F32, F16 or BF16, got " + dtype);
+        if (!errors.isEmpty()) throw new IllegalArgumentException("synthetic " + arch + " model: " + String.join("; ", errors));
+    }
+
+    private static List<Spec> gpt2(int layers, int dim, int vocab, int ctx) {
+        List<Spec> s = new ArrayList<>();
+        s.add(new Spec("wte.weight", new long[]{vocab, dim}, Kind.WEIGHT));
+        s.add(new Spec("wpe.weight", new long[]{ctx, dim}, Kind.WEIGHT));
+        for (int l = 0; l < layers; l++) {
+            String p = "h." + l + ".";
+            s.add(new Spec(p + "ln_1.weight", new long[]{dim}, Kind.NORM));
+            s.add(new Spec(p + "ln_1.bias", new long[]{dim}, Kind.BIAS));
+            // Conv1D stores (in, out)
+            s.add(new Spec(p + "attn.c_attn.weight", new long[]{dim, 3L * dim}, Kind.WEIGHT));
+            s.add(new Spec(p + "attn.c_attn.bias", new long[]{3L * dim}, Kind.BIAS));
+            s.add(new Spec(p + "attn.c_proj.weight", new long[]{dim, dim}, Kind.WEIGHT));
+            s.add(new Spec(p + "attn.c_proj.bias", new long[]{dim}, Kind.BIAS));
+            s.add(new Spec(p + "ln_2.weight", new long[]{dim}, Kind.NORM));
+            s.add(new Spec(p + "ln_2.bias", new long[]{dim}, Kind.BIAS));
+            s.add(new Spec(p + "mlp.c_fc.weight", new long[]{dim, 4L * dim}, Kind.WEIGHT));
+            s.add(new Spec(p + "mlp.c_fc.bias", new long[]{4L * dim}, Kind.BIAS));
+            s.add(new Spec(p + "mlp.c_proj.weight", new long[]{4L * dim, dim}, Kind.WEIGHT));
+            s.add(new Spec(p + "mlp.c_proj.bias", new long[]{dim}, Kind.BIAS));
+        }
+        s.add(new Spec("ln_f.weight", new long[]{dim}, Kind.NORM));
+        s.add(new Spec("ln_f.bias", new long[]{dim}, Kind.BIAS));
+        return s;
+    }
+
+    private static List<Spec> llama(int layers, int dim, int heads, int kvHeads, int vocab, int hidden) {
+        long kvDim = (long) dim / heads * kvHeads;
+        List<Spec> s = new ArrayList<>();
+        s.add(new Spec("model.embed_tokens.weight", new long[]{vocab, dim}, Kind.WEIGHT));
+        for (int l = 0; l < layers; l++) {
+            String p = "model.layers." + l + ".";
+            s.add(new Spec(p + "input_layernorm.weight", new long[]{dim}, Kind.NORM));
+            // Linear stores (out, in)
+            s.add(new Spec(p + "self_attn.q_proj.weight", new long[]{dim, dim}, Kind.WEIGHT));
+            s.add(new Spec(p + "self_attn.k_proj.weight", new long[]{kvDim, dim}, Kind.WEIGHT));
+            s.add(new Spec(p + "self_attn.v_proj.weight", new long[]{kvDim, dim}, Kind.WEIGHT));
+            s.add(new Spec(p + "self_attn.o_proj.weight", new long[]{dim, dim}, Kind.WEIGHT));
+            s.add(new Spec(p + "post_attention_layernorm.weight", new long[]{dim}, Kind.NORM));
+            s.add(new Spec(p + "mlp.gate_proj.weight", new long[]{hidden, dim}, Kind.WEIGHT));
+            s.add(new Spec(p + "mlp.up_proj.weight", new long[]{hidden, dim}, Kind.WEIGHT));
+            s.add(new Spec(p + "mlp.down_proj.weight", new long[]{dim, hidden}, Kind.WEIGHT));
+        }
+        s.add(new Spec("model.norm.weight", new long[]{dim}, Kind.NORM));
+        s.add(new Spec("lm_head.weight", new long[]{vocab, dim}, Kind.WEIGHT));
+        return s;
+    }
+
+    private static Map<String, Object> gpt2Config(int layers, int dim, int heads, int vocab, int ctx, DType dtype) {
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("model_type", "gpt2");
+        c.put("architectures", List.of("GPT2LMHeadModel"));
+        c.put("vocab_size", vocab);
+        c.put("n_positions", ctx);
+        c.put("n_ctx", ctx);
+        c.put("n_embd", dim);
+        c.put("n_head", heads);
+        c.put("n_layer", layers);
+        c.put("layer_norm_epsilon", 1e-5);
+        c.put("activation_function", "gelu_new");
+        c.put("bos_token_id", vocab - 1);
+        c.put("eos_token_id", vocab - 1);
+        c.put("tie_word_embeddings", true);
+        c.put("torch_dtype", torchDtype(dtype));
+        return c;
+    }
+
+    private static Map<String, Object> llamaConfig(int layers, int dim, int heads, int kvHeads, int vocab, int ctx, int hidden, DType dtype) {
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("model_type", "llama");
+        c.put("architectures", List.of("LlamaForCausalLM"));
+        c.put("vocab_size", vocab);
+        c.put("hidden_size", dim);
+        c.put("intermediate_size", hidden);
+        c.put("num_hidden_layers", layers);
+        c.put("num_attention_heads", heads);
+        c.put("num_key_value_heads", kvHeads);
+        c.put("max_position_embeddings", ctx);
+        c.put("rms_norm_eps", 1e-5);
+        c.put("rope_theta", 10000.0);
+        c.put("hidden_act", "silu");
+        c.put("bos_token_id", 1);
+        c.put("eos_token_id", 2);
+        c.put("tie_word_embeddings", false);
+        c.put("torch_dtype", torchDtype(dtype));
+        return c;
+    }
+
+    private static String torchDtype(DType dtype) {
+        return switch (dtype) {
+            case F16 -> "float16";
+            case BF16 -> "bfloat16";
+            default -> "float32";
+        };
+    }
+
+    private static long elements(long[] shape) {
+        long n = 1;
+        for (long d : shape) n *= d;
+        return n;
+    }
+
+    /** A per-tensor seed: SplitMix64's finalizer over the model seed and the name's hash. */
+    private static long mix(long seed, String name) {
+        long z = seed * 0x9E3779B97F4A7C15L + name.hashCode();
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    /**
+     * {@code SyntheticModel OUT_DIR gpt2|llama LAYERS DIM HEADS KV_HEADS VOCAB CTX F32|F16|BF16 SEED}, e.g.
+     * GPT-2 small: {@code out gpt2 12 768 12 12 50257 1024 F32 42}.
+     */
+    public static void main(String[] args) throws IOException {
+        if (args.length != 10) {
+            System.err.println("usage: SyntheticModel OUT_DIR gpt2|llama LAYERS DIM HEADS KV_HEADS VOCAB CTX F32|F16|BF16 SEED");
+            System.exit(2);
+        }
+        write(Path.of(args[0]), Arch.valueOf(args[1].toUpperCase(Locale.ROOT)), Integer.parseInt(args[2]), Integer.parseInt(args[3]),
+                Integer.parseInt(args[4]), Integer.parseInt(args[5]), Integer.parseInt(args[6]), Integer.parseInt(args[7]),
+                DType.valueOf(args[8].toUpperCase(Locale.ROOT)), Long.parseLong(args[9]));
+    }
+}
