@@ -63,7 +63,7 @@ public final class DefaultSampler implements Sampler {
         applyPresenceAndFrequency(processed, s.counts, params.presencePenalty(), params.frequencyPenalty(), generatedIds);
         float max = checkedMax(processed, logits);
 
-        if (params.temperature() == 0) return greedy(processed, params.topLogprobs(), topRaw);
+        if (params.temperature() == 0) return greedy(processed, max, params.topLogprobs(), topRaw);
         return draw(processed, max, s, params, index, topRaw);
     }
 
@@ -82,11 +82,12 @@ public final class DefaultSampler implements Sampler {
 
     private static List<TokenLogprob> topRaw(float[] logits, int n) {
         if (n == 0) return List.of();
-        double lse = Logits.logSumExp(logits);
+        float max = Logits.max(logits);
+        double logSum = Logits.logSumExpShifted(logits, max);
         List<TokenLogprob> out = new ArrayList<>(n);
         for (int id : Logits.topK(logits, n)) {
             if (logits[id] == Float.NEGATIVE_INFINITY) break;
-            out.add(new TokenLogprob(id, logits[id], logits[id] - lse));
+            out.add(new TokenLogprob(id, logits[id], ((double) logits[id] - max) - logSum));
         }
         return out;
     }
@@ -176,17 +177,17 @@ public final class DefaultSampler implements Sampler {
      * reproducible. Top-k/top-p/min-p cannot change the argmax and are not applied; reported
      * log-probabilities are those of softmax(processed logits) at temperature 1.
      */
-    private static SampleResult greedy(float[] processed, int topLogprobs, List<TokenLogprob> topRaw) {
+    private static SampleResult greedy(float[] processed, float max, int topLogprobs, List<TokenLogprob> topRaw) {
         int best = Logits.argmax(processed);
-        double lse = Logits.logSumExp(processed);
+        double logSum = Logits.logSumExpShifted(processed, max);
         List<TokenLogprob> top = new ArrayList<>(topLogprobs);
         if (topLogprobs > 0) {
             for (int id : Logits.topK(processed, topLogprobs)) {
                 if (processed[id] == Float.NEGATIVE_INFINITY) break;
-                top.add(new TokenLogprob(id, processed[id], processed[id] - lse));
+                top.add(new TokenLogprob(id, processed[id], ((double) processed[id] - max) - logSum));
             }
         }
-        return new SampleResult(best, processed[best] - lse, topRaw, top);
+        return new SampleResult(best, ((double) processed[best] - max) - logSum, topRaw, top);
     }
 
     private static SampleResult draw(float[] processed, float max, Scratch s, SamplingParams p, int index, List<TokenLogprob> topRaw) {

@@ -48,32 +48,44 @@ public final class Logits {
      * when any logit is NaN.
      */
     public static double logSumExp(float[] logits) {
-        float max = Float.NEGATIVE_INFINITY;
-        for (float x : logits) {
-            if (Float.isNaN(x)) return Double.NaN;
-            if (x > max) max = x;
-        }
-        if (max == Float.NEGATIVE_INFINITY) return Double.NEGATIVE_INFINITY;
-        if (max == Float.POSITIVE_INFINITY) return Double.POSITIVE_INFINITY;
-        double sum = 0;
-        for (float x : logits) sum += Math.exp((double) x - max);
-        return max + Math.log(sum);
+        float max = max(logits);
+        if (Float.isNaN(max) || Float.isInfinite(max)) return max;
+        return max + logSumExpShifted(logits, max);
     }
 
     /**
-     * Log-probabilities {@code logits[i] - logSumExp(logits)} in double precision; masked
-     * ({@code -Infinity}) entries stay {@code -Infinity}.
+     * Log-probabilities {@code logits[i] - logSumExp(logits)} in double precision, computed as
+     * {@code (logits[i] - max) - log(sum(exp(logits - max)))} so huge logits keep their precision;
+     * masked ({@code -Infinity}) entries stay {@code -Infinity}.
      *
      * @throws IllegalArgumentException when no logit is finite, so no distribution exists
      */
     public static double[] logSoftmax(float[] logits) {
-        double lse = logSumExp(logits);
-        if (!Double.isFinite(lse)) {
-            throw new IllegalArgumentException("logits must contain a finite value and no NaN/+Infinity (log-sum-exp is " + lse + ")");
+        float max = max(logits);
+        if (!Float.isFinite(max)) {
+            throw new IllegalArgumentException("logits must contain a finite value and no NaN/+Infinity (maximum is " + max + ")");
         }
+        double logSum = logSumExpShifted(logits, max);
         double[] out = new double[logits.length];
-        for (int i = 0; i < logits.length; i++) out[i] = logits[i] - lse;
+        for (int i = 0; i < logits.length; i++) out[i] = ((double) logits[i] - max) - logSum;
         return out;
+    }
+
+    /** The largest value; NaN if any value is NaN, {@code -Infinity} for an empty array. */
+    static float max(float[] logits) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (float x : logits) {
+            if (Float.isNaN(x)) return Float.NaN;
+            if (x > max) max = x;
+        }
+        return max;
+    }
+
+    /** {@code log(sum(exp(logits[i] - max)))} for a finite {@code max} taken from the same array. */
+    static double logSumExpShifted(float[] logits, float max) {
+        double sum = 0;
+        for (float x : logits) sum += Math.exp((double) x - max);
+        return Math.log(sum);
     }
 
     /**
