@@ -80,6 +80,23 @@ class KernelTest {
     }
 
     @Test
+    void quantizedTensorsDecodeExactlyAsTheReferenceDequantizer() {
+        float[] src = gaussian(32 * 40, 9);
+        for (DType type : new DType[] {DType.Q8_0, DType.Q4_0}) {
+            byte[] bytes = type == DType.Q8_0 ? Quant.quantizeQ8_0(src, 0, src.length) : Quant.quantizeQ4_0(src, 0, src.length);
+            MemorySegment seg = MemorySegment.ofArray(bytes);
+            FloatTensor t = FloatTensor.of(type, seg, src.length);
+            float[] ref = new float[src.length];
+            Quant.dequantize(type, seg, 0, ref, src.length);
+            for (int i = 0; i < src.length; i++) assertEquals(ref[i], t.get(i), 0f, type + " element " + i);
+            float[] x = gaussian(src.length, 10);
+            double expected = 0;
+            for (int i = 0; i < src.length; i++) expected += (double) ref[i] * x[i];
+            assertEquals(expected, t.dot(0, x, 0, src.length), 1e-3 * (1 + Math.abs(expected)), type + " dot");
+        }
+    }
+
+    @Test
     void oddLengthsFallBackToTailLoops() {
         for (DType type : new DType[] {DType.F32, DType.BF16, DType.F16}) {
             FloatTensor w = random(type, 3 * 37, 3);

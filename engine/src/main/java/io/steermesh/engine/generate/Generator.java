@@ -1,0 +1,110 @@
+package io.steermesh.engine.generate;
+
+import io.steermesh.engine.model.Model;
+import io.steermesh.engine.model.Sequence;
+import io.steermesh.engine.model.SteeringPlan;
+import io.steermesh.engine.model.Step;
+import io.steermesh.engine.sampler.SampleResult;
+import io.steermesh.engine.sampler.SampleResult.FinishReason;
+import io.steermesh.engine.sampler.Sampler;
+import io.steermesh.engine.sampler.SamplingParams;
+import io.steermesh.engine.tokenizer.IncrementalDecoder;
+import io.steermesh.engine.tokenizer.Tokenizer;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+
+/**
+ * One completion in one process: prefill the prompt, then sample → decode → forward until a stop
+ * token, {@code max_tokens} or the end of the context. The mesh runs the same steps as separate
+ * services; because sampling is a pure function of (logits, params, seed, index), both produce the
+ * same tokens.
+ */
+public final class Generator {
+
+    /** @param promptIds token ids fed as given (the caller adds BOS where the family expects it) */
+    public record Request(String id, int[] promptIds, SamplingParams params, SteeringPlan steering) {
+        public Request {
+            if (promptIds.length == 0) throw new IllegalArgumentException("prompt must contain at least one token");
+            if (steering == null) steering = SteeringPlan.NONE;
+        }
+    }
+
+    /**
+     * One generated token. {@code text} holds only complete UTF-8 characters (a character split across
+     * tokens arrives with the token that completes it); {@code logits} is the raw row it was sampled from.
+     */
+    public record TokenEvent(int index, int id, String text, SampleResult sample, float[] logits) {}
+
+    /** The stop token, if one ended the completion, is not part of it. */
+    public record Result(FinishReason finishReason, int promptTokens, int completionTokens, int[] tokenIds, String text) {}
+
+    @FunctionalInterface
+    public interface Listener {
+        void onToken(TokenEvent event);
+    }
+
+    private final Model model;
+    private final Tokenizer tokenizer;
+    private final Sampler sampler;
+
+    public Generator(Model model, Tokenizer tokenizer, Sampler sampler) {
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.sampler = sampler;
+    }
+
+    public Generator(Model model) {
+        this(model, model.tokenizer().orElse(null), Sampler.standard());
+    }
+
+    /** Stop ids used when a request names none: the tokenizer's EOS, and BOS for families that start prompts with it (llama2.c stops there). */
+    public int[] defaultStopIds() {
+        if (tokenizer == null) return new int[0];
+        int[] ids = tokenizer.eosId().stream().toArray();
+        if (tokenizer.addBosToPrompts() && tokenizer.bosId().isPresent()) {
+            ids = Arrays.copyOf(ids, ids.length + 1);
+            ids[ids.length - 1] = tokenizer.bosId().getAsInt();
+        }
+        return ids;
+    }
+
+    public Result generate(Request r, Listener listener) {
+        return generate(r, listener, () -> false);
+    }
+
+    /** @param cancelled polled before every step; a true answer ends the completion with {@code cancelled} */
+    public Result generate(Request r, Listener listener, BooleanSupplier cancelled) {
+        int ctx = model.config().contextLength();
+        SamplingParams params = r.params().validate(model.config().vocabSize(), ctx);
+        r.steering().validate(model.config());
+        int[] prompt = r.promptIds();
+        if (prompt.length > ctx) {
+            throw new IllegalArgumentException("prompt of " + prompt.length + " tokens is longer than the model context of " + ctx);
+        }
+        Sequence seq = model.newSequence(r.id(), prompt.length);
+        seq.setSteering(r.steering());
+        IncrementalDecoder decoder = tokenizer == null ? null : new IncrementalDecoder(tokenizer, prompt[prompt.length - 1]);
+        StringBuilder text = new StringBuilder();
+        int[] generated = new int[Math.min(params.maxTokens(), ctx - prompt.length + 1)];
+        int count = 0;
+        FinishReason reason = null;
+        float[] logits = model.transformer().forward(List.of(new Step(seq, prompt, Step.Logits.LAST)))[0];
+        while (reason == null) {
+            if (cancelled.getAsBoolean()) { reason = FinishReason.CANCELLED; break; }
+            int index = count;
+            SampleResult s = sampler.sample(logits, params, index, prompt, Arrays.copyOf(generated, count));
+            reason = SampleResult.finishReasonFor(s.id(), index + 1, params, ctx - prompt.length - (index + 1));
+            if (reason == FinishReason.STOP) break;
+            generated[count++] = s.id();
+            String piece = decoder == null ? "" : decoder.push(s.id());
+            text.append(piece);
+            listener.onToken(new TokenEvent(index, s.id(), piece, s, logits));
+            if (reason == null) logits = model.transformer().forward(List.of(Step.decode(seq, s.id())))[0];
+        }
+        if (decoder != null) text.append(decoder.flush());
+        seq.setLength(0);
+        return new Result(reason, prompt.length, count, Arrays.copyOf(generated, count), text.toString());
+    }
+}
