@@ -221,6 +221,15 @@ public final class Quant {
     }
 
     /**
+     * As {@link #dequantize(DType, MemorySegment, long, float[], int)} for every type: {@code groupSize}
+     * is used by {@link DType#Q8_0_GROUPED} and ignored by the others.
+     */
+    public static void dequantize(DType dtype, MemorySegment data, long elementOffset, float[] out, int n, int groupSize) {
+        if (dtype == DType.Q8_0_GROUPED) dequantizeQ8Grouped(data, groupSize, elementOffset, out, n);
+        else dequantize(dtype, data, elementOffset, out, n);
+    }
+
+    /**
      * Dequantizes llama2.c v2 grouped Q8_0: {@code data} holds N int8 values followed by N/groupSize
      * float32 scales (N is derived from the segment size); weight i = q[i] * scale[i / groupSize].
      */
