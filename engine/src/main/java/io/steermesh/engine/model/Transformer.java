@@ -266,27 +266,31 @@ public final class Transformer {
                 KvCache kv = steps.get(rowStep[t]).sequence().kv();
                 int upto = rowPos[t];
                 int qo = (t * heads + h) * hd;
-                int kvo = (h / group) * hd;
+                int kvo = layer * KvBlock.POSITIONS * kvDim + (h / group) * hd;
                 float max = Float.NEGATIVE_INFINITY;
-                for (int p = 0; p <= upto; p++) {
-                    KvBlock b = kv.block(p / KvBlock.POSITIONS);
-                    int ko = (layer * KvBlock.POSITIONS + p % KvBlock.POSITIONS) * kvDim + kvo;
-                    float s = 0;
-                    for (int i = 0; i < hd; i++) s += q[qo + i] * b.keys[ko + i];
-                    s *= scale;
-                    scores[p] = s;
-                    if (s > max) max = s;
+                for (int b0 = 0; b0 <= upto; b0 += KvBlock.POSITIONS) {
+                    float[] keys = kv.block(b0 / KvBlock.POSITIONS).keys;
+                    for (int p = b0, end = Math.min(upto, b0 + KvBlock.POSITIONS - 1); p <= end; p++) {
+                        int ko = kvo + (p - b0) * kvDim;
+                        float s = 0;
+                        for (int i = 0; i < hd; i++) s += q[qo + i] * keys[ko + i];
+                        s *= scale;
+                        scores[p] = s;
+                        if (s > max) max = s;
+                    }
                 }
                 float sum = 0;
                 for (int p = 0; p <= upto; p++) { float e = (float) Math.exp(scores[p] - max); scores[p] = e; sum += e; }
                 float inv = 1 / sum;
                 int ao = (t * heads + h) * hd;
                 for (int i = 0; i < hd; i++) att[ao + i] = 0;
-                for (int p = 0; p <= upto; p++) {
-                    KvBlock b = kv.block(p / KvBlock.POSITIONS);
-                    int vo = (layer * KvBlock.POSITIONS + p % KvBlock.POSITIONS) * kvDim + kvo;
-                    float a = scores[p] * inv;
-                    for (int i = 0; i < hd; i++) att[ao + i] += a * b.values[vo + i];
+                for (int b0 = 0; b0 <= upto; b0 += KvBlock.POSITIONS) {
+                    float[] values = kv.block(b0 / KvBlock.POSITIONS).values;
+                    for (int p = b0, end = Math.min(upto, b0 + KvBlock.POSITIONS - 1); p <= end; p++) {
+                        int vo = kvo + (p - b0) * kvDim;
+                        float a = scores[p] * inv;
+                        for (int i = 0; i < hd; i++) att[ao + i] += a * values[vo + i];
+                    }
                 }
             }
         });

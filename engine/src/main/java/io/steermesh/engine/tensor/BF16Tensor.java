@@ -2,18 +2,13 @@ package io.steermesh.engine.tensor;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
-import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
-/** bfloat16 weights: the upper 16 bits of a float32, so widening is a 16-bit shift. */
-public final class BF16Tensor extends FloatTensor {
-    private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(L * 16));
-    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
+/** bfloat16 weights: the upper 16 bits of a float32, so widening is a shift (low half) or a mask (high half). */
+public final class BF16Tensor extends HalfTensor {
 
     public BF16Tensor(MemorySegment seg, long size) {
         super(seg, size);
@@ -27,45 +22,14 @@ public final class BF16Tensor extends FloatTensor {
         return Float.intBitsToFloat(seg.getAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, index) << 16);
     }
 
-    private FloatVector load(long index) {
-        ShortVector s = ShortVector.fromMemorySegment(S, seg, index * 2, LE);
-        IntVector i = (IntVector) s.convertShape(VectorOperators.S2I, I, 0);
-        return i.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+    @Override
+    FloatVector even(IntVector pair) {
+        return pair.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
     }
 
     @Override
-    public float dot(long offset, float[] x, int xOff, int n) {
-        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
-        int j = 0;
-        for (; j + 2 * L <= n; j += 2 * L) {
-            a0 = load(offset + j).fma(FloatVector.fromArray(F, x, xOff + j), a0);
-            a1 = load(offset + j + L).fma(FloatVector.fromArray(F, x, xOff + j + L), a1);
-        }
-        for (; j + L <= n; j += L) a0 = load(offset + j).fma(FloatVector.fromArray(F, x, xOff + j), a0);
-        float s = a0.add(a1).reduceLanes(VectorOperators.ADD);
-        for (; j < n; j++) s += get(offset + j) * x[xOff + j];
-        return s;
-    }
-
-    @Override
-    public void dot4(long offset, float[] x, int xOff, int xStride, int n, float[] y, int yOff, int yStride) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        int x0 = xOff, x1 = xOff + xStride, x2 = xOff + 2 * xStride, x3 = xOff + 3 * xStride;
-        int j = 0;
-        for (; j + L <= n; j += L) {
-            FloatVector w = load(offset + j);
-            a0 = w.fma(FloatVector.fromArray(F, x, x0 + j), a0);
-            a1 = w.fma(FloatVector.fromArray(F, x, x1 + j), a1);
-            a2 = w.fma(FloatVector.fromArray(F, x, x2 + j), a2);
-            a3 = w.fma(FloatVector.fromArray(F, x, x3 + j), a3);
-        }
-        float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
-        float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
-        for (; j < n; j++) {
-            float w = get(offset + j);
-            s0 += w * x[x0 + j]; s1 += w * x[x1 + j]; s2 += w * x[x2 + j]; s3 += w * x[x3 + j];
-        }
-        y[yOff] = s0; y[yOff + yStride] = s1; y[yOff + 2 * yStride] = s2; y[yOff + 3 * yStride] = s3;
+    FloatVector odd(IntVector pair) {
+        return pair.and(0xffff0000).reinterpretAsFloats();
     }
 
     @Override

@@ -2,23 +2,18 @@ package io.steermesh.engine.tensor;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
-import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
  * IEEE half-precision weights. The Vector API has no half-to-float conversion, so we widen by bits:
- * exponent and mantissa shifted into float position and rescaled by 2^112 (exact for normal and
- * subnormal halves; weights hold no infinities or NaNs), then the sign bit is put back.
+ * exponent and mantissa moved into float position and rescaled by 2^112 (exact for normal and
+ * subnormal halves; weights hold no infinities or NaNs), then the sign bit put back.
  */
-public final class F16Tensor extends FloatTensor {
-    private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(L * 16));
-    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
-    private static final float TWO_POW_112 = 0x1p112f;
+public final class F16Tensor extends HalfTensor {
+    private static final FloatVector TWO_POW_112 = FloatVector.broadcast(F, 0x1p112f);
 
     public F16Tensor(MemorySegment seg, long size) {
         super(seg, size);
@@ -32,48 +27,18 @@ public final class F16Tensor extends FloatTensor {
         return Float.float16ToFloat(seg.getAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, index));
     }
 
-    private FloatVector load(long index) {
-        ShortVector s = ShortVector.fromMemorySegment(S, seg, index * 2, LE);
-        IntVector h = (IntVector) s.convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
-        IntVector magnitude = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13);
-        IntVector sign = h.and(0x8000).lanewise(VectorOperators.LSHL, 16);
-        FloatVector f = magnitude.reinterpretAsFloats().mul(TWO_POW_112);
-        return f.reinterpretAsInts().or(sign).reinterpretAsFloats();
+    @Override
+    FloatVector even(IntVector pair) {
+        IntVector magnitude = pair.and(0x7fff).lanewise(VectorOperators.LSHL, 13);
+        IntVector sign = pair.and(0x8000).lanewise(VectorOperators.LSHL, 16);
+        return sign.or(TWO_POW_112.mul(magnitude.reinterpretAsFloats()).reinterpretAsInts()).reinterpretAsFloats();
     }
 
     @Override
-    public float dot(long offset, float[] x, int xOff, int n) {
-        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
-        int j = 0;
-        for (; j + 2 * L <= n; j += 2 * L) {
-            a0 = load(offset + j).fma(FloatVector.fromArray(F, x, xOff + j), a0);
-            a1 = load(offset + j + L).fma(FloatVector.fromArray(F, x, xOff + j + L), a1);
-        }
-        for (; j + L <= n; j += L) a0 = load(offset + j).fma(FloatVector.fromArray(F, x, xOff + j), a0);
-        float s = a0.add(a1).reduceLanes(VectorOperators.ADD);
-        for (; j < n; j++) s += get(offset + j) * x[xOff + j];
-        return s;
-    }
-
-    @Override
-    public void dot4(long offset, float[] x, int xOff, int xStride, int n, float[] y, int yOff, int yStride) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        int x0 = xOff, x1 = xOff + xStride, x2 = xOff + 2 * xStride, x3 = xOff + 3 * xStride;
-        int j = 0;
-        for (; j + L <= n; j += L) {
-            FloatVector w = load(offset + j);
-            a0 = w.fma(FloatVector.fromArray(F, x, x0 + j), a0);
-            a1 = w.fma(FloatVector.fromArray(F, x, x1 + j), a1);
-            a2 = w.fma(FloatVector.fromArray(F, x, x2 + j), a2);
-            a3 = w.fma(FloatVector.fromArray(F, x, x3 + j), a3);
-        }
-        float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
-        float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
-        for (; j < n; j++) {
-            float w = get(offset + j);
-            s0 += w * x[x0 + j]; s1 += w * x[x1 + j]; s2 += w * x[x2 + j]; s3 += w * x[x3 + j];
-        }
-        y[yOff] = s0; y[yOff + yStride] = s1; y[yOff + 2 * yStride] = s2; y[yOff + 3 * yStride] = s3;
+    FloatVector odd(IntVector pair) {
+        IntVector magnitude = pair.lanewise(VectorOperators.LSHR, 3).and(0x7fff << 13);
+        IntVector sign = pair.and(0x80000000);
+        return sign.or(TWO_POW_112.mul(magnitude.reinterpretAsFloats()).reinterpretAsInts()).reinterpretAsFloats();
     }
 
     @Override

@@ -13,7 +13,7 @@ import java.nio.ByteOrder;
  * dequantizing a run into floats (embedding lookups). Kernels use the Vector API.
  */
 public abstract sealed class FloatTensor
-        permits F32Tensor, BF16Tensor, F16Tensor, Q8_0Tensor, Q4_0Tensor, Q8GroupedTensor {
+        permits F32Tensor, HalfTensor, Q8_0Tensor, Q4_0Tensor, Q8GroupedTensor {
 
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     static final int L = F.length();
@@ -44,6 +44,24 @@ public abstract sealed class FloatTensor
      * The weight run is loaded once for all four rows.
      */
     public abstract void dot4(long offset, float[] x, int xOff, int xStride, int n, float[] y, int yOff, int yStride);
+
+    /**
+     * Activations rearranged the way this type's matmul kernels read them ({@link #dotPrepared},
+     * {@link #dot4Prepared}); {@code x} itself for most types. Done once per matmul, not per row.
+     */
+    public float[] prepareActivations(float[] x, int rows, int cols) {
+        return x;
+    }
+
+    /** {@link #dot} over activations from {@link #prepareActivations} (row starts at {@code xOff}). */
+    public float dotPrepared(long offset, float[] xp, int xOff, int n) {
+        return dot(offset, xp, xOff, n);
+    }
+
+    /** {@link #dot4} over activations from {@link #prepareActivations}. */
+    public void dot4Prepared(long offset, float[] xp, int xOff, int xStride, int n, float[] y, int yOff, int yStride) {
+        dot4(offset, xp, xOff, xStride, n, y, yOff, yStride);
+    }
 
     /** Dequantizes {@code n} elements starting at {@code offset} into {@code dst[dstOff..]}. */
     public void copyTo(long offset, float[] dst, int dstOff, int n) {

@@ -16,6 +16,7 @@ public final class MatMul {
         if (w.size() < (long) rows * cols) {
             throw new IllegalArgumentException("weight of " + w.size() + " elements is smaller than " + rows + "x" + cols);
         }
+        float[] xp = w.prepareActivations(x, tokens, cols);
         int minRows = Math.max(1, 16384 / Math.max(1, cols * Math.max(1, Math.min(tokens, 4))));
         par.forRange(rows, Math.max(4, minRows), (from, to) -> {
             for (int t0 = 0; t0 < tokens; t0 += TOKEN_TILE) {
@@ -23,8 +24,8 @@ public final class MatMul {
                 for (int r = from; r < to; r++) {
                     long off = (long) r * cols;
                     int t = t0;
-                    for (; t + 4 <= t1; t += 4) w.dot4(off, x, t * cols, cols, cols, y, t * rows + r, rows);
-                    for (; t < t1; t++) y[t * rows + r] = w.dot(off, x, t * cols, cols);
+                    for (; t + 4 <= t1; t += 4) w.dot4Prepared(off, xp, t * cols, cols, cols, y, t * rows + r, rows);
+                    for (; t < t1; t++) y[t * rows + r] = w.dotPrepared(off, xp, t * cols, cols);
                 }
             }
         });

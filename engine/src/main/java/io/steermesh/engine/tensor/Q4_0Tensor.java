@@ -50,8 +50,8 @@ public final class Q4_0Tensor extends FloatTensor {
             ByteVector packed = ByteVector.fromMemorySegment(B, seg, base + k, LE);
             FloatVector lo = (FloatVector) packed.and((byte) 0x0f).sub((byte) 8).convertShape(VectorOperators.B2F, F, 0);
             FloatVector hi = (FloatVector) packed.lanewise(VectorOperators.LSHR, 4).sub((byte) 8).convertShape(VectorOperators.B2F, F, 0);
-            sum = lo.fma(FloatVector.fromArray(F, x, xj + k), sum);
-            sum = hi.fma(FloatVector.fromArray(F, x, xj + 16 + k), sum);
+            sum = FloatVector.fromArray(F, x, xj + k).fma(lo, sum);
+            sum = FloatVector.fromArray(F, x, xj + 16 + k).fma(hi, sum);
         }
         return sum;
     }

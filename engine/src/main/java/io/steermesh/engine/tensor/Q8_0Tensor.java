@@ -46,8 +46,9 @@ public final class Q8_0Tensor extends FloatTensor {
         long block = offset / BLOCK;
         for (int j = 0; j < n; j += BLOCK, block++) {
             long base = block * BLOCK_BYTES + 2;
-            FloatVector sum = quants(base).mul(FloatVector.fromArray(F, x, xOff + j));
-            for (int k = L; k < BLOCK; k += L) sum = quants(base + k).fma(FloatVector.fromArray(F, x, xOff + j + k), sum);
+            // the array-loaded vector is the receiver: C2 only intrinsifies ops whose receiver class it knows
+            FloatVector sum = FloatVector.fromArray(F, x, xOff + j).mul(quants(base));
+            for (int k = L; k < BLOCK; k += L) sum = FloatVector.fromArray(F, x, xOff + j + k).fma(quants(base + k), sum);
             acc = sum.fma(FloatVector.broadcast(F, scale(block)), acc);
         }
         return acc.reduceLanes(VectorOperators.ADD);
@@ -73,10 +74,10 @@ public final class Q8_0Tensor extends FloatTensor {
             FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
             for (int k = 0; k < BLOCK; k += L) {
                 FloatVector q = quants(base + k);
-                s0 = q.fma(FloatVector.fromArray(F, x, x0 + j + k), s0);
-                s1 = q.fma(FloatVector.fromArray(F, x, x1 + j + k), s1);
-                s2 = q.fma(FloatVector.fromArray(F, x, x2 + j + k), s2);
-                s3 = q.fma(FloatVector.fromArray(F, x, x3 + j + k), s3);
+                s0 = FloatVector.fromArray(F, x, x0 + j + k).fma(q, s0);
+                s1 = FloatVector.fromArray(F, x, x1 + j + k).fma(q, s1);
+                s2 = FloatVector.fromArray(F, x, x2 + j + k).fma(q, s2);
+                s3 = FloatVector.fromArray(F, x, x3 + j + k).fma(q, s3);
             }
             FloatVector d = FloatVector.broadcast(F, scale(block));
             a0 = s0.fma(d, a0); a1 = s1.fma(d, a1); a2 = s2.fma(d, a2); a3 = s3.fma(d, a3);
