@@ -7,8 +7,8 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * The standard sampling pipeline. Processing order (the convention of HF transformers' logits
- * processors and warpers; see the notes on llama.cpp and vLLM below):
+ * The standard sampling pipeline. Processing order (penalties before temperature as everywhere; the
+ * warpers in the order HF transformers uses; see the notes on llama.cpp and vLLM below):
  *
  * <ol>
  *   <li>copy the raw logits (the caller's array is never modified); NaN or {@code +Infinity} is an
@@ -21,7 +21,8 @@ import java.util.Objects;
  *   <li>top-p over what top-k kept (renormalized);</li>
  *   <li>min-p (relative to the most likely token, so unaffected by renormalization);</li>
  *   <li>renormalize the kept tokens and draw by inverse CDF with {@code u = CounterRng.uniform(seed, index, 0)},
- *       walking the tokens sorted by probability descending, ties by id ascending.</li>
+ *       walking the tokens sorted by probability descending, ties by id ascending (ranked by scaled
+ *       logit, i.e. by exact probability, before any rounding of exp).</li>
  * </ol>
  *
  * llama.cpp's default chain applies temperature after its top-k/top-p/min-p samplers, and vLLM applies
