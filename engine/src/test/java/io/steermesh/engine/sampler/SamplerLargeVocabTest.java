@@ -77,6 +77,8 @@ class SamplerLargeVocabTest {
                 SamplingParams.builder().seed(6).temperature(0.5).minP(1e-6).build(),
                 SamplingParams.builder().seed(7).temperature(1.0).minP(0.02).topP(0.97).build(),
                 SamplingParams.builder().seed(8).temperature(0.7).topK(4000).topP(0.95).minP(0.001).build(),
+                SamplingParams.builder().seed(9).temperature(40).topP(0.5).build(),
+                SamplingParams.builder().seed(10).temperature(0.05).build(),
         };
         for (SamplingParams p : settings) {
             for (int index = 0; index < 8; index++) {
