@@ -7,8 +7,8 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * The standard sampling pipeline. Processing order (the convention of HF transformers' logits
- * processors and warpers; see the notes on llama.cpp and vLLM below):
+ * The standard sampling pipeline. Processing order (penalties before temperature as everywhere; the
+ * warpers in the order HF transformers uses; see the notes on llama.cpp and vLLM below):
  *
  * <ol>
  *   <li>copy the raw logits (the caller's array is never modified); NaN or {@code +Infinity} is an
@@ -21,7 +21,8 @@ import java.util.Objects;
  *   <li>top-p over what top-k kept (renormalized);</li>
  *   <li>min-p (relative to the most likely token, so unaffected by renormalization);</li>
  *   <li>renormalize the kept tokens and draw by inverse CDF with {@code u = CounterRng.uniform(seed, index, 0)},
- *       walking the tokens sorted by probability descending, ties by id ascending.</li>
+ *       walking the tokens sorted by probability descending, ties by id ascending (ranked by scaled
+ *       logit, i.e. by exact probability, before any rounding of exp).</li>
  * </ol>
  *
  * llama.cpp's default chain applies temperature after its top-k/top-p/min-p samplers, and vLLM applies
@@ -32,16 +33,18 @@ import java.util.Objects;
  * prefix of the sorted order that reaches the mass, so equal-probability tokens past it are dropped by id.
  *
  * <p>Cost per call is a few linear passes over the vocabulary; the full vocabulary is never sorted when
- * top-k is set, and otherwise only the tiers the filters and the draw reach (see {@link SortedPrefix}).
+ * top-k is set, and otherwise only the buckets where a filter or the draw stops (see {@link SortedCandidates}).
  * Working arrays are reused per thread; they never influence results, and the instance is thread-safe.
+ *
+ * <p>Reproducibility: the chosen token is a function of the raw logits, the parameters, {@code index} and
+ * the id lists only. Java float/double arithmetic is IEEE-exact on every platform, the weights use
+ * {@link StrictMath#exp} and the uniform comes from {@link CounterRng}, so another process, machine or
+ * JVM build gives the same token for the same inputs.
  */
 public final class DefaultSampler implements Sampler {
     static final DefaultSampler INSTANCE = new DefaultSampler();
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
-
-    /** Margin below ln(min_p) down to which candidates are materialized, so rounding in exp cannot hide one. */
-    private static final double MIN_P_MARGIN = 1e-3;
 
     @Override
     public SampleResult sample(float[] logits, SamplingParams params, int index, int[] promptIds, int[] generatedIds) {
@@ -197,90 +200,56 @@ public final class DefaultSampler implements Sampler {
         // filters so that they act on the distribution actually sampled from.
         // Source: Boltzmann/softmax temperature, Ackley, Hinton & Sejnowski 1985.
         float[] z = s.scaled;
-        double totalMass = 0;
         int finite = 0;
         for (int i = 0; i < processed.length; i++) {
             float zi = (float) (((double) processed[i] - max) / temperature);
             z[i] = zi;
-            if (zi != Float.NEGATIVE_INFINITY) {
-                finite++;
-                totalMass += Math.exp(zi);
-            }
+            if (zi != Float.NEGATIVE_INFINITY) finite++;
         }
-        SortedPrefix sorted = s.prefix;
-        sorted.reset(z);
 
         // Top-k: cuts the long tail of unlikely tokens that together carry a lot of mass, keeping a fixed number.
         // Source: Fan, Lewis & Dauphin 2018, "Hierarchical Neural Story Generation".
-        double candidateMass = totalMass;
+        SortedCandidates candidates = s.candidates;
         int k = p.topK();
-        if (k > 0 && k < finite) {
-            sorted.selectTopK(k);
-            candidateMass = sorted.mass(0, sorted.size());
-        }
-
-        int kept = -1;
+        double candidateMass = k > 0 && k < finite ? candidates.selectTopK(z, k) : candidates.bucketAll(z);
+        int kept = candidates.size();
         double keptMass = candidateMass;
 
         // Top-p (nucleus): keeps the smallest set of most likely tokens whose mass reaches p, adapting the
         // number kept to how peaked the distribution is.
         // Source: Holtzman et al. 2019, "The Curious Case of Neural Text Degeneration".
         if (p.topP() < 1) {
-            double target = p.topP() * candidateMass;
-            double cumulative = 0;
-            int j = 0;
-            while (sorted.reach(j)) {
-                cumulative += sorted.weight(j++);
-                if (cumulative >= target) break;
+            int last = candidates.crossing(p.topP() * candidateMass, true, kept);
+            if (last >= 0) {
+                kept = last + 1;
+                keptMass = candidates.lastCumulative();
             }
-            kept = j;
-            keptMass = cumulative;
         }
 
         // Min-p: drops tokens less likely than min_p times the most likely one, a cut that scales with the
         // model's confidence. The best token has weight exp(0) = 1, so the threshold on weights is min_p itself.
         // Source: Nguyen et al. 2024, "Turning Up the Heat: Min-p Sampling for Creative and Coherent LLM Outputs".
         if (p.minP() > 0) {
-            if (kept < 0) {
-                sorted.coverDownTo(Math.log(p.minP()) - MIN_P_MARGIN);
-                kept = sorted.size();
+            int atLeast = candidates.countAtLeast(p.minP(), kept);
+            if (atLeast < kept) {
+                kept = atLeast;
+                keptMass = candidates.massBefore(kept);
             }
-            double cumulative = 0;
-            int j = 0;
-            while (j < kept && sorted.weight(j) >= p.minP()) cumulative += sorted.weight(j++);
-            kept = j;
-            keptMass = cumulative;
         }
 
-        // Draw: inverse CDF over the renormalized kept tokens in sorted order, with a counter-based uniform so the
+        // Draw: inverse CDF over the renormalized kept tokens in rank order, with a counter-based uniform so the
         // token depends only on (seed, index) and the inputs.
         double target = CounterRng.uniform(p.seed(), index, CounterRng.STREAM_TOKEN) * keptMass;
-        int limit = kept;
-        int chosen = -1;
-        double cumulative = 0;
-        for (int j = 0; kept >= 0 ? j < kept : sorted.reach(j); j++) {
-            cumulative += sorted.weight(j);
-            if (cumulative > target) {
-                chosen = j;
-                break;
-            }
-        }
-        if (chosen < 0) {
-            if (limit < 0) limit = sorted.size();
-            chosen = limit - 1;
-            while (chosen > 0 && sorted.weight(chosen) == 0) chosen--;
-        }
+        int chosen = candidates.crossing(target, false, kept);
+        if (chosen < 0) chosen = candidates.lastPositive(kept);
 
-        double logMass = Math.log(keptMass);
-        int id = sorted.id(chosen);
-        int n = p.topLogprobs();
+        double logMass = StrictMath.log(keptMass);
+        int id = candidates.id(chosen);
+        int n = Math.min(p.topLogprobs(), kept);
         List<TokenLogprob> top = new ArrayList<>(n);
-        if (n > 0) {
-            int count = kept >= 0 ? Math.min(n, kept) : (sorted.reach(n - 1) ? n : sorted.size());
-            for (int j = 0; j < count; j++) {
-                int alt = sorted.id(j);
-                top.add(new TokenLogprob(alt, (float) (processed[alt] / temperature), z[alt] - logMass));
-            }
+        for (int j = 0; j < n; j++) {
+            int alt = candidates.id(j);
+            top.add(new TokenLogprob(alt, (float) (processed[alt] / temperature), z[alt] - logMass));
         }
         return new SampleResult(id, z[id] - logMass, topRaw, top);
     }
@@ -291,7 +260,7 @@ public final class DefaultSampler implements Sampler {
         float[] scaled = new float[0];
         long[] seen = new long[0];
         int[] counts = new int[0];
-        final SortedPrefix prefix = new SortedPrefix();
+        final SortedCandidates candidates = new SortedCandidates();
 
         Scratch forVocab(int vocab) {
             if (processed.length != vocab) {

@@ -16,7 +16,8 @@ import java.util.Objects;
  * the allowed range.
  *
  * @param temperature       divides the logits; 0 means greedy (argmax), must be >= 0
- * @param topK              keep only the k most likely tokens; 0 = off
+ * @param topK              keep only the k most likely tokens (ties at the cut: lowest ids); 0 = off, and k at or
+ *                          above the number of candidate tokens keeps them all
  * @param topP              keep the smallest set of most likely tokens whose probability reaches p; 1 = off; (0, 1]
  * @param minP              drop tokens whose probability is below {@code minP * p(most likely)}; 0 = off; [0, 1]
  * @param repetitionPenalty CTRL-style: for every distinct id in prompt + generated, positive logits are divided by it

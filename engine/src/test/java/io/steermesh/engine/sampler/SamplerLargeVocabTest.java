@@ -25,7 +25,7 @@ class SamplerLargeVocabTest {
         double total = 0;
         for (int i = 0; i < logits.length; i++) {
             z[i] = (float) (((double) logits[i] - max) / t) + 0.0f;
-            total += Math.exp(z[i]);
+            total += StrictMath.exp(z[i]);
         }
         Integer[] order = new Integer[logits.length];
         for (int i = 0; i < order.length; i++) order[i] = i;
@@ -35,13 +35,13 @@ class SamplerLargeVocabTest {
         if (p.topK() > 0 && p.topK() < kept) {
             kept = p.topK();
             mass = 0;
-            for (int j = 0; j < kept; j++) mass += Math.exp(z[order[j]]);
+            for (int j = 0; j < kept; j++) mass += StrictMath.exp(z[order[j]]);
         }
         if (p.topP() < 1) {
             double cumulative = 0;
             int j = 0;
             while (j < kept) {
-                cumulative += Math.exp(z[order[j++]]);
+                cumulative += StrictMath.exp(z[order[j++]]);
                 if (cumulative >= p.topP() * mass) break;
             }
             kept = j;
@@ -50,14 +50,14 @@ class SamplerLargeVocabTest {
         if (p.minP() > 0) {
             double cumulative = 0;
             int j = 0;
-            while (j < kept && Math.exp(z[order[j]]) >= p.minP()) cumulative += Math.exp(z[order[j++]]);
+            while (j < kept && StrictMath.exp(z[order[j]]) >= p.minP()) cumulative += StrictMath.exp(z[order[j++]]);
             kept = j;
             mass = cumulative;
         }
         double target = CounterRng.uniform(p.seed(), index, CounterRng.STREAM_TOKEN) * mass;
         double cumulative = 0;
         for (int j = 0; j < kept; j++) {
-            cumulative += Math.exp(z[order[j]]);
+            cumulative += StrictMath.exp(z[order[j]]);
             if (cumulative > target) return order[j];
         }
         throw new AssertionError("no token for index " + index);
@@ -77,6 +77,8 @@ class SamplerLargeVocabTest {
                 SamplingParams.builder().seed(6).temperature(0.5).minP(1e-6).build(),
                 SamplingParams.builder().seed(7).temperature(1.0).minP(0.02).topP(0.97).build(),
                 SamplingParams.builder().seed(8).temperature(0.7).topK(4000).topP(0.95).minP(0.001).build(),
+                SamplingParams.builder().seed(9).temperature(40).topP(0.5).build(),
+                SamplingParams.builder().seed(10).temperature(0.05).build(),
         };
         for (SamplingParams p : settings) {
             for (int index = 0; index < 8; index++) {
