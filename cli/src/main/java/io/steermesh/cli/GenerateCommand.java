@@ -96,7 +96,8 @@ final class GenerateCommand {
             }
             sampling.maxTokens(a.has("max-tokens") ? a.intValue("max-tokens", 1)
                     : Math.min(SamplingParams.DEFAULT_MAX_TOKENS, config.contextLength()));
-            if (!a.has("stop-ids")) sampling.stopTokenIds(new Generator(model, tokenizer, Sampler.standard()).defaultStopIds());
+            Generator generator = new Generator(model, tokenizer, Sampler.standard());
+            if (!a.has("stop-ids")) sampling.stopTokenIds(generator.defaultStopIds());
             SamplingParams params = build(sampling);
             try {
                 params.validate(config.vocabSize(), config.contextLength());
@@ -105,7 +106,6 @@ final class GenerateCommand {
             }
             SteeringPlan plan = steeringPlan(steers, positions, a.has("normalize"), config);
 
-            Generator generator = new Generator(model, tokenizer, Sampler.standard());
             Generator.Request request = new Generator.Request("cli", prompt, params, plan);
             StringBuilder printed = new StringBuilder();
             long t1 = System.nanoTime();

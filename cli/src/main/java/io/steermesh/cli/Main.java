@@ -178,7 +178,7 @@ public final class Main {
         if (e instanceof NoSuchFileException f) return "no such file: " + f.getFile() + (f.getReason() == null ? "" : " (" + f.getReason() + ")");
         if (e instanceof AccessDeniedException f) return "permission denied: " + f.getFile();
         if (e instanceof FileSystemException f) return f.getMessage();
-        return "I/O error: " + message(e);
+        return e.getMessage() == null || e.getMessage().isBlank() ? "I/O error (" + e.getClass().getSimpleName() + ")" : e.getMessage();
     }
 
     private static int fail(PrintStream err, String message, int status) {

@@ -43,9 +43,8 @@ final class SteeringVectors {
      * JSON and holds bytes no text file has, it is taken as raw.
      */
     static float[] read(Path file) throws IOException {
-        if (!Files.isRegularFile(file)) {
-            throw new UserError("cannot read steering vector " + file + ": " + (Files.exists(file) ? "not a regular file" : "no such file"));
-        }
+        if (!Files.exists(file)) throw new UserError("cannot read steering vector " + file + ": no such file");
+        if (Files.isDirectory(file)) throw new UserError("cannot read steering vector " + file + ": it is a directory");
         if (!Files.isReadable(file)) throw new UserError("cannot read steering vector " + file + ": permission denied");
         byte[] bytes = Files.readAllBytes(file);
         if (bytes.length == 0) throw new UserError("steering vector " + file + " is empty");
