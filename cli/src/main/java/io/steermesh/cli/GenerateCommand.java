@@ -97,7 +97,10 @@ final class GenerateCommand {
             sampling.maxTokens(a.has("max-tokens") ? a.intValue("max-tokens", 1)
                     : Math.min(SamplingParams.DEFAULT_MAX_TOKENS, config.contextLength()));
             Generator generator = new Generator(model, tokenizer, Sampler.standard());
-            if (!a.has("stop-ids")) sampling.stopTokenIds(generator.defaultStopIds());
+            if (!a.has("stop-ids")) {
+                // a tokenizer given for a smaller model (a synthetic one, say) may name EOS beyond its vocabulary: never sampled
+                sampling.stopTokenIds(java.util.Arrays.stream(generator.defaultStopIds()).filter(id -> id < config.vocabSize()).toArray());
+            }
             SamplingParams params = build(sampling);
             try {
                 params.validate(config.vocabSize(), config.contextLength());

@@ -38,6 +38,12 @@ class CliSynthModelTest {
         }
         assertEquals("length", lines.getLast().get("finish_reason").asText());
         assertEquals(8, lines.getLast().get("usage").get("total_tokens").asInt());
+
+        // GPT-2's tokenizer for text: its EOS (50256) lies beyond this model's 512 ids, so it is not a default stop id
+        Invocation text = Invocation.run("generate", "--model", dir.toString(), "--tokenizer", SharedData.gpt2Tokenizer(),
+                "--prompt-ids", "1,2,3", "--max-tokens", "5", "--threads", "1");
+        assertEquals(0, text.status(), text.toString());
+        assertTrue(text.stdout().endsWith("\n"), text.toString());
     }
 
     @Test
