@@ -1,7 +1,189 @@
 package io.steermesh.cli;
 
+import java.io.BufferedOutputStream;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The steermesh command line. {@link #run} is the whole program with its streams passed in, so tests
+ * call it in-process; {@link #main} only binds it to the process.
+ *
+ * <p>Exit status: 0 success, 2 a user error (bad flag or value, missing or unreadable file, a model or
+ * request the engine rejects), 1 anything unexpected. Errors are one line on stderr starting with
+ * {@code steermesh: }; stdout carries only results, so {@code --json} output can be piped.
+ */
 public final class Main {
+    private Main() {}
+
+    static final String USAGE = """
+            steermesh: LLM inference with activation steering
+
+            usage: steermesh COMMAND [FLAGS]
+
+            commands:
+              generate      generate a completion for a prompt
+              tokenize      encode a JSON array of strings (stdin) to token ids (stdout)
+              synth-model   write a seeded random GPT-2 or Llama model (Hugging Face layout)
+              bench         run the benchmarks
+              help          show this text (also --help, or no command)
+
+            steermesh generate --model PATH (--prompt TEXT | --prompt-ids ID,...) [FLAGS]
+              --model PATH             Hugging Face directory, .gguf file or llama2.c .bin
+              --tokenizer PATH         tokenizer directory, tokenizer.json, encoder.json/vocab.bpe or llama2.c .bin
+                                       (default: found beside the model, or embedded in the .gguf)
+              --prompt TEXT            text prompt, plain text (special tokens are not recognized);
+                                       BOS is added for families that expect it (Llama)
+              --prompt-ids ID,...      prompt token ids, used as given (no BOS added)
+              --max-tokens N           most tokens to generate (default 256, at most the context length)
+              --temperature T          >= 0; 0 = greedy (default 1.0)
+              --top-k K                keep the K most likely tokens; 0 = off (default 0)
+              --top-p P                keep the most likely tokens up to mass P, in (0, 1] (default 1 = off)
+              --min-p P                drop tokens below P x p(most likely), in [0, 1] (default 0 = off)
+              --repetition-penalty R   > 0; 1 = off (default 1)
+              --presence-penalty X     in [-2, 2] (default 0)
+              --frequency-penalty X    in [-2, 2] (default 0)
+              --seed S                 seed of the sampler's random draws (default 0)
+              --stop-ids ID,...        tokens that end the completion ("" = none)
+                                       (default: the tokenizer's EOS, and BOS for Llama, as llama2.c does)
+              --top-logits N           with --json: the N largest raw logits of each step (default 0)
+              --steer HOOK:COEFF:FILE  add COEFF x vector to the residual stream at HOOK, e.g.
+                                       blocks.0.hook_resid_post:4.0:vector.json; HOOK is blocks.L.hook_resid_pre,
+                                       hook_attn_out, hook_mlp_out or hook_resid_post; FILE is a JSON array
+                                       of floats or raw little-endian float32 (model width values);
+                                       repeatable: the terms add up
+              --steer-positions SET    positions to steer: all | prompt | generated | FROM-TO
+                                       (half-open, 0-based; default all)
+              --normalize              scale each steering vector to unit L2 norm first
+              --dtype TYPE             convert the weights in memory: f32 | bf16 | f16 | q8_0 | q4_0
+                                       (default: keep the stored type)
+              --threads N              threads for the forward pass (default: all processors)
+              --json                   one JSON object per generated token, then a summary line:
+                                       {"index":0,"id":..,"text":"..","logprob":..,"top_logits":[[id,logit],...]}
+                                       {"finish_reason":"stop|length","usage":{"prompt_tokens":N,
+                                       "completion_tokens":M,"total_tokens":N+M}}
+                                       (text is null when the model has no tokenizer)
+              --verbose                loading progress and a summary on stderr
+              without --json the completion (not the prompt) streams to stdout as it is generated
+
+            steermesh tokenize (--tokenizer PATH | --model PATH) [--allow-special]
+              reads a JSON array of strings on stdin, writes a JSON array of token-id arrays on stdout
+              --tokenizer PATH         as for generate (a GPT-2 tokenizer is the folder with encoder.json + vocab.bpe)
+              --model PATH             use the tokenizer of this model
+              --allow-special          recognize special-token strings such as <|endoftext|> in the text
+
+            steermesh synth-model --arch gpt2|llama --layers N --dim D --heads H --seed S --out DIR [FLAGS]
+              --kv-heads K             key/value heads, Llama grouped-query attention (default: --heads)
+              --vocab V                vocabulary size (default 50257 for gpt2, 32000 for llama)
+              --ctx C                  context length (default 1024)
+              --dtype TYPE             f32 | f16 | bf16 (default f32)
+              progress goes to stderr
+
+            steermesh bench ...        benchmarks (their own flags)
+
+            Errors are one line on stderr starting with "steermesh: ". Exit status: 0 success,
+            2 bad input (flags, values, files, models), 1 internal error.
+            """;
+
     public static void main(String[] args) {
-        System.out.println("steermesh");
+        PrintStream out = new PrintStream(new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16), false,
+                StandardCharsets.UTF_8);
+        PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
+        int status = run(args, System.in, out, err);
+        out.flush();
+        err.flush();
+        System.exit(status);
+    }
+
+    public static int run(String[] args, InputStream in, PrintStream out, PrintStream err) {
+        List<String> argList = Arrays.asList(args);
+        boolean verbose = argList.contains("--verbose");
+        try {
+            if (args.length == 0) {
+                out.print(USAGE);
+                out.flush();
+                return 0;
+            }
+            List<String> rest = argList.subList(1, args.length);
+            return switch (args[0]) {
+                case "help", "--help", "-h" -> {
+                    out.print(USAGE);
+                    out.flush();
+                    yield 0;
+                }
+                case "generate" -> wantsHelp(rest, GenerateCommand.VALUE_FLAGS, out) ? 0 : GenerateCommand.run(rest, out, err);
+                case "tokenize" -> wantsHelp(rest, TokenizeCommand.VALUE_FLAGS, out) ? 0 : TokenizeCommand.run(rest, in, out, err);
+                case "synth-model" -> wantsHelp(rest, SynthModelCommand.VALUE_FLAGS, out) ? 0 : SynthModelCommand.run(rest, out, err);
+                case "bench" -> Bench.run(rest.toArray(String[]::new), out, err);
+                default -> throw new UserError(args[0].startsWith("-")
+                        ? "unknown flag " + args[0] + "; flags come after a command (see 'steermesh help')"
+                        : "unknown command \"" + args[0] + "\" (commands: generate, tokenize, synth-model, bench, help)");
+            };
+        } catch (UserError e) {
+            return fail(err, e.getMessage(), 2);
+        } catch (IllegalArgumentException e) {
+            return fail(err, message(e), 2);
+        } catch (IOException e) {
+            return fail(err, ioMessage(e), 2);
+        } catch (UncheckedIOException e) {
+            return fail(err, ioMessage(e.getCause()), 2);
+        } catch (OutOfMemoryError e) {
+            return fail(err, "out of memory (" + e.getMessage() + "); give the JVM more heap or try a smaller --dtype", 1);
+        } catch (Throwable e) {
+            Throwable cause = unwrap(e);
+            if (cause instanceof IllegalArgumentException) return fail(err, message(cause), 2);
+            if (cause instanceof IOException io) return fail(err, ioMessage(io), 2);
+            if (verbose) e.printStackTrace(err);
+            return fail(err, "internal error: " + cause, 1);
+        }
+    }
+
+    /** {@code --help} or {@code -h} where a flag is expected (not as the value of one: {@code --prompt --help} is a prompt). */
+    private static boolean wantsHelp(List<String> rest, Set<String> valueFlags, PrintStream out) {
+        for (int i = 0; i < rest.size(); i++) {
+            String a = rest.get(i);
+            if (a.equals("--help") || a.equals("-h")) {
+                out.print(USAGE);
+                out.flush();
+                return true;
+            }
+            if (a.startsWith("--") && !a.contains("=") && valueFlags.contains(a.substring(2))) i++;
+        }
+        return false;
+    }
+
+    /** The thread team rethrows a worker's failure wrapped as {@code new IllegalStateException(cause)}. */
+    private static Throwable unwrap(Throwable e) {
+        while (e instanceof IllegalStateException && e.getCause() != null && e.getCause().toString().equals(e.getMessage())) {
+            e = e.getCause();
+        }
+        return e;
+    }
+
+    private static String message(Throwable e) {
+        return e.getMessage() == null || e.getMessage().isBlank() ? e.getClass().getSimpleName() : e.getMessage();
+    }
+
+    private static String ioMessage(IOException e) {
+        if (e instanceof NoSuchFileException f) return "no such file: " + f.getFile() + (f.getReason() == null ? "" : " (" + f.getReason() + ")");
+        if (e instanceof AccessDeniedException f) return "permission denied: " + f.getFile();
+        if (e instanceof FileSystemException f) return f.getMessage();
+        return e.getMessage() == null || e.getMessage().isBlank() ? "I/O error (" + e.getClass().getSimpleName() + ")" : e.getMessage();
+    }
+
+    private static int fail(PrintStream err, String message, int status) {
+        err.println("steermesh: " + message.replaceAll("\\s*\\R\\s*", " ").strip());
+        err.flush();
+        return status;
     }
 }
