@@ -98,8 +98,7 @@ final class GenerateCommand {
                     : Math.min(SamplingParams.DEFAULT_MAX_TOKENS, config.contextLength()));
             Generator generator = new Generator(model, tokenizer, Sampler.standard());
             if (!a.has("stop-ids")) {
-                // a tokenizer given for a smaller model (a synthetic one, say) may name EOS beyond its vocabulary: never sampled
-                sampling.stopTokenIds(java.util.Arrays.stream(generator.defaultStopIds()).filter(id -> id < config.vocabSize()).toArray());
+                sampling.stopTokenIds(generator.defaultStopIds());
             }
             SamplingParams params = build(sampling);
             try {

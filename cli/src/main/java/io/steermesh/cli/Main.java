@@ -89,7 +89,15 @@ public final class Main {
               --dtype TYPE             f32 | f16 | bf16 (default f32)
               progress goes to stderr
 
-            steermesh bench ...        benchmarks (their own flags)
+            steermesh bench --model PATH [FLAGS]
+              decode ms/step and tokens/s per weight type and batch size, prefill tokens/s, and the
+              share of the measured memory-bandwidth bound; progress on stderr, Markdown on stdout
+              --dtypes LIST            weight types to run, e.g. f32,bf16,q8_0 (default f32,bf16,q8_0)
+              --batches LIST           sequences decoded together (default 1,4,16)
+              --threads N              threads (default: all processors)
+              --decode-tokens N        timed decode steps (default 64)
+              --prompt-tokens N        prefill length, 0 = skip (default 512)
+              --warmup N               untimed decode steps first (default 8)
 
             Errors are one line on stderr starting with "steermesh: ". Exit status: 0 success,
             2 bad input (flags, values, files, models), 1 internal error.

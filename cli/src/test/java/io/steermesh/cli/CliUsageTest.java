@@ -42,9 +42,19 @@ class CliUsageTest {
     }
 
     @Test
-    void benchIsAStubUntilTheBenchmarkLands() {
-        Invocation r = Invocation.run("bench", "--anything");
-        assertEquals(2, r.status());
-        assertTrue(r.stderr().contains("bench: not wired yet"), r.toString());
+    void benchRejectsUnknownFlagsAndMissingModel() {
+        CliErrorsTest.assertUserError(Invocation.run("bench", "--anything"), "--anything");
+        CliErrorsTest.assertUserError(Invocation.run("bench"), "--model");
+        CliErrorsTest.assertUserError(Invocation.run("bench", "--model", "/nonexistent/model"), "does not exist");
+    }
+
+    @Test
+    void benchPrintsAMarkdownTableWithEveryMeasurement() {
+        Invocation r = Invocation.run("bench", "--model", SharedData.require("models/gpt2-tiny").toString(),
+                "--dtypes", "f32,q8_0", "--batches", "1,2", "--decode-tokens", "2", "--prompt-tokens", "8", "--warmup", "1", "--threads", "2");
+        assertEquals(0, r.status(), r.toString());
+        assertTrue(r.stderr().contains("memory read bandwidth"), r.toString());
+        long rows = r.stdout().lines().filter(l -> l.startsWith("| decode") || l.startsWith("| prefill")).count();
+        assertEquals(6, rows, r.stdout());
     }
 }

@@ -14,6 +14,7 @@ import io.steermesh.engine.tokenizer.Tokenizer;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.BooleanSupplier;
+import java.util.stream.IntStream;
 
 /**
  * One completion in one process: prefill the prompt, then sample → decode → forward until a stop
@@ -59,15 +60,17 @@ public final class Generator {
         this(model, model.tokenizer().orElse(null), Sampler.standard());
     }
 
-    /** Stop ids used when a request names none: the tokenizer's EOS, and BOS for families that start prompts with it (llama2.c stops there). */
+    /**
+     * Stop ids used when a request names none: the tokenizer's EOS, and BOS for families that start
+     * prompts with it (llama2.c stops there). Ids beyond the model's vocabulary (a full tokenizer paired
+     * with a small synthetic model) can never be sampled and are left out.
+     */
     public int[] defaultStopIds() {
         if (tokenizer == null) return new int[0];
-        int[] ids = tokenizer.eosId().stream().toArray();
-        if (tokenizer.addBosToPrompts() && tokenizer.bosId().isPresent()) {
-            ids = Arrays.copyOf(ids, ids.length + 1);
-            ids[ids.length - 1] = tokenizer.bosId().getAsInt();
-        }
-        return ids;
+        IntStream ids = tokenizer.eosId().stream();
+        if (tokenizer.addBosToPrompts()) ids = IntStream.concat(ids, tokenizer.bosId().stream());
+        int vocab = model.config().vocabSize();
+        return ids.filter(id -> id < vocab).toArray();
     }
 
     public Result generate(Request r, Listener listener) {
