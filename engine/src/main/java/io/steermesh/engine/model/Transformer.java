@@ -2,6 +2,7 @@ package io.steermesh.engine.model;
 
 import io.steermesh.engine.tensor.MatMul;
 import io.steermesh.engine.tensor.Parallel;
+import io.steermesh.engine.tensor.VectorMath;
 
 import java.util.List;
 
@@ -131,13 +132,15 @@ public final class Transformer {
             norm(x, xn, T, L.ffnNorm(), L.ffnNormBias());
             MatMul.matmul(par, L.wUp(), hidden, dim, xn, T, h1);
             MatMul.addBias(h1, T, L.bUp());
+            float[] act = h1;
             if (L.wGate() != null) {
                 MatMul.matmul(par, L.wGate(), hidden, dim, xn, T, h2);
-                for (int i = 0; i < T * hidden; i++) h1[i] = silu(h2[i]) * h1[i];   // SwiGLU (Shazeer 2020)
+                VectorMath.swiglu(h2, h1, T * hidden);
+                act = h2;
             } else {
-                for (int i = 0; i < T * hidden; i++) h1[i] = geluNew(h1[i]);
+                VectorMath.geluNew(h1, T * hidden);
             }
-            MatMul.matmul(par, L.wDown(), dim, hidden, h1, T, out);
+            MatMul.matmul(par, L.wDown(), dim, hidden, act, T, out);
             MatMul.addBias(out, T, L.bDown());
             hook(steps, rowStep, rowPos, new HookPoint(l, HookPoint.Kind.MLP_OUT), out, T);
             add(x, out, T * dim);
@@ -271,25 +274,18 @@ public final class Transformer {
                 for (int b0 = 0; b0 <= upto; b0 += KvBlock.POSITIONS) {
                     float[] keys = kv.block(b0 / KvBlock.POSITIONS).keys;
                     for (int p = b0, end = Math.min(upto, b0 + KvBlock.POSITIONS - 1); p <= end; p++) {
-                        int ko = kvo + (p - b0) * kvDim;
-                        float s = 0;
-                        for (int i = 0; i < hd; i++) s += q[qo + i] * keys[ko + i];
-                        s *= scale;
+                        float s = VectorMath.dot(q, qo, keys, kvo + (p - b0) * kvDim, hd) * scale;
                         scores[p] = s;
                         if (s > max) max = s;
                     }
                 }
-                float sum = 0;
-                for (int p = 0; p <= upto; p++) { float e = (float) Math.exp(scores[p] - max); scores[p] = e; sum += e; }
-                float inv = 1 / sum;
+                float inv = 1 / VectorMath.expShiftSum(scores, upto + 1, max);
                 int ao = (t * heads + h) * hd;
                 for (int i = 0; i < hd; i++) att[ao + i] = 0;
                 for (int b0 = 0; b0 <= upto; b0 += KvBlock.POSITIONS) {
                     float[] values = kv.block(b0 / KvBlock.POSITIONS).values;
                     for (int p = b0, end = Math.min(upto, b0 + KvBlock.POSITIONS - 1); p <= end; p++) {
-                        int vo = kvo + (p - b0) * kvDim;
-                        float a = scores[p] * inv;
-                        for (int i = 0; i < hd; i++) att[ao + i] += a * values[vo + i];
+                        VectorMath.axpy(scores[p] * inv, values, kvo + (p - b0) * kvDim, att, ao, hd);
                     }
                 }
             }
@@ -298,14 +294,5 @@ public final class Transformer {
 
     private static void add(float[] x, float[] y, int n) {
         for (int i = 0; i < n; i++) x[i] += y[i];
-    }
-
-    private static float silu(float x) {
-        return x / (1.0f + (float) Math.exp(-x));
-    }
-
-    /** GPT-2's tanh approximation of GELU (Hendrycks & Gimpel 2016), "gelu_new" in Hugging Face. */
-    static float geluNew(float x) {
-        return (float) (0.5 * x * (1.0 + Math.tanh(Math.sqrt(2.0 / Math.PI) * (x + 0.044715 * x * x * x))));
     }
 }

@@ -6,9 +6,11 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * A fixed team of threads for the forward pass: the caller plus {@code threads - 1} workers claim
- * chunks of a job from a shared counter, so uneven chunks balance themselves. A forward step runs
- * ~50 parallel regions per token a few microseconds apart, so workers spin briefly before parking
- * instead of paying a thread wake-up per region.
+ * chunks of a job from a shared counter, so uneven chunks balance themselves. A decode step runs
+ * ~80 parallel regions a few microseconds apart, so two choices keep their overhead near zero:
+ * workers spin briefly before parking (no wake-up per region), and the caller waits only for chunks
+ * that were actually claimed — a worker the OS has descheduled never holds a step up; when it wakes,
+ * it finds nothing left to claim.
  */
 public final class Parallel implements AutoCloseable {
 
@@ -17,16 +19,43 @@ public final class Parallel implements AutoCloseable {
         void run(int chunk);
     }
 
-    private static final long SPIN_NANOS = 200_000;
+    @FunctionalInterface
+    public interface RangeBody {
+        void run(int from, int to);
+    }
+
+    private static final long SPIN_NANOS = 100_000;
+
+    /** One parallel region: its chunks, the next unclaimed one, and how many have finished. */
+    private static final class Job {
+        final Chunk body;
+        final int chunks;
+        final AtomicInteger next = new AtomicInteger();
+        final AtomicInteger finished = new AtomicInteger();
+        final AtomicReference<Throwable> failure = new AtomicReference<>();
+
+        Job(Chunk body, int chunks) {
+            this.body = body;
+            this.chunks = chunks;
+        }
+
+        void drain() {
+            int c;
+            while ((c = next.getAndIncrement()) < chunks) {
+                try {
+                    body.run(c);
+                } catch (Throwable t) {
+                    failure.compareAndSet(null, t);
+                } finally {
+                    finished.incrementAndGet();
+                }
+            }
+        }
+    }
 
     private final int threads;
     private final Thread[] workers;
-    private final AtomicInteger nextChunk = new AtomicInteger();
-    private final AtomicInteger running = new AtomicInteger();
-    private final AtomicReference<Throwable> failure = new AtomicReference<>();
-    private volatile Chunk job;
-    private volatile int jobChunks;
-    private volatile long generation;
+    private volatile Job job;
     private volatile boolean closed;
 
     public Parallel(int threads) {
@@ -48,20 +77,12 @@ public final class Parallel implements AutoCloseable {
             for (int c = 0; c < chunks; c++) body.run(c);
             return;
         }
-        job = body;
-        jobChunks = chunks;
-        nextChunk.set(0);
-        running.set(workers.length);
-        generation++;
+        Job j = new Job(body, chunks);
+        job = j;
         for (Thread w : workers) LockSupport.unpark(w);
-        try {
-            drain(body, chunks);
-        } catch (Throwable t) {
-            failure.compareAndSet(null, t);
-        }
-        while (running.get() != 0) Thread.onSpinWait();
-        job = null;
-        Throwable t = failure.getAndSet(null);
+        j.drain();
+        while (j.finished.get() < chunks) Thread.onSpinWait();
+        Throwable t = j.failure.get();
         if (t instanceof RuntimeException re) throw re;
         if (t instanceof Error e) throw e;
         if (t != null) throw new IllegalStateException(t);
@@ -69,42 +90,24 @@ public final class Parallel implements AutoCloseable {
 
     /** Splits [0, n) into about {@code 4 * threads} ranges of at least {@code minSize} and runs them in parallel. */
     public void forRange(int n, int minSize, RangeBody body) {
-        int chunks = Math.max(1, Math.min(threads * 4, n / Math.max(1, minSize)));
-        if (threads == 1) chunks = 1;
+        int chunks = threads == 1 ? 1 : Math.max(1, Math.min(threads * 4, n / Math.max(1, minSize)));
         int per = (n + chunks - 1) / chunks;
         int count = (n + per - 1) / per;
         forEach(count, c -> body.run(c * per, Math.min(n, (c + 1) * per)));
     }
 
-    @FunctionalInterface
-    public interface RangeBody {
-        void run(int from, int to);
-    }
-
-    private void drain(Chunk body, int chunks) {
-        int c;
-        while ((c = nextChunk.getAndIncrement()) < chunks) body.run(c);
-    }
-
     private void workerLoop() {
-        long seen = 0;
+        Job seen = null;
         while (!closed) {
-            long g = generation;
-            if (g == seen) {
+            Job j = job;
+            if (j == seen) {
                 long start = System.nanoTime();
-                while (generation == seen && !closed && System.nanoTime() - start < SPIN_NANOS) Thread.onSpinWait();
-                if (generation == seen && !closed) LockSupport.park(this);
+                while (job == seen && !closed && System.nanoTime() - start < SPIN_NANOS) Thread.onSpinWait();
+                if (job == seen && !closed) LockSupport.park(this);
                 continue;
             }
-            seen = g;
-            try {
-                drain(job, jobChunks);
-            } catch (Throwable t) {
-                failure.compareAndSet(null, t);
-                nextChunk.set(Integer.MAX_VALUE / 2);
-            } finally {
-                running.decrementAndGet();
-            }
+            seen = j;
+            j.drain();
         }
     }
 
