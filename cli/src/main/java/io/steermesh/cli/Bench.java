@@ -18,13 +18,15 @@ import java.util.Set;
  * table for BENCHMARKS.md on stdout).
  */
 public final class Bench {
-    static final Set<String> VALUE_FLAGS = Set.of("model", "dtypes", "threads", "batches", "decode-tokens", "prompt-tokens", "warmup");
+    static final Set<String> VALUE_FLAGS = Set.of("model", "dtypes", "threads", "batches", "decode-tokens", "prompt-tokens", "warmup",
+            "bandwidth");
+    static final Set<String> SWITCHES = Set.of("same-jvm");
 
     private Bench() {}
 
     /** Same contract as {@link Main#run}: 0 on success, 2 for a user error, 1 for an internal one. */
     public static int run(String[] args, PrintStream out, PrintStream err) throws IOException {
-        CliArgs a = CliArgs.parse("bench", List.of(args), VALUE_FLAGS, Set.of(), Set.of());
+        CliArgs a = CliArgs.parse("bench", List.of(args), VALUE_FLAGS, SWITCHES, Set.of());
         Path model = Path.of(a.require("model"));
         if (!Files.exists(model)) throw new UserError("--model " + model + " does not exist (make one with 'steermesh synth-model')");
         List<DType> dtypes = new ArrayList<>();
@@ -49,9 +51,45 @@ public final class Bench {
         if (prompt < 0) throw new UserError("--prompt-tokens must be >= 0 (got " + prompt + ")");
         err.printf(Locale.ROOT, "steermesh bench: %s, %d threads, weights %s, batches %s, %d decode steps (after %d warm-up), prefill %d tokens%n",
                 model, threads, dtypes, batches, decode, warmup, prompt);
-        List<Benchmark.Row> rows = new Benchmark(new Benchmark.Config(model, dtypes, threads, decode, prompt, batches, warmup), err).run();
-        out.print(Benchmark.markdown(rows));
+        double bandwidth = a.doubleValue("bandwidth", 0) * 1e9;
+        if (dtypes.size() == 1 || a.has("same-jvm")) {
+            List<Benchmark.Row> rows = new Benchmark(new Benchmark.Config(model, dtypes, threads, decode, prompt, batches, warmup, bandwidth), err).run();
+            out.print(Benchmark.markdown(rows));
+            out.flush();
+            return 0;
+        }
+        // One JVM per weight type, as a server runs: the JIT's profile of the first type's kernels would
+        // otherwise slow down every type measured after it in the same process.
+        if (bandwidth <= 0) bandwidth = Benchmark.measureReadBandwidth(threads, err);
+        StringBuilder table = new StringBuilder();
+        for (DType d : dtypes) {
+            List<String> cmd = new ArrayList<>(childJvm());
+            cmd.addAll(List.of("bench", "--model", model.toString(), "--dtypes", d.name(), "--threads", String.valueOf(threads),
+                    "--batches", a.has("batches") ? a.get("batches") : "1,4,16", "--decode-tokens", String.valueOf(decode),
+                    "--prompt-tokens", String.valueOf(prompt), "--warmup", String.valueOf(warmup),
+                    "--bandwidth", String.format(Locale.ROOT, "%.3f", bandwidth / 1e9)));
+            Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            String result = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            try {
+                if (p.waitFor() != 0) throw new UserError("bench of " + d + " failed (see above)");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new UserError("bench interrupted");
+            }
+            result.lines().filter(l -> l.startsWith("| ") && !l.startsWith("| measurement")).forEach(l -> table.append(l).append('\n'));
+        }
+        out.print(Benchmark.markdown(List.of()));
+        out.print(table);
         out.flush();
         return 0;
+    }
+
+    /** The command line of this JVM (same java, flags and class path), ready for Main's arguments. */
+    private static List<String> childJvm() {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        cmd.addAll(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        return cmd;
     }
 }

@@ -36,7 +36,9 @@ import java.util.Collections;
 public final class Benchmark {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
 
-    public record Config(Path model, List<DType> dtypes, int threads, int decodeTokens, int promptTokens, List<Integer> batches, int warmup) {}
+    /** @param bandwidth bytes/s of the machine when already measured, else 0 (measured first) */
+    public record Config(Path model, List<DType> dtypes, int threads, int decodeTokens, int promptTokens, List<Integer> batches, int warmup,
+                         double bandwidth) {}
 
     public record Row(String what, DType dtype, int batch, double msPerStep, double tokensPerSecond, double bytesPerStep, double boundShare) {}
 
@@ -96,7 +98,7 @@ public final class Benchmark {
     }
 
     public List<Row> run() throws IOException {
-        double bandwidth = measureReadBandwidth(cfg.threads(), log);
+        double bandwidth = cfg.bandwidth() > 0 ? cfg.bandwidth() : measureReadBandwidth(cfg.threads(), log);
         List<Row> rows = new ArrayList<>();
         for (DType dtype : cfg.dtypes()) {
             log.println("loading " + cfg.model() + " as " + dtype + " ...");
@@ -182,7 +184,7 @@ public final class Benchmark {
         for (String b : (args.length > 3 ? args[3] : "1").split(",")) batches.add(Integer.parseInt(b));
         int decode = args.length > 4 ? Integer.parseInt(args[4]) : 32;
         int prompt = args.length > 5 ? Integer.parseInt(args[5]) : 0;
-        List<Row> rows = new Benchmark(new Config(model, dtypes, threads, decode, prompt, batches, 8), System.err).run();
+        List<Row> rows = new Benchmark(new Config(model, dtypes, threads, decode, prompt, batches, 8, 0), System.err).run();
         System.out.print(markdown(rows));
     }
 }
