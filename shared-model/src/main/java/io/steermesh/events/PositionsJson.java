@@ -65,7 +65,7 @@ final class PositionsJson {
 
         @Override
         public PositionSet deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
-            return parse(p.readValueAsTree());
+            return parse(ctxt.readTree(p));
         }
     }
 }

@@ -28,7 +28,7 @@ import java.util.Objects;
  * @param hook        TransformerLens hook name, {@code blocks.{L}.hook_resid_pre|hook_resid_post|hook_attn_out|hook_mlp_out}
  * @param coefficient scale of the vector; any finite value (negative steers away)
  * @param positions   which positions are steered; default {@code all}
- * @param normalize   scale v to unit L2 norm before multiplying by the coefficient
+ * @param normalize   scale v to unit L2 norm before multiplying by the coefficient; default false
  * @param vector      registry name of the vector
  * @param values      the vector itself; not copied, treat as read-only
  * @param sae         SAE release/id whose decoder row {@code feature} is the vector
@@ -42,7 +42,7 @@ public record SteeringSpec(
         @JsonProperty(required = true) float coefficient,
         @JsonSerialize(using = PositionsJson.Serializer.class) @JsonDeserialize(using = PositionsJson.Deserializer.class)
         PositionSet positions,
-        boolean normalize,
+        Boolean normalize,
         String vector,
         float[] values,
         String sae,
@@ -57,6 +57,7 @@ public record SteeringSpec(
         }
         if (!Float.isFinite(coefficient)) throw InvalidEventException.invalid("coefficient", "must be finite (got " + coefficient + ")");
         if (positions == null) positions = PositionSet.ALL;
+        if (normalize == null) normalize = Boolean.FALSE;
         if (vector != null) Check.id(vector, "vector");
         if (sae != null) Check.id(sae, "sae");
         if ((sae == null) != (feature == null)) {
@@ -140,7 +141,7 @@ public record SteeringSpec(
     public boolean equals(Object o) {
         return o instanceof SteeringSpec s
                 && hook.equals(s.hook) && Float.compare(coefficient, s.coefficient) == 0
-                && positions.equals(s.positions) && normalize == s.normalize
+                && positions.equals(s.positions) && normalize.equals(s.normalize)
                 && Objects.equals(vector, s.vector) && Arrays.equals(values, s.values)
                 && Objects.equals(sae, s.sae) && Objects.equals(feature, s.feature);
     }
