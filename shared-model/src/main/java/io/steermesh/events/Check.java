@@ -1,0 +1,106 @@
+package io.steermesh.events;
+
+import java.util.List;
+import java.util.regex.Pattern;
+
+/** Field checks shared by the records' constructors; each throws {@link InvalidEventException} naming the field. */
+final class Check {
+
+    /** Kafka's legal topic names. */
+    private static final Pattern TOPIC = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
+    static final int MAX_ID_LENGTH = 256;
+
+    private Check() {}
+
+    static <T> T present(T value, String field) {
+        if (value == null) throw InvalidEventException.missing(field);
+        return value;
+    }
+
+    /** An identifier such as a sequence id or model name: present, not blank, at most 256 characters, no control characters. */
+    static String id(String value, String field) {
+        present(value, field);
+        if (value.isBlank()) throw InvalidEventException.invalid(field, "must not be blank");
+        if (value.length() > MAX_ID_LENGTH) {
+            throw InvalidEventException.invalid(field, "must have at most " + MAX_ID_LENGTH + " characters (got " + value.length() + ")");
+        }
+        for (int i = 0; i < value.length(); i++) {
+            if (Character.isISOControl(value.charAt(i))) {
+                throw InvalidEventException.invalid(field, "must not contain control characters (found one at " + i + ")");
+            }
+        }
+        return value;
+    }
+
+    static String optionalId(String value, String field) {
+        return value == null ? null : id(value, field);
+    }
+
+    static String topic(String value, String field) {
+        present(value, field);
+        if (!TOPIC.matcher(value).matches()) {
+            throw InvalidEventException.invalid(field, "must be a Kafka topic name: 1 to 249 of a-z A-Z 0-9 . _ - (got \"" + value + "\")");
+        }
+        return value;
+    }
+
+    static int atLeast(int value, int min, String field) {
+        if (value < min) throw InvalidEventException.invalid(field, "must be >= " + min + " (got " + value + ")");
+        return value;
+    }
+
+    static long atLeast(long value, long min, String field) {
+        if (value < min) throw InvalidEventException.invalid(field, "must be >= " + min + " (got " + value + ")");
+        return value;
+    }
+
+    static double finite(double value, String field) {
+        if (!Double.isFinite(value)) throw InvalidEventException.invalid(field, "must be a finite number (got " + value + ")");
+        return value;
+    }
+
+    /** Token ids: each >= 0; {@code minLength} 1 for a prompt. Returns a copy. */
+    static int[] tokenIds(int[] ids, String field, int minLength) {
+        present(ids, field);
+        if (ids.length < minLength) {
+            throw InvalidEventException.invalid(field, "must have at least " + minLength + " token id" + (minLength == 1 ? "" : "s") + " (got " + ids.length + ")");
+        }
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i] < 0) throw InvalidEventException.invalid(field + "[" + i + "]", "must be >= 0 (got " + ids[i] + ")");
+        }
+        return ids.clone();
+    }
+
+    /** Stop strings: at most {@value GenerationRequested#MAX_STOP}, none empty; null is none. */
+    static List<String> stop(List<String> stop, String field) {
+        if (stop == null) return List.of();
+        if (stop.size() > GenerationRequested.MAX_STOP) {
+            throw InvalidEventException.invalid(field, "must have at most " + GenerationRequested.MAX_STOP + " strings (got " + stop.size() + ")");
+        }
+        for (int i = 0; i < stop.size(); i++) {
+            String s = stop.get(i);
+            if (s == null) throw InvalidEventException.missing(field + "[" + i + "]");
+            if (s.isEmpty()) throw InvalidEventException.invalid(field + "[" + i + "]", "must not be empty");
+        }
+        return List.copyOf(stop);
+    }
+
+    /** Copies a list, rejecting null elements with the element's path. */
+    static <T> List<T> list(List<T> values, String field) {
+        if (values == null) return List.of();
+        for (int i = 0; i < values.size(); i++) {
+            if (values.get(i) == null) throw InvalidEventException.missing(field + "[" + i + "]");
+        }
+        return List.copyOf(values);
+    }
+
+    static float[] finiteFloats(float[] values, String field) {
+        present(values, field);
+        for (int i = 0; i < values.length; i++) {
+            if (!Float.isFinite(values[i])) {
+                throw InvalidEventException.invalid(field + "[" + i + "]", "must be finite (got " + values[i] + ")");
+            }
+        }
+        return values;
+    }
+}

@@ -1,0 +1,53 @@
+package io.steermesh.events;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+
+import java.util.List;
+
+/**
+ * The text one token added to the completion. The gateway delivers each {@code index} once, in order.
+ *
+ * @param sequenceId       the generation
+ * @param index            position in the completion
+ * @param tokenId          the token
+ * @param text             complete UTF-8 characters only: empty while a character is split across tokens,
+ *                         and the token that completes it carries all of it
+ * @param logprob          the token's log-probability under the processed distribution
+ * @param topLogprobs      best alternatives of the processed distribution (OpenAI's {@code top_logprobs})
+ * @param topRaw           best alternatives of the raw model logits
+ * @param steeringIdentity identity of the steering plan that produced it; "" for none
+ */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+@JsonIgnoreProperties(ignoreUnknown = true)
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record TextDelta(
+        @JsonProperty(required = true) String sequenceId,
+        @JsonProperty(required = true) int index,
+        @JsonProperty(required = true) int tokenId,
+        @JsonProperty(required = true) String text,
+        @JsonProperty(required = true) double logprob,
+        List<TopToken> topLogprobs,
+        List<TopToken> topRaw,
+        String steeringIdentity) implements CompletionEvent {
+
+    public TextDelta {
+        Check.id(sequenceId, "sequence_id");
+        Check.atLeast(index, 0, "index");
+        Check.atLeast(tokenId, 0, "token_id");
+        Check.present(text, "text");
+        Check.finite(logprob, "logprob");
+        topLogprobs = Check.list(topLogprobs, "top_logprobs");
+        topRaw = Check.list(topRaw, "top_raw");
+        if (steeringIdentity == null) steeringIdentity = "";
+    }
+
+    /** The tokenizer's text for {@code token}. */
+    public static TextDelta of(TokenSampled token, String text) {
+        return new TextDelta(token.sequenceId(), token.index(), token.tokenId(), text, token.logprob(), token.topProcessed(),
+                token.topRaw(), token.steeringIdentity());
+    }
+}

@@ -1,0 +1,70 @@
+package io.steermesh.events.wire;
+
+import io.steermesh.engine.model.KvBlock;
+import io.steermesh.events.CanonicalDigest;
+import io.steermesh.events.SteeringPlanSpec;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * Content address of a KV block (ARCHITECTURE.md §5): a hash chain, so a block's hash covers every token
+ * and every steering term before it. Lower-case hex SHA-256 over (little-endian, strings as u32 UTF-8
+ * length + bytes; {@code contracts/TENSORS.md}):
+ *
+ * <pre>
+ * str("steermesh.kv-block.v1") || str(model) || str(parent_hash) || u32(n) || i32(token_0) .. i32(token_n-1) || str(steering_identity)
+ * </pre>
+ */
+public final class BlockHash {
+
+    private static final Pattern HEX64 = Pattern.compile("[0-9a-f]{64}");
+
+    private BlockHash() {}
+
+    /**
+     * @param model            model name (different weights never share KV)
+     * @param parentHash       hash of the previous block; {@code ""} for the first block
+     * @param tokenIdsOfBlock  the block's token ids, 1 to 16 of them (full blocks have 16)
+     * @param steeringIdentity {@link SteeringPlanSpec#blockIdentity(int, int)} of the block; {@code ""} when unsteered
+     */
+    public static String of(String model, String parentHash, int[] tokenIdsOfBlock, String steeringIdentity) {
+        if (model == null || model.isEmpty()) throw new IllegalArgumentException("model must not be empty");
+        if (parentHash == null || !(parentHash.isEmpty() || HEX64.matcher(parentHash).matches())) {
+            throw new IllegalArgumentException("parentHash must be \"\" or 64 lower-case hex digits (got " + parentHash + ")");
+        }
+        if (tokenIdsOfBlock == null || tokenIdsOfBlock.length < 1 || tokenIdsOfBlock.length > KvBlock.POSITIONS) {
+            throw new IllegalArgumentException("a block has 1 to " + KvBlock.POSITIONS + " token ids (got "
+                    + (tokenIdsOfBlock == null ? "none" : tokenIdsOfBlock.length) + ")");
+        }
+        if (steeringIdentity == null || !(steeringIdentity.isEmpty() || HEX64.matcher(steeringIdentity).matches())) {
+            throw new IllegalArgumentException("steeringIdentity must be \"\" or 64 lower-case hex digits (got " + steeringIdentity + ")");
+        }
+        CanonicalDigest d = new CanonicalDigest("steermesh.kv-block.v1").str(model).str(parentHash).u32(tokenIdsOfBlock.length);
+        for (int t : tokenIdsOfBlock) {
+            if (t < 0) throw new IllegalArgumentException("token ids must be >= 0 (got " + t + ")");
+            d.i32(t);
+        }
+        return d.str(steeringIdentity).hex();
+    }
+
+    /**
+     * Hashes of every full block of a sequence, first block first: what a worker looks up to reuse a shared
+     * prefix and what {@code kv:seq:{id}.block_hashes} lists.
+     *
+     * @param tokens       the sequence's tokens (prompt, then generated); a trailing partial block is not hashed
+     * @param promptLength how many of them are the prompt (for {@code prompt}/{@code generated} positions)
+     * @param steering     the plan, the same for the whole sequence
+     */
+    public static List<String> chain(String model, int[] tokens, int promptLength, SteeringPlanSpec steering) {
+        List<String> hashes = new ArrayList<>();
+        String parent = "";
+        for (int start = 0; start + KvBlock.POSITIONS <= tokens.length; start += KvBlock.POSITIONS) {
+            int[] block = java.util.Arrays.copyOfRange(tokens, start, start + KvBlock.POSITIONS);
+            parent = of(model, parent, block, steering.blockIdentity(start, promptLength));
+            hashes.add(parent);
+        }
+        return List.copyOf(hashes);
+    }
+}

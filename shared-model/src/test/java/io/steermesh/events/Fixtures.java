@@ -1,0 +1,103 @@
+package io.steermesh.events;
+
+import io.steermesh.engine.model.PositionSet;
+import io.steermesh.engine.sampler.SampleResult;
+import io.steermesh.engine.sampler.SamplingParams;
+import io.steermesh.engine.sampler.TokenLogprob;
+
+import java.util.List;
+
+/** One fully populated instance of every event, built the way the services build them. */
+final class Fixtures {
+
+    static final String SEQ = "seq-7f3a";
+    static final float[] VECTOR = {0.25f, -1.5f, 3.0f, 0.0f};
+
+    private Fixtures() {}
+
+    static SamplingSpec sampling() {
+        return SamplingSpec.from(SamplingParams.builder().temperature(0.7).topK(40).topP(0.95).minP(0.05)
+                .repetitionPenalty(1.1).presencePenalty(0.5).frequencyPenalty(-0.25).bias(50256, -100f).bias(13, 2.5f)
+                .stopTokenIds(50256).maxTokens(64).seed(42).topLogprobs(2).build());
+    }
+
+    static SteeringPlanSpec resolvedPlan() {
+        return SteeringPlanSpec.of(
+                new SteeringSpec("blocks.6.hook_resid_pre", 4.0f, PositionSet.ALL, true, "love-hate", VECTOR, null, null),
+                new SteeringSpec("blocks.8.hook_resid_post", -2.0f, PositionSet.range(0, 3), false, null, new float[] {1f, 0f, 0f, 0f}, null, null));
+    }
+
+    static GenerationRequested request() {
+        return GenerationRequested.builder(SEQ).model("gpt2").prompt("I think dogs are").sampling(sampling())
+                .stop(List.of("\n\n")).steering(SteeringPlanSpec.of(
+                        SteeringSpec.ofVector("blocks.6.hook_resid_pre", 4.0f, "love-hate"),
+                        new SteeringSpec("blocks.8.hook_resid_post", -2.0f, PositionSet.range(0, 3), false, null, new float[] {1f, 0f, 0f, 0f}, null, null)))
+                .replyTo("completions").createdAt(1_760_000_000_000L).client("test").build();
+    }
+
+    static PromptTokenized prompt() {
+        return PromptTokenized.of(request(), "gpt2", new int[] {40, 892, 6844, 389}, sampling(), resolvedPlan());
+    }
+
+    static LogitsComputed logits() {
+        return new LogitsComputed(SEQ, "gpt2", 2, new float[] {1.5f, -0.0f, Float.MIN_VALUE, -3.25e-41f, 12.0f, -7.5f},
+                new int[] {40, 892, 6844, 389}, new int[] {845, 13}, 1024, sampling(), List.of("\n\n"), "completions",
+                resolvedPlan().identity(), "worker-1", 1_760_000_000_123L);
+    }
+
+    static TokenSampled token() {
+        SampleResult r = new SampleResult(4, -0.105, List.of(new TokenLogprob(4, 12.0f, -0.01), new TokenLogprob(0, 1.5f, -10.5)),
+                List.of(new TokenLogprob(4, 17.1f, -0.105), new TokenLogprob(0, 2.1f, -2.3)));
+        return TokenSampled.of(logits(), r, null);
+    }
+
+    static TokenSampled lastToken() {
+        SampleResult r = new SampleResult(4, -0.105, List.of(), List.of());
+        return TokenSampled.of(logits(), r, SampleResult.FinishReason.LENGTH);
+    }
+
+    static TextDelta delta() {
+        return TextDelta.of(token(), " cute");
+    }
+
+    static GenerationFinished finished() {
+        return new GenerationFinished(SEQ, FinishReason.LENGTH, GenerationFinished.Usage.of(4, 3), 2);
+    }
+
+    static GenerationFailed failed() {
+        return GenerationFailed.of(SEQ, GenerationFailed.INVALID_REQUEST, "sampling.top_p", "sampling.top_p must be in (0, 1] (got 1.5)");
+    }
+
+    static GenerationCancelled cancelled() {
+        return new GenerationCancelled(SEQ, GenerationCancelled.CLIENT);
+    }
+
+    static SteeringChanged steeringChanged() {
+        return new SteeringChanged(SEQ, 5, SteeringPlanSpec.of(SteeringSpec.ofVector("blocks.6.hook_resid_pre", 8.0f, "love-hate")));
+    }
+
+    static SteeringVectorPublished vector() {
+        return new SteeringVectorPublished("love-hate", "gpt2", "blocks.6.hook_resid_pre", VECTOR, "contrastive",
+                "\"Love\" minus \"Hate\" (ActAdd)", 1_760_000_000_000L);
+    }
+
+    static ActivationsRequested activationsRequested() {
+        return new ActivationsRequested("cap-1", "gpt2", new int[] {18565}, List.of("blocks.6.hook_resid_pre", "blocks.8.hook_resid_post"),
+                PositionSet.ALL, "mean", SteeringPlanSpec.NONE, null, 1_760_000_000_000L);
+    }
+
+    static ActivationsCaptured activationsCaptured() {
+        return new ActivationsCaptured("cap-1", "gpt2", "blocks.8.hook_resid_post", 1, 2, "none", 2, 3,
+                new float[] {1f, 2f, 3f, -4f, -5f, -6f}, "worker-1", 1_760_000_000_456L);
+    }
+
+    /** Every event type, at least once. */
+    static List<Event> all() {
+        return List.of(request(), GenerationRequested.builder("seq-chat").messages(List.of(new ChatMessage("system", "Be brief."),
+                        new ChatMessage("user", "Hi"))).createdAt(1L).build(),
+                GenerationRequested.builder("seq-ids").promptIds(50256, 40).addBos(false).createdAt(1L).build(),
+                prompt(), logits(), token(), lastToken(), delta(), finished(), failed(), cancelled(), steeringChanged(),
+                vector(), activationsRequested(), activationsCaptured());
+    }
+
+}
