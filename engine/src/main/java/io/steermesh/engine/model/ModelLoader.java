@@ -88,11 +88,68 @@ public final class ModelLoader {
         Path configFile = dir.resolve("config.json");
         if (!Files.exists(configFile)) throw new IllegalArgumentException("no config.json in " + dir);
         JsonNode cfg = new ObjectMapper().readTree(configFile.toFile());
-        String type = cfg.path("model_type").asText("");
         SafetensorsFile st = SafetensorsFile.open(dir);
         progress.accept("mapped " + st.tensors().size() + " tensors from " + dir);
-        ModelConfig config;
+        ModelConfig config = hfConfig(dir, cfg);
         Weights weights;
+        if (config.arch() == Architecture.GPT2) {
+            weights = gpt2Weights(config, n -> optional(st, n), "", true);
+        } else {
+            boolean tied = cfg.path("tie_word_embeddings").asBoolean(false);
+            weights = llamaWeights(config, n -> optional(st, n), new LlamaNames(
+                    "model.embed_tokens.weight", "model.layers.%d.input_layernorm.weight",
+                    "model.layers.%d.self_attn.q_proj.", "model.layers.%d.self_attn.k_proj.", "model.layers.%d.self_attn.v_proj.",
+                    "model.layers.%d.self_attn.o_proj.", "model.layers.%d.post_attention_layernorm.weight",
+                    "model.layers.%d.mlp.gate_proj.weight", "model.layers.%d.mlp.up_proj.weight", "model.layers.%d.mlp.down_proj.weight",
+                    "model.norm.weight", tied ? null : "lm_head.weight"));
+        }
+        Tokenizer tok = options.tokenizer() != null ? Tokenizers.load(options.tokenizer(), config.vocabSize())
+                : Tokenizers.find(dir, config.vocabSize()).orElse(null);
+        return new Model(config, weights, tok, new Parallel(options.threads()), () -> { arena.close(); st.close(); });
+    }
+
+    /** The configuration of a model without loading its weights (for services that only validate against it). */
+    public static ModelConfig readConfig(Path path) throws IOException {
+        if (!Files.exists(path)) throw new IllegalArgumentException("model path does not exist: " + path);
+        String name = path.getFileName().toString().toLowerCase(Locale.ROOT);
+        if (Files.isDirectory(path) || name.endsWith(".safetensors")) {
+            Path dir = Files.isDirectory(path) ? path : path.getParent();
+            Path configFile = dir.resolve("config.json");
+            if (!Files.exists(configFile)) throw new IllegalArgumentException("no config.json in " + dir);
+            return hfConfig(dir, new ObjectMapper().readTree(configFile.toFile()));
+        }
+        if (name.endsWith(".gguf")) {
+            try (GgufFile gg = GgufFile.open(path)) {
+                return ggufConfig(gg, path);
+            }
+        }
+        if (name.endsWith(".bin")) {
+            try (Llama2cFile lc = Llama2cFile.open(path)) {
+                return llama2cConfig(lc.header(), path);
+            }
+        }
+        throw new IllegalArgumentException("unknown model format: " + path
+                + " (expected a Hugging Face directory with config.json, a .gguf file or a llama2.c .bin)");
+    }
+
+    /**
+     * The tokenizer of a model without loading its weights: {@code explicitTokenizer} when given, else
+     * the GGUF vocabulary or the files found beside the model.
+     */
+    public static Tokenizer readTokenizer(Path model, Path explicitTokenizer) throws IOException {
+        ModelConfig config = readConfig(model);
+        if (explicitTokenizer != null) return Tokenizers.load(explicitTokenizer, config.vocabSize());
+        if (model.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".gguf")) {
+            try (GgufFile gg = GgufFile.open(model)) {
+                if (gg.metadata().containsKey("tokenizer.ggml.tokens")) return Tokenizers.fromGgufMetadata(gg.metadata());
+            }
+        }
+        return Tokenizers.find(model, config.vocabSize()).orElseThrow(() -> new IllegalArgumentException(
+                "no tokenizer found beside " + model + "; give one explicitly"));
+    }
+
+    private static ModelConfig hfConfig(Path dir, JsonNode cfg) {
+        String type = cfg.path("model_type").asText("");
         switch (type) {
             case "gpt2" -> {
                 String act = cfg.path("activation_function").asText("gelu_new");
@@ -100,12 +157,11 @@ public final class ModelLoader {
                     throw new IllegalArgumentException("unsupported GPT-2 activation_function \"" + act + "\" (supported: gelu_new)");
                 }
                 int dim = cfg.path("n_embd").asInt();
-                config = new ModelConfig(dir.getFileName().toString(), Architecture.GPT2, dim,
+                return new ModelConfig(dir.getFileName().toString(), Architecture.GPT2, dim,
                         cfg.hasNonNull("n_inner") ? cfg.get("n_inner").asInt() : 4 * dim,
                         cfg.path("n_layer").asInt(), cfg.path("n_head").asInt(), cfg.path("n_head").asInt(),
                         cfg.path("vocab_size").asInt(), cfg.path("n_positions").asInt(cfg.path("n_ctx").asInt()),
                         (float) cfg.path("layer_norm_epsilon").asDouble(1e-5), 0, false);
-                weights = gpt2Weights(config, n -> optional(st, n), "", true);
             }
             case "llama", "mistral", "qwen2" -> {
                 if (cfg.hasNonNull("rope_scaling")) {
@@ -116,24 +172,46 @@ public final class ModelLoader {
                 if (cfg.hasNonNull("head_dim") && cfg.get("head_dim").asInt() != dim / heads) {
                     throw new IllegalArgumentException("head_dim different from hidden_size / num_attention_heads is not supported");
                 }
-                config = new ModelConfig(dir.getFileName().toString(), Architecture.LLAMA, dim, cfg.path("intermediate_size").asInt(),
+                return new ModelConfig(dir.getFileName().toString(), Architecture.LLAMA, dim, cfg.path("intermediate_size").asInt(),
                         cfg.path("num_hidden_layers").asInt(), heads, cfg.path("num_key_value_heads").asInt(heads),
                         cfg.path("vocab_size").asInt(), cfg.path("max_position_embeddings").asInt(2048),
                         (float) cfg.path("rms_norm_eps").asDouble(1e-6), (float) cfg.path("rope_theta").asDouble(10000), false);
-                boolean tied = cfg.path("tie_word_embeddings").asBoolean(false);
-                weights = llamaWeights(config, n -> optional(st, n), new LlamaNames(
-                        "model.embed_tokens.weight", "model.layers.%d.input_layernorm.weight",
-                        "model.layers.%d.self_attn.q_proj.", "model.layers.%d.self_attn.k_proj.", "model.layers.%d.self_attn.v_proj.",
-                        "model.layers.%d.self_attn.o_proj.", "model.layers.%d.post_attention_layernorm.weight",
-                        "model.layers.%d.mlp.gate_proj.weight", "model.layers.%d.mlp.up_proj.weight", "model.layers.%d.mlp.down_proj.weight",
-                        "model.norm.weight", tied ? null : "lm_head.weight"));
             }
-            default -> throw new IllegalArgumentException("unsupported model_type \"" + type + "\" in " + configFile
+            default -> throw new IllegalArgumentException("unsupported model_type \"" + type + "\" in " + dir.resolve("config.json")
                     + " (supported: gpt2, llama)");
         }
-        Tokenizer tok = options.tokenizer() != null ? Tokenizers.load(options.tokenizer(), config.vocabSize())
-                : Tokenizers.find(dir, config.vocabSize()).orElse(null);
-        return new Model(config, weights, tok, new Parallel(options.threads()), () -> { arena.close(); st.close(); });
+    }
+
+    private static ModelConfig ggufConfig(GgufFile gg, Path file) {
+        String arch = gg.architecture();
+        int vocab = gg.require("token_embd.weight").dim(0);
+        String name = gg.findString("general.name").orElse(file.getFileName().toString());
+        return switch (arch) {
+            case "llama" -> {
+                int dim = (int) gg.integer("llama.embedding_length");
+                int heads = (int) gg.integer("llama.attention.head_count");
+                yield new ModelConfig(name, Architecture.LLAMA, dim, (int) gg.integer("llama.feed_forward_length"),
+                        (int) gg.integer("llama.block_count"), heads,
+                        (int) gg.findInteger("llama.attention.head_count_kv").orElse(heads), vocab,
+                        (int) gg.integer("llama.context_length"),
+                        gg.findFloat32("llama.attention.layer_norm_rms_epsilon").orElse(1e-5f),
+                        gg.findFloat32("llama.rope.freq_base").orElse(10000f), true);
+            }
+            case "gpt2" -> {
+                int dim = (int) gg.integer("gpt2.embedding_length");
+                int heads = (int) gg.integer("gpt2.attention.head_count");
+                yield new ModelConfig(name, Architecture.GPT2, dim, (int) gg.integer("gpt2.feed_forward_length"),
+                        (int) gg.integer("gpt2.block_count"), heads, heads, vocab, (int) gg.integer("gpt2.context_length"),
+                        gg.findFloat32("gpt2.attention.layer_norm_epsilon").orElse(1e-5f), 0, false);
+            }
+            default -> throw new IllegalArgumentException("unsupported GGUF architecture \"" + arch + "\" in " + file
+                    + " (supported: llama, gpt2)");
+        };
+    }
+
+    private static ModelConfig llama2cConfig(Llama2cFile.Header h, Path file) {
+        return new ModelConfig(file.getFileName().toString(), Architecture.LLAMA, h.dim(), h.hiddenDim(), h.nLayers(),
+                h.nHeads(), h.nKvHeads(), h.vocabSize(), h.seqLen(), 1e-5f, 10000f, true);
     }
 
     // ---------------------------------------------------------------- GGUF
@@ -142,37 +220,15 @@ public final class ModelLoader {
         GgufFile gg = GgufFile.open(file);
         String arch = gg.architecture();
         progress.accept("mapped " + gg.tensors().size() + " tensors from " + file + " (architecture " + arch + ")");
-        RawTensor emb = gg.require("token_embd.weight");
-        int vocab = emb.dim(0);
-        ModelConfig config;
-        Weights weights;
-        String name = gg.findString("general.name").orElse(file.getFileName().toString());
-        switch (arch) {
-            case "llama" -> {
-                int dim = (int) gg.integer("llama.embedding_length");
-                int heads = (int) gg.integer("llama.attention.head_count");
-                config = new ModelConfig(name, Architecture.LLAMA, dim, (int) gg.integer("llama.feed_forward_length"),
-                        (int) gg.integer("llama.block_count"), heads,
-                        (int) gg.findInteger("llama.attention.head_count_kv").orElse(heads), vocab,
-                        (int) gg.integer("llama.context_length"),
-                        gg.findFloat32("llama.attention.layer_norm_rms_epsilon").orElse(1e-5f),
-                        gg.findFloat32("llama.rope.freq_base").orElse(10000f), true);
-                weights = llamaWeights(config, n -> gg.get(n).orElse(null), new LlamaNames(
-                        "token_embd.weight", "blk.%d.attn_norm.weight", "blk.%d.attn_q.", "blk.%d.attn_k.", "blk.%d.attn_v.",
-                        "blk.%d.attn_output.", "blk.%d.ffn_norm.weight", "blk.%d.ffn_gate.weight", "blk.%d.ffn_up.weight",
-                        "blk.%d.ffn_down.weight", "output_norm.weight", gg.get("output.weight").isPresent() ? "output.weight" : null));
-            }
-            case "gpt2" -> {
-                int dim = (int) gg.integer("gpt2.embedding_length");
-                int heads = (int) gg.integer("gpt2.attention.head_count");
-                config = new ModelConfig(name, Architecture.GPT2, dim, (int) gg.integer("gpt2.feed_forward_length"),
-                        (int) gg.integer("gpt2.block_count"), heads, heads, vocab, (int) gg.integer("gpt2.context_length"),
-                        gg.findFloat32("gpt2.attention.layer_norm_epsilon").orElse(1e-5f), 0, false);
-                weights = gpt2Weights(config, n -> gg.get(ggufGpt2Name(n)).orElse(null), "", false);
-            }
-            default -> throw new IllegalArgumentException("unsupported GGUF architecture \"" + arch + "\" in " + file
-                    + " (supported: llama, gpt2)");
-        }
+        ModelConfig config = ggufConfig(gg, file);
+        int vocab = config.vocabSize();
+        Weights weights = switch (config.arch()) {
+            case LLAMA -> llamaWeights(config, n -> gg.get(n).orElse(null), new LlamaNames(
+                    "token_embd.weight", "blk.%d.attn_norm.weight", "blk.%d.attn_q.", "blk.%d.attn_k.", "blk.%d.attn_v.",
+                    "blk.%d.attn_output.", "blk.%d.ffn_norm.weight", "blk.%d.ffn_gate.weight", "blk.%d.ffn_up.weight",
+                    "blk.%d.ffn_down.weight", "output_norm.weight", gg.get("output.weight").isPresent() ? "output.weight" : null));
+            case GPT2 -> gpt2Weights(config, n -> gg.get(ggufGpt2Name(n)).orElse(null), "", false);
+        };
         Tokenizer tok = options.tokenizer() != null ? Tokenizers.load(options.tokenizer(), vocab)
                 : (gg.metadata().containsKey("tokenizer.ggml.tokens") ? Tokenizers.fromGgufMetadata(gg.metadata()) : null);
         return new Model(config, weights, tok, new Parallel(options.threads()), () -> { arena.close(); gg.close(); });
@@ -202,8 +258,7 @@ public final class ModelLoader {
         Llama2cFile lc = Llama2cFile.open(file);
         Llama2cFile.Header h = lc.header();
         progress.accept("mapped llama2.c v" + h.version() + " checkpoint " + file + " (dim " + h.dim() + ", " + h.nLayers() + " layers)");
-        ModelConfig config = new ModelConfig(file.getFileName().toString(), Architecture.LLAMA, h.dim(), h.hiddenDim(), h.nLayers(),
-                h.nHeads(), h.nKvHeads(), h.vocabSize(), h.seqLen(), 1e-5f, 10000f, true);
+        ModelConfig config = llama2cConfig(h, file);
         Map<String, RawTensor> t = lc.tensors();
         Weights weights = llamaWeights(config, n -> t.get(n), h.groupSize(), new LlamaNames(
                 "tok_embeddings", "layers.%d.attention_norm", "layers.%d.wq", "layers.%d.wk", "layers.%d.wv", "layers.%d.wo",

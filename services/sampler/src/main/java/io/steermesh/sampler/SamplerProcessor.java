@@ -1,0 +1,26 @@
+package io.steermesh.sampler;
+
+import io.smallrye.reactive.messaging.annotations.Blocking;
+import io.smallrye.reactive.messaging.annotations.Broadcast;
+import io.steermesh.events.LogitsComputed;
+import io.steermesh.events.Topics;
+import io.steermesh.events.TokenSampled;
+import io.steermesh.service.Keyed;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.eclipse.microprofile.reactive.messaging.Outgoing;
+
+/** logits → tokens. Broadcast: both the forward worker (next step) and the tokenizer (text) read tokens. */
+@ApplicationScoped
+public class SamplerProcessor {
+    private final SamplingStage stage = new SamplingStage();
+
+    @Incoming(Topics.LOGITS)
+    @Outgoing(Topics.TOKENS)
+    @Broadcast
+    @Blocking
+    public Message<TokenSampled> sample(LogitsComputed in) {
+        return Keyed.message(in.sequenceId(), stage.sample(in));
+    }
+}
