@@ -39,7 +39,7 @@ public final class InvalidEventException extends IllegalArgumentException {
      * Converts an engine {@link IllegalArgumentException}, whose message starts with the field name
      * ("top_k must be >= 0 (got -1)"), keeping that name as the field.
      */
-    static InvalidEventException fromEngine(IllegalArgumentException e) {
+    public static InvalidEventException fromEngine(IllegalArgumentException e) {
         if (e instanceof InvalidEventException mine) return mine;
         java.util.regex.Matcher m = ENGINE_MESSAGE.matcher(String.valueOf(e.getMessage()));
         return m.matches() ? invalid(m.group(1), m.group(2)) : rule("", String.valueOf(e.getMessage()));
