@@ -2,6 +2,8 @@ package io.steermesh.tokenizer;
 
 import io.quarkus.runtime.Startup;
 import io.smallrye.reactive.messaging.annotations.Blocking;
+import io.smallrye.reactive.messaging.annotations.Broadcast;
+import io.smallrye.reactive.messaging.annotations.Merge;
 import io.steermesh.engine.model.ModelConfig;
 import io.steermesh.engine.model.ModelLoader;
 import io.steermesh.engine.tokenizer.Tokenizer;
@@ -46,6 +48,7 @@ public class TokenizerProcessor {
 
     @Inject
     @Channel(Topics.COMPLETIONS)
+    @Broadcast
     @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 16384)
     Emitter<CompletionEvent> completions;
 
@@ -64,7 +67,7 @@ public class TokenizerProcessor {
             LOG.infof("tokenizer: reading the configuration and vocabulary of %s", model);
             ModelConfig mc = ModelLoader.readConfig(model);
             Tokenizer tok = ModelLoader.readTokenizer(model, config.tokenizer().map(Path::of).orElse(null));
-            String name = config.modelName().orElse(ModelNames.of(model));
+            String name = config.modelName().orElse(ModelLoader.defaultName(model));
             promptStage = new PromptStage(name, mc, tok);
             detokenizeStage = new DetokenizeStage(tok);
             LOG.infof("tokenizer: serving model \"%s\" (vocabulary %d, context %d)", name, tok.vocabSize(), mc.contextLength());
@@ -74,6 +77,7 @@ public class TokenizerProcessor {
     }
 
     @Incoming(Topics.GENERATION_REQUESTS)
+    @Merge
     @Blocking
     public void onRequest(GenerationRequested request) {
         switch (promptStage.tokenize(request)) {
