@@ -164,13 +164,16 @@ public final class EventCodec {
 
     /** Reads JSON into {@code type}; any problem is an {@link EventFormatException} naming the field. */
     public static <T> T fromJson(Class<T> type, byte[] json) {
+        T value;
         try {
-            return JSON.readValue(json, type);
+            value = JSON.readValue(json, type);
         } catch (JacksonException e) {
             throw JsonErrors.translate(e, type);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        if (value == null) throw new EventFormatException(null, "the " + type.getSimpleName() + " JSON must be an object (got null)");
+        return value;
     }
 
     public static <T> T fromJson(Class<T> type, String json) {
@@ -205,6 +208,7 @@ public final class EventCodec {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        if (event == null) throw new EventFormatException(META, "meta must be a JSON object (got null)");
         if (!Arrays.equals(event.shape(), shape)) {
             throw new EventFormatException(SHAPE, "shape " + shapeText(shape) + " does not match the event's own shape "
                     + shapeText(event.shape()));

@@ -46,7 +46,7 @@ final class JsonErrors {
             }
             if (m instanceof MismatchedInputException mi && mi.getTargetType() != null) {
                 String subject = path.isEmpty() ? "the " + rootType.getSimpleName() + " JSON" : path;
-                String got = m instanceof InvalidFormatException f ? " (got " + shown(f.getValue()) + ")" : "";
+                String got = m instanceof InvalidFormatException f ? " (got " + shown(f.getValue()) + ")" : scalarAt(m);
                 if (original.contains("trailing token")) {
                     return new EventFormatException(null, "not valid JSON: more content after the " + rootType.getSimpleName() + " object", e);
                 }
@@ -112,12 +112,23 @@ final class JsonErrors {
         return "a " + type.getSimpleName();
     }
 
+    /** Jackson names the rejected scalar in its coercion message: {@code Cannot coerce String value ("two") to `int`}. */
+    private static final Pattern COERCE = Pattern.compile("Cannot coerce \\w+ value \\((.{1,60})\\) to .*", Pattern.DOTALL);
+    private static final Pattern SOURCE = Pattern.compile("\\s*(\\(start marker at )?(at )?\\[Source:.*", Pattern.DOTALL);
+
+    /** {@code  (got "two")} when Jackson's message shows the rejected value; else nothing. */
+    private static String scalarAt(JsonMappingException m) {
+        Matcher c = COERCE.matcher(String.valueOf(m.getOriginalMessage()));
+        return c.matches() ? " (got " + c.group(1) + ")" : "";
+    }
+
     private static String shown(Object value) {
         return value instanceof String s ? "\"" + (s.length() > 40 ? s.substring(0, 40) + "..." : s) + "\"" : String.valueOf(value);
     }
 
     private static String firstLine(String s) {
         if (s == null) return "";
+        s = SOURCE.matcher(s).replaceFirst("");
         int nl = s.indexOf('\n');
         return nl < 0 ? s : s.substring(0, nl);
     }
