@@ -83,8 +83,6 @@ public final class EventCodec {
                 .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
                 .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
                 .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
-                // a JSON event decoded as its concrete class needs no "type" property; the class says it
-                .enable(MapperFeature.USE_BASE_TYPE_AS_DEFAULT_IMPL)
                 .serializationInclusion(JsonInclude.Include.NON_NULL)
                 .build();
         mapper.coercionConfigFor(LogicalType.Textual)
