@@ -3,15 +3,15 @@ package io.steermesh.events;
 import io.steermesh.engine.model.PositionSet;
 import io.steermesh.events.wire.BlockHash;
 import org.junit.jupiter.api.Test;
-
-import java.util.HashSet;
-import java.util.List;
-import java.util.Set;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 
 /**
  * The pinned values were computed independently with Python's hashlib over the layout in
@@ -50,7 +50,7 @@ class BlockHashContractTest {
             t[i]++;
             seen.add(BlockHash.of("gpt2", "", t, ""));
         }
-        seen.add(BlockHash.of("gpt2", "", java.util.Arrays.copyOf(TOKENS, 15), ""));
+        seen.add(BlockHash.of("gpt2", "", Arrays.copyOf(TOKENS, 15), ""));
         seen.add(BlockHash.of("gpt2", "", TOKENS, Fixtures.resolvedPlan().identity()));
         assertEquals(3 + TOKENS.length + 2, seen.size(), "every changed input gives a new hash");
         assertEquals(BlockHash.of("gpt2", "", TOKENS, ""), BlockHash.of("gpt2", "", TOKENS.clone(), ""), "stable");

@@ -5,15 +5,15 @@ import io.steermesh.events.wire.EventFormatException;
 import io.steermesh.events.wire.KvBlockCodec;
 import io.steermesh.events.wire.KvKeys;
 import org.junit.jupiter.api.Test;
-
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.util.Arrays;
-import java.util.SplittableRandom;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.SplittableRandom;
 
 class KvBlockCodecTest {
 
@@ -48,7 +48,7 @@ class KvBlockCodecTest {
     void layoutIsHeaderThenKeysThenValuesLittleEndian() {
         KvBlock in = block();
         ByteBuffer b = ByteBuffer.wrap(KvBlockCodec.encode(in, LAYERS, KV_DIM)).order(ByteOrder.LITTLE_ENDIAN);
-        assertEquals("SMKV", new String(b.array(), 0, 4, java.nio.charset.StandardCharsets.US_ASCII));
+        assertEquals("SMKV", new String(b.array(), 0, 4, StandardCharsets.US_ASCII));
         assertEquals(1, b.getShort(4));
         assertEquals(0, b.getShort(6));
         assertEquals(LAYERS, b.getInt(8));

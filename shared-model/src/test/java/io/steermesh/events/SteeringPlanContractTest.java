@@ -6,14 +6,13 @@ import io.steermesh.engine.model.PositionSet;
 import io.steermesh.engine.model.SteeringPlan;
 import io.steermesh.events.wire.EventCodec;
 import org.junit.jupiter.api.Test;
-
-import java.util.HashSet;
-import java.util.Set;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.HashSet;
+import java.util.Set;
 
 class SteeringPlanContractTest {
 
@@ -83,6 +82,7 @@ class SteeringPlanContractTest {
         assertThrows(InvalidEventException.class, () -> new SteeringSpec("blocks.0.hook_resid_pre", 1f, null, null, "v", null, "sae", 3));
         assertEquals("values must not be all zero when normalize is true", assertThrows(InvalidEventException.class,
                 () -> spec("blocks.0.hook_resid_pre", 1f, null, true, new float[] {0f, 0f})).getMessage());
-        assertNotEquals(null, new SteeringSpec("blocks.0.hook_resid_pre", 1f, null, null, null, null, "gpt2-small-res-jb", 3));
+        assertEquals("sae \"gpt2-small-res-jb\" feature 3",
+                new SteeringSpec("blocks.0.hook_resid_pre", 1f, null, null, null, null, "gpt2-small-res-jb", 3).source());
     }
 }

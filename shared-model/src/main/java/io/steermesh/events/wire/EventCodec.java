@@ -30,6 +30,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -253,7 +254,7 @@ public final class EventCodec {
     private static Map<String, Class<? extends Event>> byName(List<Class<? extends Event>> types) {
         Map<String, Class<? extends Event>> m = new LinkedHashMap<>();
         for (Class<? extends Event> t : types) m.put(eventType(t), t);
-        return java.util.Collections.unmodifiableMap(m);
+        return Collections.unmodifiableMap(m);
     }
 
     private static byte[] utf8(String s) {

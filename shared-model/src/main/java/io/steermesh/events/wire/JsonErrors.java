@@ -87,7 +87,6 @@ final class JsonErrors {
     private static <X extends Throwable> X find(Throwable t, Class<X> type) {
         for (Throwable c = t; c != null; c = c.getCause()) {
             if (type.isInstance(c)) return type.cast(c);
-            if (c.getCause() == c) break;
         }
         return null;
     }
