@@ -6,6 +6,7 @@ import io.steermesh.events.FinishReason;
 import io.steermesh.events.GenerationFinished;
 import io.steermesh.events.TextDelta;
 import io.steermesh.events.TokenSampled;
+import io.steermesh.events.TopToken;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
@@ -53,7 +54,8 @@ public final class DetokenizeStage {
         List<CompletionEvent> events = new ArrayList<>(2);
         boolean emitted = !stopToken || !delta.isEmpty();
         if (emitted) {
-            events.add(new TextDelta(t.sequenceId(), k, t.tokenId(), delta, t.logprob(), t.topProcessed(), t.topRaw(), t.steeringIdentity()));
+            events.add(new TextDelta(t.sequenceId(), k, t.tokenId(), delta, t.logprob(), withText(t.topProcessed()), withText(t.topRaw()),
+                    t.steeringIdentity()));
         }
         if (now.stopAt >= 0) {
             events.add(new GenerationFinished(t.sequenceId(), FinishReason.STOP, GenerationFinished.Usage.of(t.promptTokens(), k + 1), k));
@@ -66,6 +68,14 @@ public final class DetokenizeStage {
                     GenerationFinished.Usage.of(t.promptTokens(), completionTokens), lastIndex));
         }
         return new Output(events, false);
+    }
+
+    /** Alternatives with their own text, so clients can show them (OpenAI's top_logprobs are keyed by token text). */
+    private List<TopToken> withText(List<TopToken> tops) {
+        if (tops.isEmpty()) return tops;
+        List<TopToken> out = new ArrayList<>(tops.size());
+        for (TopToken tt : tops) out.add(tt.withText(new String(tokenizer.tokenBytes(-1, tt.id()), StandardCharsets.UTF_8)));
+        return out;
     }
 
     /** The text delivered after the first {@code n} completion tokens; {@code stopAt >= 0} when a stop string ended it. */
