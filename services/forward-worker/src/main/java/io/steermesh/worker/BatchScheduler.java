@@ -1,5 +1,6 @@
 package io.steermesh.worker;
 
+import io.steermesh.engine.model.KvBlock;
 import io.steermesh.engine.model.Model;
 import io.steermesh.engine.model.Sequence;
 import io.steermesh.engine.model.Step;
@@ -9,13 +10,18 @@ import io.steermesh.events.PromptTokenized;
 import io.steermesh.events.SteeringChanged;
 import io.steermesh.events.SteeringPlanSpec;
 import io.steermesh.events.TokenSampled;
+import io.steermesh.events.wire.BlockHash;
+import io.steermesh.events.wire.KvBlockCodec;
+import io.steermesh.events.wire.KvSequenceRecord;
 import org.jboss.logging.Logger;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -23,50 +29,65 @@ import java.util.function.Consumer;
 /**
  * The forward worker's loop (continuous batching, after Orca, Yu et al. 2022). One thread owns every
  * sequence; each turn it drains what arrived — prompts, sampled tokens, cancels, steering changes — and
- * runs one batched forward pass over all of it: every pending decode plus prefill chunks of new
- * prompts, decodes first, so a long prompt never holds up the sequences already streaming.
+ * runs one batched forward pass: every pending decode plus prompt chunks, decodes first, so a long
+ * prompt never holds up the sequences already streaming.
  *
- * <p>Idempotent by {@code (sequenceId, index)}: a token for an index already processed, or for a
- * sequence that finished or was cancelled, is acknowledged and ignored. Every input is acknowledged
- * only after the step it fed has produced its logits (at-least-once, nothing lost on a crash).
+ * <p>A sequence is a {@code feed} of known tokens (prompt, then each sampled token) of which the first
+ * {@code fed} are in its KV cache. Prefill, decode and taking over another worker's sequence are the
+ * same operation: feed what is missing, and take logits when the feed is exhausted. Full blocks of 16
+ * positions are written through to the {@link KvBlockStore} under their chained hash; a new prompt, or
+ * a sequence taken over after a worker died, copies the blocks it finds there instead of computing them.
+ *
+ * <p>Idempotent by {@code (sequenceId, index)}: a token for an index already fed, or for a sequence
+ * that ended, is acknowledged and ignored. Inputs are acknowledged only once the step they fed has
+ * produced its logits, so a crash loses nothing that Kafka will not deliver again.
  */
 public final class BatchScheduler implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(BatchScheduler.class);
     private static final int TOMBSTONES = 100_000;
 
-    /** Where results go: logits for the sampler, and the acknowledgement of each consumed input. */
+    /** Where logits go (the sampler's channel). */
     public interface Sink {
         void logits(LogitsComputed event);
     }
 
-    /** An input and what to do once it has been handled (ack) or could not be (nack with the reason). */
     private record Work(Object event, Runnable ack, Consumer<Throwable> nack) {}
 
-    /** One live sequence: its engine state and what the next step feeds. */
     private static final class Live {
         final PromptTokenized prompt;
         final Sequence sequence;
         final List<Runnable> acks = new ArrayList<>();
-        int prefilled;               // prompt tokens already in the KV cache
-        int[] generated = new int[0];
-        int nextIndex;               // completion index whose logits the next step produces
-        int pendingToken = -1;       // sampled token to feed, -1 while waiting for the sampler
+        final List<String> blockHashes = new ArrayList<>();
+        int[] feed;                  // prompt + sampled tokens, known so far
+        int fed;                     // positions of feed already in the KV cache
+        int nextIndex;               // completion index whose logits the next exhausted feed produces
         SteeringPlanSpec steering;
         SteeringChanged scheduledSteering;
 
-        Live(PromptTokenized prompt, Sequence sequence) {
+        Live(PromptTokenized prompt, Sequence sequence, int[] feed, int nextIndex) {
             this.prompt = prompt;
             this.sequence = sequence;
+            this.feed = feed;
+            this.nextIndex = nextIndex;
             this.steering = prompt.steering() == null ? SteeringPlanSpec.NONE : prompt.steering();
         }
+
+        int promptLength() { return prompt.promptIds().length; }
+
+        int[] generated() { return Arrays.copyOfRange(feed, promptLength(), feed.length); }
+
+        boolean waiting() { return fed == feed.length; }
     }
 
     private final Model model;
     private final String modelName;
     private final String workerId;
     private final Sink sink;
+    private final KvBlockStore store;
     private final int maxBatchTokens;
     private final int prefillChunk;
+    private final int layers;
+    private final int kvDim;
     private final LinkedBlockingQueue<Work> inbox = new LinkedBlockingQueue<>();
     private final Map<String, Live> live = new HashMap<>();
     private final Map<String, Boolean> ended = new LinkedHashMap<>(1024, 0.75f, false) {
@@ -78,15 +99,19 @@ public final class BatchScheduler implements AutoCloseable {
     private final Thread thread;
     private volatile boolean running = true;
     private long forwardPasses;
-    private long tokensComputed;
+    private long positionsComputed;
+    private long positionsReused;
 
-    public BatchScheduler(Model model, String modelName, String workerId, Sink sink, int maxBatchTokens, int prefillChunk) {
+    public BatchScheduler(Model model, String modelName, String workerId, Sink sink, KvBlockStore store, int maxBatchTokens, int prefillChunk) {
         this.model = model;
         this.modelName = modelName;
         this.workerId = workerId;
         this.sink = sink;
+        this.store = store;
         this.maxBatchTokens = maxBatchTokens;
         this.prefillChunk = prefillChunk;
+        this.layers = model.config().nLayers();
+        this.kvDim = model.config().kvDim();
         this.thread = Thread.ofPlatform().name("steermesh-worker-loop").daemon().start(this::loop);
     }
 
@@ -94,10 +119,13 @@ public final class BatchScheduler implements AutoCloseable {
         inbox.add(new Work(event, ack, nack));
     }
 
-    /** Forward passes run and token positions computed so far (for logs and metrics). */
+    /** Forward passes run, positions computed, positions copied from the block store. */
     public String stats() {
-        return forwardPasses + " forward passes, " + tokensComputed + " positions";
+        return forwardPasses + " forward passes, " + positionsComputed + " positions computed, " + positionsReused
+                + " reused from stored KV blocks (" + store.hits() + " block hits, " + store.misses() + " misses)";
     }
+
+    public long positionsReused() { return positionsReused; }
 
     private void loop() {
         List<Work> batch = new ArrayList<>();
@@ -116,7 +144,7 @@ public final class BatchScheduler implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 return;
             } catch (RuntimeException e) {
-                LOG.errorf(e, "worker loop: a step failed; its sequences are dropped");
+                LOG.errorf(e, "worker loop: a step failed (%s); its sequences are dropped", e.getMessage());
                 for (Live l : live.values()) l.acks.forEach(Runnable::run);
                 live.clear();
             }
@@ -124,7 +152,7 @@ public final class BatchScheduler implements AutoCloseable {
     }
 
     private boolean hasWork() {
-        for (Live l : live.values()) if (l.pendingToken >= 0 || l.prefilled < l.prompt.promptIds().length) return true;
+        for (Live l : live.values()) if (!l.waiting()) return true;
         return false;
     }
 
@@ -133,21 +161,28 @@ public final class BatchScheduler implements AutoCloseable {
             switch (w.event()) {
                 case PromptTokenized p -> acceptPrompt(p, w);
                 case TokenSampled t -> acceptToken(t, w);
-                case GenerationCancelled c -> { end(c.sequenceId(), "cancelled: " + c.reason()); w.ack().run(); }
+                case GenerationCancelled c -> { end(c.sequenceId(), "cancelled (" + c.reason() + ")"); w.ack().run(); }
                 case SteeringChanged s -> acceptSteering(s, w);
                 default -> w.nack().accept(new IllegalArgumentException("unexpected event " + w.event().getClass().getSimpleName()));
             }
         } catch (IllegalArgumentException e) {
-            // a record that cannot be served (its reason goes to the dead-letter queue); the partition keeps flowing
+            // a record that cannot be served goes to the dead-letter queue with this reason; the partition keeps flowing
             w.nack().accept(e);
         }
     }
 
     private void acceptPrompt(PromptTokenized p, Work w) {
         if (live.containsKey(p.sequenceId()) || ended.containsKey(p.sequenceId())) {
-            w.ack().run();   // redelivered prompt
+            w.ack().run();   // redelivered
             return;
         }
+        check(p);
+        Live l = start(p, p.promptIds().clone(), 0);
+        store.putSequence(record(l));
+        l.acks.add(w.ack());
+    }
+
+    private void check(PromptTokenized p) {
         if (!p.model().equals(modelName)) {
             throw new IllegalArgumentException("model \"" + p.model() + "\" is not served by this worker (it serves \"" + modelName + "\")");
         }
@@ -160,34 +195,90 @@ public final class BatchScheduler implements AutoCloseable {
                 throw new IllegalArgumentException("prompt_ids contains " + id + ", outside the vocabulary [0, " + (model.config().vocabSize() - 1) + "]");
             }
         }
-        Live l = new Live(p, model.newSequence(p.sequenceId(), p.promptIds().length));
-        l.sequence.setSteering(l.steering.toPlan(model.config().nLayers()));
+        if (p.steering() != null) p.steering().toPlan(layers).validate(model.config());
+    }
+
+    /** A live sequence for {@code feed}, with as many leading blocks as the store has copied in. */
+    private Live start(PromptTokenized p, int[] feed, int nextIndex) {
+        Live l = new Live(p, model.newSequence(p.sequenceId(), p.promptIds().length), feed, nextIndex);
+        l.sequence.setSteering(l.steering.toPlan(layers));
+        // reuse whole blocks, but always compute the last known position: its logits are needed
+        String parent = "";
+        for (int start = 0; start + KvBlock.POSITIONS < feed.length; start += KvBlock.POSITIONS) {
+            String hash = BlockHash.of(modelName, parent, Arrays.copyOfRange(feed, start, start + KvBlock.POSITIONS),
+                    l.steering.blockIdentity(start, l.promptLength()));
+            Optional<byte[]> stored = store.block(hash);
+            if (stored.isEmpty()) break;
+            KvBlock from = KvBlockCodec.decode(stored.get(), layers, kvDim);
+            KvBlock into = l.sequence.kv().block(start / KvBlock.POSITIONS);
+            System.arraycopy(from.keys(), 0, into.keys(), 0, from.keys().length);
+            System.arraycopy(from.values(), 0, into.values(), 0, from.values().length);
+            l.blockHashes.add(hash);
+            parent = hash;
+        }
+        l.fed = l.blockHashes.size() * KvBlock.POSITIONS;
+        l.sequence.setLength(l.fed);
+        positionsReused += l.fed;
         live.put(p.sequenceId(), l);
-        l.acks.add(w.ack());
+        return l;
     }
 
     private void acceptToken(TokenSampled t, Work w) {
         Live l = live.get(t.sequenceId());
-        if (l == null || t.index() < l.nextIndex - 1 || (t.index() == l.nextIndex - 1 && l.pendingToken >= 0)) {
-            w.ack().run();   // finished, cancelled, another worker's, or a duplicate
+        if (l == null) {
+            if (ended.containsKey(t.sequenceId()) || t.finishReason() != null) {
+                w.ack().run();
+                return;
+            }
+            l = takeOver(t);
+            if (l == null) {
+                w.ack().run();   // nobody knows this sequence (its record expired): nothing to continue
+                return;
+            }
+            l.acks.add(w.ack());   // the token is already in the rebuilt feed
             return;
         }
-        if (t.index() != l.nextIndex - 1) {
-            throw new IllegalArgumentException("token index " + t.index() + " of " + t.sequenceId() + " arrived before index " + (l.nextIndex - 1));
+        int known = l.feed.length - l.promptLength();   // completion tokens already in the feed
+        if (t.index() < known) {
+            w.ack().run();   // duplicate
+            return;
+        }
+        if (t.index() != known || !l.waiting()) {
+            throw new IllegalArgumentException("token index " + t.index() + " of " + t.sequenceId() + " arrived while index "
+                    + known + " was expected");
         }
         if (t.finishReason() != null) {
-            end(t.sequenceId(), "finished: " + t.finishReason().label());
+            end(t.sequenceId(), "finished (" + t.finishReason().label() + ")");
             w.ack().run();
             return;
         }
-        l.pendingToken = t.tokenId();
+        l.feed = Arrays.copyOf(l.feed, l.feed.length + 1);
+        l.feed[l.feed.length - 1] = t.tokenId();
         l.acks.add(w.ack());
+    }
+
+    /** A token for a sequence this worker never saw: another worker had it. Rebuild it from the store and the token. */
+    private Live takeOver(TokenSampled t) {
+        Optional<KvSequenceRecord> rec = store.sequence(t.sequenceId());
+        if (rec.isEmpty()) return null;
+        KvSequenceRecord r = rec.get();
+        int[] prompt = Arrays.copyOf(r.tokens(), r.promptTokens());
+        PromptTokenized p = new PromptTokenized(r.sequenceId(), r.model(), prompt, r.params(), r.stop(),
+                r.steering() == null ? SteeringPlanSpec.NONE : r.steering(), r.replyTo(), r.updatedAt());
+        int[] feed = new int[prompt.length + t.index() + 1];
+        System.arraycopy(prompt, 0, feed, 0, prompt.length);
+        System.arraycopy(t.generatedIds(), 0, feed, prompt.length, t.index());
+        feed[feed.length - 1] = t.tokenId();
+        Live l = start(p, feed, t.index() + 1);
+        LOG.infof("worker %s: took over %s at index %d (%d of %d positions from stored blocks)", workerId, t.sequenceId(),
+                t.index(), l.fed, feed.length);
+        return l;
     }
 
     private void acceptSteering(SteeringChanged s, Work w) {
         Live l = live.get(s.sequenceId());
         if (l != null) {
-            s.steering().toPlan(model.config().nLayers()).validate(model.config());
+            s.steering().toPlan(layers).validate(model.config());
             l.scheduledSteering = s;
         }
         w.ack().run();
@@ -196,10 +287,11 @@ public final class BatchScheduler implements AutoCloseable {
     private void end(String sequenceId, String why) {
         Live l = live.remove(sequenceId);
         ended.put(sequenceId, Boolean.TRUE);
+        store.deleteSequence(sequenceId);
         if (l != null) {
             l.sequence.setLength(0);   // frees its KV blocks
             l.acks.forEach(Runnable::run);
-            LOG.debugf("worker: %s %s after %d tokens", sequenceId, why, l.generated.length);
+            LOG.debugf("worker: %s %s after %d tokens", sequenceId, why, l.feed.length - l.promptLength());
         }
     }
 
@@ -208,44 +300,43 @@ public final class BatchScheduler implements AutoCloseable {
         List<Step> steps = new ArrayList<>();
         List<Live> owners = new ArrayList<>();
         int budget = maxBatchTokens;
-        for (Live l : live.values()) {             // decodes first: they keep streams flowing
-            if (l.pendingToken < 0 || budget <= 0) continue;
-            applyScheduledSteering(l);
-            steps.add(Step.decode(l.sequence, l.pendingToken));
-            owners.add(l);
-            budget--;
-        }
-        for (Live l : live.values()) {             // then prompt chunks, as much as the budget allows
-            int remaining = l.prompt.promptIds().length - l.prefilled;
-            if (remaining <= 0 || budget <= 0) continue;
-            int n = Math.min(Math.min(remaining, prefillChunk), budget);
-            int[] chunk = java.util.Arrays.copyOfRange(l.prompt.promptIds(), l.prefilled, l.prefilled + n);
-            boolean lastChunk = n == remaining;
-            if (lastChunk) applyScheduledSteering(l);
-            steps.add(new Step(l.sequence, chunk, lastChunk ? Step.Logits.LAST : Step.Logits.NONE));
-            owners.add(l);
-            budget -= n;
+        for (int pass = 0; pass < 2; pass++) {        // pass 0: decodes (one missing token), pass 1: longer feeds
+            for (Live l : live.values()) {
+                int missing = l.feed.length - l.fed;
+                if (missing == 0 || budget <= 0 || (pass == 0) != (missing == 1)) continue;
+                int n = Math.min(Math.min(missing, pass == 0 ? 1 : prefillChunk), budget);
+                boolean exhausts = n == missing;
+                if (exhausts) applyScheduledSteering(l);
+                steps.add(new Step(l.sequence, Arrays.copyOfRange(l.feed, l.fed, l.fed + n), exhausts ? Step.Logits.LAST : Step.Logits.NONE));
+                owners.add(l);
+                budget -= n;
+            }
         }
         if (steps.isEmpty()) return;
         float[][] logits = model.transformer().forward(steps);
         forwardPasses++;
         for (int i = 0; i < steps.size(); i++) {
             Live l = owners.get(i);
-            Step s = steps.get(i);
-            tokensComputed += s.tokens().length;
-            if (s.tokens().length == 1 && l.pendingToken >= 0 && l.prefilled == l.prompt.promptIds().length) {
-                l.generated = java.util.Arrays.copyOf(l.generated, l.generated.length + 1);
-                l.generated[l.generated.length - 1] = l.pendingToken;
-                l.pendingToken = -1;
-            } else {
-                l.prefilled += s.tokens().length;
-            }
+            l.fed += steps.get(i).tokens().length;
+            positionsComputed += steps.get(i).tokens().length;
+            writeThrough(l);
             if (logits[i] != null) {
-                // inputs are acknowledged once the step they fed has produced its logits (a prompt: its last chunk)
                 emit(l, logits[i]);
                 l.acks.forEach(Runnable::run);
                 l.acks.clear();
             }
+        }
+    }
+
+    /** Blocks that just became full go to the store under their chained hash. */
+    private void writeThrough(Live l) {
+        while ((l.blockHashes.size() + 1) * KvBlock.POSITIONS <= l.fed) {
+            int start = l.blockHashes.size() * KvBlock.POSITIONS;
+            String parent = l.blockHashes.isEmpty() ? "" : l.blockHashes.getLast();
+            String hash = BlockHash.of(modelName, parent, Arrays.copyOfRange(l.feed, start, start + KvBlock.POSITIONS),
+                    l.steering.blockIdentity(start, l.promptLength()));
+            store.putBlock(hash, KvBlockCodec.encode(l.sequence.kv().block(start / KvBlock.POSITIONS), layers, kvDim));
+            l.blockHashes.add(hash);
         }
     }
 
@@ -254,16 +345,22 @@ public final class BatchScheduler implements AutoCloseable {
         SteeringChanged s = l.scheduledSteering;
         if (s == null || (s.fromIndex() != null && s.fromIndex() > l.nextIndex)) return;
         l.steering = s.steering();
-        l.sequence.setSteering(s.steering().toPlan(model.config().nLayers()));
+        l.sequence.setSteering(s.steering().toPlan(layers));
         l.scheduledSteering = null;
     }
 
     private void emit(Live l, float[] logits) {
         PromptTokenized p = l.prompt;
-        sink.logits(new LogitsComputed(p.sequenceId(), p.model(), l.nextIndex, logits, p.promptIds(), l.generated.clone(),
+        sink.logits(new LogitsComputed(p.sequenceId(), p.model(), l.nextIndex, logits, p.promptIds(), l.generated(),
                 model.config().contextLength(), p.sampling(), p.stop(), p.replyTo(),
                 l.steering.isEmpty() ? null : l.steering.identity(), workerId, System.currentTimeMillis()));
         l.nextIndex++;
+    }
+
+    private KvSequenceRecord record(Live l) {
+        PromptTokenized p = l.prompt;
+        return new KvSequenceRecord(p.sequenceId(), p.model(), l.feed, l.promptLength(), p.sampling(), p.stop(), p.replyTo(),
+                l.steering, l.steering.isEmpty() ? null : l.steering.identity(), List.copyOf(l.blockHashes), System.currentTimeMillis());
     }
 
     @Override

@@ -50,6 +50,7 @@ public class ForwardWorker {
 
     private Model model;
     private BatchScheduler scheduler;
+    private KvBlockStore store;
 
     @PostConstruct
     void load() {
@@ -69,8 +70,15 @@ public class ForwardWorker {
         LOG.infof("worker %s: serving \"%s\" (%s, %d layers, dim %d, context %d) loaded in %.1f s", id, name,
                 model.config().arch(), model.config().nLayers(), model.config().dim(), model.config().contextLength(),
                 (System.nanoTime() - t0) / 1e9);
-        scheduler = new BatchScheduler(model, name, id,
-                event -> logits.send(Keyed.message(event.sequenceId(), event)), config.maxBatchTokens(), config.prefillChunk());
+        store = switch (config.kv().store()) {
+            case "memory" -> new InProcessKvBlockStore(config.kv().maxBytes());
+            case "redis" -> new RedisKvBlockStore(config.kv().redisHost(), config.kv().redisPort(), config.kv().ttl());
+            default -> throw new IllegalArgumentException("steermesh.worker.kv.store must be memory or redis (got " + config.kv().store() + ")");
+        };
+        LOG.infof("worker %s: KV blocks go to %s", id, config.kv().store().equals("redis")
+                ? "Redis at " + config.kv().redisHost() + ":" + config.kv().redisPort() + " (TTL " + config.kv().ttl() + ")" : "this process");
+        scheduler = new BatchScheduler(model, name, id, event -> logits.send(Keyed.message(event.sequenceId(), event)), store,
+                config.maxBatchTokens(), config.prefillChunk());
     }
 
     @Incoming(Topics.PROMPTS)
@@ -98,6 +106,7 @@ public class ForwardWorker {
             LOG.infof("worker: stopping after %s", scheduler.stats());
             scheduler.close();
         }
+        if (store != null) store.close();
         if (model != null) model.close();
     }
 }

@@ -30,4 +30,27 @@ public interface WorkerConfig {
 
     /** This worker's name in LogitsComputed events (default: worker-<pid>). */
     Optional<String> id();
+
+    Kv kv();
+
+    /** Where full KV blocks and sequence records are kept beyond this process. */
+    interface Kv {
+        /** memory (standalone: in this process) or redis (the mesh). */
+        @WithDefault("memory")
+        String store();
+
+        /** Bound of the in-process store. */
+        @WithDefault("268435456")
+        long maxBytes();
+
+        @WithDefault("127.0.0.1")
+        String redisHost();
+
+        @WithDefault("6379")
+        int redisPort();
+
+        /** How long a block or sequence record stays in Redis after its last write. */
+        @WithDefault("PT30M")
+        java.time.Duration ttl();
+    }
 }

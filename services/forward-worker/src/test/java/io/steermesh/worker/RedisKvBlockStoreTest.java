@@ -1,0 +1,55 @@
+package io.steermesh.worker;
+
+import io.steermesh.events.SamplingSpec;
+import io.steermesh.events.SteeringPlanSpec;
+import io.steermesh.events.wire.KvSequenceRecord;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+import java.net.Socket;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Against the real redis-server that .ci/run starts (127.0.0.1:6379, or STEERMESH_REDIS_PORT). */
+class RedisKvBlockStoreTest {
+    static final int PORT = Integer.parseInt(System.getenv().getOrDefault("STEERMESH_REDIS_PORT", "6379"));
+
+    static void requireRedis() {
+        boolean up;
+        try (Socket s = new Socket("127.0.0.1", PORT)) {
+            up = true;
+        } catch (Exception e) {
+            up = false;
+        }
+        Assumptions.assumeTrue(up || System.getenv("CI") == null, "redis-server must run for this test");
+        org.junit.jupiter.api.Assertions.assertTrue(up, "no redis-server on 127.0.0.1:" + PORT + " (.ci/run starts one)");
+    }
+
+    @Test
+    void blocksAndSequenceRecordsRoundTripThroughRedisWithATtl() {
+        requireRedis();
+        try (RedisKvBlockStore store = new RedisKvBlockStore("127.0.0.1", PORT, Duration.ofMinutes(5))) {
+            String hash = "%064x".formatted(new java.math.BigInteger(1, UUID.randomUUID().toString().getBytes()));
+            hash = hash.substring(hash.length() - 64);
+            byte[] block = new byte[70_000];
+            for (int i = 0; i < block.length; i++) block[i] = (byte) (i * 31 + 7);
+            assertTrue(store.block(hash).isEmpty());
+            store.putBlock(hash, block);
+            assertArrayEquals(block, store.block(hash).orElseThrow());
+            assertEquals(1, store.hits());
+            assertEquals(1, store.misses());
+            String id = "seq-" + UUID.randomUUID();
+            KvSequenceRecord r = new KvSequenceRecord(id, "stories260K", new int[] {1, 403, 407}, 2, SamplingSpec.DEFAULTS, null,
+                    "completions", SteeringPlanSpec.NONE, null, List.of(), 1L);
+            store.putSequence(r);
+            assertArrayEquals(r.tokens(), store.sequence(id).orElseThrow().tokens());
+            store.deleteSequence(id);
+            assertTrue(store.sequence(id).isEmpty());
+        }
+    }
+}
