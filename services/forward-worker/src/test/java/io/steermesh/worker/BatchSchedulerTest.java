@@ -80,10 +80,23 @@ class BatchSchedulerTest {
 
     @Test
     void aSharedPrefixIsReadFromStoredBlocksAndGivesTheLogitsOfAColdRun() throws Exception {
-        int[] a = randomPrompt(1, 300);
+        sharedPrefix(new InProcessKvBlockStore(1 << 28), 1);
+    }
+
+    @Test
+    void aSharedPrefixIsReadFromRedis() throws Exception {
+        RedisKvBlockStoreTest.requireRedis();
+        // a fresh seed per run: blocks of earlier runs may still be in Redis (TTL)
+        try (RedisKvBlockStore store = new RedisKvBlockStore("127.0.0.1", RedisKvBlockStoreTest.PORT, java.time.Duration.ofMinutes(2))) {
+            sharedPrefix(store, System.nanoTime());
+        }
+    }
+
+    /** Two prompts sharing their first 256 tokens: the second copies 16 blocks from the store. */
+    static void sharedPrefix(KvBlockStore store, long seed) throws Exception {
+        int[] a = randomPrompt(seed, 300);
         int[] b = Arrays.copyOf(a, 290);
-        System.arraycopy(randomPrompt(2, 34), 0, b, 256, 34);   // same first 256 tokens, different tail
-        InProcessKvBlockStore store = new InProcessKvBlockStore(1 << 28);
+        System.arraycopy(randomPrompt(seed + 1, 34), 0, b, 256, 34);   // same first 256 tokens, different tail
         float[] warm;
         long reusedBefore;
         try (Rig rig = Rig.of(store)) {
