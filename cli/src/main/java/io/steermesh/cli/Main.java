@@ -36,6 +36,7 @@ public final class Main {
               tokenize      encode a JSON array of strings (stdin) to token ids (stdout)
               synth-model   write a seeded random GPT-2 or Llama model (Hugging Face layout)
               bench         run the benchmarks
+              loadtest      measure a running gateway: N concurrent WebSocket streams
               help          show this text (also --help, or no command)
 
             steermesh generate --model PATH (--prompt TEXT | --prompt-ids ID,...) [FLAGS]
@@ -89,6 +90,11 @@ public final class Main {
               --dtype TYPE             f32 | f16 | bf16 (default f32)
               progress goes to stderr
 
+            steermesh loadtest [--url ws://127.0.0.1:8080/v1/stream] [--streams N] [--max-tokens N] [FLAGS]
+              time to first token, inter-token gap p50/p99 and aggregate tokens/s as a client sees them
+              (one WebSocket per stream; round 0 warms up, then --rounds N measured, default 3)
+              --prompt TEXT            (default "Once upon a time")  --temperature T (default 0.8)
+
             steermesh bench --model PATH [FLAGS]
               decode ms/step and tokens/s per weight type and batch size, prefill tokens/s, and the
               share of the measured memory-bandwidth bound; progress on stderr, Markdown on stdout
@@ -133,9 +139,10 @@ public final class Main {
                 case "tokenize" -> wantsHelp(rest, TokenizeCommand.VALUE_FLAGS, out) ? 0 : TokenizeCommand.run(rest, in, out, err);
                 case "synth-model" -> wantsHelp(rest, SynthModelCommand.VALUE_FLAGS, out) ? 0 : SynthModelCommand.run(rest, out, err);
                 case "bench" -> Bench.run(rest.toArray(String[]::new), out, err);
+                case "loadtest" -> LoadTest.run(rest, out, err);
                 default -> throw new UserError(args[0].startsWith("-")
                         ? "unknown flag " + args[0] + "; flags come after a command (see 'steermesh help')"
-                        : "unknown command \"" + args[0] + "\" (commands: generate, tokenize, synth-model, bench, help)");
+                        : "unknown command \"" + args[0] + "\" (commands: generate, tokenize, synth-model, bench, loadtest, help)");
             };
         } catch (UserError e) {
             return fail(err, e.getMessage(), 2);
