@@ -14,13 +14,17 @@ import org.eclipse.microprofile.reactive.messaging.Outgoing;
 /** logits → tokens. Broadcast: both the forward worker (next step) and the tokenizer (text) read tokens. */
 @ApplicationScoped
 public class SamplerProcessor {
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(SamplerProcessor.class);
     private final SamplingStage stage = new SamplingStage();
+    private final HopLatency hops = new HopLatency(1000);
 
     @Incoming(Topics.LOGITS)
     @Outgoing(Topics.TOKENS)
     @Broadcast
     @Blocking
     public Message<TokenSampled> sample(LogitsComputed in) {
+        String summary = hops.record(in.computedAt(), System.currentTimeMillis());
+        if (summary != null) LOG.infof("sampler: %s", summary);
         return Keyed.message(in.sequenceId(), stage.sample(in));
     }
 }
