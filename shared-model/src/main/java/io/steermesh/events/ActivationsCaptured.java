@@ -8,6 +8,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.OptBoolean;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import io.steermesh.engine.model.HookPoint;
 
 import java.util.Arrays;
 import java.util.Objects;
@@ -50,7 +51,7 @@ public record ActivationsCaptured(
         Check.id(model, "model");
         Check.present(hook, "hook");
         try {
-            io.steermesh.engine.model.HookPoint.parse(hook, Integer.MAX_VALUE);
+            HookPoint.parse(hook, Integer.MAX_VALUE);
         } catch (IllegalArgumentException e) {
             throw InvalidEventException.fromEngine(e);
         }

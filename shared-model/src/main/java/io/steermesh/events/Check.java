@@ -1,5 +1,7 @@
 package io.steermesh.events;
 
+import io.steermesh.engine.sampler.SamplingParams;
+
 import java.util.List;
 import java.util.regex.Pattern;
 
@@ -92,6 +94,15 @@ final class Check {
             if (values.get(i) == null) throw InvalidEventException.missing(field + "[" + i + "]");
         }
         return List.copyOf(values);
+    }
+
+    /** Alternatives shown next to a token: at most {@value SamplingParams#MAX_TOP_LOGPROBS}, like {@code top_logprobs}. */
+    static List<TopToken> topTokens(List<TopToken> values, String field) {
+        List<TopToken> out = list(values, field);
+        if (out.size() > SamplingParams.MAX_TOP_LOGPROBS) {
+            throw InvalidEventException.invalid(field, "must have at most " + SamplingParams.MAX_TOP_LOGPROBS + " entries (got " + out.size() + ")");
+        }
+        return out;
     }
 
     static float[] finiteFloats(float[] values, String field) {

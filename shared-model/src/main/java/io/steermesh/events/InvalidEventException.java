@@ -1,5 +1,8 @@
 package io.steermesh.events;
 
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
 /**
  * An event field holds a value no consumer can process. {@link #field()} is the path of the field inside
  * the record being built ({@code sampling.temperature}, {@code steering[1].hook}; empty for a rule about
@@ -39,14 +42,14 @@ public final class InvalidEventException extends IllegalArgumentException {
      * Converts an engine {@link IllegalArgumentException}, whose message starts with the field name
      * ("top_k must be >= 0 (got -1)"), keeping that name as the field.
      */
-    static InvalidEventException fromEngine(IllegalArgumentException e) {
+    public static InvalidEventException fromEngine(IllegalArgumentException e) {
         if (e instanceof InvalidEventException mine) return mine;
-        java.util.regex.Matcher m = ENGINE_MESSAGE.matcher(String.valueOf(e.getMessage()));
+        Matcher m = ENGINE_MESSAGE.matcher(String.valueOf(e.getMessage()));
         return m.matches() ? invalid(m.group(1), m.group(2)) : rule("", String.valueOf(e.getMessage()));
     }
 
-    private static final java.util.regex.Pattern ENGINE_MESSAGE =
-            java.util.regex.Pattern.compile("([a-z_]+(?:\\[[^\\]]*])?) (.*)", java.util.regex.Pattern.DOTALL);
+    private static final Pattern ENGINE_MESSAGE =
+            Pattern.compile("([a-z_]+(?:\\[[^\\]]*])?) (.*)", Pattern.DOTALL);
 
     /** The same problem seen from an enclosing record, where this record is the value of {@code outer}. */
     public InvalidEventException within(String outer) {

@@ -9,6 +9,7 @@ import io.steermesh.engine.model.SteeringPlan;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntFunction;
 import java.util.function.UnaryOperator;
 
 /**
@@ -115,7 +116,7 @@ public record SteeringPlanSpec(@JsonValue List<SteeringSpec> specs) {
      * {@link #blockIdentity(int, int)} for a sequence whose plan changed while the block was computed
      * ({@link SteeringChanged}): {@code planAt} gives the plan that was in effect at each position.
      */
-    public static String blockIdentity(int blockStart, int promptLength, java.util.function.IntFunction<SteeringPlanSpec> planAt) {
+    public static String blockIdentity(int blockStart, int promptLength, IntFunction<SteeringPlanSpec> planAt) {
         if (blockStart < 0 || blockStart % KvBlock.POSITIONS != 0) {
             throw new IllegalArgumentException("blockStart must be a non-negative multiple of " + KvBlock.POSITIONS + " (got " + blockStart + ")");
         }

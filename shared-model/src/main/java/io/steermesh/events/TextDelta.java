@@ -40,8 +40,8 @@ public record TextDelta(
         Check.atLeast(tokenId, 0, "token_id");
         Check.present(text, "text");
         Check.finite(logprob, "logprob");
-        topLogprobs = Check.list(topLogprobs, "top_logprobs");
-        topRaw = Check.list(topRaw, "top_raw");
+        topLogprobs = Check.topTokens(topLogprobs, "top_logprobs");
+        topRaw = Check.topTokens(topRaw, "top_raw");
         if (steeringIdentity == null) steeringIdentity = "";
     }
 

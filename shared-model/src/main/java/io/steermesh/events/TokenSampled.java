@@ -59,8 +59,8 @@ public record TokenSampled(
         Check.atLeast(index, 0, "index");
         Check.atLeast(tokenId, 0, "token_id");
         Check.finite(logprob, "logprob");
-        topRaw = Check.list(topRaw, "top_raw");
-        topProcessed = Check.list(topProcessed, "top_processed");
+        topRaw = Check.topTokens(topRaw, "top_raw");
+        topProcessed = Check.topTokens(topProcessed, "top_processed");
         Check.atLeast(promptTokens, 1, "prompt_tokens");
         Check.tokenIds(generatedIds, "generated_ids", 0);
         if (generatedIds.length != index) {

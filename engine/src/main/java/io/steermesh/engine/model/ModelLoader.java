@@ -108,6 +108,13 @@ public final class ModelLoader {
         return new Model(config, weights, tok, new Parallel(options.threads()), () -> { arena.close(); st.close(); });
     }
 
+    /** The id a model is served under when none is configured: its file or directory name without extension. */
+    public static String defaultName(Path model) {
+        String name = model.toAbsolutePath().normalize().getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        return dot > 0 && !Files.isDirectory(model) ? name.substring(0, dot) : name;
+    }
+
     /** The configuration of a model without loading its weights (for services that only validate against it). */
     public static ModelConfig readConfig(Path path) throws IOException {
         if (!Files.exists(path)) throw new IllegalArgumentException("model path does not exist: " + path);

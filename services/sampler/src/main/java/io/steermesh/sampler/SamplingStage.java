@@ -32,11 +32,9 @@ public final class SamplingStage {
         SampleResult s = sampler.sample(in.logits(), params, index, in.promptIds(), in.generatedIds());
         int remaining = in.contextLength() - in.promptIds().length - (index + 1);
         SampleResult.FinishReason reason = SampleResult.finishReasonFor(s.id(), index + 1, params, remaining);
-        int[] generated = java.util.Arrays.copyOf(in.generatedIds(), in.generatedIds().length + 1);
-        generated[generated.length - 1] = s.id();
         return new TokenSampled(in.sequenceId(), in.model(), index, s.id(), s.logprob(),
                 TopToken.of(s.topRaw()), TopToken.of(s.topProcessed()),
                 reason == null ? null : FinishReason.of(reason),
-                in.promptIds().length, generated, in.stop(), in.replyTo(), in.steeringIdentity());
+                in.promptIds().length, in.generatedIds(), in.stop(), in.replyTo(), in.steeringIdentity());
     }
 }

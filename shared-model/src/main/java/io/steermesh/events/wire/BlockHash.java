@@ -5,6 +5,7 @@ import io.steermesh.events.CanonicalDigest;
 import io.steermesh.events.SteeringPlanSpec;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Pattern;
 
@@ -61,7 +62,7 @@ public final class BlockHash {
         List<String> hashes = new ArrayList<>();
         String parent = "";
         for (int start = 0; start + KvBlock.POSITIONS <= tokens.length; start += KvBlock.POSITIONS) {
-            int[] block = java.util.Arrays.copyOfRange(tokens, start, start + KvBlock.POSITIONS);
+            int[] block = Arrays.copyOfRange(tokens, start, start + KvBlock.POSITIONS);
             parent = of(model, parent, block, steering.blockIdentity(start, promptLength));
             hashes.add(parent);
         }

@@ -30,6 +30,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -83,9 +84,7 @@ public final class EventCodec {
                 .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
                 .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
                 .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
-                // a JSON event decoded as its concrete class needs no "type" property; the class says it
-                .enable(MapperFeature.USE_BASE_TYPE_AS_DEFAULT_IMPL)
-                .serializationInclusion(JsonInclude.Include.NON_NULL)
+                .defaultPropertyInclusion(JsonInclude.Value.construct(JsonInclude.Include.NON_NULL, JsonInclude.Include.NON_NULL))
                 .build();
         mapper.coercionConfigFor(LogicalType.Textual)
                 .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
@@ -164,13 +163,16 @@ public final class EventCodec {
 
     /** Reads JSON into {@code type}; any problem is an {@link EventFormatException} naming the field. */
     public static <T> T fromJson(Class<T> type, byte[] json) {
+        T value;
         try {
-            return JSON.readValue(json, type);
+            value = JSON.readValue(json, type);
         } catch (JacksonException e) {
             throw JsonErrors.translate(e, type);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        if (value == null) throw new EventFormatException(null, "the " + type.getSimpleName() + " JSON must be an object (got null)");
+        return value;
     }
 
     public static <T> T fromJson(Class<T> type, String json) {
@@ -205,6 +207,7 @@ public final class EventCodec {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        if (event == null) throw new EventFormatException(META, "meta must be a JSON object (got null)");
         if (!Arrays.equals(event.shape(), shape)) {
             throw new EventFormatException(SHAPE, "shape " + shapeText(shape) + " does not match the event's own shape "
                     + shapeText(event.shape()));
@@ -251,7 +254,7 @@ public final class EventCodec {
     private static Map<String, Class<? extends Event>> byName(List<Class<? extends Event>> types) {
         Map<String, Class<? extends Event>> m = new LinkedHashMap<>();
         for (Class<? extends Event> t : types) m.put(eventType(t), t);
-        return java.util.Collections.unmodifiableMap(m);
+        return Collections.unmodifiableMap(m);
     }
 
     private static byte[] utf8(String s) {

@@ -1,5 +1,6 @@
 package io.steermesh.events.wire;
 
+import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.exc.StreamReadException;
@@ -11,6 +12,7 @@ import io.steermesh.events.InvalidEventException;
 
 import java.util.Collection;
 import java.util.Map;
+import java.util.StringJoiner;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -32,7 +34,9 @@ final class JsonErrors {
             if (m instanceof InvalidTypeIdException t) {
                 String field = InvalidEventException.join(path, "type");
                 if (t.getTypeId() == null) return new EventFormatException(field, "missing field " + field, e);
-                return new EventFormatException(field, field + " must be one of " + typeNames(t) + " (got \"" + t.getTypeId() + "\")", e);
+                String names = typeNames(t);
+                return new EventFormatException(field, field + (names.contains(",") ? " must be one of " : " must be ") + names
+                        + " (got \"" + t.getTypeId() + "\")", e);
             }
             String original = String.valueOf(m.getOriginalMessage());
             Matcher missing = MISSING.matcher(original);
@@ -44,13 +48,17 @@ final class JsonErrors {
             if (other != null) {
                 return new EventFormatException(path, (path.isEmpty() ? "" : path + ": ") + other.getMessage(), e);
             }
+            if (original.startsWith("Trailing token")) {
+                return new EventFormatException(null, "not valid JSON: more content after the " + rootType.getSimpleName() + " object", e);
+            }
             if (m instanceof MismatchedInputException mi && mi.getTargetType() != null) {
+                Class<?> target = mi.getTargetType();
+                // int[] and float[] report the array as the target of a bad element
+                if (path.endsWith("]") && target.isArray()) target = target.getComponentType();
                 String subject = path.isEmpty() ? "the " + rootType.getSimpleName() + " JSON" : path;
-                String got = m instanceof InvalidFormatException f ? " (got " + shown(f.getValue()) + ")" : "";
-                if (original.contains("trailing token")) {
-                    return new EventFormatException(null, "not valid JSON: more content after the " + rootType.getSimpleName() + " object", e);
-                }
-                return new EventFormatException(path, subject + " must be " + expected(mi.getTargetType()) + got, e);
+                boolean scalar = target.isPrimitive() || target == String.class || Number.class.isAssignableFrom(target) || target == Boolean.class;
+                String got = !scalar ? "" : m instanceof InvalidFormatException f ? " (got " + shown(f.getValue()) + ")" : scalarAt(m);
+                return new EventFormatException(path, subject + " must be " + expected(target) + got, e);
             }
             return new EventFormatException(path, (path.isEmpty() ? "" : path + ": ") + firstLine(original), e);
         }
@@ -79,24 +87,26 @@ final class JsonErrors {
     private static <X extends Throwable> X find(Throwable t, Class<X> type) {
         for (Throwable c = t; c != null; c = c.getCause()) {
             if (type.isInstance(c)) return type.cast(c);
-            if (c.getCause() == c) break;
         }
         return null;
     }
 
+    /** The type ids that fit: all of a sealed family's, or the one of a concrete record. */
     private static String typeNames(InvalidTypeIdException t) {
-        com.fasterxml.jackson.annotation.JsonSubTypes subs = t.getBaseType() == null ? null
-                : t.getBaseType().getRawClass().getAnnotation(com.fasterxml.jackson.annotation.JsonSubTypes.class);
-        if (subs == null) {
-            for (Class<?> i : t.getBaseType() == null ? new Class<?>[0] : t.getBaseType().getRawClass().getInterfaces()) {
-                subs = i.getAnnotation(com.fasterxml.jackson.annotation.JsonSubTypes.class);
-                if (subs != null) break;
-            }
+        Class<?> base = t.getBaseType() == null ? null : t.getBaseType().getRawClass();
+        if (base == null) return "a known type";
+        JsonSubTypes family = base.getAnnotation(JsonSubTypes.class);
+        if (family != null) {
+            StringJoiner all = new StringJoiner(", ");
+            for (JsonSubTypes.Type s : family.value()) all.add(s.name());
+            return all.toString();
         }
-        if (subs == null) return "a known type";
-        StringBuilder sb = new StringBuilder();
-        for (com.fasterxml.jackson.annotation.JsonSubTypes.Type s : subs.value()) sb.append(sb.isEmpty() ? "" : ", ").append(s.name());
-        return sb.toString();
+        for (Class<?> i : base.getInterfaces()) {
+            JsonSubTypes subs = i.getAnnotation(JsonSubTypes.class);
+            if (subs == null) continue;
+            for (JsonSubTypes.Type s : subs.value()) if (s.value() == base) return s.name();
+        }
+        return "a known type";
     }
 
     private static String expected(Class<?> type) {
@@ -112,12 +122,23 @@ final class JsonErrors {
         return "a " + type.getSimpleName();
     }
 
+    /** Jackson names the rejected scalar in its coercion message: {@code Cannot coerce String value ("two") to `int`}. */
+    private static final Pattern COERCE = Pattern.compile("Cannot coerce \\w+ value \\((.{1,60})\\) to .*", Pattern.DOTALL);
+    private static final Pattern SOURCE = Pattern.compile("\\s*(\\(start marker at )?(at )?\\[Source:.*", Pattern.DOTALL);
+
+    /** {@code  (got "two")} when Jackson's message shows the rejected value; else nothing. */
+    private static String scalarAt(JsonMappingException m) {
+        Matcher c = COERCE.matcher(String.valueOf(m.getOriginalMessage()));
+        return c.matches() ? " (got " + c.group(1) + ")" : "";
+    }
+
     private static String shown(Object value) {
         return value instanceof String s ? "\"" + (s.length() > 40 ? s.substring(0, 40) + "..." : s) + "\"" : String.valueOf(value);
     }
 
     private static String firstLine(String s) {
         if (s == null) return "";
+        s = SOURCE.matcher(s).replaceFirst("");
         int nl = s.indexOf('\n');
         return nl < 0 ? s : s.substring(0, nl);
     }

@@ -13,6 +13,7 @@ import io.steermesh.events.SteeringPlanSpec;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.regex.Pattern;
 
 /**
  * What a worker needs to take over a sequence: the value of {@code kv:seq:{sequenceId}} (JSON). Written
@@ -48,10 +49,15 @@ public record KvSequenceRecord(
         @JsonProperty(required = true) List<String> blockHashes,
         @JsonProperty(required = true) long updatedAt) {
 
+    private static final Pattern HEX64 = Pattern.compile("[0-9a-f]{64}");
+
     public KvSequenceRecord {
         if (sequenceId == null) throw InvalidEventException.missing("sequence_id");
         if (model == null) throw InvalidEventException.missing("model");
         if (tokens == null) throw InvalidEventException.missing("tokens");
+        for (int i = 0; i < tokens.length; i++) {
+            if (tokens[i] < 0) throw InvalidEventException.invalid("tokens[" + i + "]", "must be >= 0 (got " + tokens[i] + ")");
+        }
         if (promptTokens < 1 || promptTokens > tokens.length) {
             throw InvalidEventException.invalid("prompt_tokens", "must be in [1, " + tokens.length + "] (got " + promptTokens + ")");
         }
@@ -61,6 +67,11 @@ public record KvSequenceRecord(
         if (steering == null) steering = SteeringPlanSpec.NONE;
         if (steeringIdentity == null) steeringIdentity = "";
         blockHashes = blockHashes == null ? List.of() : List.copyOf(blockHashes);
+        for (int i = 0; i < blockHashes.size(); i++) {
+            if (!HEX64.matcher(blockHashes.get(i)).matches()) {
+                throw InvalidEventException.invalid("block_hashes[" + i + "]", "must be 64 lower-case hex digits (got \"" + blockHashes.get(i) + "\")");
+            }
+        }
         if (blockHashes.size() > tokens.length / KvBlock.POSITIONS) {
             throw InvalidEventException.invalid("block_hashes", "must have at most tokens / 16 = " + tokens.length / KvBlock.POSITIONS
                     + " entries (got " + blockHashes.size() + ")");

@@ -1,0 +1,103 @@
+package io.steermesh.worker;
+
+import io.quarkus.runtime.Startup;
+import io.smallrye.reactive.messaging.annotations.Merge;
+import io.steermesh.engine.model.Model;
+import io.steermesh.engine.model.ModelLoader;
+import io.steermesh.engine.tensor.DType;
+import io.steermesh.events.ControlEvent;
+import io.steermesh.events.LogitsComputed;
+import io.steermesh.events.PromptTokenized;
+import io.steermesh.events.TokenSampled;
+import io.steermesh.events.Topics;
+import io.steermesh.service.Keyed;
+import jakarta.annotation.PostConstruct;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Emitter;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.eclipse.microprofile.reactive.messaging.OnOverflow;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * prompts + tokens + generation-control → logits, through one {@link BatchScheduler}. The handlers
+ * return at once so the next records keep arriving (that is what lets one forward pass batch many
+ * sequences); each record is acknowledged later, when the step it fed is done.
+ */
+@ApplicationScoped
+@Startup
+public class ForwardWorker {
+    private static final Logger LOG = Logger.getLogger(ForwardWorker.class);
+    private static final CompletionStage<Void> DONE = CompletableFuture.completedFuture(null);
+
+    @Inject
+    WorkerConfig config;
+
+    @Inject
+    @Channel(Topics.LOGITS)
+    @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 16384)
+    Emitter<LogitsComputed> logits;
+
+    private Model model;
+    private BatchScheduler scheduler;
+
+    @PostConstruct
+    void load() {
+        Path path = Path.of(config.model());
+        ModelLoader.Options options = ModelLoader.Options.defaults();
+        if (config.threads().isPresent()) options = options.withThreads(config.threads().get());
+        if (config.dtype().isPresent()) options = options.withConvertTo(DType.valueOf(config.dtype().get().toUpperCase(Locale.ROOT)));
+        long t0 = System.nanoTime();
+        try {
+            LOG.infof("worker: loading %s", path);
+            model = ModelLoader.load(path, options, msg -> LOG.debugf("worker: %s", msg));
+        } catch (IOException e) {
+            throw new UncheckedIOException("worker could not load " + path + ": " + e.getMessage(), e);
+        }
+        String name = config.modelName().orElse(ModelLoader.defaultName(path));
+        String id = config.id().orElse("worker-" + ProcessHandle.current().pid());
+        LOG.infof("worker %s: serving \"%s\" (%s, %d layers, dim %d, context %d) loaded in %.1f s", id, name,
+                model.config().arch(), model.config().nLayers(), model.config().dim(), model.config().contextLength(),
+                (System.nanoTime() - t0) / 1e9);
+        scheduler = new BatchScheduler(model, name, id,
+                event -> logits.send(Keyed.message(event.sequenceId(), event)), config.maxBatchTokens(), config.prefillChunk());
+    }
+
+    @Incoming(Topics.PROMPTS)
+    public CompletionStage<Void> onPrompt(Message<PromptTokenized> m) {
+        scheduler.submit(m.getPayload(), m::ack, m::nack);
+        return DONE;
+    }
+
+    @Incoming(Topics.TOKENS)
+    public CompletionStage<Void> onToken(Message<TokenSampled> m) {
+        scheduler.submit(m.getPayload(), m::ack, m::nack);
+        return DONE;
+    }
+
+    @Incoming(Topics.GENERATION_CONTROL)
+    @Merge
+    public CompletionStage<Void> onControl(Message<ControlEvent> m) {
+        scheduler.submit(m.getPayload(), m::ack, m::nack);
+        return DONE;
+    }
+
+    @PreDestroy
+    void close() {
+        if (scheduler != null) {
+            LOG.infof("worker: stopping after %s", scheduler.stats());
+            scheduler.close();
+        }
+        if (model != null) model.close();
+    }
+}

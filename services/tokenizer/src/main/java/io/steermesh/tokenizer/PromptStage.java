@@ -1,0 +1,145 @@
+package io.steermesh.tokenizer;
+
+import io.steermesh.engine.model.ModelConfig;
+import io.steermesh.engine.model.SteeringPlan;
+import io.steermesh.engine.sampler.SamplingParams;
+import io.steermesh.engine.tokenizer.Tokenizer;
+import io.steermesh.events.ChatMessage;
+import io.steermesh.events.GenerationFailed;
+import io.steermesh.events.GenerationRequested;
+import io.steermesh.events.InvalidEventException;
+import io.steermesh.events.PromptTokenized;
+import io.steermesh.events.SamplingSpec;
+import io.steermesh.events.SteeringPlanSpec;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.IntStream;
+
+/**
+ * Turns a {@link GenerationRequested} into a {@link PromptTokenized}, or into a {@link GenerationFailed}
+ * that names the field at fault. Everything the rest of the loop needs is resolved here once: the
+ * prompt ids (BOS added where the family expects it), the stop ids (the tokenizer's EOS, and BOS for
+ * llama2.c-style models, when the request names none), {@code max_tokens} against the context, and a
+ * steering plan checked against the model (hook in range, vector width = model width).
+ */
+public final class PromptStage {
+
+    /** Either the tokenized prompt or the reason there is none. */
+    public sealed interface Outcome permits Tokenized, Failed {}
+
+    public record Tokenized(PromptTokenized prompt) implements Outcome {}
+
+    public record Failed(GenerationFailed failure) implements Outcome {}
+
+    private final String modelName;
+    private final ModelConfig config;
+    private final Tokenizer tokenizer;
+
+    public PromptStage(String modelName, ModelConfig config, Tokenizer tokenizer) {
+        this.modelName = modelName;
+        this.config = config;
+        this.tokenizer = tokenizer;
+    }
+
+    public String modelName() { return modelName; }
+
+    public Outcome tokenize(GenerationRequested r) {
+        try {
+            return new Tokenized(build(r));
+        } catch (InvalidEventException e) {
+            return new Failed(GenerationFailed.invalidRequest(r.sequenceId(), e));
+        } catch (IllegalArgumentException e) {
+            return new Failed(GenerationFailed.invalidRequest(r.sequenceId(), InvalidEventException.fromEngine(e)));
+        }
+    }
+
+    private PromptTokenized build(GenerationRequested r) {
+        if (r.model() != null && !r.model().equals(modelName)) {
+            throw InvalidEventException.invalid("model", "must be \"" + modelName + "\", the model served here (got \"" + r.model() + "\")");
+        }
+        int ctx = config.contextLength();
+        int[] ids = promptIds(r);
+        if (ids.length >= ctx) {
+            throw InvalidEventException.invalid(r.promptIds() != null ? "prompt_ids" : r.messages() != null ? "messages" : "prompt",
+                    "is " + ids.length + " tokens; it must be shorter than the model context of " + ctx + " tokens");
+        }
+        SamplingSpec spec = r.sampling() == null ? SamplingSpec.DEFAULTS : r.sampling();
+        SamplingParams p = spec.toParams();
+        int room = ctx - ids.length;
+        if (spec.maxTokens() != null && spec.maxTokens() > room) {
+            throw InvalidEventException.invalid("max_tokens", "must be <= " + room + " (context " + ctx + " minus a prompt of "
+                    + ids.length + " tokens; got " + spec.maxTokens() + ")");
+        }
+        SamplingParams.Builder b = p.toBuilder();
+        if (spec.maxTokens() == null) b.maxTokens(Math.min(SamplingParams.DEFAULT_MAX_TOKENS, room));
+        if (spec.stopTokenIds() == null) b.stopTokenIds(defaultStopIds());
+        SamplingParams resolved = b.build();
+        resolved.validate(config.vocabSize(), ctx);
+        SteeringPlanSpec steering = r.steering() == null ? SteeringPlanSpec.NONE : r.steering();
+        checkSteering(steering);
+        return new PromptTokenized(r.sequenceId(), modelName, ids, SamplingSpec.from(resolved), r.stop(), steering,
+                r.replyTo(), r.createdAt());
+    }
+
+    private int[] promptIds(GenerationRequested r) {
+        if (r.promptIds() != null) {
+            for (int i = 0; i < r.promptIds().length; i++) {
+                int id = r.promptIds()[i];
+                if (id < 0 || id >= config.vocabSize()) {
+                    throw InvalidEventException.invalid("prompt_ids[" + i + "]", "must be in [0, " + (config.vocabSize() - 1) + "] (got " + id + ")");
+                }
+            }
+            return r.promptIds().clone();
+        }
+        String text = r.prompt() != null ? r.prompt() : ChatTemplate.render(r.messages());
+        int[] ids = tokenizer.encode(text);
+        boolean addBos = r.addBos() == null || r.addBos();
+        if (addBos && tokenizer.addBosToPrompts() && tokenizer.bosId().isPresent()) {
+            int[] withBos = new int[ids.length + 1];
+            withBos[0] = tokenizer.bosId().getAsInt();
+            System.arraycopy(ids, 0, withBos, 1, ids.length);
+            ids = withBos;
+        }
+        if (ids.length == 0) throw InvalidEventException.invalid(r.prompt() != null ? "prompt" : "messages", "must not be empty");
+        return ids;
+    }
+
+    private int[] defaultStopIds() {
+        IntStream ids = tokenizer.eosId().stream();
+        if (tokenizer.addBosToPrompts()) ids = IntStream.concat(ids, tokenizer.bosId().stream());
+        return ids.filter(id -> id < config.vocabSize()).distinct().toArray();
+    }
+
+    private void checkSteering(SteeringPlanSpec steering) {
+        if (steering.isEmpty()) return;
+        for (int i = 0; i < steering.specs().size(); i++) {
+            if (!steering.specs().get(i).resolved()) {
+                throw InvalidEventException.invalid("steering[" + i + "].vector",
+                        "names a registered vector, but no steering registry is connected yet: give \"values\" inline");
+            }
+        }
+        SteeringPlan plan = steering.toPlan(config.nLayers());
+        try {
+            plan.validate(config);
+        } catch (IllegalArgumentException e) {
+            throw InvalidEventException.rule("steering", e.getMessage());
+        }
+    }
+
+    /** Chat messages as one prompt, for models that ship no chat template of their own. */
+    static final class ChatTemplate {
+        private ChatTemplate() {}
+
+        static String render(List<ChatMessage> messages) {
+            StringBuilder sb = new StringBuilder();
+            for (ChatMessage m : messages) sb.append(m.role()).append(": ").append(m.content()).append('\n');
+            return sb.append("assistant:").toString();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "PromptStage[" + modelName + ", context " + config.contextLength() + ", stop ids " + Arrays.toString(defaultStopIds()) + "]";
+    }
+}

@@ -1,0 +1,101 @@
+package io.steermesh.tokenizer;
+
+import io.quarkus.runtime.Startup;
+import io.smallrye.reactive.messaging.annotations.Blocking;
+import io.smallrye.reactive.messaging.annotations.Broadcast;
+import io.smallrye.reactive.messaging.annotations.Merge;
+import io.steermesh.engine.model.ModelConfig;
+import io.steermesh.engine.model.ModelLoader;
+import io.steermesh.engine.tokenizer.Tokenizer;
+import io.steermesh.events.CompletionEvent;
+import io.steermesh.events.ControlEvent;
+import io.steermesh.events.GenerationCancelled;
+import io.steermesh.events.GenerationRequested;
+import io.steermesh.events.PromptTokenized;
+import io.steermesh.events.TokenSampled;
+import io.steermesh.events.Topics;
+import io.steermesh.service.Keyed;
+import jakarta.annotation.PostConstruct;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Emitter;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.eclipse.microprofile.reactive.messaging.OnOverflow;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+
+/**
+ * generation-requests → prompts (or a GenerationFailed on the reply topic), and tokens → text on the
+ * reply topic. The logic is in {@link PromptStage} and {@link DetokenizeStage}; this bean only connects
+ * them to channels.
+ */
+@ApplicationScoped
+@Startup
+public class TokenizerProcessor {
+    private static final Logger LOG = Logger.getLogger(TokenizerProcessor.class);
+
+    @Inject
+    TokenizerConfig config;
+
+    @Inject
+    @Channel(Topics.PROMPTS)
+    @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 4096)
+    Emitter<PromptTokenized> prompts;
+
+    @Inject
+    @Channel(Topics.COMPLETIONS)
+    @Broadcast
+    @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 16384)
+    Emitter<CompletionEvent> completions;
+
+    @Inject
+    @Channel(Topics.GENERATION_CONTROL)
+    @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 1024)
+    Emitter<ControlEvent> control;
+
+    private PromptStage promptStage;
+    private DetokenizeStage detokenizeStage;
+
+    @PostConstruct
+    void load() {
+        Path model = Path.of(config.model());
+        try {
+            LOG.infof("tokenizer: reading the configuration and vocabulary of %s", model);
+            ModelConfig mc = ModelLoader.readConfig(model);
+            Tokenizer tok = ModelLoader.readTokenizer(model, config.tokenizer().map(Path::of).orElse(null));
+            String name = config.modelName().orElse(ModelLoader.defaultName(model));
+            promptStage = new PromptStage(name, mc, tok);
+            detokenizeStage = new DetokenizeStage(tok);
+            LOG.infof("tokenizer: serving model \"%s\" (vocabulary %d, context %d)", name, tok.vocabSize(), mc.contextLength());
+        } catch (IOException e) {
+            throw new UncheckedIOException("tokenizer could not read " + model + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Incoming(Topics.GENERATION_REQUESTS)
+    @Merge
+    @Blocking
+    public void onRequest(GenerationRequested request) {
+        switch (promptStage.tokenize(request)) {
+            case PromptStage.Tokenized t -> prompts.send(Keyed.message(request.sequenceId(), t.prompt()));
+            case PromptStage.Failed f -> {
+                LOG.debugf("tokenizer: rejected %s: %s", request.sequenceId(), f.failure().error().message());
+                completions.send(Keyed.message(request.sequenceId(), (CompletionEvent) f.failure(), request.replyTo()));
+            }
+        }
+    }
+
+    @Incoming(Topics.TOKENS)
+    @Blocking
+    public void onToken(TokenSampled token) {
+        DetokenizeStage.Output out = detokenizeStage.onToken(token);
+        for (CompletionEvent e : out.events()) completions.send(Keyed.message(token.sequenceId(), e, token.replyTo()));
+        if (out.stopStringHit()) {
+            control.send(Keyed.message(token.sequenceId(), (ControlEvent) new GenerationCancelled(token.sequenceId(), "stop_string")));
+        }
+    }
+}
