@@ -17,8 +17,8 @@ import java.util.List;
 
 /**
  * OpenAI's JSON shapes for completions, chat completions, their stream chunks and errors. Alternatives in
- * {@code top_logprobs} are named by the token text when it is the sampled token, else {@code token_id:<id>}
- * (vLLM's {@code --return-tokens-as-token-ids} form): completion events carry only the ids of alternatives.
+ * {@code top_logprobs} are named by their text, which the tokenizer fills in; one without text (a pipeline
+ * that sends ids only) is named {@code token_id:<id>}, vLLM's {@code --return-tokens-as-token-ids} form.
  */
 final class OpenAiFormat {
 
@@ -173,7 +173,8 @@ final class OpenAiFormat {
             ArrayNode top = entry.putArray("top_logprobs");
             for (TopToken t : alternatives(d)) {
                 ObjectNode alt = top.addObject().put("token", name(d, t)).put("logprob", t.logprob());
-                if (t.id() == d.tokenId()) bytes(alt, d.text()); else alt.putNull("bytes");
+                String text = text(d, t);
+                if (text != null) bytes(alt, text); else alt.putNull("bytes");
             }
         }
         return lp;
@@ -185,7 +186,13 @@ final class OpenAiFormat {
     }
 
     private static String name(TextDelta d, TopToken t) {
-        return t.id() == d.tokenId() ? d.text() : "token_id:" + t.id();
+        String text = text(d, t);
+        return text != null ? text : "token_id:" + t.id();
+    }
+
+    private static String text(TextDelta d, TopToken t) {
+        if (t.text() != null) return t.text();
+        return t.id() == d.tokenId() ? d.text() : null;
     }
 
     private static void bytes(ObjectNode n, String text) {

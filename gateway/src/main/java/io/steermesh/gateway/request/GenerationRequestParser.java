@@ -201,7 +201,7 @@ public final class GenerationRequestParser {
         if (model != null && !model.equals(modelName)) {
             throw RequestException.field("model", "\"" + abbreviate(model) + "\" is not served here (available: " + modelName + ")");
         }
-        b.model(model);
+        // checked here against this gateway's model; the pipeline serves one model, so the request names none
         Integer maxTokens = f.integer("max_tokens", 1, contextLength);
         if (chat) {
             Integer maxCompletion = f.integer("max_completion_tokens", 1, contextLength);
@@ -257,9 +257,9 @@ public final class GenerationRequestParser {
             try {
                 id = Integer.parseInt(e.getKey());
             } catch (NumberFormatException x) {
-                throw RequestException.invalid(field, "logit_bias keys must be token ids, integers >= 0 (got \"" + abbreviate(e.getKey()) + "\")");
+                throw RequestException.field(field, "has no token id for a key: logit_bias keys must be integers >= 0 (got \"" + abbreviate(e.getKey()) + "\")");
             }
-            if (id < 0) throw RequestException.invalid(field, "logit_bias keys must be token ids, integers >= 0 (got " + id + ")");
+            if (id < 0) throw RequestException.field(field, "has no token id for a key: logit_bias keys must be integers >= 0 (got " + id + ")");
             JsonNode v = e.getValue();
             if (!v.isNumber()) throw RequestException.field(field, "must be a number in [-100, 100] (got " + shown(v) + ")");
             if (!Double.isFinite(v.doubleValue())) throw RequestException.field(field, "must be a finite number in [-100, 100] (got " + v + ")");

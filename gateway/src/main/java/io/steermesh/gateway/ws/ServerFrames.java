@@ -17,7 +17,7 @@ final class ServerFrames {
 
     private ServerFrames() {}
 
-    /** {@code {"type":"token","id","index","token_id","text","logprob","top_logprobs"?,"steering_identity"}}. */
+    /** {@code {"type":"token","id","index","token_id","text","logprob","top_logprobs"?,"steering_identity"}}; alternatives carry their text when the pipeline sent it. */
     static String token(String id, TextDelta d, OutputOptions output) {
         ObjectNode f = JSON.createObjectNode();
         f.put("type", "token");
@@ -30,7 +30,9 @@ final class ServerFrames {
             ArrayNode top = f.putArray("top_logprobs");
             for (TopToken t : d.topLogprobs()) {
                 if (top.size() == output.topLogprobs()) break;
-                top.addObject().put("id", t.id()).put("logprob", t.logprob());
+                ObjectNode alt = top.addObject().put("id", t.id());
+                if (t.text() != null) alt.put("text", t.text());
+                alt.put("logprob", t.logprob());
             }
         }
         f.put("steering_identity", d.steeringIdentity());

@@ -12,6 +12,7 @@ import io.steermesh.gateway.config.GatewayConfig;
 import io.steermesh.gateway.messaging.Generations;
 import io.steermesh.gateway.request.GenerationRequestParser;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClosedException;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
@@ -64,7 +65,10 @@ public class StreamSocket {
     @OnError
     void error(WebSocketConnection connection, Throwable failure) {
         StreamSession session = sessions.get(connection.id());
-        if (session == null) return;
+        if (session == null || connection.isClosed() || failure instanceof HttpClosedException) {
+            LOG.debugf("WebSocket %s: %s", connection.id(), failure);
+            return;
+        }
         String text = String.valueOf(failure.getMessage());
         if (text.contains("max message size")) {
             // Vert.x drops a fragmented message that outgrows the limit and reports it here; the connection stays usable
