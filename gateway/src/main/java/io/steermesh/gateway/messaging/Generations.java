@@ -24,6 +24,7 @@ import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.eclipse.microprofile.reactive.messaging.Message;
+import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 import org.jboss.logging.Logger;
 
 import java.util.concurrent.CompletableFuture;
@@ -41,10 +42,16 @@ public class Generations {
 
     @Inject
     @Channel(Topics.GENERATION_REQUESTS)
+    @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 4096)
     Emitter<GenerationRequested> requests;
 
+    /**
+     * Shared with the tokenizer's emitter (stop strings) in one JVM, and Quarkus requires every emitter of a
+     * channel to be configured alike: keep this in step with {@code TokenizerProcessor}.
+     */
     @Inject
     @Channel(Topics.GENERATION_CONTROL)
+    @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 1024)
     Emitter<ControlEvent> control;
 
     @Inject
