@@ -9,7 +9,6 @@ import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
 import java.io.EOFException;
-import java.net.SocketException;
 import java.net.URI;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +18,7 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The gateway's limits, with a tiny outgoing-frame bound and a short timeout so they trip quickly. */
@@ -79,14 +79,23 @@ class GatewayLimitsTest {
     }
 
     @Test
-    void singleFrameLargerThanTheLimitClosesTheConnection() throws Exception {
+    void singleFrameOverTheMessageLimitGetsTooLargeAndTheSocketKeepsServing() throws Exception {
         try (RawWebSocket ws = new RawWebSocket(stream, 65536)) {
             ws.sendText("{\"type\":\"generate\",\"prompt\":\"" + "a".repeat(1_100_000) + "\"}");
-            RawWebSocket.Frame frame = ws.read();
-            assertEquals(RawWebSocket.CLOSE, frame.opcode());
-            assertEquals(1009, frame.closeCode(), "message too big");
-        } catch (EOFException | SocketException closed) {
-            // the server closed while our frame was still arriving; TCP may then drop its close frame (a reset)
+            JsonNode f = WsClient.JSON.readTree(ws.read().text());
+            assertEquals("too_large", f.at("/error/code").asText(), f.toString());
+            ws.sendText("{\"type\":\"generate\",\"id\":\"next\",\"prompt\":\"small again\"}");
+            JsonNode last;
+            do last = WsClient.JSON.readTree(ws.read().text()); while (!WsClient.isType(last, "done"));
+            assertEquals("next", last.get("id").asText());
+        }
+    }
+
+    @Test
+    void frameBeyondTheFrameLimitDropsOnlyThatConnection() throws Exception {
+        try (RawWebSocket ws = new RawWebSocket(stream, 65536)) {
+            ws.sendTextHeader(3_000_000);
+            assertThrows(EOFException.class, ws::read, "Netty closes the connection without reading the frame");
         }
         try (WsClient other = new WsClient(stream)) {
             other.send("{\"type\":\"generate\",\"id\":\"next\",\"prompt\":\"next client\"}");

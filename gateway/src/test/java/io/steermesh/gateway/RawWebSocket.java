@@ -72,6 +72,17 @@ final class RawWebSocket implements AutoCloseable {
         out.flush();
     }
 
+    /** Only the header of a masked text frame announcing {@code length} bytes: enough for a server to judge its size. */
+    void sendTextHeader(long length) throws IOException {
+        ByteArrayOutputStream frame = new ByteArrayOutputStream(14);
+        frame.write(0x80 | TEXT);
+        frame.write(0x80 | 127);
+        for (int shift = 56; shift >= 0; shift -= 8) frame.write((int) (length >>> shift));
+        frame.write(new byte[4], 0, 4);
+        out.write(frame.toByteArray());
+        out.flush();
+    }
+
     /** The next complete frame from the server (which never masks). */
     Frame read() throws IOException {
         ByteArrayOutputStream message = new ByteArrayOutputStream();

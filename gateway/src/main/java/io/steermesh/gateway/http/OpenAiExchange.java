@@ -51,11 +51,11 @@ final class OpenAiExchange implements CompletionSubscriber {
         return request.request().sequenceId();
     }
 
+    /** Called on a worker thread: publishing may block (a full Kafka buffer, an in-process consumer). */
     void start() {
-        context.runOnContext(v -> {
-            response.closeHandler(closed -> clientGone());
-            generations.start(request.request(), this);
-        });
+        response.closeHandler(closed -> clientGone());
+        generations.start(request.request(), this);
+        if (response.closed()) context.runOnContext(v -> clientGone());
     }
 
     @Override
