@@ -1,0 +1,214 @@
+package io.steermesh.gateway.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.steermesh.events.FinishReason;
+import io.steermesh.events.GenerationFailed;
+import io.steermesh.events.GenerationFinished;
+import io.steermesh.events.TextDelta;
+import io.steermesh.events.TopToken;
+import io.steermesh.gateway.request.OutputOptions;
+import io.steermesh.gateway.request.RequestException;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * OpenAI's JSON shapes for completions, chat completions, their stream chunks and errors. Alternatives in
+ * {@code top_logprobs} are named by their text, which the tokenizer fills in; one without text (a pipeline
+ * that sends ids only) is named {@code token_id:<id>}, vLLM's {@code --return-tokens-as-token-ids} form.
+ */
+final class OpenAiFormat {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    private final String id;
+    private final String model;
+    private final long created;
+    private final boolean chat;
+    private final OutputOptions output;
+
+    OpenAiFormat(String id, String model, boolean chat, OutputOptions output) {
+        this.id = id;
+        this.model = model;
+        this.created = System.currentTimeMillis() / 1000;
+        this.chat = chat;
+        this.output = output;
+    }
+
+    /** A stream chunk carrying one token; {@code first} adds the assistant role to a chat delta. */
+    String tokenChunk(TextDelta d, int textOffset, boolean first) {
+        ObjectNode chunk = envelope(chat ? "chat.completion.chunk" : "text_completion");
+        ObjectNode choice = chunk.putArray("choices").addObject().put("index", 0);
+        if (chat) {
+            ObjectNode delta = choice.putObject("delta");
+            if (first) delta.put("role", "assistant");
+            delta.put("content", d.text());
+        } else {
+            choice.put("text", d.text());
+        }
+        if (output.logprobs()) {
+            choice.set("logprobs", chat ? chatLogprobs(List.of(d)) : completionLogprobs(List.of(d), textOffset));
+        } else {
+            choice.putNull("logprobs");
+        }
+        choice.putNull("finish_reason");
+        return write(chunk);
+    }
+
+    /** The last stream chunk: no text, the finish reason and the usage. {@code first}: no token chunk went before. */
+    String finalChunk(GenerationFinished f, boolean first) {
+        ObjectNode chunk = envelope(chat ? "chat.completion.chunk" : "text_completion");
+        ObjectNode choice = chunk.putArray("choices").addObject().put("index", 0);
+        if (chat) {
+            ObjectNode delta = choice.putObject("delta");
+            if (first) delta.put("role", "assistant").put("content", "");
+        } else {
+            choice.put("text", "");
+        }
+        choice.putNull("logprobs");
+        choice.put("finish_reason", f.finishReason().label());
+        usage(chunk, f.usage());
+        return write(chunk);
+    }
+
+    /** The whole answer of a request without {@code stream}. */
+    String body(List<TextDelta> tokens, GenerationFinished f) {
+        StringBuilder text = new StringBuilder();
+        for (TextDelta d : tokens) text.append(d.text());
+        ObjectNode body = envelope(chat ? "chat.completion" : "text_completion");
+        ObjectNode choice = body.putArray("choices").addObject().put("index", 0);
+        if (chat) {
+            choice.putObject("message").put("role", "assistant").put("content", text.toString());
+        } else {
+            choice.put("text", text.toString());
+        }
+        if (output.logprobs()) {
+            choice.set("logprobs", chat ? chatLogprobs(tokens) : completionLogprobs(tokens, 0));
+        } else {
+            choice.putNull("logprobs");
+        }
+        choice.put("finish_reason", label(f.finishReason()));
+        usage(body, f.usage());
+        return write(body);
+    }
+
+    /** OpenAI's error body: {@code {"error":{"message","type","param","code"}}}. */
+    static String error(String code, String field, String message) {
+        ObjectNode body = JSON.createObjectNode();
+        ObjectNode e = body.putObject("error");
+        e.put("message", message);
+        e.put("type", status(code) < 500 ? "invalid_request_error" : "server_error");
+        e.put("param", field);
+        if (RequestException.INVALID_REQUEST.equals(code)) e.putNull("code"); else e.put("code", code);
+        return write(body);
+    }
+
+    static String error(GenerationFailed failed) {
+        return error(failed.error().code(), failed.error().field(), failed.error().message());
+    }
+
+    /** The HTTP status of an error code of {@link GenerationFailed} or {@link RequestException}. */
+    static int status(String code) {
+        return switch (code) {
+            case GenerationFailed.INVALID_REQUEST -> 400;
+            case GenerationFailed.NOT_FOUND -> 404;
+            case "too_large" -> 413;
+            case GenerationFailed.OVERLOADED -> 503;
+            case GenerationFailed.TIMEOUT -> 504;
+            default -> 500;
+        };
+    }
+
+    private ObjectNode envelope(String object) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("id", id);
+        n.put("object", object);
+        n.put("created", created);
+        n.put("model", model);
+        return n;
+    }
+
+    private static void usage(ObjectNode n, GenerationFinished.Usage u) {
+        n.putObject("usage")
+                .put("prompt_tokens", u.promptTokens())
+                .put("completion_tokens", u.completionTokens())
+                .put("total_tokens", u.totalTokens());
+    }
+
+    /** {@code {tokens, token_logprobs, top_logprobs, text_offset}} of {@code /v1/completions}. */
+    private ObjectNode completionLogprobs(List<TextDelta> tokens, int textOffset) {
+        ObjectNode lp = JSON.createObjectNode();
+        ArrayNode texts = lp.putArray("tokens");
+        ArrayNode logprobs = lp.putArray("token_logprobs");
+        ArrayNode tops = lp.putArray("top_logprobs");
+        ArrayNode offsets = lp.putArray("text_offset");
+        int offset = textOffset;
+        for (TextDelta d : tokens) {
+            texts.add(d.text());
+            logprobs.add(d.logprob());
+            if (output.topLogprobs() == 0) {
+                tops.addNull();
+            } else {
+                ObjectNode top = tops.addObject();
+                for (TopToken t : alternatives(d)) top.put(name(d, t), t.logprob());
+            }
+            offsets.add(offset);
+            offset += d.text().length();
+        }
+        return lp;
+    }
+
+    /** {@code {content: [{token, logprob, bytes, top_logprobs}]}} of {@code /v1/chat/completions}. */
+    private ObjectNode chatLogprobs(List<TextDelta> tokens) {
+        ObjectNode lp = JSON.createObjectNode();
+        ArrayNode content = lp.putArray("content");
+        for (TextDelta d : tokens) {
+            ObjectNode entry = content.addObject();
+            entry.put("token", d.text());
+            entry.put("logprob", d.logprob());
+            bytes(entry, d.text());
+            ArrayNode top = entry.putArray("top_logprobs");
+            for (TopToken t : alternatives(d)) {
+                ObjectNode alt = top.addObject().put("token", name(d, t)).put("logprob", t.logprob());
+                String text = text(d, t);
+                if (text != null) bytes(alt, text); else alt.putNull("bytes");
+            }
+        }
+        return lp;
+    }
+
+    private List<TopToken> alternatives(TextDelta d) {
+        List<TopToken> all = d.topLogprobs();
+        return all.size() <= output.topLogprobs() ? all : all.subList(0, output.topLogprobs());
+    }
+
+    private static String name(TextDelta d, TopToken t) {
+        String text = text(d, t);
+        return text != null ? text : "token_id:" + t.id();
+    }
+
+    private static String text(TextDelta d, TopToken t) {
+        if (t.text() != null) return t.text();
+        return t.id() == d.tokenId() ? d.text() : null;
+    }
+
+    private static void bytes(ObjectNode n, String text) {
+        ArrayNode bytes = n.putArray("bytes");
+        for (byte b : text.getBytes(StandardCharsets.UTF_8)) bytes.add(b & 0xff);
+    }
+
+    private static String label(FinishReason r) {
+        return r.label();
+    }
+
+    static String write(Object node) {
+        try {
+            return JSON.writeValueAsString(node);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write a response", e);
+        }
+    }
+}

@@ -1,0 +1,73 @@
+package io.steermesh.gateway.http;
+
+import io.steermesh.gateway.config.GatewayConfig;
+import io.steermesh.gateway.messaging.Generations;
+import io.steermesh.gateway.request.GenerationRequestParser;
+import io.steermesh.gateway.request.OpenAiRequest;
+import io.steermesh.gateway.request.RequestException;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+import java.util.UUID;
+
+/**
+ * {@code POST /v1/completions} and {@code POST /v1/chat/completions}, on the Vert.x router rather than
+ * JAX-RS: the status must wait for the first completion event, and a stream is written chunk by chunk in
+ * OpenAI's exact SSE framing ({@code data: {...}\n\n} … {@code data: [DONE]}).
+ */
+@ApplicationScoped
+public class OpenAiRoutes {
+
+    private static final Logger LOG = Logger.getLogger(OpenAiRoutes.class);
+
+    @Inject
+    Generations generations;
+
+    @Inject
+    GatewayConfig config;
+
+    void register(@Observes Router router) {
+        BodyHandler body = BodyHandler.create(false).setBodyLimit(GenerationRequestParser.MAX_REQUEST_BYTES);
+        router.post("/v1/completions").handler(body).blockingHandler(ctx -> handle(ctx, false), false).failureHandler(this::failure);
+        router.post("/v1/chat/completions").handler(body).blockingHandler(ctx -> handle(ctx, true), false).failureHandler(this::failure);
+    }
+
+    private void handle(RoutingContext ctx, boolean chat) {
+        String sequenceId = (chat ? "chatcmpl-" : "cmpl-") + UUID.randomUUID();
+        String text = ctx.body() == null ? null : ctx.body().asString();
+        OpenAiRequest request;
+        try {
+            request = chat ? generations.parser().parseChat(text, sequenceId) : generations.parser().parseCompletion(text, sequenceId);
+        } catch (RequestException e) {
+            json(ctx, OpenAiFormat.status(e.code()), OpenAiFormat.error(e.code(), e.field(), e.getMessage()));
+            return;
+        }
+        new OpenAiExchange(request, generations, ctx.response(), ctx.vertx().getOrCreateContext(), config.modelName(),
+                config.maxPendingFrames()).start();
+    }
+
+    private void failure(RoutingContext ctx) {
+        if (ctx.response().headWritten()) {
+            ctx.response().reset();
+            return;
+        }
+        if (ctx.statusCode() == 413) {
+            json(ctx, 413, OpenAiFormat.error("too_large", null,
+                    "the request body is larger than " + GenerationRequestParser.MAX_REQUEST_BYTES + " bytes"));
+            return;
+        }
+        if (ctx.failure() != null) LOG.warn("request failed", ctx.failure());
+        int status = ctx.statusCode() >= 400 ? ctx.statusCode() : 500;
+        json(ctx, status, OpenAiFormat.error(status < 500 ? RequestException.INVALID_REQUEST : "internal", null,
+                status < 500 ? "the request cannot be processed (HTTP " + status + ")" : "the gateway failed to process the request"));
+    }
+
+    private static void json(RoutingContext ctx, int status, String body) {
+        ctx.response().setStatusCode(status).putHeader("content-type", "application/json").end(body);
+    }
+}

@@ -1,0 +1,73 @@
+package io.steermesh.gateway.ws;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.steermesh.events.FinishReason;
+import io.steermesh.events.GenerationFinished;
+import io.steermesh.events.TextDelta;
+import io.steermesh.events.TopToken;
+import io.steermesh.gateway.request.OutputOptions;
+
+/** The JSON text frames {@code /v1/stream} sends; the protocol is described in the gateway README. */
+final class ServerFrames {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private ServerFrames() {}
+
+    /** {@code {"type":"token","id","index","token_id","text","logprob","top_logprobs"?,"steering_identity"}}; alternatives carry their text when the pipeline sent it. */
+    static String token(String id, TextDelta d, OutputOptions output) {
+        ObjectNode f = JSON.createObjectNode();
+        f.put("type", "token");
+        f.put("id", id);
+        f.put("index", d.index());
+        f.put("token_id", d.tokenId());
+        f.put("text", d.text());
+        f.put("logprob", d.logprob());
+        if (output.topLogprobs() > 0) {
+            ArrayNode top = f.putArray("top_logprobs");
+            for (TopToken t : d.topLogprobs()) {
+                if (top.size() == output.topLogprobs()) break;
+                ObjectNode alt = top.addObject().put("id", t.id());
+                if (t.text() != null) alt.put("text", t.text());
+                alt.put("logprob", t.logprob());
+            }
+        }
+        f.put("steering_identity", d.steeringIdentity());
+        return write(f);
+    }
+
+    /** {@code {"type":"done","id","finish_reason","usage"}}; usage is left out when unknown (a cancelled generation). */
+    static String done(String id, FinishReason reason, GenerationFinished.Usage usage) {
+        ObjectNode f = JSON.createObjectNode();
+        f.put("type", "done");
+        f.put("id", id);
+        f.put("finish_reason", reason.label());
+        if (usage != null) {
+            f.putObject("usage")
+                    .put("prompt_tokens", usage.promptTokens())
+                    .put("completion_tokens", usage.completionTokens())
+                    .put("total_tokens", usage.totalTokens());
+        }
+        return write(f);
+    }
+
+    /** {@code {"type":"error","id","error":{"code","field","message"}}}; id and field may be null. */
+    static String error(String id, String code, String field, String message) {
+        ObjectNode f = JSON.createObjectNode();
+        f.put("type", "error");
+        f.put("id", id);
+        f.putObject("error").put("code", code).put("field", field).put("message", message);
+        return write(f);
+    }
+
+    private static String write(ObjectNode frame) {
+        try {
+            return JSON.writeValueAsString(frame);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write a frame", e);
+        }
+    }
+}

@@ -1,0 +1,160 @@
+package io.steermesh.gateway.ws;
+
+import io.steermesh.events.FinishReason;
+import io.steermesh.events.GenerationCancelled;
+import io.steermesh.events.GenerationFailed;
+import io.steermesh.events.GenerationFinished;
+import io.steermesh.events.TextDelta;
+import io.steermesh.gateway.messaging.Generations;
+import io.steermesh.gateway.request.ClientFrame;
+import io.steermesh.gateway.request.OutputOptions;
+import io.steermesh.gateway.request.RequestException;
+import io.steermesh.gateway.routing.CompletionSubscriber;
+import io.steermesh.gateway.routing.Outbox;
+
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One WebSocket connection of {@code /v1/stream}: its running generations by the client's id, and its
+ * bounded outbox. A bad frame is answered with an {@code error} frame and the connection goes on; a client
+ * that lets {@code max-pending-frames} frames pile up is told {@code too_slow}, loses its generations and
+ * is disconnected, so it cannot hold the gateway's memory.
+ */
+final class StreamSession {
+
+    /** Reason of the {@link GenerationCancelled} sent for a client that read too slowly. */
+    static final String TOO_SLOW = "too_slow";
+
+    /** Closes the connection with a WebSocket close code and reason. */
+    interface Closer {
+        void close(int code, String reason);
+    }
+
+    private final Generations generations;
+    private final Outbox outbox;
+    private final int maxPendingFrames;
+    private final Closer closer;
+    private final Map<String, Stream> running = new ConcurrentHashMap<>();
+    private final AtomicBoolean gaveUp = new AtomicBoolean();
+
+    StreamSession(Generations generations, Outbox.Transport transport, int maxPendingFrames, Closer closer) {
+        this.generations = generations;
+        this.outbox = new Outbox(transport, maxPendingFrames);
+        this.maxPendingFrames = maxPendingFrames;
+        this.closer = closer;
+    }
+
+    void onText(String text) {
+        if (gaveUp.get()) return;
+        ClientFrame frame;
+        try {
+            frame = generations.parser().parseFrame(text, "gen-" + UUID.randomUUID());
+        } catch (RequestException e) {
+            send(ServerFrames.error(e.id(), e.code(), e.field(), e.getMessage()));
+            return;
+        }
+        switch (frame) {
+            case ClientFrame.Generate g -> generate(g);
+            case ClientFrame.Cancel c -> cancel(c.id());
+            case ClientFrame.Steer s -> steer(s);
+        }
+    }
+
+    /** A frame the protocol has no use for (binary), or a transport problem the client should hear about. */
+    void reject(String code, String message) {
+        send(ServerFrames.error(null, code, null, message));
+    }
+
+    /** The connection is gone: nobody will read the rest of its generations. */
+    void onClose() {
+        outbox.close();
+        cancelAll(GenerationCancelled.CLIENT);
+    }
+
+    private void generate(ClientFrame.Generate g) {
+        String sequenceId = g.request().sequenceId();
+        String id = g.id() != null ? g.id() : sequenceId;
+        Stream stream = new Stream(id, sequenceId, g.output());
+        if (running.putIfAbsent(id, stream) != null) {
+            send(ServerFrames.error(id, RequestException.INVALID_REQUEST, "id",
+                    "id \"" + id + "\" belongs to a generation still running on this connection; use another id or cancel it first"));
+            return;
+        }
+        generations.start(g.request(), stream);
+    }
+
+    private void cancel(String id) {
+        Stream stream = running.remove(id);
+        if (stream == null) {
+            send(ServerFrames.error(id, RequestException.INVALID_REQUEST, "id", "no generation with id \"" + id + "\" is running on this connection"));
+            return;
+        }
+        // false: it finished on its own meanwhile, and its done frame is already out
+        if (generations.cancel(stream.sequenceId, GenerationCancelled.CLIENT)) {
+            send(ServerFrames.done(id, FinishReason.CANCELLED, null));
+        }
+    }
+
+    private void steer(ClientFrame.Steer s) {
+        Stream stream = running.get(s.id());
+        if (stream == null || !generations.steer(stream.sequenceId, s.fromIndex(), s.steering())) {
+            send(ServerFrames.error(s.id(), RequestException.INVALID_REQUEST, "id", "no generation with id \"" + s.id() + "\" is running on this connection"));
+        }
+    }
+
+    private void send(String frame) {
+        if (!outbox.offer(frame) && !outbox.isClosed()) tooSlow();
+    }
+
+    private void tooSlow() {
+        if (!gaveUp.compareAndSet(false, true)) return;
+        outbox.last(ServerFrames.error(null, "too_slow", null, "the client read too slowly: " + maxPendingFrames
+                + " frames were waiting to be written (steermesh.gateway.max-pending-frames); its generations were cancelled"));
+        // may run under a route's lock (inside a delivery); cancelling takes every route's lock, so do it elsewhere
+        Thread.startVirtualThread(() -> {
+            cancelAll(TOO_SLOW);
+            closer.close(1008, "client too slow");
+        });
+    }
+
+    private void cancelAll(String reason) {
+        for (Stream stream : running.values()) {
+            running.remove(stream.id, stream);
+            generations.cancel(stream.sequenceId, reason);
+        }
+    }
+
+    /** One generation of this connection; the router calls it in order, one event at a time. */
+    private final class Stream implements CompletionSubscriber {
+        final String id;
+        final String sequenceId;
+        final OutputOptions output;
+
+        Stream(String id, String sequenceId, OutputOptions output) {
+            this.id = id;
+            this.sequenceId = sequenceId;
+            this.output = output;
+        }
+
+        @Override
+        public void onToken(TextDelta delta) {
+            send(ServerFrames.token(id, delta, output));
+        }
+
+        @Override
+        public void onFinished(GenerationFinished finished) {
+            running.remove(id, this);
+            send(ServerFrames.done(id, finished.finishReason(), finished.usage()));
+        }
+
+        @Override
+        public void onFailed(GenerationFailed failed) {
+            running.remove(id, this);
+            GenerationFailed.ErrorDetail e = failed.error();
+            send(ServerFrames.error(id, e.code(), e.field(), e.message()));
+        }
+    }
+}

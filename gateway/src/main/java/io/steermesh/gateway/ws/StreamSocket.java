@@ -1,0 +1,81 @@
+package io.steermesh.gateway.ws;
+
+import io.quarkus.websockets.next.CloseReason;
+import io.quarkus.websockets.next.OnBinaryMessage;
+import io.quarkus.websockets.next.OnClose;
+import io.quarkus.websockets.next.OnError;
+import io.quarkus.websockets.next.OnOpen;
+import io.quarkus.websockets.next.OnTextMessage;
+import io.quarkus.websockets.next.WebSocket;
+import io.quarkus.websockets.next.WebSocketConnection;
+import io.steermesh.gateway.config.GatewayConfig;
+import io.steermesh.gateway.messaging.Generations;
+import io.steermesh.gateway.request.GenerationRequestParser;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClosedException;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * {@code /v1/stream}: JSON text frames in both directions, several generations per connection. The
+ * protocol is in the gateway README; the work is done by one {@link StreamSession} per connection.
+ */
+@WebSocket(path = "/v1/stream")
+public class StreamSocket {
+
+    private static final Logger LOG = Logger.getLogger(StreamSocket.class);
+
+    private final Map<String, StreamSession> sessions = new ConcurrentHashMap<>();
+
+    @Inject
+    Generations generations;
+
+    @Inject
+    GatewayConfig config;
+
+    @OnOpen
+    void open(WebSocketConnection connection) {
+        sessions.put(connection.id(), new StreamSession(generations,
+                frame -> connection.sendText(frame).subscribeAsCompletionStage(),
+                config.maxPendingFrames(),
+                (code, reason) -> connection.close(new CloseReason(code, reason)).subscribe().with(ok -> {}, failure -> {})));
+    }
+
+    @OnTextMessage
+    void text(WebSocketConnection connection, String frame) {
+        StreamSession session = sessions.get(connection.id());
+        if (session != null) session.onText(frame);
+    }
+
+    @OnBinaryMessage
+    void binary(WebSocketConnection connection, Buffer frame) {
+        StreamSession session = sessions.get(connection.id());
+        if (session != null) session.reject("invalid_request", "binary frames are not supported; send JSON text frames");
+    }
+
+    @OnClose
+    void close(WebSocketConnection connection) {
+        StreamSession session = sessions.remove(connection.id());
+        if (session != null) session.onClose();
+    }
+
+    @OnError
+    void error(WebSocketConnection connection, Throwable failure) {
+        StreamSession session = sessions.get(connection.id());
+        if (session == null || connection.isClosed() || failure instanceof HttpClosedException) {
+            LOG.debugf("WebSocket %s: %s", connection.id(), failure);
+            return;
+        }
+        String text = String.valueOf(failure.getMessage());
+        if (text.contains("max message size")) {
+            // Vert.x drops a fragmented message that outgrows the limit and reports it here; the connection stays usable
+            session.reject("too_large", "the message is larger than " + GenerationRequestParser.MAX_REQUEST_BYTES + " bytes");
+        } else {
+            LOG.warnf(failure, "WebSocket %s failed", connection.id());
+            session.reject("internal", "the gateway could not process the last frame");
+        }
+    }
+}

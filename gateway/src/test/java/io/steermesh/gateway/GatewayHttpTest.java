@@ -1,0 +1,283 @@
+package io.steermesh.gateway;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.Response;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.Test;
+
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.nullValue;
+import static org.hamcrest.Matchers.startsWith;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The OpenAI-compatible HTTP API end to end: the real gateway, the {@link FakePipeline} behind in-memory channels. */
+@QuarkusTest
+class GatewayHttpTest {
+
+    @TestHTTPResource("/v1/completions")
+    URI completions;
+
+    @Inject
+    FakePipeline pipeline;
+
+    private static Response post(String path, String body) {
+        return given().contentType("application/json").body(body).when().post(path);
+    }
+
+    @Test
+    void completionWithoutStreamIsOneOpenAiBody() {
+        post("/v1/completions", "{\"model\":\"steermesh\",\"prompt\":\"hello big world\",\"max_tokens\":10,\"temperature\":0}")
+                .then().statusCode(200)
+                .contentType(containsString("application/json"))
+                .body("id", startsWith("cmpl-"))
+                .body("object", equalTo("text_completion"))
+                .body("model", equalTo("steermesh"))
+                .body("choices[0].index", equalTo(0))
+                .body("choices[0].text", equalTo("hello big world"))
+                .body("choices[0].finish_reason", equalTo("stop"))
+                .body("choices[0].logprobs", nullValue())
+                .body("usage.prompt_tokens", equalTo(3))
+                .body("usage.completion_tokens", equalTo(3))
+                .body("usage.total_tokens", equalTo(6));
+    }
+
+    @Test
+    void completionLogprobsHaveTokensOffsetsAndAlternatives() throws Exception {
+        String body = post("/v1/completions", "{\"prompt\":\"hello big world\",\"logprobs\":2}").then().statusCode(200).extract().asString();
+        JsonNode lp = WsClient.JSON.readTree(body).at("/choices/0/logprobs");
+        assertEquals("[\"hello\",\" big\",\" world\"]", lp.get("tokens").toString());
+        assertEquals(3, lp.get("token_logprobs").size());
+        assertEquals("[0,5,9]", lp.get("text_offset").toString());
+        JsonNode firstTop = lp.get("top_logprobs").get(0);
+        assertEquals(2, firstTop.size());
+        assertTrue(firstTop.has("hello"), "the sampled token is named by its text: " + firstTop);
+        assertTrue(firstTop.has("alt1"), "alternatives by the text the pipeline sent: " + firstTop);
+    }
+
+    @Test
+    void completionPromptMayBeTokenIds() {
+        post("/v1/completions", "{\"prompt\":[5,6,7]}").then().statusCode(200).body("choices[0].text", equalTo("t5 t6 t7"));
+    }
+
+    @Test
+    void completionStopsAtMaxTokensWithLength() {
+        post("/v1/completions", "{\"prompt\":\"a b c d e\",\"max_tokens\":2}").then().statusCode(200)
+                .body("choices[0].text", equalTo("a b"))
+                .body("choices[0].finish_reason", equalTo("length"))
+                .body("usage.completion_tokens", equalTo(2));
+    }
+
+    @Test
+    void chatWithoutStreamIsOneOpenAiBody() throws Exception {
+        String body = post("/v1/chat/completions", """
+                {"model":"steermesh","messages":[{"role":"system","content":"be brief"},{"role":"user","content":"why is the sky blue"}],
+                 "logprobs":true,"top_logprobs":2,"seed":1}""")
+                .then().statusCode(200)
+                .body("id", startsWith("chatcmpl-"))
+                .body("object", equalTo("chat.completion"))
+                .body("choices[0].message.role", equalTo("assistant"))
+                .body("choices[0].message.content", equalTo("why is the sky blue"))
+                .body("choices[0].finish_reason", equalTo("stop"))
+                .body("usage.completion_tokens", equalTo(5))
+                .extract().asString();
+        JsonNode content = WsClient.JSON.readTree(body).at("/choices/0/logprobs/content");
+        assertEquals(5, content.size());
+        assertEquals("why", content.get(0).get("token").asText());
+        assertTrue(content.get(0).get("logprob").isNumber());
+        assertEquals("[119,104,121]", content.get(0).get("bytes").toString());
+        assertEquals(2, content.get(0).get("top_logprobs").size());
+        assertEquals("alt1", content.get(0).at("/top_logprobs/1/token").asText());
+    }
+
+    @Test
+    void chatContentMayBeTextParts() {
+        post("/v1/chat/completions", "{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"part one\"}]}]}")
+                .then().statusCode(200).body("choices[0].message.content", equalTo("part one"));
+    }
+
+    @Test
+    void completionStreamIsSseChunksThenFinishReasonThenDone() throws Exception {
+        Response r = post("/v1/completions", "{\"prompt\":\"one two three\",\"stream\":true,\"logprobs\":1}");
+        r.then().statusCode(200).contentType(containsString("text/event-stream"));
+        String body = r.asString();
+        assertTrue(body.endsWith("data: [DONE]\n\n"), body);
+        List<String> events = events(body);
+        assertEquals(5, events.size(), body);
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < 3; i++) {
+            JsonNode chunk = WsClient.JSON.readTree(events.get(i));
+            assertEquals("text_completion", chunk.get("object").asText());
+            assertTrue(chunk.get("id").asText().startsWith("cmpl-"));
+            assertTrue(chunk.at("/choices/0/finish_reason").isNull());
+            assertEquals(1, chunk.at("/choices/0/logprobs/tokens").size());
+            text.append(chunk.at("/choices/0/text").asText());
+        }
+        assertEquals("one two three", text.toString());
+        JsonNode last = WsClient.JSON.readTree(events.get(3));
+        assertEquals("stop", last.at("/choices/0/finish_reason").asText());
+        assertEquals("", last.at("/choices/0/text").asText());
+        assertEquals(3, last.at("/usage/completion_tokens").asInt());
+        assertEquals("[DONE]", events.get(4));
+    }
+
+    @Test
+    void chatStreamStartsWithTheAssistantRoleAndEndsWithDone() throws Exception {
+        Response r = post("/v1/chat/completions", "{\"messages\":[{\"role\":\"user\",\"content\":\"red green blue\"}],\"stream\":true}");
+        r.then().statusCode(200).contentType(containsString("text/event-stream"));
+        List<String> events = events(r.asString());
+        assertEquals("[DONE]", events.getLast());
+        JsonNode first = WsClient.JSON.readTree(events.getFirst());
+        assertEquals("chat.completion.chunk", first.get("object").asText());
+        assertEquals("assistant", first.at("/choices/0/delta/role").asText());
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < events.size() - 2; i++) {
+            JsonNode chunk = WsClient.JSON.readTree(events.get(i));
+            text.append(chunk.at("/choices/0/delta/content").asText());
+            if (i > 0) assertFalse(chunk.at("/choices/0/delta").has("role"), "only the first chunk carries the role");
+        }
+        assertEquals("red green blue", text.toString());
+        JsonNode last = WsClient.JSON.readTree(events.get(events.size() - 2));
+        assertEquals("stop", last.at("/choices/0/finish_reason").asText());
+        assertTrue(last.at("/choices/0/delta").isEmpty());
+        assertEquals(6, last.at("/usage/total_tokens").asInt());
+    }
+
+    /** Each bad body: the path, the body, the param the 400 must name (null: none). */
+    private static final String[][] BAD = {
+            {"/v1/completions", "{\"prompt\":\"x\",\"n\":2}", "n"},
+            {"/v1/completions", "{\"prompt\":\"x\",\"temperature\":-1}", "temperature"},
+            {"/v1/completions", "{\"prompt\":\"x\",\"top_p\":0}", "top_p"},
+            {"/v1/completions", "{\"prompt\":\"x\",\"stop\":[\"a\",\"b\",\"c\",\"d\",\"e\"]}", "stop"},
+            {"/v1/completions", "{\"prompt\":\"x\",\"logprobs\":21}", "logprobs"},
+            {"/v1/completions", "{\"prompt\":\"x\",\"logprobs\":true}", "logprobs"},
+            {"/v1/completions", "{\"prompt\":\"x\",\"model\":\"gpt-3.5-turbo-instruct\"}", "model"},
+            {"/v1/completions", "{\"prompt\":\"x\",\"max_tokens\":100000}", "max_tokens"},
+            {"/v1/completions", "{\"prompt\":\"x\",\"stream\":\"yes\"}", "stream"},
+            {"/v1/completions", "{\"prompt\":\"x\",\"echo\":true}", "echo"},
+            {"/v1/completions", "{\"prompt\":[\"a\",\"b\"]}", "prompt"},
+            {"/v1/completions", "{\"prompt\":[1,-1]}", "prompt[1]"},
+            {"/v1/completions", "{\"max_tokens\":5}", "prompt"},
+            {"/v1/completions", "{\"prompt\":\"x\",", null},
+            {"/v1/completions", "", null},
+            {"/v1/chat/completions", "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"n\":3}", "n"},
+            {"/v1/chat/completions", "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"top_logprobs\":3}", "top_logprobs"},
+            {"/v1/chat/completions", "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"logprobs\":true,\"top_logprobs\":30}", "top_logprobs"},
+            {"/v1/chat/completions", "{\"messages\":[{\"role\":\"robot\",\"content\":\"x\"}]}", "messages[0].role"},
+            {"/v1/chat/completions", "{\"messages\":[]}", "messages"},
+            {"/v1/chat/completions", "{\"prompt\":\"x\"}", "prompt"},
+            {"/v1/chat/completions", "{}", "messages"},
+            {"/v1/chat/completions", "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"logit_bias\":{\"1\":101}}", "logit_bias[1]"},
+            {"/v1/chat/completions", "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"tools\":[{\"type\":\"function\"}]}", "tools"},
+    };
+
+    @Test
+    void badBodiesGet400NamingTheParamInOpenAiErrorFormat() {
+        for (String[] bad : BAD) {
+            String body = post(bad[0], bad[1]).then().statusCode(400).contentType(containsString("application/json"))
+                    .body("error.type", equalTo("invalid_request_error"))
+                    .body("error.code", nullValue())
+                    .body("error.param", bad[2] == null ? nullValue() : equalTo(bad[2]))
+                    .extract().asString();
+            if (bad[2] != null) assertTrue(body.contains(bad[2]), bad[1] + " -> " + body);
+            assertFalse(body.contains("Exception") || body.contains("\\tat "), body);
+        }
+    }
+
+    @Test
+    void unknownModelNamesTheAvailableOne() {
+        post("/v1/chat/completions", "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}")
+                .then().statusCode(400)
+                .body("error.param", equalTo("model"))
+                .body("error.message", equalTo("model \"gpt-4o\" is not served here (available: steermesh)"));
+    }
+
+    @Test
+    void downstreamFailureBecomes400BeforeAnythingIsCommitted() {
+        for (boolean stream : new boolean[] {false, true}) {
+            post("/v1/completions", "{\"prompt\":\"FAIL_CONTEXT\",\"stream\":" + stream + "}")
+                    .then().statusCode(400).contentType(containsString("application/json"))
+                    .body("error.type", equalTo("invalid_request_error"))
+                    .body("error.param", equalTo("prompt"))
+                    .body("error.message", equalTo("prompt has 2000 tokens; the context length is 1024"));
+        }
+    }
+
+    @Test
+    void oversizedBodyGets413() {
+        post("/v1/completions", "{\"prompt\":\"" + "a".repeat(1_100_000) + "\"}")
+                .then().statusCode(413).body("error.message", containsString("larger than 1048576 bytes"));
+    }
+
+    @Test
+    void clientDisconnectMidStreamCancelsTheGeneration() throws Exception {
+        StringBuilder prompt = new StringBuilder("SLOW");
+        for (int i = 0; i < 200; i++) prompt.append(" w").append(i);
+        HttpRequest request = HttpRequest.newBuilder(completions).header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\":\"" + prompt + "\",\"stream\":true}")).build();
+        String sequenceId;
+        try (HttpClient client = HttpClient.newHttpClient()) {
+            HttpResponse<InputStream> response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
+            assertEquals(200, response.statusCode());
+            try (InputStream in = response.body()) {
+                String line = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)).readLine();
+                assertTrue(line.startsWith("data: {"), line);
+                sequenceId = WsClient.JSON.readTree(line.substring("data: ".length())).get("id").asText();
+            }
+        }
+        long deadline = System.currentTimeMillis() + 5000;
+        while (!pipeline.wasCancelled(sequenceId) && System.currentTimeMillis() < deadline) Thread.sleep(20);
+        assertTrue(pipeline.wasCancelled(sequenceId), "the gateway cancelled " + sequenceId);
+    }
+
+    @Test
+    void modelsListsTheServedModel() {
+        given().when().get("/v1/models").then().statusCode(200)
+                .body("object", equalTo("list"))
+                .body("data.size()", equalTo(1))
+                .body("data[0].id", equalTo("steermesh"))
+                .body("data[0].object", equalTo("model"))
+                .body("data[0].owned_by", equalTo("steermesh"))
+                .body("data[0].context_length", equalTo(1024));
+    }
+
+    @Test
+    void healthEndpointsAnswer() {
+        given().when().get("/health").then().statusCode(200).body("status", equalTo("ok"));
+        given().when().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
+        given().when().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
+    }
+
+    @Test
+    void webPageIsServedAtTheRoot() {
+        given().when().get("/").then().statusCode(200)
+                .contentType(containsString("text/html"))
+                .body(containsString("/v1/stream"));
+    }
+
+    /** The data of each SSE event, in order; fails on anything that is not {@code data: ...\n\n}. */
+    private static List<String> events(String body) {
+        List<String> out = new ArrayList<>();
+        for (String event : body.split("\n\n")) {
+            assertTrue(event.startsWith("data: ") && !event.contains("\n"), "one data line per event: [" + event + "]");
+            out.add(event.substring("data: ".length()));
+        }
+        return out;
+    }
+}
