@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.steermesh.events.FinishReason;
 import io.steermesh.events.GenerationFailed;
 import io.steermesh.events.GenerationFinished;
 import io.steermesh.events.TextDelta;
@@ -90,7 +89,7 @@ final class OpenAiFormat {
         } else {
             choice.putNull("logprobs");
         }
-        choice.put("finish_reason", label(f.finishReason()));
+        choice.put("finish_reason", f.finishReason().label());
         usage(body, f.usage());
         return write(body);
     }
@@ -198,10 +197,6 @@ final class OpenAiFormat {
     private static void bytes(ObjectNode n, String text) {
         ArrayNode bytes = n.putArray("bytes");
         for (byte b : text.getBytes(StandardCharsets.UTF_8)) bytes.add(b & 0xff);
-    }
-
-    private static String label(FinishReason r) {
-        return r.label();
     }
 
     static String write(Object node) {

@@ -65,14 +65,6 @@ public final class GenerationRequestParser {
         this.replyTo = replyTo;
     }
 
-    public String modelName() {
-        return modelName;
-    }
-
-    public int contextLength() {
-        return contextLength;
-    }
-
     // ---------------------------------------------------------------- WebSocket frames
 
     /**
