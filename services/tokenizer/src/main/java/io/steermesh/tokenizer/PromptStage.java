@@ -119,7 +119,12 @@ public final class PromptStage {
                         "names a registered vector, but no steering registry is connected yet: give \"values\" inline");
             }
         }
-        SteeringPlan plan = steering.toPlan(config.nLayers());
+        SteeringPlan plan;
+        try {
+            plan = steering.toPlan(config.nLayers());
+        } catch (InvalidEventException e) {
+            throw e.within("steering");
+        }
         try {
             plan.validate(config);
         } catch (IllegalArgumentException e) {

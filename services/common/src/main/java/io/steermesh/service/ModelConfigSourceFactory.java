@@ -1,0 +1,49 @@
+package io.steermesh.service;
+
+import io.smallrye.config.ConfigSourceContext;
+import io.smallrye.config.ConfigSourceFactory;
+import io.smallrye.config.ConfigValue;
+import io.smallrye.config.PropertiesConfigSource;
+import io.steermesh.engine.model.ModelConfig;
+import io.steermesh.engine.model.ModelLoader;
+import org.eclipse.microprofile.config.spi.ConfigSource;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One setting, {@code steermesh.model}, configures every service: from the model file it derives the
+ * id clients use ({@code steermesh.model-name}, default the file name without extension) and the
+ * context length, and hands them to each service's own keys. Explicit settings still win (this
+ * source ranks below application.properties and system properties).
+ */
+public class ModelConfigSourceFactory implements ConfigSourceFactory {
+    private static final int ORDINAL = 200;
+
+    @Override
+    public Iterable<ConfigSource> getConfigSources(ConfigSourceContext context) {
+        ConfigValue model = context.getValue("steermesh.model");
+        if (model == null || model.getValue() == null || model.getValue().isBlank()) return List.of();
+        Path path = Path.of(model.getValue());
+        ConfigValue explicitName = context.getValue("steermesh.model-name");
+        String name = explicitName != null && explicitName.getValue() != null ? explicitName.getValue() : ModelLoader.defaultName(path);
+        Map<String, String> derived = new HashMap<>();
+        derived.put("steermesh.model-name", name);
+        derived.put("steermesh.tokenizer.model", path.toString());
+        derived.put("steermesh.tokenizer.model-name", name);
+        derived.put("steermesh.worker.model", path.toString());
+        derived.put("steermesh.worker.model-name", name);
+        derived.put("steermesh.gateway.model-name", name);
+        try {
+            ModelConfig config = ModelLoader.readConfig(path);
+            derived.put("steermesh.gateway.context-length", Integer.toString(config.contextLength()));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the model configured as steermesh.model=" + path + ": " + e.getMessage(), e);
+        }
+        return List.of(new PropertiesConfigSource(derived, "steermesh model " + path, ORDINAL));
+    }
+}
