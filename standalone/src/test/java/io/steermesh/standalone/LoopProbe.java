@@ -12,6 +12,7 @@ import jakarta.inject.Inject;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 
 import java.util.List;
 import java.util.Map;
@@ -37,6 +38,7 @@ public class LoopProbe {
 
     @Inject
     @Channel(Topics.GENERATION_REQUESTS)
+    @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 4096)   // as the gateway's: one channel, one emitter configuration
     Emitter<GenerationRequested> requests;
 
     private final Map<String, List<TextDelta>> deltas = new ConcurrentHashMap<>();
