@@ -60,15 +60,13 @@ public final class BatchScheduler implements AutoCloseable {
         final List<String> blockHashes = new ArrayList<>();
         int[] feed;                  // prompt + sampled tokens, known so far
         int fed;                     // positions of feed already in the KV cache
-        int nextIndex;               // completion index whose logits the next exhausted feed produces
         SteeringPlanSpec steering;
         SteeringChanged scheduledSteering;
 
-        Live(PromptTokenized prompt, Sequence sequence, int[] feed, int nextIndex) {
+        Live(PromptTokenized prompt, Sequence sequence, int[] feed) {
             this.prompt = prompt;
             this.sequence = sequence;
             this.feed = feed;
-            this.nextIndex = nextIndex;
             this.steering = prompt.steering() == null ? SteeringPlanSpec.NONE : prompt.steering();
         }
 
@@ -77,6 +75,9 @@ public final class BatchScheduler implements AutoCloseable {
         int[] generated() { return Arrays.copyOfRange(feed, promptLength(), feed.length); }
 
         boolean waiting() { return fed == feed.length; }
+
+        /** The completion index whose logits the feed, once all in the cache, produces. */
+        int nextIndex() { return feed.length - promptLength(); }
     }
 
     private final Model model;
@@ -177,7 +178,7 @@ public final class BatchScheduler implements AutoCloseable {
             return;
         }
         check(p);
-        Live l = start(p, p.promptIds().clone(), 0);
+        Live l = start(p, p.promptIds().clone());
         store.putSequence(record(l));
         l.acks.add(w.ack());
     }
@@ -199,8 +200,8 @@ public final class BatchScheduler implements AutoCloseable {
     }
 
     /** A live sequence for {@code feed}, with as many leading blocks as the store has copied in. */
-    private Live start(PromptTokenized p, int[] feed, int nextIndex) {
-        Live l = new Live(p, model.newSequence(p.sequenceId(), p.promptIds().length), feed, nextIndex);
+    private Live start(PromptTokenized p, int[] feed) {
+        Live l = new Live(p, model.newSequence(p.sequenceId(), p.promptIds().length), feed);
         l.sequence.setSteering(l.steering.toPlan(layers));
         // reuse whole blocks, but always compute the last known position: its logits are needed
         String parent = "";
@@ -243,10 +244,13 @@ public final class BatchScheduler implements AutoCloseable {
             w.ack().run();   // duplicate
             return;
         }
-        if (t.index() != known || !l.waiting()) {
+        if (t.index() != known) {
             throw new IllegalArgumentException("token index " + t.index() + " of " + t.sequenceId() + " arrived while index "
                     + known + " was expected");
         }
+        // If the feed is still being computed (this worker is redoing a prompt a dead worker had already
+        // answered), the token is the one it would sample itself — sampling depends only on (seed, index) —
+        // so it is fed now and the duplicate logits are never produced.
         if (t.finishReason() != null) {
             end(t.sequenceId(), "finished (" + t.finishReason().label() + ")");
             w.ack().run();
@@ -269,7 +273,7 @@ public final class BatchScheduler implements AutoCloseable {
         System.arraycopy(prompt, 0, feed, 0, prompt.length);
         System.arraycopy(t.generatedIds(), 0, feed, prompt.length, t.index());
         feed[feed.length - 1] = t.tokenId();
-        Live l = start(p, feed, t.index() + 1);
+        Live l = start(p, feed);
         LOG.infof("worker %s: took over %s at index %d (%d of %d positions from stored blocks)", workerId, t.sequenceId(),
                 t.index(), l.fed, feed.length);
         return l;
@@ -343,7 +347,7 @@ public final class BatchScheduler implements AutoCloseable {
     /** A live steering change takes effect for the step that produces index {@code fromIndex} (or the next one). */
     private void applyScheduledSteering(Live l) {
         SteeringChanged s = l.scheduledSteering;
-        if (s == null || (s.fromIndex() != null && s.fromIndex() > l.nextIndex)) return;
+        if (s == null || (s.fromIndex() != null && s.fromIndex() > l.nextIndex())) return;
         l.steering = s.steering();
         l.sequence.setSteering(s.steering().toPlan(layers));
         l.scheduledSteering = null;
@@ -351,10 +355,9 @@ public final class BatchScheduler implements AutoCloseable {
 
     private void emit(Live l, float[] logits) {
         PromptTokenized p = l.prompt;
-        sink.logits(new LogitsComputed(p.sequenceId(), p.model(), l.nextIndex, logits, p.promptIds(), l.generated(),
+        sink.logits(new LogitsComputed(p.sequenceId(), p.model(), l.nextIndex(), logits, p.promptIds(), l.generated(),
                 model.config().contextLength(), p.sampling(), p.stop(), p.replyTo(),
                 l.steering.isEmpty() ? null : l.steering.identity(), workerId, System.currentTimeMillis()));
-        l.nextIndex++;
     }
 
     private KvSequenceRecord record(Live l) {

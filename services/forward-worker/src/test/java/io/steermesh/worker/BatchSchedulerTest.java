@@ -143,6 +143,23 @@ class BatchSchedulerTest {
     }
 
     @Test
+    void aTokenArrivingWhileItsPromptIsRecomputedIsFedWithoutDuplicateLogits() throws Exception {
+        int[] p = randomPrompt(9, 200);   // two prefill chunks
+        LogitsComputed first;
+        try (Rig a = Rig.of(new InProcessKvBlockStore(1 << 24))) {
+            a.send(prompt("r", p));
+            first = a.next();
+        }
+        try (Rig b = Rig.of(new InProcessKvBlockStore(1 << 24))) {
+            b.send(prompt("r", p));          // redelivered after a crash, recomputed from scratch
+            b.send(token(first, 77));        // the dead worker's logits were already sampled
+            LogitsComputed next = b.next();
+            assertEquals(1, next.index(), "logits for index 0 are not produced twice");
+            assertArrayEquals(new int[] {77}, next.generatedIds());
+        }
+    }
+
+    @Test
     void aRedeliveredTokenIsIgnored() throws Exception {
         try (Rig rig = Rig.of(new InProcessKvBlockStore(1 << 20))) {
             rig.send(prompt("d", randomPrompt(4, 10)));
