@@ -54,7 +54,8 @@ public final class KafkaBroker implements AutoCloseable {
 
     /**
      * Defaults: data and config under {@code workDir}, log at {@code workDir/kafka.log}, classpath from
-     * {@code -Dsteermesh.kafka.classpath} or every jar of {@code mesh-tools/target/kafka-libs}, attached.
+     * {@code -Dsteermesh.kafka.classpath}, else every jar of {@code mesh-tools/target/kafka-libs}, else this
+     * JVM's classpath when it holds Kafka (tests run before packaging); attached.
      */
     public static Options options(Path workDir) {
         return new Options(workDir, workDir.resolve("kafka.log"), null, false, Duration.ofSeconds(90));
@@ -162,10 +163,11 @@ public final class KafkaBroker implements AutoCloseable {
         if (given != null && !given.isBlank()) return given;
         Path libs = MeshPaths.kafkaLibs(MeshPaths.root());
         File[] jars = libs.toFile().listFiles((d, n) -> n.endsWith(".jar"));
-        if (jars == null || jars.length == 0) {
-            throw new IllegalStateException(libs + " holds no Kafka jars; build mesh-tools first (./mvnw -pl mesh-tools -am package -DskipTests)");
-        }
-        return libs + File.separator + "*";
+        if (jars != null && jars.length > 0) return libs + File.separator + "*";
+        // not packaged yet (a test run from an IDE): this JVM's own classpath has the broker (a runtime dependency)
+        String own = System.getProperty("java.class.path", "");
+        if (own.contains("kafka_2.13")) return own;
+        throw new IllegalStateException(libs + " holds no Kafka jars; build mesh-tools first (./mvnw -pl mesh-tools -am package -DskipTests)");
     }
 
     private void awaitReady(Duration timeout) {

@@ -58,6 +58,14 @@ public final class KafkaExample {
         }
     }
 
+    private static Double number(String v, String flag) {
+        try {
+            return flag.equals("--max-tokens") ? (double) Integer.parseInt(v) : Double.parseDouble(v);
+        } catch (NumberFormatException e) {
+            throw new MeshLauncher.UsageException(flag + " must be a number (got " + v + ")");
+        }
+    }
+
     static int run(Path root, List<String> args) {
         String bootstrap = null;
         String prompt = "Once upon a time, there was a dog";
@@ -68,8 +76,8 @@ public final class KafkaExample {
             switch (args.get(i)) {
                 case "--bootstrap" -> bootstrap = v;
                 case "--prompt" -> prompt = v;
-                case "--max-tokens" -> maxTokens = Integer.parseInt(v);
-                case "--temperature" -> temperature = Double.parseDouble(v);
+                case "--max-tokens" -> maxTokens = number(v, "--max-tokens").intValue();
+                case "--temperature" -> temperature = number(v, "--temperature").doubleValue();
                 default -> throw new MeshLauncher.UsageException("unknown flag for mesh example: " + args.get(i)
                         + " (--bootstrap HOST:PORT, --prompt TEXT, --max-tokens N, --temperature T)");
             }

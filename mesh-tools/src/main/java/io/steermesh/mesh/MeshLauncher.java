@@ -124,7 +124,7 @@ public final class MeshLauncher {
             progress("Kafka broker on " + kafka.bootstrapServers() + " ready (" + seconds(t0) + ")");
 
             progress("creating " + Topics.ALL.size() + " topics with " + Topics.PARTITIONS + " partitions (" + Topics.STEERING_VECTORS
-                    + " compacted) and " + Topics.ALL.size() + " dead-letter topics with 1...");
+                    + " compacted) and " + Topics.ALL.size() + " dead-letter topics (1 partition each)...");
             kafka.createTopics(MeshTopics.all());
             if (gateway) {
                 progress("creating the gateway's reply topic " + GATEWAY_REPLY_TOPIC + " (" + Topics.PARTITIONS + " partitions)...");
