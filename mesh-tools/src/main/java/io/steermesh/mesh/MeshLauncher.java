@@ -1,0 +1,332 @@
+package io.steermesh.mesh;
+
+import io.steermesh.events.Topics;
+
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * {@code steermesh mesh up|down|status}: the mesh deployment on this machine. {@code up} starts a Kafka
+ * broker, Redis, the tokenizer, the forward worker, the sampler and the gateway as separate processes that
+ * outlive it, records them in {@code run/mesh.json} and exits; {@code down} stops what that file lists.
+ * Progress goes to stderr, the summary to stdout.
+ */
+public final class MeshLauncher {
+    static final String USAGE = """
+            usage: steermesh mesh up [--model PATH] [--port N]   start broker, Redis and the services (gateway on port N, default 8080)
+                   steermesh mesh down                         stop everything run/mesh.json lists
+                   steermesh mesh status                       show what runs
+                   steermesh mesh example [--prompt TEXT] [--max-tokens N] [--temperature T]
+                                                               send one GenerationRequested over Kafka and print the reply""";
+
+    /** The gateway's own reply topic (one per gateway instance; this launcher starts one). */
+    static final String GATEWAY_REPLY_TOPIC = Topics.COMPLETIONS + ".gateway-1";
+
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
+    private static final PrintStream OUT = System.out;
+    private static final PrintStream ERR = System.err;
+
+    private MeshLauncher() {}
+
+    public static void main(String[] args) {
+        // the launcher's own Kafka clients log only problems (slf4j-simple reads this at first use)
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", System.getProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn"));
+        try {
+            int rc = run(args);
+            System.exit(rc);
+        } catch (UsageException e) {
+            ERR.println("steermesh: " + e.getMessage());
+            System.exit(2);
+        } catch (RuntimeException e) {
+            ERR.println("steermesh mesh: " + e.getMessage());
+            System.exit(1);
+        }
+    }
+
+    static int run(String[] args) {
+        if (args.length == 0) throw new UsageException("mesh needs a command\n" + USAGE);
+        Path root = MeshPaths.root();
+        List<String> rest = List.of(args).subList(1, args.length);
+        return switch (args[0]) {
+            case "up" -> up(root, rest);
+            case "down" -> {
+                if (!rest.isEmpty()) throw new UsageException("mesh down takes no arguments (got " + String.join(" ", rest) + ")");
+                yield down(root);
+            }
+            case "status" -> status(root);
+            // for the launcher script: exit 0 when a process of run/mesh.json still runs
+            case "is-up" -> MeshState.read(stateFile(root)).filter(s -> s.processes().stream().anyMatch(p -> p.live().isPresent())).isPresent() ? 0 : 1;
+            case "example" -> KafkaExample.run(root, rest);
+            case "help", "--help", "-h" -> {
+                OUT.println(USAGE);
+                yield 0;
+            }
+            default -> throw new UsageException("unknown mesh command: " + args[0] + "\n" + USAGE);
+        };
+    }
+
+    // ---- up ----
+
+    private static int up(Path root, List<String> args) {
+        Path model = MeshPaths.shared(root).resolve("models/stories260K/stories260K.bin");
+        int gatewayPort = 8080;
+        for (int i = 0; i < args.size(); i++) {
+            switch (args.get(i)) {
+                case "--model" -> model = Path.of(value(args, i++, "--model needs a path"));
+                case "--port" -> gatewayPort = port(value(args, i++, "--port needs a number"));
+                default -> throw new UsageException("unknown flag for mesh up: " + args.get(i) + "\n" + USAGE);
+            }
+        }
+        model = model.toAbsolutePath().normalize();
+        if (!Files.exists(model)) throw new UsageException("model " + model + " does not exist; pass --model PATH");
+
+        Path stateFile = stateFile(root);
+        Optional<MeshState> previous = MeshState.read(stateFile);
+        if (previous.isPresent()) {
+            if (previous.get().processes().stream().anyMatch(p -> p.live().isPresent())) {
+                throw new UsageException("the mesh is already up (" + stateFile + "); run ./steermesh mesh down first");
+            }
+            cleanUp(previous.get(), stateFile);
+        }
+        for (MeshServices.Service s : MeshServices.LOOP) {
+            if (!Files.isRegularFile(s.jar(root))) throw new IllegalStateException(s.jar(root) + " does not exist; build the services first");
+        }
+        Path gatewayJar = MeshServices.GATEWAY.jar(root);
+        boolean gateway = Files.isRegularFile(gatewayJar);
+        if (gateway && Ports.accepts(gatewayPort, 300)) {
+            throw new UsageException("port " + gatewayPort + " is in use; pick another with --port N");
+        }
+
+        Path work = MeshPaths.runDir(root).resolve("mesh");
+        Path logs = work.resolve("logs");
+        Children.deleteTree(work.resolve("kafka"));
+        Children.deleteTree(work.resolve("redis"));
+        Children.deleteTree(logs);
+
+        List<Runnable> undo = new ArrayList<>();
+        MeshState state = new MeshState(Instant.now().toString(), model.toString(), null, null, null, null, work.toString(), List.of());
+        try {
+            // Kafka
+            progress("starting Kafka broker...");
+            long t0 = System.nanoTime();
+            KafkaBroker kafka = KafkaBroker.start(KafkaBroker.options(work.resolve("kafka")).withLog(logs.resolve("kafka.log")).detached(true));
+            undo.add(kafka::close);
+            state = new MeshState(state.startedAt(), state.model(), kafka.bootstrapServers(), null, null, null, state.workDir(), List.of())
+                    .with(new MeshState.Proc("kafka", kafka.pid(), kafka.port(), kafka.log().toString(), "kafka.Kafka"));
+            state.write(stateFile);
+            progress("Kafka broker on " + kafka.bootstrapServers() + " ready (" + seconds(t0) + ")");
+
+            progress("creating " + Topics.ALL.size() + " topics with " + Topics.PARTITIONS + " partitions (" + Topics.STEERING_VECTORS
+                    + " compacted) and " + Topics.ALL.size() + " dead-letter topics (1 partition each)...");
+            kafka.createTopics(MeshTopics.all());
+            if (gateway) {
+                progress("creating the gateway's reply topic " + GATEWAY_REPLY_TOPIC + " (" + Topics.PARTITIONS + " partitions)...");
+                kafka.createTopics(MeshTopics.reply(GATEWAY_REPLY_TOPIC));
+            }
+
+            // Redis
+            t0 = System.nanoTime();
+            RedisServer redis = RedisServer.start(work.resolve("redis"), logs.resolve("redis.log"), true);
+            if (redis.owned()) {
+                undo.add(redis::close);
+                state = state.with(new MeshState.Proc("redis", redis.pid(), redis.port(), redis.log().toString(), "redis"));   // redis-server is a link to redis-check-rdb, which /proc shows
+                progress("Redis on 127.0.0.1:" + redis.port() + " ready (" + seconds(t0) + ")");
+            } else {
+                progress("using Redis at " + redis.url() + " (" + RedisServer.URL_ENV + ")");
+            }
+            state = state.withRedis(redis.url());
+            state.write(stateFile);
+
+            // services: start every JVM, then wait for each
+            List<ServiceProcess> services = new ArrayList<>();
+            services.add(MeshServices.TOKENIZER.process(root, kafka.bootstrapServers()).properties(MeshServices.tokenizerConfig(model))
+                    .log(logs.resolve("tokenizer.log")).workDir(work).detached(true).start());
+            services.add(MeshServices.WORKER.process(root, kafka.bootstrapServers())
+                    .properties(MeshServices.workerConfig(model, "worker-1", 0, redis.url()))
+                    .log(logs.resolve("forward-worker.log")).workDir(work).detached(true).start());
+            services.add(MeshServices.SAMPLER.process(root, kafka.bootstrapServers())
+                    .log(logs.resolve("sampler.log")).workDir(work).detached(true).start());
+            if (gateway) {
+                services.add(MeshServices.GATEWAY.process(root, kafka.bootstrapServers()).properties(MeshServices.gatewayConfig(GATEWAY_REPLY_TOPIC))
+                        .httpPort(gatewayPort).log(logs.resolve("gateway.log")).workDir(work).detached(true).start());
+            } else {
+                progress("no gateway: " + root.relativize(gatewayJar) + " does not exist (the gateway module is not built yet); "
+                        + "starting the mesh without it. Clients can still talk Kafka: ./steermesh mesh example");
+            }
+            for (ServiceProcess s : services) {
+                undo.add(s::stop);
+                state = state.with(new MeshState.Proc(s.name(), s.pid(), s.httpPort(), s.log().toString(), s.jar().toAbsolutePath().toString()));
+            }
+            state.write(stateFile);
+            progress("starting " + String.join(", ", services.stream().map(s -> s.name() + " (http :" + s.httpPort() + ")").toList()) + "...");
+            t0 = System.nanoTime();
+            for (ServiceProcess s : services) {
+                s.awaitReady(READY_TIMEOUT);
+                progress(s.name() + " ready (" + seconds(t0) + ")");
+            }
+            progress("waiting for the consumer groups to take their partitions...");
+            kafka.awaitConsumerGroups(MeshServices.groups(MeshServices.LOOP), Duration.ofSeconds(60));
+            progress("tokenizer, forward-worker and sampler own every partition they read");
+            if (gateway) state = state.withGateway(services.getLast().url(), GATEWAY_REPLY_TOPIC);
+            state.write(stateFile);
+            kafka.release();   // the broker keeps running; only this JVM's Admin client goes
+        } catch (RuntimeException e) {
+            ERR.println("steermesh mesh: start-up failed, stopping what was started");
+            for (int i = undo.size() - 1; i >= 0; i--) {
+                try {
+                    undo.get(i).run();
+                } catch (RuntimeException ignored) {
+                    // best effort: the failure itself is what gets reported
+                }
+            }
+            try {
+                Files.deleteIfExists(stateFile);
+            } catch (java.io.IOException ignored) {
+                // reported below anyway
+            }
+            throw e;
+        }
+
+        OUT.println("steermesh mesh is up (model " + model.getFileName() + ")");
+        if (state.gatewayUrl() != null) {
+            OUT.println("  gateway     " + state.gatewayUrl() + "   (WebSocket " + state.gatewayUrl().replace("http", "ws") + "/v1/stream, "
+                    + state.gatewayUrl() + "/v1/completions)");
+        } else {
+            OUT.println("  gateway     not started (not built yet)");
+        }
+        OUT.println("  kafka       " + state.bootstrapServers() + "   (write GenerationRequested to " + Topics.GENERATION_REQUESTS
+                + "; try ./steermesh mesh example)");
+        OUT.println("  redis       " + state.redisUrl());
+        for (MeshState.Proc p : state.processes()) {
+            OUT.printf(Locale.ROOT, "  %-14s pid %-8d port %-6d log %s%n", p.name(), p.pid(), p.port(), root.relativize(Path.of(p.log())));
+        }
+        OUT.println("  state       " + root.relativize(stateFile) + "   logs " + root.relativize(logs));
+        OUT.println("stop it with: ./steermesh mesh down");
+        return 0;
+    }
+
+    // ---- down ----
+
+    private static int down(Path root) {
+        Path stateFile = stateFile(root);
+        Optional<MeshState> state = MeshState.read(stateFile);
+        if (state.isEmpty()) {
+            ERR.println("steermesh mesh: nothing to stop (no " + root.relativize(stateFile) + ")");
+            return 0;
+        }
+        // services first, all at once (each takes seconds to leave its consumer groups), then Redis, then Kafka
+        List<MeshState.Proc> procs = state.get().processes();
+        List<MeshState.Proc> services = procs.stream().filter(p -> !INFRASTRUCTURE.contains(p.name())).toList();
+        boolean allGone = stopAll(services, Duration.ofSeconds(20));
+        for (String name : List.of("redis", "kafka")) {
+            allGone &= stopAll(procs.stream().filter(p -> p.name().equals(name)).toList(), Duration.ofSeconds(30));
+        }
+        if (!allGone) {
+            ERR.println("steermesh mesh: some processes did not stop; " + root.relativize(stateFile) + " is kept");
+            return 1;
+        }
+        cleanUp(state.get(), stateFile);
+        progress("the mesh is down; the logs stay in " + root.relativize(Path.of(state.get().workDir()).resolve("logs")));
+        return 0;
+    }
+
+    private static final List<String> INFRASTRUCTURE = List.of("kafka", "redis");
+
+    /** SIGTERM to every live one of {@code procs}, then waits for each (SIGKILL after {@code grace}); true when all are gone. */
+    private static boolean stopAll(List<MeshState.Proc> procs, Duration grace) {
+        List<MeshState.Proc> live = new ArrayList<>();
+        for (MeshState.Proc p : procs) {
+            Optional<ProcessHandle> h = p.live();
+            if (h.isEmpty()) {
+                progress(p.name() + " (pid " + p.pid() + ") is not running");
+            } else {
+                h.get().destroy();
+                live.add(p);
+            }
+        }
+        if (live.isEmpty()) return true;
+        progress("stopping " + String.join(", ", live.stream().map(p -> p.name() + " (pid " + p.pid() + ")").toList()) + "...");
+        boolean all = true;
+        for (MeshState.Proc p : live) {
+            boolean gone = ProcessHandle.of(p.pid()).map(h -> Children.stop(h, grace)).orElse(true);
+            all &= gone;
+            progress(p.name() + (gone ? " stopped" : " did not stop"));
+        }
+        return all;
+    }
+
+    /** Deletes the broker's and Redis's data and the state file; the logs stay for a post-mortem. */
+    private static void cleanUp(MeshState state, Path stateFile) {
+        Path work = Path.of(state.workDir());
+        Children.deleteTree(work.resolve("kafka"));
+        Children.deleteTree(work.resolve("redis"));
+        try {
+            Files.deleteIfExists(stateFile);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot delete " + stateFile + ": " + e.getMessage(), e);
+        }
+    }
+
+    // ---- status ----
+
+    private static int status(Path root) {
+        Optional<MeshState> state = MeshState.read(stateFile(root));
+        if (state.isEmpty()) {
+            OUT.println("the mesh is not up (no run/mesh.json)");
+            return 1;
+        }
+        MeshState s = state.get();
+        boolean all = true;
+        OUT.println("mesh started " + s.startedAt() + ", model " + s.model());
+        OUT.println("  kafka " + s.bootstrapServers() + (s.gatewayUrl() != null ? ", gateway " + s.gatewayUrl() : ", no gateway"));
+        for (MeshState.Proc p : s.processes()) {
+            boolean up = p.live().isPresent();
+            all &= up;
+            OUT.printf(Locale.ROOT, "  %-14s pid %-8d port %-6d %s   %s%n", p.name(), p.pid(), p.port(), up ? "running" : "GONE", p.log());
+        }
+        return all ? 0 : 1;
+    }
+
+    // ---- helpers ----
+
+    static Path stateFile(Path root) {
+        return MeshPaths.runDir(root).resolve("mesh.json");
+    }
+
+    private static void progress(String line) {
+        ERR.println("steermesh mesh: " + line);
+    }
+
+    private static String seconds(long t0) {
+        return String.format(Locale.ROOT, "%.1f s", (System.nanoTime() - t0) / 1e9);
+    }
+
+    static String value(List<String> args, int i, String missing) {
+        if (i + 1 >= args.size()) throw new UsageException(missing);
+        return args.get(i + 1);
+    }
+
+    private static int port(String s) {
+        try {
+            int p = Integer.parseInt(s);
+            if (p >= 1 && p <= 65535) return p;
+        } catch (NumberFormatException ignored) {
+            // falls through to the message
+        }
+        throw new UsageException("--port must be a number in [1, 65535] (got " + s + ")");
+    }
+
+    /** A wrong command line: the message says what is allowed; exit status 2. */
+    static final class UsageException extends RuntimeException {
+        UsageException(String message) {
+            super(message);
+        }
+    }
+}

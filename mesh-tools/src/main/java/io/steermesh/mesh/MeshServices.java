@@ -1,0 +1,114 @@
+package io.steermesh.mesh;
+
+import io.steermesh.events.Topics;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The services of the mesh: which module builds each, the consumer group and topics it reads, its JVM flags
+ * and the configuration a process of it needs. The launcher and the integration tests start services only
+ * through here, so they run the same layout.
+ */
+public final class MeshServices {
+    private MeshServices() {}
+
+    /**
+     * One service.
+     *
+     * @param name       process name in logs and {@code run/mesh.json}
+     * @param module     the Maven module, relative to the repository root
+     * @param group      its Kafka consumer group (null: none known)
+     * @param consumes   the topics that group subscribes to
+     * @param dlqChannels incoming channels with {@code failure-strategy=dead-letter-queue}
+     * @param jvmOptions heap, GC and JIT flags
+     */
+    public record Service(String name, String module, String group, List<String> consumes, List<String> dlqChannels,
+                          List<String> jvmOptions) {
+
+        public Path jar(Path root) {
+            return MeshPaths.serviceJar(root, module);
+        }
+
+        /** A builder for a process of this service, its flags and the common configuration set. */
+        public ServiceProcess.Builder process(Path root, String bootstrapServers) {
+            Map<String, String> p = new LinkedHashMap<>();
+            p.put("kafka.bootstrap.servers", bootstrapServers);
+            if (!Boolean.getBoolean(NO_DLQ_STOPGAP)) p.putAll(deserializationFailuresToDlq(dlqChannels));
+            return ServiceProcess.builder(name, jar(root)).jvmOptions(jvmOptions).properties(p);
+        }
+    }
+
+    /** Start-up matters more than peak speed: small heap, serial GC, C1 only. */
+    static final List<String> LIGHT = List.of("-Xms64m", "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto");
+    /** Softmax and top-k over the whole vocabulary every token: keep C2. */
+    static final List<String> SAMPLER_JVM = List.of("-Xms64m", "-Xmx512m", "-XX:+UseSerialGC", "-Xshare:auto");
+    /** The forward pass: full JIT, a throughput collector, the default heap (weights are memory-mapped, off heap). */
+    static final List<String> WORKER_JVM = List.of("-XX:+UseParallelGC", "-Xss4m");
+
+    public static final Service TOKENIZER = new Service("tokenizer", "services/tokenizer", "tokenizer",
+            List.of(Topics.GENERATION_REQUESTS, Topics.TOKENS), List.of(Topics.GENERATION_REQUESTS, Topics.TOKENS), LIGHT);
+    public static final Service WORKER = new Service("forward-worker", "services/forward-worker", "forward-worker",
+            List.of(Topics.PROMPTS, Topics.TOKENS, Topics.GENERATION_CONTROL),
+            List.of(Topics.PROMPTS, Topics.TOKENS, Topics.GENERATION_CONTROL), WORKER_JVM);
+    public static final Service SAMPLER = new Service("sampler", "services/sampler", "sampler",
+            List.of(Topics.LOGITS), List.of(Topics.LOGITS), SAMPLER_JVM);
+    /** Its consumer group and channels are its own business (it reads only its reply topic). */
+    public static final Service GATEWAY = new Service("gateway", "gateway", null, List.of(), List.of(), LIGHT);
+
+    /** The services of the loop, in start order. */
+    public static final List<Service> LOOP = List.of(TOKENIZER, WORKER, SAMPLER);
+
+    /** Tokenizer configuration: the model whose vocabulary and configuration it reads. */
+    public static Map<String, String> tokenizerConfig(Path model) {
+        return Map.of("steermesh.tokenizer.model", model.toAbsolutePath().toString());
+    }
+
+    /**
+     * Worker configuration.
+     *
+     * @param threads  forward-pass threads, or 0 for all processors
+     * @param redisUrl the KV store ({@code redis://HOST:PORT}), or null
+     */
+    public static Map<String, String> workerConfig(Path model, String id, int threads, String redisUrl) {
+        Map<String, String> p = new LinkedHashMap<>();
+        p.put("steermesh.worker.model", model.toAbsolutePath().toString());
+        p.put("steermesh.worker.id", id);
+        if (threads > 0) p.put("steermesh.worker.threads", Integer.toString(threads));
+        if (redisUrl != null) p.put("quarkus.redis.hosts", redisUrl);
+        return p;
+    }
+
+    /** Gateway configuration: its own reply topic (created beforehand, see {@link MeshTopics#reply}). */
+    public static Map<String, String> gatewayConfig(String replyTopic) {
+        return Map.of("steermesh.gateway.reply-topic", replyTopic);
+    }
+
+    /** Consumer group → topics, for {@link KafkaBroker#awaitConsumerGroups}. */
+    public static Map<String, List<String>> groups(List<Service> services) {
+        Map<String, List<String>> g = new LinkedHashMap<>();
+        for (Service s : services) if (s.group() != null) g.put(s.group(), s.consumes());
+        return g;
+    }
+
+    /**
+     * {@code -Dsteermesh.mesh.no-dlq-stopgap=true} starts the services with only their own configuration, to
+     * check whether the modules route undeserializable records to their dead-letter topics by themselves.
+     */
+    public static final String NO_DLQ_STOPGAP = "steermesh.mesh.no-dlq-stopgap";
+
+    /**
+     * Stopgap until the service modules configure it themselves: SmallRye's Kafka connector only routes a
+     * record whose value does not deserialize to the dead-letter queue when
+     * {@code fail-on-deserialization-failure=false}; with the default ({@code true}) the consumer fails, the
+     * channel stops and the service reports itself not ready. Passing it as a system property is the same
+     * setting the modules should carry under {@code %mesh.} (docs: compose/README.md, "Poison records").
+     */
+    static Map<String, String> deserializationFailuresToDlq(List<String> channels) {
+        Map<String, String> p = new LinkedHashMap<>();
+        for (String c : channels) p.put("mp.messaging.incoming." + c + ".fail-on-deserialization-failure", "false");
+        return p;
+    }
+}

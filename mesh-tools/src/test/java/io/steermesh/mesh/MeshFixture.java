@@ -1,0 +1,151 @@
+package io.steermesh.mesh;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.steermesh.events.SamplingSpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Assumptions;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+
+/**
+ * A real mesh for one test class: a Kafka broker with every mesh topic, and the requested services as
+ * separate processes, started exactly as {@code steermesh mesh up} starts them ({@link MeshServices}).
+ * Logs stay in {@code mesh-tools/target/mesh-it/CLASS/logs} after the run.
+ */
+final class MeshFixture implements AutoCloseable {
+    static final Path ROOT = MeshPaths.root();
+    static final Path SHARED = MeshPaths.shared(ROOT);
+    static final Path MODEL = SHARED.resolve("models/stories260K/stories260K.bin");
+    static final Path GOLDEN = SHARED.resolve("golden/stories260K-golden.json");
+    static final String MODEL_NAME = "stories260K";
+    static final Duration READY = Duration.ofSeconds(120);
+
+    final KafkaBroker kafka;
+    final Map<String, ServiceProcess> services = new HashMap<>();
+    final Path dir;
+
+    private MeshFixture(KafkaBroker kafka, Path dir) {
+        this.kafka = kafka;
+        this.dir = dir;
+    }
+
+    /** Skips the calling class when the shared model or golden file is not beside the repository. */
+    static void assumeShared() {
+        Assumptions.assumeTrue(Files.isRegularFile(MODEL) && Files.isRegularFile(GOLDEN),
+                "mesh integration tests need " + MODEL + " and " + GOLDEN + " (../shared beside the repository)");
+    }
+
+    /** Broker, topics (and the reply topics), then the services, ready and owning their partitions. */
+    static MeshFixture start(String name, List<MeshServices.Service> which, List<String> replyTopics) {
+        Path dir = ROOT.resolve("mesh-tools/target/mesh-it").resolve(name);
+        Children.deleteTree(dir.resolve("logs"));
+        Path logs = dir.resolve("logs");
+        KafkaBroker kafka = KafkaBroker.start(KafkaBroker.options(dir.resolve("kafka")).withLog(logs.resolve("kafka.log")));
+        MeshFixture mesh = new MeshFixture(kafka, dir);
+        try {
+            kafka.createTopics(MeshTopics.all());
+            for (String t : replyTopics) kafka.createTopics(MeshTopics.reply(t));
+            for (MeshServices.Service s : which) {
+                ServiceProcess.Builder b = s.process(ROOT, kafka.bootstrapServers()).log(logs.resolve(s.name() + ".log")).workDir(dir);
+                if (s == MeshServices.TOKENIZER) b.properties(MeshServices.tokenizerConfig(MODEL));
+                if (s == MeshServices.WORKER) b.properties(MeshServices.workerConfig(MODEL, "worker-it", 2, null));
+                mesh.services.put(s.name(), b.start());
+            }
+            for (ServiceProcess p : mesh.services.values()) p.awaitReady(READY);
+            kafka.awaitConsumerGroups(MeshServices.groups(which), Duration.ofSeconds(60));
+            return mesh;
+        } catch (RuntimeException e) {
+            mesh.close();
+            throw e;
+        }
+    }
+
+    ServiceProcess service(MeshServices.Service s) {
+        return services.get(s.name());
+    }
+
+    <V> KafkaProducer<String, V> producer(Serializer<V> values) {
+        return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.LINGER_MS_CONFIG, "0"), new StringSerializer(), values);
+    }
+
+    /** A consumer outside any group, on every partition of {@code topic}, from the beginning. */
+    <V> KafkaConsumer<String, V> reader(String topic, Deserializer<V> values) {
+        KafkaConsumer<String, V> c = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
+                new StringDeserializer(), values);
+        List<TopicPartition> parts = new ArrayList<>();
+        for (PartitionInfo p : c.partitionsFor(topic)) parts.add(new TopicPartition(topic, p.partition()));
+        c.assign(parts);
+        c.seekToBeginning(parts);
+        return c;
+    }
+
+    /** A consumer in its own group, subscribed to {@code topic}, from the earliest offset. */
+    <V> KafkaConsumer<String, V> groupReader(String topic, String group, Deserializer<V> values) {
+        KafkaConsumer<String, V> c = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG, group, ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new StringDeserializer(), values);
+        c.subscribe(List.of(topic));
+        return c;
+    }
+
+    /** Polls until {@code done} returns true for a record (true) or {@code timeout} passes (false). */
+    static <V> boolean pollUntil(KafkaConsumer<String, V> c, Duration timeout, Predicate<ConsumerRecord<String, V>> done) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            for (ConsumerRecord<String, V> r : c.poll(Duration.ofMillis(100))) {
+                if (done.test(r)) return true;
+            }
+        }
+        return false;
+    }
+
+    /** The golden case for {@code prompt} in stories260K-golden.json. */
+    static JsonNode goldenCase(String prompt) {
+        try {
+            for (JsonNode c : new ObjectMapper().readTree(GOLDEN.toFile()).get("cases")) {
+                if (c.get("prompt").asText().equals(prompt)) return c;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        throw new IllegalArgumentException("no golden case for prompt \"" + prompt + "\"");
+    }
+
+    static int[] ints(JsonNode array, int n) {
+        int[] out = new int[Math.min(n, array.size())];
+        for (int i = 0; i < out.length; i++) out[i] = array.get(i).asInt();
+        return out;
+    }
+
+    /** Greedy decoding of up to {@code maxTokens}, every other field at the engine's default. */
+    static SamplingSpec greedy(int maxTokens, Map<Integer, Float> logitBias) {
+        return new SamplingSpec(0.0, null, null, null, null, null, null, logitBias, null, maxTokens, null, null);
+    }
+
+    /** Kills every service (SIGKILL: nothing here needs a graceful end) and the broker, deleting its data. */
+    @Override
+    public void close() {
+        for (ServiceProcess p : services.values()) p.kill();
+        kafka.close();
+    }
+}
