@@ -2,6 +2,7 @@ package io.steermesh.mesh;
 
 import io.steermesh.events.Topics;
 
+import java.net.URI;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,7 +37,6 @@ public final class MeshServices {
         public ServiceProcess.Builder process(Path root, String bootstrapServers) {
             Map<String, String> p = new LinkedHashMap<>();
             p.put("kafka.bootstrap.servers", bootstrapServers);
-            if (!Boolean.getBoolean(NO_DLQ_STOPGAP)) p.putAll(deserializationFailuresToDlq(dlqChannels));
             return ServiceProcess.builder(name, jar(root)).jvmOptions(jvmOptions).properties(p);
         }
     }
@@ -77,7 +77,12 @@ public final class MeshServices {
         p.put("steermesh.worker.model", model.toAbsolutePath().toString());
         p.put("steermesh.worker.id", id);
         if (threads > 0) p.put("steermesh.worker.threads", Integer.toString(threads));
-        if (redisUrl != null) p.put("quarkus.redis.hosts", redisUrl);
+        if (redisUrl != null) {
+            URI redis = URI.create(redisUrl);
+            p.put("steermesh.worker.kv.store", "redis");
+            p.put("steermesh.worker.kv.redis-host", redis.getHost());
+            p.put("steermesh.worker.kv.redis-port", Integer.toString(redis.getPort()));
+        }
         return p;
     }
 
@@ -91,24 +96,5 @@ public final class MeshServices {
         Map<String, List<String>> g = new LinkedHashMap<>();
         for (Service s : services) if (s.group() != null) g.put(s.group(), s.consumes());
         return g;
-    }
-
-    /**
-     * {@code -Dsteermesh.mesh.no-dlq-stopgap=true} starts the services with only their own configuration, to
-     * check whether the modules route undeserializable records to their dead-letter topics by themselves.
-     */
-    public static final String NO_DLQ_STOPGAP = "steermesh.mesh.no-dlq-stopgap";
-
-    /**
-     * Stopgap until the service modules configure it themselves: SmallRye's Kafka connector only routes a
-     * record whose value does not deserialize to the dead-letter queue when
-     * {@code fail-on-deserialization-failure=false}; with the default ({@code true}) the consumer fails, the
-     * channel stops and the service reports itself not ready. Passing it as a system property is the same
-     * setting the modules should carry under {@code %mesh.} (docs: compose/README.md, "Poison records").
-     */
-    static Map<String, String> deserializationFailuresToDlq(List<String> channels) {
-        Map<String, String> p = new LinkedHashMap<>();
-        for (String c : channels) p.put("mp.messaging.incoming." + c + ".fail-on-deserialization-failure", "false");
-        return p;
     }
 }

@@ -130,8 +130,13 @@ public final class BatchScheduler implements AutoCloseable {
 
     private void loop() {
         List<Work> batch = new ArrayList<>();
+        long nextReport = System.nanoTime();
         while (running) {
             try {
+                if (System.nanoTime() > nextReport) {
+                    if (!live.isEmpty()) LOG.infof("worker %s: %d live sequences; %s", workerId, live.size(), stats());
+                    nextReport = System.nanoTime() + 10_000_000_000L;
+                }
                 if (!hasWork()) {
                     Work w = inbox.poll(200, TimeUnit.MILLISECONDS);
                     if (w == null) continue;
@@ -233,7 +238,9 @@ public final class BatchScheduler implements AutoCloseable {
             }
             l = takeOver(t);
             if (l == null) {
-                w.ack().run();   // nobody knows this sequence (its record expired): nothing to continue
+                LOG.warnf("worker %s: token %d of %s belongs to a sequence with no record in the KV store (expired or never "
+                        + "written); it cannot be continued", workerId, t.index(), t.sequenceId());
+                w.ack().run();
                 return;
             }
             l.acks.add(w.ack());   // the token is already in the rebuilt feed
