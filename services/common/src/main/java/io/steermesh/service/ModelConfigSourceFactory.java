@@ -26,12 +26,19 @@ public class ModelConfigSourceFactory implements ConfigSourceFactory {
 
     @Override
     public Iterable<ConfigSource> getConfigSources(ConfigSourceContext context) {
+        Map<String, String> derived = new HashMap<>();
+        ConfigValue workerId = context.getValue("steermesh.worker.id");
+        if (workerId == null || workerId.getValue() == null) {
+            // a worker names its events and its Kafka consumers (static group membership) after this id
+            derived.put("steermesh.worker.id", "worker-" + ProcessHandle.current().pid());
+        }
         ConfigValue model = context.getValue("steermesh.model");
-        if (model == null || model.getValue() == null || model.getValue().isBlank()) return List.of();
+        if (model == null || model.getValue() == null || model.getValue().isBlank()) {
+            return List.of(new PropertiesConfigSource(derived, "steermesh derived settings", ORDINAL));
+        }
         Path path = Path.of(model.getValue());
         ConfigValue explicitName = context.getValue("steermesh.model-name");
         String name = explicitName != null && explicitName.getValue() != null ? explicitName.getValue() : ModelLoader.defaultName(path);
-        Map<String, String> derived = new HashMap<>();
         derived.put("steermesh.model-name", name);
         derived.put("steermesh.tokenizer.model", path.toString());
         derived.put("steermesh.tokenizer.model-name", name);

@@ -251,9 +251,16 @@ public final class BatchScheduler implements AutoCloseable {
             w.ack().run();   // duplicate
             return;
         }
-        if (t.index() != known) {
-            throw new IllegalArgumentException("token index " + t.index() + " of " + t.sequenceId() + " arrived while index "
-                    + known + " was expected");
+        if (t.index() > known) {
+            // the sequence moved on under another worker (partitions were reassigned and came back): this copy is stale
+            Live stale = live.remove(t.sequenceId());
+            stale.sequence.setLength(0);
+            stale.acks.forEach(Runnable::run);
+            Live rebuilt = takeOver(t);
+            if (rebuilt == null) throw new IllegalArgumentException("token index " + t.index() + " of " + t.sequenceId()
+                    + " is ahead of this worker's copy and the KV store has no record of the sequence");
+            rebuilt.acks.add(w.ack());
+            return;
         }
         // If the feed is still being computed (this worker is redoing a prompt a dead worker had already
         // answered), the token is the one it would sample itself — sampling depends only on (seed, index) —

@@ -160,6 +160,27 @@ class BatchSchedulerTest {
     }
 
     @Test
+    void aStaleCopyIsReplacedWhenTheSequenceMovedOnElsewhere() throws Exception {
+        InProcessKvBlockStore store = new InProcessKvBlockStore(1 << 26);
+        int[] p = randomPrompt(11, 30);
+        try (Rig stale = Rig.of(store); Rig current = Rig.of(store)) {
+            stale.send(prompt("m", p));
+            LogitsComputed l = stale.next();                 // the stale worker saw the prompt, then lost the partition
+            current.send(token(l, 300));                     // the other worker continued from the store
+            LogitsComputed l1 = current.next();
+            current.send(token(l1, 301));
+            LogitsComputed l2 = current.next();
+            current.send(token(l2, 302));
+            LogitsComputed expected = current.next();
+            stale.send(token(l2, 302));                      // the partition came back: a token ahead of its copy
+            LogitsComputed got = stale.next();
+            assertEquals(expected.index(), got.index());
+            assertArrayEquals(expected.generatedIds(), got.generatedIds());
+            for (int i = 0; i < got.logits().length; i++) assertEquals(expected.logits()[i], got.logits()[i], 1e-4, "logit " + i);
+        }
+    }
+
+    @Test
     void aRedeliveredTokenIsIgnored() throws Exception {
         try (Rig rig = Rig.of(new InProcessKvBlockStore(1 << 20))) {
             rig.send(prompt("d", randomPrompt(4, 10)));
