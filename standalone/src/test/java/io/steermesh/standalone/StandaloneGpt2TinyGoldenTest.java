@@ -1,0 +1,151 @@
+package io.steermesh.standalone;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * gpt2-tiny through the whole standalone loop: the golden greedy continuations of
+ * ../shared/golden/gpt2-tiny-golden.json, unsteered and steered (the unit vector given inline,
+ * 4.0 at blocks.0.hook_resid_post, all positions), over the WebSocket (token ids) and over SSE and
+ * plain HTTP (text).
+ */
+@QuarkusTest
+@TestProfile(StandaloneGpt2TinyGoldenTest.Gpt2Tiny.class)
+class StandaloneGpt2TinyGoldenTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    public static class Gpt2Tiny implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("steermesh.model", StandaloneLoopTest.SHARED.resolve("models/gpt2-tiny").toString(),
+                    "steermesh.tokenizer.tokenizer", StandaloneLoopTest.SHARED.resolve("tokenizers/gpt2").toString());
+        }
+    }
+
+    @TestHTTPResource("/")
+    URL base;
+
+    static JsonNode golden() throws Exception {
+        return JSON.readTree(StandaloneLoopTest.SHARED.resolve("golden/gpt2-tiny-golden.json").toFile());
+    }
+
+    ObjectNode request(JsonNode c, JsonNode unit, boolean ids) {
+        ObjectNode r = JSON.createObjectNode();
+        if (ids) r.set("prompt_ids", c.get("input_ids"));
+        r.put("temperature", 0).put("max_tokens", 12);
+        r.putArray("stop_token_ids");
+        if (!c.get("steering").isNull()) {
+            ArrayNode steering = r.putArray("steering");
+            steering.addObject().put("hook", c.get("steering").get("hook").asText())
+                    .put("coefficient", c.get("steering").get("coefficient").asDouble()).put("positions", "all").set("values", unit);
+        }
+        return r;
+    }
+
+    @Test
+    void goldenContinuationsOverWebSocketWithAndWithoutSteering() throws Exception {
+        JsonNode g = golden();
+        HttpClient http = HttpClient.newHttpClient();
+        for (JsonNode c : g.get("cases")) {
+            ObjectNode frame = request(c, g.get("steering_unit_vector"), true).put("type", "generate");
+            int[] expected = new int[c.get("greedy_12").size()];
+            for (int i = 0; i < expected.length; i++) expected[i] = c.get("greedy_12").get(i).asInt();
+            assertArrayEquals(expected, webSocketIds(http, frame.toString()),
+                    c.get("prompt").asText() + " steered=" + !c.get("steering").isNull());
+        }
+    }
+
+    @Test
+    void goldenTextOverSseAndHttpMatchesTheWebSocketIds() throws Exception {
+        JsonNode g = golden();
+        HttpClient http = HttpClient.newHttpClient();
+        URI completions = base.toURI().resolve("/v1/completions");
+        for (JsonNode c : g.get("cases")) {
+            // the expected text: what the WebSocket streams for the same request, whose ids are checked against the golden file above
+            ObjectNode wsFrame = request(c, g.get("steering_unit_vector"), true).put("type", "generate");
+            String expected = webSocketText(http, wsFrame.toString());
+            ObjectNode body = request(c, g.get("steering_unit_vector"), false);
+            body.set("prompt", c.get("input_ids"));   // OpenAI's completions API takes token ids as the prompt
+            HttpResponse<String> plain = http.send(HttpRequest.newBuilder(completions).header("content-type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, plain.statusCode(), plain.body());
+            assertEquals(expected, JSON.readTree(plain.body()).at("/choices/0/text").asText(), "HTTP " + c.get("prompt").asText());
+            body.put("stream", true);
+            HttpResponse<String> sse = http.send(HttpRequest.newBuilder(completions).header("content-type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(), HttpResponse.BodyHandlers.ofString());
+            StringBuilder text = new StringBuilder();
+            for (String line : sse.body().split("\n")) {
+                if (line.startsWith("data: ") && !line.equals("data: [DONE]")) text.append(JSON.readTree(line.substring(6)).at("/choices/0/text").asText(""));
+            }
+            assertEquals(expected, text.toString(), "SSE " + c.get("prompt").asText());
+        }
+    }
+
+    int[] webSocketIds(HttpClient http, String frame) throws Exception {
+        List<JsonNode> tokens = webSocket(http, frame);
+        return tokens.stream().mapToInt(t -> t.path("token_id").asInt()).toArray();
+    }
+
+    String webSocketText(HttpClient http, String frame) throws Exception {
+        StringBuilder sb = new StringBuilder();
+        for (JsonNode t : webSocket(http, frame)) sb.append(t.path("text").asText());
+        return sb.toString();
+    }
+
+    List<JsonNode> webSocket(HttpClient http, String frame) throws Exception {
+        URI ws = URI.create("ws://" + base.getHost() + ":" + base.getPort() + "/v1/stream");
+        List<JsonNode> tokens = new ArrayList<>();
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        WebSocket socket = http.newWebSocketBuilder().buildAsync(ws, new WebSocket.Listener() {
+            final StringBuilder buf = new StringBuilder();
+
+            @Override
+            public CompletionStage<?> onText(WebSocket w, CharSequence data, boolean last) {
+                buf.append(data);
+                if (last) {
+                    try {
+                        JsonNode f = JSON.readTree(buf.toString());
+                        buf.setLength(0);
+                        switch (f.path("type").asText()) {
+                            case "token" -> tokens.add(f);
+                            case "done" -> done.complete(null);
+                            case "error" -> done.completeExceptionally(new AssertionError(f.toString()));
+                            default -> { }
+                        }
+                    } catch (Exception e) {
+                        done.completeExceptionally(e);
+                    }
+                }
+                w.request(1);
+                return null;
+            }
+        }).get(10, TimeUnit.SECONDS);
+        socket.sendText(frame, true);
+        done.get(60, TimeUnit.SECONDS);
+        socket.sendClose(WebSocket.NORMAL_CLOSURE, "done");
+        return tokens;
+    }
+}
