@@ -1,6 +1,5 @@
 package io.steermesh.standalone;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -18,12 +17,7 @@ import java.net.URL;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.WebSocket;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -94,37 +88,7 @@ class StandaloneApiConsistencyTest {
     }
 
     int[] webSocketIds(HttpClient http, double temperature, long seed, int maxTokens) throws Exception {
-        URI ws = URI.create("ws://" + base.getHost() + ":" + base.getPort() + "/v1/stream");
-        List<Integer> ids = new ArrayList<>();
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        WebSocket socket = http.newWebSocketBuilder().buildAsync(ws, new WebSocket.Listener() {
-            final StringBuilder buf = new StringBuilder();
-
-            @Override
-            public CompletionStage<?> onText(WebSocket w, CharSequence data, boolean last) {
-                buf.append(data);
-                if (last) {
-                    try {
-                        JsonNode f = JSON.readTree(buf.toString());
-                        buf.setLength(0);
-                        switch (f.path("type").asText()) {
-                            case "token" -> ids.add(f.path("token_id").asInt());
-                            case "done" -> done.complete(null);
-                            case "error" -> done.completeExceptionally(new AssertionError(f.toString()));
-                            default -> { }
-                        }
-                    } catch (Exception e) {
-                        done.completeExceptionally(e);
-                    }
-                }
-                w.request(1);
-                return null;
-            }
-        }).get(10, TimeUnit.SECONDS);
-        socket.sendText("{\"type\":\"generate\",\"prompt\":\"" + PROMPT + "\",\"temperature\":" + temperature + ",\"top_p\":0.9,\"seed\":" + seed
-                + ",\"max_tokens\":" + maxTokens + "}", true);
-        done.get(60, TimeUnit.SECONDS);
-        socket.sendClose(WebSocket.NORMAL_CLOSURE, "done");
-        return ids.stream().mapToInt(Integer::intValue).toArray();
+        return GatewaySocket.ids(GatewaySocket.tokens(http, base, "{\"type\":\"generate\",\"prompt\":\"" + PROMPT + "\",\"temperature\":"
+                + temperature + ",\"top_p\":0.9,\"seed\":" + seed + ",\"max_tokens\":" + maxTokens + "}"));
     }
 }

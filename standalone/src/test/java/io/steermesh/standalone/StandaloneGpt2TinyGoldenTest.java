@@ -15,13 +15,7 @@ import java.net.URL;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.WebSocket;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -105,47 +99,12 @@ class StandaloneGpt2TinyGoldenTest {
     }
 
     int[] webSocketIds(HttpClient http, String frame) throws Exception {
-        List<JsonNode> tokens = webSocket(http, frame);
-        return tokens.stream().mapToInt(t -> t.path("token_id").asInt()).toArray();
+        return GatewaySocket.ids(GatewaySocket.tokens(http, base, frame));
     }
 
     String webSocketText(HttpClient http, String frame) throws Exception {
         StringBuilder sb = new StringBuilder();
-        for (JsonNode t : webSocket(http, frame)) sb.append(t.path("text").asText());
+        for (JsonNode t : GatewaySocket.tokens(http, base, frame)) sb.append(t.path("text").asText());
         return sb.toString();
-    }
-
-    List<JsonNode> webSocket(HttpClient http, String frame) throws Exception {
-        URI ws = URI.create("ws://" + base.getHost() + ":" + base.getPort() + "/v1/stream");
-        List<JsonNode> tokens = new ArrayList<>();
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        WebSocket socket = http.newWebSocketBuilder().buildAsync(ws, new WebSocket.Listener() {
-            final StringBuilder buf = new StringBuilder();
-
-            @Override
-            public CompletionStage<?> onText(WebSocket w, CharSequence data, boolean last) {
-                buf.append(data);
-                if (last) {
-                    try {
-                        JsonNode f = JSON.readTree(buf.toString());
-                        buf.setLength(0);
-                        switch (f.path("type").asText()) {
-                            case "token" -> tokens.add(f);
-                            case "done" -> done.complete(null);
-                            case "error" -> done.completeExceptionally(new AssertionError(f.toString()));
-                            default -> { }
-                        }
-                    } catch (Exception e) {
-                        done.completeExceptionally(e);
-                    }
-                }
-                w.request(1);
-                return null;
-            }
-        }).get(10, TimeUnit.SECONDS);
-        socket.sendText(frame, true);
-        done.get(60, TimeUnit.SECONDS);
-        socket.sendClose(WebSocket.NORMAL_CLOSURE, "done");
-        return tokens;
     }
 }
