@@ -20,7 +20,9 @@ import java.util.Optional;
  */
 public final class MeshLauncher {
     static final String USAGE = """
-            usage: steermesh mesh up [--model PATH] [--port N]   start broker, Redis and the services (gateway on port N, default 8080)
+            usage: steermesh mesh up [--model PATH] [--port N] [--worker-threads N]
+                                                               start broker, Redis and the services (gateway on port N, default 8080;
+                                                               the worker uses N math threads, default all processors)
                    steermesh mesh down                         stop everything run/mesh.json lists
                    steermesh mesh status                       show what runs
                    steermesh mesh example [--prompt TEXT] [--max-tokens N] [--temperature T]
@@ -77,10 +79,20 @@ public final class MeshLauncher {
     private static int up(Path root, List<String> args) {
         Path model = MeshPaths.shared(root).resolve("models/stories260K/stories260K.bin");
         int gatewayPort = 8080;
+        int workerThreads = 0;
         for (int i = 0; i < args.size(); i++) {
             switch (args.get(i)) {
                 case "--model" -> model = Path.of(value(args, i++, "--model needs a path"));
                 case "--port" -> gatewayPort = port(value(args, i++, "--port needs a number"));
+                case "--worker-threads" -> {
+                    String v = value(args, i++, "--worker-threads needs a number");
+                    try {
+                        workerThreads = Integer.parseInt(v);
+                    } catch (NumberFormatException e) {
+                        workerThreads = -1;
+                    }
+                    if (workerThreads < 1) throw new UsageException("--worker-threads must be a number >= 1 (got " + v + ")");
+                }
                 default -> throw new UsageException("unknown flag for mesh up: " + args.get(i) + "\n" + USAGE);
             }
         }
@@ -149,7 +161,7 @@ public final class MeshLauncher {
             services.add(MeshServices.TOKENIZER.process(root, kafka.bootstrapServers()).properties(MeshServices.tokenizerConfig(model))
                     .log(logs.resolve("tokenizer.log")).workDir(work).detached(true).start());
             services.add(MeshServices.WORKER.process(root, kafka.bootstrapServers())
-                    .properties(MeshServices.workerConfig(model, "worker-1", 0, redis.url()))
+                    .properties(MeshServices.workerConfig(model, "worker-1", workerThreads, redis.url()))
                     .log(logs.resolve("forward-worker.log")).workDir(work).detached(true).start());
             services.add(MeshServices.SAMPLER.process(root, kafka.bootstrapServers())
                     .log(logs.resolve("sampler.log")).workDir(work).detached(true).start());
