@@ -32,7 +32,7 @@ public final class F32Tensor extends FloatTensor {
             a1 = load(offset + j + L).fma(FloatVector.fromArray(F, x, xOff + j + L), a1);
         }
         for (; j + L <= n; j += L) a0 = load(offset + j).fma(FloatVector.fromArray(F, x, xOff + j), a0);
-        float s = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        float s = VectorMath.sum(a0.add(a1));
         for (; j < n; j++) s += get(offset + j) * x[xOff + j];
         return s;
     }
@@ -49,8 +49,8 @@ public final class F32Tensor extends FloatTensor {
             a2 = w.fma(FloatVector.fromArray(F, x, x2 + j), a2);
             a3 = w.fma(FloatVector.fromArray(F, x, x3 + j), a3);
         }
-        float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
-        float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+        float s0 = VectorMath.sum(a0), s1 = VectorMath.sum(a1);
+        float s2 = VectorMath.sum(a2), s3 = VectorMath.sum(a3);
         for (; j < n; j++) {
             float w = get(offset + j);
             s0 += w * x[x0 + j]; s1 += w * x[x1 + j]; s2 += w * x[x2 + j]; s3 += w * x[x3 + j];

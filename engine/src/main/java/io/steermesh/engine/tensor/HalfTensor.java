@@ -71,7 +71,7 @@ abstract sealed class HalfTensor extends FloatTensor permits BF16Tensor, F16Tens
             a0 = FloatVector.fromArray(F, xp, xOff + j).fma(even(p), a0);
             a1 = FloatVector.fromArray(F, xp, xOff + j + L).fma(odd(p), a1);
         }
-        float s = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        float s = VectorMath.sum(a0.add(a1));
         for (; j < n; j++) s += get(offset + j) * xp[xOff + j];
         return s;
     }
@@ -93,8 +93,8 @@ abstract sealed class HalfTensor extends FloatTensor permits BF16Tensor, F16Tens
             a2 = FloatVector.fromArray(F, xp, x2 + j + L).fma(o, a2);
             a3 = FloatVector.fromArray(F, xp, x3 + j + L).fma(o, a3);
         }
-        float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
-        float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+        float s0 = VectorMath.sum(a0), s1 = VectorMath.sum(a1);
+        float s2 = VectorMath.sum(a2), s3 = VectorMath.sum(a3);
         for (; j < n; j++) {
             float w = get(offset + j);
             s0 += w * xp[x0 + j]; s1 += w * xp[x1 + j]; s2 += w * xp[x2 + j]; s3 += w * xp[x3 + j];

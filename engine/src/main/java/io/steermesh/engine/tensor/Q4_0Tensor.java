@@ -65,7 +65,7 @@ public final class Q4_0Tensor extends FloatTensor {
             FloatVector sum = blockDot(block * BLOCK_BYTES + 2, x, xOff + j, FloatVector.zero(F));
             acc = sum.fma(FloatVector.broadcast(F, scale(block)), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return VectorMath.sum(acc);
     }
 
     @Override

@@ -51,7 +51,7 @@ public final class Q8_0Tensor extends FloatTensor {
             for (int k = L; k < BLOCK; k += L) sum = FloatVector.fromArray(F, x, xOff + j + k).fma(quants(base + k), sum);
             acc = sum.fma(FloatVector.broadcast(F, scale(block)), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return VectorMath.sum(acc);
     }
 
     private float scalarDot(long offset, float[] x, int xOff, int n) {
@@ -82,10 +82,10 @@ public final class Q8_0Tensor extends FloatTensor {
             FloatVector d = FloatVector.broadcast(F, scale(block));
             a0 = s0.fma(d, a0); a1 = s1.fma(d, a1); a2 = s2.fma(d, a2); a3 = s3.fma(d, a3);
         }
-        y[yOff] = a0.reduceLanes(VectorOperators.ADD);
-        y[yOff + yStride] = a1.reduceLanes(VectorOperators.ADD);
-        y[yOff + 2 * yStride] = a2.reduceLanes(VectorOperators.ADD);
-        y[yOff + 3 * yStride] = a3.reduceLanes(VectorOperators.ADD);
+        y[yOff] = VectorMath.sum(a0);
+        y[yOff + yStride] = VectorMath.sum(a1);
+        y[yOff + 2 * yStride] = VectorMath.sum(a2);
+        y[yOff + 3 * yStride] = VectorMath.sum(a3);
     }
 
     @Override

@@ -4,12 +4,26 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
-/** Small vectorized helpers over float arrays for the per-head attention loops. */
+/**
+ * Small vectorized helpers, written so that every JIT tier computes the same bits: the Vector API's
+ * interpreted fallback and C2's intrinsics agree on per-lane IEEE operations, but not on the order of a
+ * lane reduction nor on transcendental functions. Lane sums therefore go in a fixed order ({@link #sum}),
+ * and exp/tanh use scalar {@code Math.exp}, whose stubs the interpreter and the compilers share. Sampling
+ * is keyed by (seed, index), so identical logits in every process are what make a replay exact.
+ */
 public final class VectorMath {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final int L = F.length();
 
     private VectorMath() {}
+
+    /** Sum of the lanes, first to last: the same result interpreted or compiled (unlike reduceLanes). */
+    public static float sum(FloatVector v) {
+        float[] lanes = v.toArray();
+        float s = 0;
+        for (float f : lanes) s += f;
+        return s;
+    }
 
     /** {@code sum_{i<n} a[ao + i] * b[bo + i]}. */
     public static float dot(float[] a, int ao, float[] b, int bo, int n) {
@@ -18,7 +32,7 @@ public final class VectorMath {
         if (n >= L) {
             FloatVector acc = FloatVector.zero(F);
             for (; i + L <= n; i += L) acc = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc);
-            s = acc.reduceLanes(VectorOperators.ADD);
+            s = VectorMath.sum(acc);
         } else {
             s = 0;
         }
@@ -40,16 +54,8 @@ public final class VectorMath {
 
     /** In place: {@code x = exp(x - max)} for i < n; returns the sum (the softmax denominator). */
     public static float expShiftSum(float[] x, int n, float max) {
-        int i = 0;
-        FloatVector sum = FloatVector.zero(F);
-        FloatVector m = FloatVector.broadcast(F, max);
-        for (; i + L <= n; i += L) {
-            FloatVector e = FloatVector.fromArray(F, x, i).sub(m).lanewise(VectorOperators.EXP);
-            e.intoArray(x, i);
-            sum = sum.add(e);
-        }
-        float s = sum.reduceLanes(VectorOperators.ADD);
-        for (; i < n; i++) {
+        float s = 0;
+        for (int i = 0; i < n; i++) {
             float e = (float) Math.exp(x[i] - max);
             x[i] = e;
             s += e;
@@ -57,33 +63,20 @@ public final class VectorMath {
         return s;
     }
 
-    private static final float SQRT_2_OVER_PI = (float) Math.sqrt(2.0 / Math.PI);
+    private static final double SQRT_2_OVER_PI = Math.sqrt(2.0 / Math.PI);
 
     /** In place over x[0..n): GPT-2's tanh approximation of GELU (Hendrycks & Gimpel 2016), "gelu_new". */
     public static void geluNew(float[] x, int n) {
-        int i = 0;
-        FloatVector half = FloatVector.broadcast(F, 0.5f), one = FloatVector.broadcast(F, 1f);
-        FloatVector c = FloatVector.broadcast(F, 0.044715f), k = FloatVector.broadcast(F, SQRT_2_OVER_PI);
-        for (; i + L <= n; i += L) {
-            FloatVector v = FloatVector.fromArray(F, x, i);
-            FloatVector inner = k.mul(v.fma(v.mul(v).mul(c), v));   // sqrt(2/pi) * (x + 0.044715 x^3)
-            half.mul(v).mul(one.add(inner.lanewise(VectorOperators.TANH))).intoArray(x, i);
-        }
-        for (; i < n; i++) {
-            float v = x[i];
-            x[i] = 0.5f * v * (1f + (float) Math.tanh(SQRT_2_OVER_PI * (v + 0.044715f * v * v * v)));
+        for (int i = 0; i < n; i++) {
+            double v = x[i];
+            double u = SQRT_2_OVER_PI * (v + 0.044715 * v * v * v);
+            double tanh = 1.0 - 2.0 / (Math.exp(2.0 * u) + 1.0);   // tanh through exp: the same bits in every JIT tier
+            x[i] = (float) (0.5 * v * (1.0 + tanh));
         }
     }
 
     /** In place over gate[0..n): {@code gate = silu(gate) * up} (SwiGLU, Shazeer 2020). */
     public static void swiglu(float[] gate, float[] up, int n) {
-        int i = 0;
-        FloatVector one = FloatVector.broadcast(F, 1f);
-        for (; i + L <= n; i += L) {
-            FloatVector g = FloatVector.fromArray(F, gate, i);
-            FloatVector silu = g.div(one.add(g.neg().lanewise(VectorOperators.EXP)));
-            silu.mul(FloatVector.fromArray(F, up, i)).intoArray(gate, i);
-        }
-        for (; i < n; i++) gate[i] = gate[i] / (1f + (float) Math.exp(-gate[i])) * up[i];
+        for (int i = 0; i < n; i++) gate[i] = gate[i] / (1f + (float) Math.exp(-gate[i])) * up[i];
     }
 }
