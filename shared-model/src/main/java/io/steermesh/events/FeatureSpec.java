@@ -4,8 +4,9 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
 /**
- * A request to read out SAE features next to each generated token (not served yet; the field is
- * reserved so clients and the schema agree on its shape).
+ * A request to read out SAE features next to each generated token: the {@code top} most active features of
+ * the SAE named {@code sae}, at that SAE's hook, at the position whose residual produced the token (for
+ * index 0 the last prompt position, for index k the position of token k − 1).
  *
  * @param sae SAE release/id, e.g. {@code gpt2-small-res-jb/blocks.8.hook_resid_pre}
  * @param top how many of the most active features to report per token, in [1, 100]

@@ -23,7 +23,7 @@ import java.util.Objects;
  * @param sampling   sampling parameters; absent fields take the engine defaults
  * @param stop       up to 4 strings that end the completion (not included in the text)
  * @param steering   steering terms; may name registry vectors, the tokenizer resolves them
- * @param features   SAE feature readout (reserved, not served yet); null for none
+ * @param features   SAE feature readout attached to each token; null for none
  * @param replyTo    topic for the {@link CompletionEvent}s; default {@code completions}
  * @param createdAt  when the client asked, epoch milliseconds
  * @param client     who asked (API key name, user); null when unknown
@@ -106,6 +106,24 @@ public record GenerationRequested(
                 + (messages != null ? ", messages=" + messages.size() : "")
                 + (promptIds != null ? ", prompt_ids=" + promptIds.length : "")
                 + ", sampling=" + sampling + ", steering=" + steering.specs().size() + ", reply_to=" + replyTo + "]";
+    }
+
+    /** A builder holding every field of this request, under another sequence id (a twin of the same request). */
+    public Builder toBuilder(String newSequenceId) {
+        Builder b = new Builder(newSequenceId);
+        b.model = model;
+        b.prompt = prompt;
+        b.messages = messages;
+        b.promptIds = promptIds;
+        b.addBos = addBos;
+        b.sampling = sampling;
+        b.stop = stop;
+        b.steering = steering;
+        b.features = features;
+        b.replyTo = replyTo;
+        b.createdAt = createdAt;
+        b.client = client;
+        return b;
     }
 
     /** Builds a request; {@code created_at} defaults to now. */

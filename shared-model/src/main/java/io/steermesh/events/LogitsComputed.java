@@ -31,6 +31,7 @@ import java.util.Objects;
  * @param steeringIdentity {@link SteeringPlanSpec#identity()} of the plan that produced these logits; "" for none
  * @param worker           which forward-worker computed them (diagnostics)
  * @param computedAt       when, epoch milliseconds
+ * @param features         SAE features at the position these logits come from (the request's readout); null for none
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -48,7 +49,8 @@ public record LogitsComputed(
         @JsonProperty(required = true) String replyTo,
         String steeringIdentity,
         @JsonProperty(required = true) String worker,
-        @JsonProperty(required = true) long computedAt) implements TensorEvent {
+        @JsonProperty(required = true) long computedAt,
+        List<FeatureActivation> features) implements TensorEvent {
 
     public LogitsComputed {
         Check.id(sequenceId, "sequence_id");
@@ -73,6 +75,15 @@ public record LogitsComputed(
         if (steeringIdentity == null) steeringIdentity = "";
         Check.id(worker, "worker");
         Check.atLeast(computedAt, 0, "computed_at");
+        features = FeatureActivation.checked(features, "features");
+    }
+
+    /** Without a feature readout. */
+    public LogitsComputed(String sequenceId, String model, int index, float[] logits, int[] promptIds, int[] generatedIds,
+                          int contextLength, SamplingSpec sampling, List<String> stop, String replyTo, String steeringIdentity,
+                          String worker, long computedAt) {
+        this(sequenceId, model, index, logits, promptIds, generatedIds, contextLength, sampling, stop, replyTo, steeringIdentity,
+                worker, computedAt, null);
     }
 
     /**
@@ -118,13 +129,14 @@ public record LogitsComputed(
                 && Arrays.equals(logits, l.logits) && Arrays.equals(promptIds, l.promptIds)
                 && Arrays.equals(generatedIds, l.generatedIds) && contextLength == l.contextLength
                 && sampling.equals(l.sampling) && stop.equals(l.stop) && replyTo.equals(l.replyTo)
-                && steeringIdentity.equals(l.steeringIdentity) && worker.equals(l.worker) && computedAt == l.computedAt;
+                && steeringIdentity.equals(l.steeringIdentity) && worker.equals(l.worker) && computedAt == l.computedAt
+                && Objects.equals(features, l.features);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(sequenceId, model, index, Arrays.hashCode(logits), Arrays.hashCode(promptIds),
-                Arrays.hashCode(generatedIds), contextLength, sampling, stop, replyTo, steeringIdentity, worker, computedAt);
+                Arrays.hashCode(generatedIds), contextLength, sampling, stop, replyTo, steeringIdentity, worker, computedAt, features);
     }
 
     @Override

@@ -21,6 +21,7 @@ import java.util.Objects;
  * @param steering   the steering plan with every vector's values present
  * @param replyTo    topic for the completion events
  * @param createdAt  the request's {@code created_at}, epoch milliseconds
+ * @param features   SAE feature readout to attach to each token; null for none
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -33,7 +34,8 @@ public record PromptTokenized(
         List<String> stop,
         SteeringPlanSpec steering,
         @JsonProperty(required = true) String replyTo,
-        @JsonProperty(required = true) long createdAt) implements Event {
+        @JsonProperty(required = true) long createdAt,
+        FeatureSpec features) implements Event {
 
     public PromptTokenized {
         Check.id(sequenceId, "sequence_id");
@@ -51,11 +53,17 @@ public record PromptTokenized(
         Check.atLeast(createdAt, 0, "created_at");
     }
 
+    /** Without a feature readout. */
+    public PromptTokenized(String sequenceId, String model, int[] promptIds, SamplingSpec sampling, List<String> stop,
+                           SteeringPlanSpec steering, String replyTo, long createdAt) {
+        this(sequenceId, model, promptIds, sampling, stop, steering, replyTo, createdAt, null);
+    }
+
     /** The tokenizer's answer to {@code request}: its ids, the (possibly amended) sampling and the resolved steering. */
     public static PromptTokenized of(GenerationRequested request, String model, int[] promptIds, SamplingSpec sampling,
                                      SteeringPlanSpec resolvedSteering) {
         return new PromptTokenized(request.sequenceId(), model, promptIds, sampling, request.stop(), resolvedSteering,
-                request.replyTo(), request.createdAt());
+                request.replyTo(), request.createdAt(), request.features());
     }
 
     @Override
@@ -68,12 +76,12 @@ public record PromptTokenized(
         return o instanceof PromptTokenized p
                 && sequenceId.equals(p.sequenceId) && model.equals(p.model) && Arrays.equals(promptIds, p.promptIds)
                 && sampling.equals(p.sampling) && stop.equals(p.stop) && steering.equals(p.steering)
-                && replyTo.equals(p.replyTo) && createdAt == p.createdAt;
+                && replyTo.equals(p.replyTo) && createdAt == p.createdAt && Objects.equals(features, p.features);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(sequenceId, model, Arrays.hashCode(promptIds), sampling, stop, steering, replyTo, createdAt);
+        return Objects.hash(sequenceId, model, Arrays.hashCode(promptIds), sampling, stop, steering, replyTo, createdAt, features);
     }
 
     @Override

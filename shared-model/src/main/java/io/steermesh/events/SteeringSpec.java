@@ -20,8 +20,8 @@ import java.util.Objects;
  * {@code normalize} is set.
  *
  * <p>The direction v comes from exactly one source: {@code vector} (a name in the steering registry),
- * {@code values} (raw floats, one per model dimension) or {@code sae} + {@code feature} (a decoder row; not
- * served yet). Resolving a named source fills in {@code values} and keeps the name as provenance, so a
+ * {@code values} (raw floats: one row of one value per model dimension, or several rows, row r added at the
+ * r-th position of the set) or {@code sae} + {@code feature} (that SAE's decoder row). Resolving a named source fills in {@code values} and keeps the name as provenance, so a
  * spec with {@code vector} and {@code values} is a resolved named vector; {@code vector} and
  * {@code sae} never go together. Only the values enter {@link SteeringPlanSpec#identity()}.
  *

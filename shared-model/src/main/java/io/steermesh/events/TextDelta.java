@@ -20,6 +20,7 @@ import java.util.List;
  * @param topLogprobs      best alternatives of the processed distribution (OpenAI's {@code top_logprobs})
  * @param topRaw           best alternatives of the raw model logits
  * @param steeringIdentity identity of the steering plan that produced it; "" for none
+ * @param features         SAE features read out at the position that produced the token, when asked; else null
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -32,7 +33,8 @@ public record TextDelta(
         @JsonProperty(required = true) double logprob,
         List<TopToken> topLogprobs,
         List<TopToken> topRaw,
-        String steeringIdentity) implements CompletionEvent {
+        String steeringIdentity,
+        List<FeatureActivation> features) implements CompletionEvent {
 
     public TextDelta {
         Check.id(sequenceId, "sequence_id");
@@ -43,11 +45,18 @@ public record TextDelta(
         topLogprobs = Check.topTokens(topLogprobs, "top_logprobs");
         topRaw = Check.topTokens(topRaw, "top_raw");
         if (steeringIdentity == null) steeringIdentity = "";
+        features = FeatureActivation.checked(features, "features");
+    }
+
+    /** Without a feature readout. */
+    public TextDelta(String sequenceId, int index, int tokenId, String text, double logprob, List<TopToken> topLogprobs,
+                     List<TopToken> topRaw, String steeringIdentity) {
+        this(sequenceId, index, tokenId, text, logprob, topLogprobs, topRaw, steeringIdentity, null);
     }
 
     /** The tokenizer's text for {@code token}. */
     public static TextDelta of(TokenSampled token, String text) {
         return new TextDelta(token.sequenceId(), token.index(), token.tokenId(), text, token.logprob(), token.topProcessed(),
-                token.topRaw(), token.steeringIdentity());
+                token.topRaw(), token.steeringIdentity(), token.features());
     }
 }

@@ -34,6 +34,7 @@ import java.util.Objects;
  * @param stop             stop strings the tokenizer checks
  * @param replyTo          topic for the completion events
  * @param steeringIdentity identity of the plan that produced the token; "" for none
+ * @param features         the readout carried over from {@link LogitsComputed#features()}; null for none
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -51,7 +52,8 @@ public record TokenSampled(
         @JsonProperty(required = true) int[] generatedIds,
         List<String> stop,
         @JsonProperty(required = true) String replyTo,
-        String steeringIdentity) implements Event {
+        String steeringIdentity,
+        List<FeatureActivation> features) implements Event {
 
     public TokenSampled {
         Check.id(sequenceId, "sequence_id");
@@ -70,13 +72,22 @@ public record TokenSampled(
         stop = Check.stop(stop, "stop");
         Check.topic(replyTo, "reply_to");
         if (steeringIdentity == null) steeringIdentity = "";
+        features = FeatureActivation.checked(features, "features");
+    }
+
+    /** Without a feature readout. */
+    public TokenSampled(String sequenceId, String model, int index, int tokenId, double logprob, List<TopToken> topRaw,
+                        List<TopToken> topProcessed, FinishReason finishReason, int promptTokens, int[] generatedIds,
+                        List<String> stop, String replyTo, String steeringIdentity) {
+        this(sequenceId, model, index, tokenId, logprob, topRaw, topProcessed, finishReason, promptTokens, generatedIds, stop,
+                replyTo, steeringIdentity, null);
     }
 
     /** The sampler's answer to {@code in}. */
     public static TokenSampled of(LogitsComputed in, SampleResult sample, SampleResult.FinishReason finish) {
         return new TokenSampled(in.sequenceId(), in.model(), in.index(), sample.id(), sample.logprob(),
                 TopToken.of(sample.topRaw()), TopToken.of(sample.topProcessed()), FinishReason.of(finish),
-                in.promptIds().length, in.generatedIds(), in.stop(), in.replyTo(), in.steeringIdentity());
+                in.promptIds().length, in.generatedIds(), in.stop(), in.replyTo(), in.steeringIdentity(), in.features());
     }
 
     /** Whether the forward-worker should compute the next step. */
@@ -96,13 +107,13 @@ public record TokenSampled(
                 && Double.compare(logprob, t.logprob) == 0 && topRaw.equals(t.topRaw) && topProcessed.equals(t.topProcessed)
                 && finishReason == t.finishReason && promptTokens == t.promptTokens
                 && Arrays.equals(generatedIds, t.generatedIds) && stop.equals(t.stop) && replyTo.equals(t.replyTo)
-                && steeringIdentity.equals(t.steeringIdentity);
+                && steeringIdentity.equals(t.steeringIdentity) && Objects.equals(features, t.features);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(sequenceId, model, index, tokenId, logprob, topRaw, topProcessed, finishReason, promptTokens,
-                Arrays.hashCode(generatedIds), stop, replyTo, steeringIdentity);
+                Arrays.hashCode(generatedIds), stop, replyTo, steeringIdentity, features);
     }
 
     @Override

@@ -78,7 +78,7 @@ final class Fixtures {
 
     static SteeringVectorPublished vector() {
         return new SteeringVectorPublished("love-hate", "gpt2", "blocks.6.hook_resid_pre", VECTOR, "contrastive",
-                "\"Love\" minus \"Hate\" (ActAdd)", 1_760_000_000_000L);
+                "\"Love\" minus \"Hate\" (ActAdd)", 1_760_000_000_000L, 3, 1);
     }
 
     static ActivationsRequested activationsRequested() {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.steermesh.events.GenerationFailed;
 import io.steermesh.events.GenerationFinished;
+import io.steermesh.events.FeatureActivation;
 import io.steermesh.events.TextDelta;
 import io.steermesh.events.TopToken;
 import io.steermesh.gateway.request.OutputOptions;
@@ -54,6 +55,12 @@ final class OpenAiFormat {
             choice.putNull("logprobs");
         }
         choice.putNull("finish_reason");
+        // steermesh extensions, ignored by OpenAI clients: which steering plan produced the token, its SAE features
+        if (!d.steeringIdentity().isEmpty()) choice.put("steering_identity", d.steeringIdentity());
+        if (d.features() != null) {
+            ArrayNode features = choice.putArray("features");
+            for (FeatureActivation f : d.features()) features.addObject().put("feature", f.feature()).put("activation", f.activation());
+        }
         return write(chunk);
     }
 

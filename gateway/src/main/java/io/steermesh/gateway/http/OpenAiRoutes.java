@@ -3,6 +3,7 @@ package io.steermesh.gateway.http;
 import io.steermesh.gateway.config.GatewayConfig;
 import io.steermesh.gateway.messaging.Generations;
 import io.steermesh.gateway.request.GenerationRequestParser;
+import io.steermesh.gateway.request.ClientFrame;
 import io.steermesh.gateway.request.OpenAiRequest;
 import io.steermesh.gateway.request.RequestException;
 import io.vertx.ext.web.Router;
@@ -35,6 +36,27 @@ public class OpenAiRoutes {
         BodyHandler body = BodyHandler.create(false).setBodyLimit(GenerationRequestParser.MAX_REQUEST_BYTES);
         router.post("/v1/completions").handler(body).blockingHandler(ctx -> handle(ctx, false), false).failureHandler(this::failure);
         router.post("/v1/chat/completions").handler(body).blockingHandler(ctx -> handle(ctx, true), false).failureHandler(this::failure);
+        router.post("/v1/generations/:id/steering").handler(body).blockingHandler(this::steer, false).failureHandler(this::failure);
+    }
+
+    /**
+     * Live steering of a running generation (the id is the completion's {@code id}):
+     * {@code {"steering": [...], "from_index": k}} replaces its plan from index k (default: the next one).
+     * 202 when sent on, 404 when no such generation runs on this gateway, 400 naming the field otherwise.
+     */
+    private void steer(RoutingContext ctx) {
+        String id = ctx.pathParam("id");
+        String text = ctx.body() == null ? null : ctx.body().asString();
+        try {
+            ClientFrame.Steer s = generations.parser().parseSteering(text, id);
+            if (!generations.steer(id, s.fromIndex(), s.steering())) {
+                json(ctx, 404, OpenAiFormat.error("not_found", "id", "no generation with id \"" + id + "\" is running on this gateway"));
+                return;
+            }
+            json(ctx, 202, "{\"id\":" + io.vertx.core.json.Json.encode(id) + ",\"status\":\"accepted\"}");
+        } catch (RequestException e) {
+            json(ctx, OpenAiFormat.status(e.code()), OpenAiFormat.error(e.code(), e.field(), e.getMessage()));
+        }
     }
 
     private void handle(RoutingContext ctx, boolean chat) {
@@ -43,6 +65,10 @@ public class OpenAiRoutes {
         OpenAiRequest request;
         try {
             request = chat ? generations.parser().parseChat(text, sequenceId) : generations.parser().parseCompletion(text, sequenceId);
+            if (request.output().compare()) {
+                throw RequestException.field("compare", "side-by-side comparison streams two labelled completions and is served on the "
+                        + "WebSocket /v1/stream; over HTTP, send the request twice, with and without steering, with the same seed");
+            }
         } catch (RequestException e) {
             json(ctx, OpenAiFormat.status(e.code()), OpenAiFormat.error(e.code(), e.field(), e.getMessage()));
             return;

@@ -8,6 +8,9 @@ import io.steermesh.events.GenerationCancelled;
 import io.steermesh.events.GenerationFailed;
 import io.steermesh.events.GenerationRequested;
 import io.steermesh.events.SteeringChanged;
+import io.steermesh.events.InvalidEventException;
+import io.steermesh.gateway.request.RequestException;
+import io.steermesh.service.steering.SteeringRegistry;
 import io.steermesh.events.SteeringPlanSpec;
 import io.steermesh.events.Topics;
 import io.steermesh.gateway.config.GatewayConfig;
@@ -56,6 +59,9 @@ public class Generations {
 
     @Inject
     GatewayConfig config;
+
+    @Inject
+    SteeringRegistry registry;
 
     @Inject
     Vertx vertx;
@@ -116,10 +122,22 @@ public class Generations {
         return true;
     }
 
-    /** Replaces the steering plan of a running generation from {@code fromIndex} on; false when it is not running. */
+    /**
+     * Replaces the steering plan of a running generation from {@code fromIndex} on; false when it is not running.
+     * Registry names and SAE features are resolved here, so a bad name is the caller's error, not a dead letter.
+     *
+     * @throws RequestException naming the term and field ({@code steering[0].vector}) when a name is unknown
+     */
     public boolean steer(String sequenceId, Integer fromIndex, SteeringPlanSpec steering) {
         if (!router.isOpen(sequenceId)) return false;
-        sendControl(new SteeringChanged(sequenceId, fromIndex, steering));
+        SteeringPlanSpec resolved;
+        try {
+            resolved = registry.resolver(config.modelName()).resolve(steering);
+        } catch (InvalidEventException e) {
+            InvalidEventException at = e.within("steering");
+            throw RequestException.invalid(at.field(), at.getMessage());
+        }
+        sendControl(new SteeringChanged(sequenceId, fromIndex, resolved));
         return true;
     }
 

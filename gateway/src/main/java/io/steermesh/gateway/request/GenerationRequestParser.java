@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.steermesh.engine.sampler.SamplingParams;
 import io.steermesh.events.ChatMessage;
+import io.steermesh.events.FeatureSpec;
 import io.steermesh.events.GenerationRequested;
 import io.steermesh.events.InvalidEventException;
 import io.steermesh.events.SamplingSpec;
@@ -114,10 +115,17 @@ public final class GenerationRequestParser {
             default -> b.promptIds(promptIds(f, "prompt_ids"));
         }
         common(f, b, false, topLogprobs);
-        return new ClientFrame.Generate(id, build(b), new OutputOptions(logprobs || topLogprobs > 0, topLogprobs));
+        return new ClientFrame.Generate(id, build(b), new OutputOptions(logprobs || topLogprobs > 0, topLogprobs, Boolean.TRUE.equals(f.bool("compare"))));
     }
 
     // ---------------------------------------------------------------- OpenAI-compatible HTTP
+
+    /** A {@code POST /v1/generations/{id}/steering} body: {@code steering} (required) and {@code from_index}. */
+    public ClientFrame.Steer parseSteering(String body, String id) {
+        Fields f = new Fields(parseObject(body, "request body"));
+        if (f.raw("steering") == null) throw RequestException.missing("steering");
+        return new ClientFrame.Steer(id, f.integer("from_index", 0, Integer.MAX_VALUE), steering(f));
+    }
 
     /** A {@code POST /v1/completions} body: {@code prompt} is a string or an array of token ids. */
     public OpenAiRequest parseCompletion(String body, String sequenceId) {
@@ -145,7 +153,7 @@ public final class GenerationRequestParser {
         if (bestOf != null && bestOf != 1) throw RequestException.field("best_of", "must be 1 (got " + bestOf + ")");
         int top = logprobs == null ? 0 : logprobs;
         common(f, b, false, top);
-        return new OpenAiRequest(build(b), false, Boolean.TRUE.equals(f.bool("stream")), new OutputOptions(logprobs != null, top));
+        return new OpenAiRequest(build(b), false, Boolean.TRUE.equals(f.bool("stream")), new OutputOptions(logprobs != null, top, Boolean.TRUE.equals(f.bool("compare"))));
     }
 
     /** A {@code POST /v1/chat/completions} body. */
@@ -173,7 +181,7 @@ public final class GenerationRequestParser {
         }
         int topLogprobs = top == null ? 0 : top;
         common(f, b, true, topLogprobs);
-        return new OpenAiRequest(build(b), true, Boolean.TRUE.equals(f.bool("stream")), new OutputOptions(logprobs, topLogprobs));
+        return new OpenAiRequest(build(b), true, Boolean.TRUE.equals(f.bool("stream")), new OutputOptions(logprobs, topLogprobs, Boolean.TRUE.equals(f.bool("compare"))));
     }
 
     /** Fields both OpenAI endpoints have and the WebSocket frame does not. */
@@ -211,7 +219,23 @@ public final class GenerationRequestParser {
         }
         b.stop(stop(f));
         if (f.raw("steering") != null) b.steering(steering(f));
+        if (f.raw("features") != null && !f.raw("features").isNull()) b.features(features(f));
+        if (Boolean.TRUE.equals(f.bool("compare")) && (f.raw("steering") == null || f.raw("steering").isEmpty())) {
+            throw RequestException.field("compare", "compares a steered with an unsteered completion, so it needs a non-empty steering list");
+        }
         b.replyTo(replyTo);
+    }
+
+    private static FeatureSpec features(Fields f) {
+        JsonNode n = f.raw("features");
+        if (!n.isObject()) throw RequestException.field("features", "must be an object {\"sae\": name, \"top\": k} (got " + shown(n) + ")");
+        try {
+            return EventCodec.fromJson(FeatureSpec.class, JSON.writeValueAsBytes(n));
+        } catch (EventFormatException e) {
+            throw within("features", e);
+        } catch (JsonProcessingException e) {
+            throw RequestException.invalid("features", "features cannot be read");
+        }
     }
 
     private GenerationRequested build(GenerationRequested.Builder b) {

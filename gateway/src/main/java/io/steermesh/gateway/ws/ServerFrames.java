@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.steermesh.events.FinishReason;
 import io.steermesh.events.GenerationFinished;
+import io.steermesh.events.FeatureActivation;
 import io.steermesh.events.TextDelta;
 import io.steermesh.events.TopToken;
 import io.steermesh.gateway.request.OutputOptions;
@@ -19,9 +20,15 @@ final class ServerFrames {
 
     /** {@code {"type":"token","id","index","token_id","text","logprob","top_logprobs"?,"steering_identity"}}; alternatives carry their text when the pipeline sent it. */
     static String token(String id, TextDelta d, OutputOptions output) {
+        return token(id, d, output, null);
+    }
+
+    /** A token frame; {@code variant} ({@code steered} / {@code unsteered}) labels the two streams of a comparison. */
+    static String token(String id, TextDelta d, OutputOptions output, String variant) {
         ObjectNode f = JSON.createObjectNode();
         f.put("type", "token");
         f.put("id", id);
+        if (variant != null) f.put("variant", variant);
         f.put("index", d.index());
         f.put("token_id", d.tokenId());
         f.put("text", d.text());
@@ -36,14 +43,23 @@ final class ServerFrames {
             }
         }
         f.put("steering_identity", d.steeringIdentity());
+        if (d.features() != null) {
+            ArrayNode features = f.putArray("features");
+            for (FeatureActivation a : d.features()) features.addObject().put("feature", a.feature()).put("activation", a.activation());
+        }
         return write(f);
     }
 
     /** {@code {"type":"done","id","finish_reason","usage"}}; usage is left out when unknown (a cancelled generation). */
     static String done(String id, FinishReason reason, GenerationFinished.Usage usage) {
+        return done(id, reason, usage, null);
+    }
+
+    static String done(String id, FinishReason reason, GenerationFinished.Usage usage, String variant) {
         ObjectNode f = JSON.createObjectNode();
         f.put("type", "done");
         f.put("id", id);
+        if (variant != null) f.put("variant", variant);
         f.put("finish_reason", reason.label());
         if (usage != null) {
             f.putObject("usage")

@@ -4,6 +4,7 @@ import io.steermesh.events.FinishReason;
 import io.steermesh.events.GenerationCancelled;
 import io.steermesh.events.GenerationFailed;
 import io.steermesh.events.GenerationFinished;
+import io.steermesh.events.GenerationRequested;
 import io.steermesh.events.TextDelta;
 import io.steermesh.gateway.messaging.Generations;
 import io.steermesh.gateway.request.ClientFrame;
@@ -24,6 +25,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * is disconnected, so it cannot hold the gateway's memory.
  */
 final class StreamSession {
+
+    static final String STEERED = "steered";
+    static final String UNSTEERED = "unsteered";
+    /** Sequence id (and running key) suffix of the unsteered twin of a {@code compare} request. */
+    static final String UNSTEERED_SUFFIX = ".unsteered";
 
     /** Reason of the {@link GenerationCancelled} sent for a client that read too slowly. */
     static final String TOO_SLOW = "too_slow";
@@ -77,10 +83,20 @@ final class StreamSession {
     private void generate(ClientFrame.Generate g) {
         String sequenceId = g.request().sequenceId();
         String id = g.id() != null ? g.id() : sequenceId;
-        Stream stream = new Stream(id, sequenceId, g.output());
+        boolean compare = g.output().compare();
+        Stream stream = new Stream(id, sequenceId, g.output(), compare ? STEERED : null);
         if (running.putIfAbsent(id, stream) != null) {
             send(ServerFrames.error(id, RequestException.INVALID_REQUEST, "id",
                     "id \"" + id + "\" belongs to a generation still running on this connection; use another id or cancel it first"));
+            return;
+        }
+        if (compare) {
+            // the same request without steering: same seed, so the same random draws at every index
+            GenerationRequested plain = g.request().toBuilder(sequenceId + UNSTEERED_SUFFIX).steering(null).build();
+            Stream twin = new Stream(id, plain.sequenceId(), g.output(), UNSTEERED);
+            running.put(id + UNSTEERED_SUFFIX, twin);
+            generations.start(g.request(), stream);
+            generations.start(plain, twin);
             return;
         }
         generations.start(g.request(), stream);
@@ -88,20 +104,29 @@ final class StreamSession {
 
     private void cancel(String id) {
         Stream stream = running.remove(id);
+        Stream twin = running.remove(id + UNSTEERED_SUFFIX);
+        if (twin != null && generations.cancel(twin.sequenceId, GenerationCancelled.CLIENT)) {
+            send(ServerFrames.done(id, FinishReason.CANCELLED, null, UNSTEERED));
+        }
+        if (stream == null && twin != null) return;
         if (stream == null) {
             send(ServerFrames.error(id, RequestException.INVALID_REQUEST, "id", "no generation with id \"" + id + "\" is running on this connection"));
             return;
         }
         // false: it finished on its own meanwhile, and its done frame is already out
         if (generations.cancel(stream.sequenceId, GenerationCancelled.CLIENT)) {
-            send(ServerFrames.done(id, FinishReason.CANCELLED, null));
+            send(ServerFrames.done(id, FinishReason.CANCELLED, null, stream.variant));
         }
     }
 
     private void steer(ClientFrame.Steer s) {
         Stream stream = running.get(s.id());
-        if (stream == null || !generations.steer(stream.sequenceId, s.fromIndex(), s.steering())) {
-            send(ServerFrames.error(s.id(), RequestException.INVALID_REQUEST, "id", "no generation with id \"" + s.id() + "\" is running on this connection"));
+        try {
+            if (stream == null || !generations.steer(stream.sequenceId, s.fromIndex(), s.steering())) {
+                send(ServerFrames.error(s.id(), RequestException.INVALID_REQUEST, "id", "no generation with id \"" + s.id() + "\" is running on this connection"));
+            }
+        } catch (RequestException e) {
+            send(ServerFrames.error(s.id(), e.code(), e.field(), e.getMessage()));
         }
     }
 
@@ -132,27 +157,33 @@ final class StreamSession {
         final String id;
         final String sequenceId;
         final OutputOptions output;
+        final String variant;   // steered / unsteered in a comparison, else null
 
-        Stream(String id, String sequenceId, OutputOptions output) {
+        Stream(String id, String sequenceId, OutputOptions output, String variant) {
             this.id = id;
             this.sequenceId = sequenceId;
             this.output = output;
+            this.variant = variant;
+        }
+
+        private String key() {
+            return UNSTEERED.equals(variant) ? id + UNSTEERED_SUFFIX : id;
         }
 
         @Override
         public void onToken(TextDelta delta) {
-            send(ServerFrames.token(id, delta, output));
+            send(ServerFrames.token(id, delta, output, variant));
         }
 
         @Override
         public void onFinished(GenerationFinished finished) {
-            running.remove(id, this);
-            send(ServerFrames.done(id, finished.finishReason(), finished.usage()));
+            running.remove(key(), this);
+            send(ServerFrames.done(id, finished.finishReason(), finished.usage(), variant));
         }
 
         @Override
         public void onFailed(GenerationFailed failed) {
-            running.remove(id, this);
+            running.remove(key(), this);
             GenerationFailed.ErrorDetail e = failed.error();
             send(ServerFrames.error(id, e.code(), e.field(), e.message()));
         }

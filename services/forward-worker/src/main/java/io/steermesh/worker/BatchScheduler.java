@@ -1,9 +1,14 @@
 package io.steermesh.worker;
 
+import io.steermesh.engine.model.ActivationCapture;
+import io.steermesh.engine.model.HookPoint;
 import io.steermesh.engine.model.KvBlock;
 import io.steermesh.engine.model.Model;
 import io.steermesh.engine.model.Sequence;
 import io.steermesh.engine.model.Step;
+import io.steermesh.events.ActivationsCaptured;
+import io.steermesh.events.ActivationsRequested;
+import io.steermesh.events.FeatureActivation;
 import io.steermesh.events.GenerationCancelled;
 import io.steermesh.events.LogitsComputed;
 import io.steermesh.events.PromptTokenized;
@@ -11,6 +16,7 @@ import io.steermesh.events.SteeringChanged;
 import io.steermesh.events.SteeringPlanSpec;
 import io.steermesh.events.TokenSampled;
 import io.steermesh.events.wire.BlockHash;
+import io.steermesh.service.steering.SaeLookup;
 import io.steermesh.events.wire.KvBlockCodec;
 import io.steermesh.events.wire.KvSequenceRecord;
 import org.jboss.logging.Logger;
@@ -19,9 +25,12 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -46,9 +55,32 @@ public final class BatchScheduler implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(BatchScheduler.class);
     private static final int TOMBSTONES = 100_000;
 
-    /** Where logits go (the sampler's channel). */
+    /** Where logits go (the sampler's channel), and captured activations (the steering service's). */
     public interface Sink {
         void logits(LogitsComputed event);
+
+        default void activations(ActivationsCaptured event) {
+            throw new UnsupportedOperationException("this worker does not answer activation requests");
+        }
+    }
+
+    /** Keeps, per hook, the rows of the positions a capture wants. */
+    private static final class Rows implements ActivationCapture {
+        final Set<HookPoint> hooks;
+        final Map<HookPoint, Map<Integer, float[]>> rows = new HashMap<>();
+
+        Rows(Set<HookPoint> hooks) {
+            this.hooks = hooks;
+            for (HookPoint h : hooks) rows.put(h, new HashMap<>());
+        }
+
+        @Override
+        public Set<HookPoint> hooks() { return hooks; }
+
+        @Override
+        public void accept(HookPoint hook, int position, float[] x, int off, int dim) {
+            rows.get(hook).put(position, Arrays.copyOfRange(x, off, off + dim));
+        }
     }
 
     private record Work(Object event, Runnable ack, Consumer<Throwable> nack) {}
@@ -62,12 +94,28 @@ public final class BatchScheduler implements AutoCloseable {
         int fed;                     // positions of feed already in the KV cache
         SteeringPlanSpec steering;
         SteeringChanged scheduledSteering;
+        /** The plan in effect from each position on (live steering changes add entries). */
+        final TreeMap<Integer, SteeringPlanSpec> plans = new TreeMap<>();
+        /** A capture request (no logits, no KV reuse, answered with activations); null for a generation. */
+        ActivationsRequested capture;
+        Rows rows;
+        HookPoint featureHook;
 
         Live(PromptTokenized prompt, Sequence sequence, int[] feed) {
             this.prompt = prompt;
             this.sequence = sequence;
             this.feed = feed;
             this.steering = prompt.steering() == null ? SteeringPlanSpec.NONE : prompt.steering();
+            this.plans.put(0, steering);
+        }
+
+        SteeringPlanSpec planAt(int position) {
+            return plans.floorEntry(position).getValue();
+        }
+
+        String blockIdentity(int start) {
+            return plans.size() == 1 ? steering.blockIdentity(start, promptLength())
+                    : SteeringPlanSpec.blockIdentity(start, promptLength(), this::planAt);
         }
 
         int promptLength() { return prompt.promptIds().length; }
@@ -84,6 +132,7 @@ public final class BatchScheduler implements AutoCloseable {
     private final String modelName;
     private final String workerId;
     private final Sink sink;
+    private final SaeLookup features;
     private final KvBlockStore store;
     private final int maxBatchTokens;
     private final int prefillChunk;
@@ -104,6 +153,13 @@ public final class BatchScheduler implements AutoCloseable {
     private long positionsReused;
 
     public BatchScheduler(Model model, String modelName, String workerId, Sink sink, KvBlockStore store, int maxBatchTokens, int prefillChunk) {
+        this(model, modelName, workerId, sink, null, store, maxBatchTokens, prefillChunk);
+    }
+
+    /** @param features SAE readout for requests that ask for it; null when this worker loads no SAEs */
+    public BatchScheduler(Model model, String modelName, String workerId, Sink sink, SaeLookup features, KvBlockStore store,
+                          int maxBatchTokens, int prefillChunk) {
+        this.features = features;
         this.model = model;
         this.modelName = modelName;
         this.workerId = workerId;
@@ -169,6 +225,7 @@ public final class BatchScheduler implements AutoCloseable {
                 case TokenSampled t -> acceptToken(t, w);
                 case GenerationCancelled c -> { end(c.sequenceId(), "cancelled (" + c.reason() + ")"); w.ack().run(); }
                 case SteeringChanged s -> acceptSteering(s, w);
+                case ActivationsRequested a -> acceptCapture(a, w);
                 default -> w.nack().accept(new IllegalArgumentException("unexpected event " + w.event().getClass().getSimpleName()));
             }
         } catch (IllegalArgumentException e) {
@@ -202,17 +259,46 @@ public final class BatchScheduler implements AutoCloseable {
             }
         }
         if (p.steering() != null) p.steering().toPlan(layers).validate(model.config());
+        if (p.features() != null) {
+            if (features == null) throw new IllegalArgumentException("features.sae \"" + p.features().sae() + "\" is not loaded on this worker (it loads no SAEs)");
+            features.hook(p.features().sae());
+        }
+    }
+
+    /** A capture: the prompt is prefilled (with its steering), its rows at the hooks kept, and the sequence dropped. */
+    private void acceptCapture(ActivationsRequested a, Work w) {
+        if (live.containsKey(a.sequenceId()) || ended.containsKey(a.sequenceId())) {
+            w.ack().run();
+            return;
+        }
+        PromptTokenized p = new PromptTokenized(a.sequenceId(), a.model(), a.promptIds(), null, null, a.steering(),
+                a.replyTo(), a.createdAt());
+        check(p);
+        Set<HookPoint> hooks = new LinkedHashSet<>();
+        for (String h : a.hooks()) hooks.add(HookPoint.parse(h, layers));
+        Live l = new Live(p, model.newSequence(a.sequenceId(), a.promptIds().length), a.promptIds().clone());
+        l.sequence.setSteering(l.steering.toPlan(layers));
+        l.capture = a;
+        l.rows = new Rows(hooks);
+        l.sequence.setCapture(l.rows);
+        l.acks.add(w.ack());
+        live.put(a.sequenceId(), l);
     }
 
     /** A live sequence for {@code feed}, with as many leading blocks as the store has copied in. */
     private Live start(PromptTokenized p, int[] feed) {
         Live l = new Live(p, model.newSequence(p.sequenceId(), p.promptIds().length), feed);
         l.sequence.setSteering(l.steering.toPlan(layers));
+        if (p.features() != null && features != null) {
+            l.featureHook = features.hook(p.features().sae());
+            l.rows = new Rows(Set.of(l.featureHook));
+            l.sequence.setCapture(l.rows);
+        }
         // reuse whole blocks, but always compute the last known position: its logits are needed
         String parent = "";
         for (int start = 0; start + KvBlock.POSITIONS < feed.length; start += KvBlock.POSITIONS) {
             String hash = BlockHash.of(modelName, parent, Arrays.copyOfRange(feed, start, start + KvBlock.POSITIONS),
-                    l.steering.blockIdentity(start, l.promptLength()));
+                    l.blockIdentity(start));
             Optional<byte[]> stored = store.block(hash);
             if (stored.isEmpty()) break;
             KvBlock from = KvBlockCodec.decode(stored.get(), layers, kvDim);
@@ -295,8 +381,8 @@ public final class BatchScheduler implements AutoCloseable {
 
     private void acceptSteering(SteeringChanged s, Work w) {
         Live l = live.get(s.sequenceId());
-        if (l != null) {
-            s.steering().toPlan(layers).validate(model.config());
+        if (l != null && l.capture == null) {
+            s.steering().requireResolved().toPlan(layers).validate(model.config());
             l.scheduledSteering = s;
         }
         w.ack().run();
@@ -325,7 +411,8 @@ public final class BatchScheduler implements AutoCloseable {
                 int n = Math.min(Math.min(missing, pass == 0 ? 1 : prefillChunk), budget);
                 boolean exhausts = n == missing;
                 if (exhausts) applyScheduledSteering(l);
-                steps.add(new Step(l.sequence, Arrays.copyOfRange(l.feed, l.fed, l.fed + n), exhausts ? Step.Logits.LAST : Step.Logits.NONE));
+                boolean wantLogits = exhausts && l.capture == null;
+                steps.add(new Step(l.sequence, Arrays.copyOfRange(l.feed, l.fed, l.fed + n), wantLogits ? Step.Logits.LAST : Step.Logits.NONE));
                 owners.add(l);
                 budget -= n;
             }
@@ -337,6 +424,10 @@ public final class BatchScheduler implements AutoCloseable {
             Live l = owners.get(i);
             l.fed += steps.get(i).tokens().length;
             positionsComputed += steps.get(i).tokens().length;
+            if (l.capture != null) {
+                if (l.fed == l.feed.length) answerCapture(l);
+                continue;
+            }
             writeThrough(l);
             if (logits[i] != null) {
                 emit(l, logits[i]);
@@ -352,7 +443,7 @@ public final class BatchScheduler implements AutoCloseable {
             int start = l.blockHashes.size() * KvBlock.POSITIONS;
             String parent = l.blockHashes.isEmpty() ? "" : l.blockHashes.getLast();
             String hash = BlockHash.of(modelName, parent, Arrays.copyOfRange(l.feed, start, start + KvBlock.POSITIONS),
-                    l.steering.blockIdentity(start, l.promptLength()));
+                    l.blockIdentity(start));
             store.putBlock(hash, KvBlockCodec.encode(l.sequence.kv().block(start / KvBlock.POSITIONS), layers, kvDim));
             l.blockHashes.add(hash);
         }
@@ -363,15 +454,62 @@ public final class BatchScheduler implements AutoCloseable {
         SteeringChanged s = l.scheduledSteering;
         if (s == null || (s.fromIndex() != null && s.fromIndex() > l.nextIndex())) return;
         l.steering = s.steering();
+        l.plans.put(l.fed, s.steering());
         l.sequence.setSteering(s.steering().toPlan(layers));
         l.scheduledSteering = null;
     }
 
+    /** The capture is complete: one {@link ActivationsCaptured} per hook, reduced as asked; the sequence is dropped. */
+    private void answerCapture(Live l) {
+        ActivationsRequested a = l.capture;
+        int dim = model.config().dim();
+        int n = l.promptLength();
+        List<HookPoint> hooks = new ArrayList<>(l.rows.hooks);
+        for (int part = 0; part < hooks.size(); part++) {
+            HookPoint h = hooks.get(part);
+            Map<Integer, float[]> byPos = l.rows.rows.get(h);
+            List<float[]> kept = new ArrayList<>();
+            for (int pos = 0; pos < n; pos++) if (a.positions().contains(pos, n)) kept.add(byPos.get(pos));
+            float[] values;
+            int rows;
+            switch (a.reduce()) {
+                case "mean" -> {
+                    rows = kept.isEmpty() ? 0 : 1;
+                    values = new float[rows * dim];
+                    if (rows == 1) {
+                        double[] sum = new double[dim];
+                        for (float[] r : kept) for (int i = 0; i < dim; i++) sum[i] += r[i];
+                        for (int i = 0; i < dim; i++) values[i] = (float) (sum[i] / kept.size());
+                    }
+                }
+                case "last" -> {
+                    rows = kept.isEmpty() ? 0 : 1;
+                    values = rows == 1 ? kept.getLast().clone() : new float[0];
+                }
+                default -> {
+                    rows = kept.size();
+                    values = new float[rows * dim];
+                    for (int r = 0; r < rows; r++) System.arraycopy(kept.get(r), 0, values, r * dim, dim);
+                }
+            }
+            sink.activations(new ActivationsCaptured(a.sequenceId(), a.model(), h.name(), part, hooks.size(), a.reduce(),
+                    rows, dim, values, workerId, System.currentTimeMillis()));
+        }
+        end(a.sequenceId(), "captured");
+    }
+
     private void emit(Live l, float[] logits) {
         PromptTokenized p = l.prompt;
+        List<FeatureActivation> readout = null;
+        if (l.featureHook != null) {
+            // the residual that produced these logits: the last position fed
+            float[] row = l.rows.rows.get(l.featureHook).remove(l.fed - 1);
+            l.rows.rows.get(l.featureHook).clear();
+            if (row != null) readout = features.top(p.features().sae(), row, p.features().top());
+        }
         sink.logits(new LogitsComputed(p.sequenceId(), p.model(), l.nextIndex(), logits, p.promptIds(), l.generated(),
                 model.config().contextLength(), p.sampling(), p.stop(), p.replyTo(),
-                l.steering.isEmpty() ? null : l.steering.identity(), workerId, System.currentTimeMillis()));
+                l.steering.isEmpty() ? null : l.steering.identity(), workerId, System.currentTimeMillis(), readout));
     }
 
     private KvSequenceRecord record(Live l) {

@@ -6,7 +6,13 @@ import io.steermesh.engine.model.Model;
 import io.steermesh.engine.model.ModelLoader;
 import io.steermesh.engine.tensor.DType;
 import io.steermesh.events.ControlEvent;
+import io.steermesh.events.ActivationsCaptured;
+import io.steermesh.events.ActivationsRequested;
+import io.steermesh.events.InvalidEventException;
 import io.steermesh.events.LogitsComputed;
+import io.steermesh.events.SteeringChanged;
+import io.steermesh.service.steering.SteeringRegistry;
+import io.steermesh.service.steering.SteeringResolver;
 import io.steermesh.events.PromptTokenized;
 import io.steermesh.events.TokenSampled;
 import io.steermesh.events.Topics;
@@ -48,8 +54,17 @@ public class ForwardWorker {
     @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 16384)
     Emitter<LogitsComputed> logits;
 
+    @Inject
+    @Channel(Topics.ACTIVATION_RESULTS)
+    @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 1024)
+    Emitter<ActivationsCaptured> activations;
+
+    @Inject
+    SteeringRegistry registry;
+
     private Model model;
     private BatchScheduler scheduler;
+    private SteeringResolver resolver;
     private KvBlockStore store;
 
     @PostConstruct
@@ -77,8 +92,19 @@ public class ForwardWorker {
         };
         LOG.infof("worker %s: KV blocks go to %s", id, config.kv().store().equals("redis")
                 ? "Redis at " + config.kv().redisHost() + ":" + config.kv().redisPort() + " (TTL " + config.kv().ttl() + ")" : "this process");
-        scheduler = new BatchScheduler(model, name, id, event -> logits.send(Keyed.message(event.sequenceId(), event)), store,
-                config.maxBatchTokens(), config.prefillChunk());
+        resolver = registry.resolver(name);
+        BatchScheduler.Sink sink = new BatchScheduler.Sink() {
+            @Override
+            public void logits(LogitsComputed event) {
+                logits.send(Keyed.message(event.sequenceId(), event));
+            }
+
+            @Override
+            public void activations(ActivationsCaptured event) {
+                activations.send(Keyed.message(event.sequenceId(), event));
+            }
+        };
+        scheduler = new BatchScheduler(model, name, id, sink, registry.saes(), store, config.maxBatchTokens(), config.prefillChunk());
     }
 
     @Incoming(Topics.PROMPTS)
@@ -96,6 +122,22 @@ public class ForwardWorker {
     @Incoming(Topics.GENERATION_CONTROL)
     @Merge
     public CompletionStage<Void> onControl(Message<ControlEvent> m) {
+        ControlEvent event = m.getPayload();
+        if (event instanceof SteeringChanged s && !s.steering().resolved()) {
+            // an integration may name registry vectors; the gateway resolves them before they get here
+            try {
+                event = new SteeringChanged(s.sequenceId(), s.fromIndex(), resolver.resolve(s.steering()));
+            } catch (InvalidEventException e) {
+                return m.nack(e.within("steering"));
+            }
+        }
+        scheduler.submit(event, m::ack, m::nack);
+        return DONE;
+    }
+
+    /** Captures for the steering service: a prefill whose rows at the requested hooks come back as activations. */
+    @Incoming(Topics.ACTIVATION_REQUESTS)
+    public CompletionStage<Void> onActivationRequest(Message<ActivationsRequested> m) {
         scheduler.submit(m.getPayload(), m::ack, m::nack);
         return DONE;
     }

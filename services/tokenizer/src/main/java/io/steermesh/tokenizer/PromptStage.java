@@ -11,6 +11,7 @@ import io.steermesh.events.InvalidEventException;
 import io.steermesh.events.PromptTokenized;
 import io.steermesh.events.SamplingSpec;
 import io.steermesh.events.SteeringPlanSpec;
+import io.steermesh.service.steering.SteeringResolver;
 
 import java.util.Arrays;
 import java.util.List;
@@ -35,11 +36,19 @@ public final class PromptStage {
     private final String modelName;
     private final ModelConfig config;
     private final Tokenizer tokenizer;
+    private final SteeringResolver resolver;
 
+    /** Without a steering registry: only inline vector values are accepted. */
     public PromptStage(String modelName, ModelConfig config, Tokenizer tokenizer) {
+        this(modelName, config, tokenizer, null);
+    }
+
+    /** @param resolver looks up registry vectors and SAE decoder rows by name; null for none */
+    public PromptStage(String modelName, ModelConfig config, Tokenizer tokenizer, SteeringResolver resolver) {
         this.modelName = modelName;
         this.config = config;
         this.tokenizer = tokenizer;
+        this.resolver = resolver;
     }
 
     public String modelName() { return modelName; }
@@ -77,9 +86,13 @@ public final class PromptStage {
         SamplingParams resolved = b.build();
         resolved.validate(config.vocabSize(), ctx);
         SteeringPlanSpec steering = r.steering() == null ? SteeringPlanSpec.NONE : r.steering();
-        checkSteering(steering);
+        steering = checkSteering(steering);
+        if (r.features() != null && (resolver == null || !resolver.knowsSae(r.features().sae()))) {
+            throw InvalidEventException.invalid("features.sae", "\"" + r.features().sae() + "\" is not a loaded SAE (loaded: "
+                    + (resolver == null || resolver.saeNames().isEmpty() ? "none; see steermesh.saes" : String.join(", ", resolver.saeNames())) + ")");
+        }
         return new PromptTokenized(r.sequenceId(), modelName, ids, SamplingSpec.from(resolved), r.stop(), steering,
-                r.replyTo(), r.createdAt());
+                r.replyTo(), r.createdAt(), r.features());
     }
 
     private int[] promptIds(GenerationRequested r) {
@@ -111,12 +124,20 @@ public final class PromptStage {
         return ids.filter(id -> id < config.vocabSize()).distinct().toArray();
     }
 
-    private void checkSteering(SteeringPlanSpec steering) {
-        if (steering.isEmpty()) return;
+    /** The plan with every name resolved, checked against the model. */
+    private SteeringPlanSpec checkSteering(SteeringPlanSpec steering) {
+        if (steering.isEmpty()) return steering;
+        if (resolver != null) {
+            try {
+                steering = resolver.resolve(steering);
+            } catch (InvalidEventException e) {
+                throw e.within("steering");
+            }
+        }
         for (int i = 0; i < steering.specs().size(); i++) {
             if (!steering.specs().get(i).resolved()) {
                 throw InvalidEventException.invalid("steering[" + i + "].vector",
-                        "names a registered vector, but no steering registry is connected yet: give \"values\" inline");
+                        "names a registered vector, but no steering registry is connected: give \"values\" inline");
             }
         }
         SteeringPlan plan;
@@ -130,6 +151,7 @@ public final class PromptStage {
         } catch (IllegalArgumentException e) {
             throw InvalidEventException.rule("steering", e.getMessage());
         }
+        return steering;
     }
 
     /** Chat messages as one prompt, for models that ship no chat template of their own. */

@@ -17,6 +17,7 @@ import io.steermesh.events.Topics;
 import io.steermesh.service.Keyed;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
+import io.steermesh.service.steering.SteeringRegistry;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
@@ -57,6 +58,9 @@ public class TokenizerProcessor {
     @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 1024)
     Emitter<ControlEvent> control;
 
+    @Inject
+    SteeringRegistry registry;
+
     private PromptStage promptStage;
     private DetokenizeStage detokenizeStage;
 
@@ -68,7 +72,7 @@ public class TokenizerProcessor {
             ModelConfig mc = ModelLoader.readConfig(model);
             Tokenizer tok = ModelLoader.readTokenizer(model, config.tokenizer().map(Path::of).orElse(null));
             String name = config.modelName().orElse(ModelLoader.defaultName(model));
-            promptStage = new PromptStage(name, mc, tok);
+            promptStage = new PromptStage(name, mc, tok, registry.resolver(name));
             detokenizeStage = new DetokenizeStage(tok);
             LOG.infof("tokenizer: serving model \"%s\" (vocabulary %d, context %d)", name, tok.vocabSize(), mc.contextLength());
         } catch (IOException e) {
