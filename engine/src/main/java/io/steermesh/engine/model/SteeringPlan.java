@@ -29,16 +29,16 @@ public final class SteeringPlan {
 
     public boolean isEmpty() { return injections.isEmpty(); }
 
-    /** Checks every injection against the model: layer in range and vector length equal to the model width. */
+    /**
+     * Checks every injection against the model: layer in range and vector length a positive multiple
+     * of the model width (one row, or one row per steered position; see {@link Injection}).
+     */
     public void validate(ModelConfig config) {
         for (Injection i : injections) {
             if (i.hook().layer() >= config.nLayers()) {
                 throw new IllegalArgumentException("hook layer must be in [0, " + (config.nLayers() - 1) + "] (got " + i.hook() + ")");
             }
-            if (i.vector().length != config.dim()) {
-                throw new IllegalArgumentException("steering vector for " + i.hook() + " must have " + config.dim()
-                        + " values, the model width (got " + i.vector().length + ")");
-            }
+            i.rows(config.dim());
         }
     }
 

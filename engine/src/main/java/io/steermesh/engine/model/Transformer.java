@@ -198,7 +198,7 @@ public final class Transformer {
             Sequence s = steps.get(rowStep[t]).sequence();
             Injection[] inj = s.steering().at(idx);
             if (inj != null) {
-                for (Injection i : inj) if (i.positions().contains(rowPos[t], s.promptLength())) i.apply(buf, t * dim);
+                for (Injection i : inj) i.apply(buf, t * dim, dim, rowPos[t], s.promptLength());
             }
             ActivationCapture cap = s.capture();
             if (cap != null && cap.hooks().contains(point)) cap.accept(point, rowPos[t], buf, t * dim, dim);
