@@ -166,8 +166,9 @@ public final class GgufWriter {
     /**
      * Writes a llama.cpp control vector: {@code general.architecture = controlvector},
      * {@code controlvector.model_hint}, {@code controlvector.layer_count} and one F32 tensor
-     * {@code direction.N} of shape [n_embd] per layer. llama.cpp rejects layer 0 and adds direction.N
-     * to the output of block N (its layers are numbered from 1 here).
+     * {@code direction.N} of shape [n_embd] per layer. N is the 0-based block index: llama.cpp adds
+     * direction.N to the output of block N ({@code blocks.N.hook_resid_post}) and has no slot for N = 0,
+     * so the keys start at 1. See {@code io.steermesh.engine.steering.ControlVector}.
      */
     public static void writeControlVector(Path file, String modelHint, Map<Integer, float[]> directionsByLayer) throws IOException {
         if (directionsByLayer.isEmpty()) throw new IllegalArgumentException("a control vector needs at least one layer");
