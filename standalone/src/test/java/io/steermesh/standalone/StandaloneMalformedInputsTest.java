@@ -75,7 +75,7 @@ class StandaloneMalformedInputsTest {
                 "{\"hook\":\"blocks.0.hook_nowhere\",\"coefficient\":1,\"values\":" + vec(64) + "}",
                 "{\"hook\":\"layer0\",\"coefficient\":1,\"values\":" + vec(64) + "}",
                 "{\"hook\":\"blocks.0.hook_resid_post\",\"coefficient\":1,\"values\":" + vec(63) + "}",
-                "{\"hook\":\"blocks.0.hook_resid_post\",\"coefficient\":1,\"values\":" + vec(128) + "}",
+                "{\"hook\":\"blocks.0.hook_resid_post\",\"coefficient\":1,\"values\":" + vec(100) + "}",
                 "{\"hook\":\"blocks.0.hook_resid_post\",\"coefficient\":\"big\",\"values\":" + vec(64) + "}",
                 "{\"hook\":\"blocks.0.hook_resid_post\",\"coefficient\":1,\"values\":[\"a\"]}",
                 "{\"hook\":\"blocks.0.hook_resid_post\",\"coefficient\":1}",

@@ -146,6 +146,13 @@ public final class BatchScheduler implements AutoCloseable {
             return size() > TOMBSTONES;
         }
     };
+    /** Steering changes that arrived before their prompt, bounded. */
+    private final Map<String, SteeringChanged> early = new LinkedHashMap<>(64, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, SteeringChanged> e) {
+            return size() > 10_000;
+        }
+    };
     private final Thread thread;
     private volatile boolean running = true;
     private long forwardPasses;
@@ -241,6 +248,7 @@ public final class BatchScheduler implements AutoCloseable {
         }
         check(p);
         Live l = start(p, p.promptIds().clone());
+        l.scheduledSteering = early.remove(p.sequenceId());
         store.putSequence(record(l));
         l.acks.add(w.ack());
     }
@@ -381,9 +389,12 @@ public final class BatchScheduler implements AutoCloseable {
 
     private void acceptSteering(SteeringChanged s, Work w) {
         Live l = live.get(s.sequenceId());
+        s.steering().requireResolved().toPlan(layers).validate(model.config());
         if (l != null && l.capture == null) {
-            s.steering().requireResolved().toPlan(layers).validate(model.config());
             l.scheduledSteering = s;
+        } else if (l == null && !ended.containsKey(s.sequenceId())) {
+            // the control topic can overtake the prompt (which goes through the tokenizer first): keep it for the prompt
+            early.put(s.sequenceId(), s);
         }
         w.ack().run();
     }
@@ -391,6 +402,7 @@ public final class BatchScheduler implements AutoCloseable {
     private void end(String sequenceId, String why) {
         Live l = live.remove(sequenceId);
         ended.put(sequenceId, Boolean.TRUE);
+        early.remove(sequenceId);
         store.deleteSequence(sequenceId);
         if (l != null) {
             l.sequence.setLength(0);   // frees its KV blocks

@@ -33,13 +33,20 @@ public class SteeringRegistry {
     @ConfigProperty(name = "quarkus.application.name", defaultValue = "steermesh")
     String application;
 
+    /** SAEs to load, {@code name=path[,name=path...]}. */
+    @ConfigProperty(name = "steermesh.saes", defaultValue = " ")
+    String saeSpec;
+
     private VectorRegistry vectors;
     private VectorFeed source = VectorFeed.NONE;
     private SaeLookup saes = SaeLookup.NONE;
+    private SaeCatalog catalog;
 
     @PostConstruct
     void start() {
         vectors = new VectorRegistry(catchUp);
+        catalog = SaeCatalog.load(saeSpec);
+        saes = catalog;
         switch (feed) {
             case "memory" -> LOG.debug("steering registry: filled in this process");
             case "kafka" -> {
@@ -58,6 +65,11 @@ public class SteeringRegistry {
 
     public VectorRegistry vectors() {
         return vectors;
+    }
+
+    /** The SAEs loaded in this process, with their weights (analysis, mapping). */
+    public SaeCatalog catalog() {
+        return catalog;
     }
 
     /** The SAEs loaded in this process. */

@@ -1,0 +1,70 @@
+package io.steermesh.standalone;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.net.URI;
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/** A WebSocket client of /v1/stream that can send several frames and read every frame back, in order. */
+final class WsConversation implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final BlockingQueue<JsonNode> frames = new LinkedBlockingQueue<>();
+    private final WebSocket socket;
+
+    WsConversation(HttpClient http, URL base) throws Exception {
+        URI ws = URI.create("ws://" + base.getHost() + ":" + base.getPort() + "/v1/stream");
+        socket = http.newWebSocketBuilder().buildAsync(ws, new WebSocket.Listener() {
+            final StringBuilder buf = new StringBuilder();
+
+            @Override
+            public CompletionStage<?> onText(WebSocket w, CharSequence data, boolean last) {
+                buf.append(data);
+                if (last) {
+                    try {
+                        frames.add(JSON.readTree(buf.toString()));
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                    buf.setLength(0);
+                }
+                w.request(1);
+                return null;
+            }
+        }).get(10, TimeUnit.SECONDS);
+    }
+
+    void send(String frame) {
+        socket.sendText(frame, true).join();
+    }
+
+    JsonNode next() throws InterruptedException {
+        JsonNode f = frames.poll(60, TimeUnit.SECONDS);
+        if (f == null) throw new AssertionError("no frame within 60 s");
+        return f;
+    }
+
+    /** Frames until {@code until} matches one (included). */
+    List<JsonNode> until(Predicate<JsonNode> until) throws InterruptedException {
+        List<JsonNode> out = new ArrayList<>();
+        while (true) {
+            JsonNode f = next();
+            out.add(f);
+            if (until.test(f)) return out;
+        }
+    }
+
+    @Override
+    public void close() {
+        socket.sendClose(WebSocket.NORMAL_CLOSURE, "done");
+    }
+}
