@@ -54,11 +54,14 @@ class StandaloneSteeringTest {
     static final Path TOKENIZER = StandaloneLoopTest.SHARED.resolve("tokenizers/gpt2");
     static final String SAE_HOOK = "blocks.1.hook_resid_pre";
     static final Path SAE_DIR;
+    static final Path FINE_SAE_DIR;
 
     static {
         try {
             SAE_DIR = Files.createTempDirectory("steermesh-test-sae");
             SaeWriter.writeSaeLens(SyntheticSae.random(SAE_HOOK, 64, 256, 7, true), SAE_DIR);
+            FINE_SAE_DIR = Files.createTempDirectory("steermesh-test-sae-fine");
+            SaeWriter.writeSaeLens(SyntheticSae.random(SAE_HOOK, 64, 512, 8, false), FINE_SAE_DIR);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -68,7 +71,7 @@ class StandaloneSteeringTest {
         @Override
         public Map<String, String> getConfigOverrides() {
             return Map.of("steermesh.model", MODEL.toString(), "steermesh.tokenizer.tokenizer", TOKENIZER.toString(),
-                    "steermesh.saes", "tiny-sae=" + SAE_DIR);
+                    "steermesh.saes", "tiny-sae=" + SAE_DIR + ",tiny-fine=" + FINE_SAE_DIR);
         }
     }
 
@@ -407,6 +410,78 @@ class StandaloneSteeringTest {
             ws.send(badReadout.toString());
             assertEquals("features.sae", ws.next().at("/error/field").asText());
         }
+    }
+
+    @Test
+    void featureAnalysisAndMappingEqualHandComputations() throws Exception {
+        Sae sae = Sae.load(SAE_DIR), fine = Sae.load(FINE_SAE_DIR);
+        Tokenizer tok = ModelLoader.readTokenizer(MODEL, TOKENIZER);
+        List<String> france = List.of(" Paris is the capital of France", " the Eiffel tower"), neutral = List.of(" the weather is mild", " a table");
+        HookPoint hook = HookPoint.parse(SAE_HOOK, 2);
+        List<float[]> a = new ArrayList<>(), b = new ArrayList<>();
+        for (String t : france) a.add(Captures.capture(model, tok.encode(t), List.of(hook)).get(hook));
+        for (String t : neutral) b.add(Captures.capture(model, tok.encode(t), List.of(hook)).get(hook));
+        io.steermesh.engine.steering.FeatureAnalysis.Result expected = io.steermesh.engine.steering.FeatureAnalysis.analyze(sae, a, b, 10);
+        ObjectNode req = JSON.createObjectNode().put("sae", "tiny-sae").put("top", 10);
+        france.forEach(req.putArray("positive")::add);
+        neutral.forEach(req.putArray("negative")::add);
+        HttpResponse<String> r = post("/v1/features/analyze", req.toString());
+        assertEquals(200, r.statusCode(), r.body());
+        JsonNode got = JSON.readTree(r.body());
+        assertEquals(expected.bySelectivity().size(), got.get("by_selectivity").size());
+        for (int i = 0; i < expected.bySelectivity().size(); i++) {
+            assertEquals(expected.bySelectivity().get(i).feature(), got.get("by_selectivity").get(i).get("feature").asInt(), "rank " + i);
+            assertEquals(expected.bySelectivity().get(i).selectivity(), got.get("by_selectivity").get(i).get("selectivity").asDouble(), 1e-6);
+        }
+        for (int i = 0; i < expected.byActivation().size(); i++) {
+            assertEquals(expected.byActivation().get(i).feature(), got.get("by_activation").get(i).get("feature").asInt(), "rank " + i);
+            assertEquals(expected.byActivation().get(i).meanA(), got.get("by_activation").get(i).get("mean_positive").asDouble(), 1e-5);
+        }
+        // decoder-cosine map, checked by hand for feature 3: cos(W_dec_coarse[3], W_dec_fine[j]) >= 0.1
+        HttpResponse<String> m = post("/v1/features/map", "{\"from\":\"tiny-sae\",\"to\":\"tiny-fine\",\"threshold\":0.1,\"features\":[3]}");
+        assertEquals(200, m.statusCode(), m.body());
+        float[] c = sae.decoderRow(3);
+        List<Integer> hand = new ArrayList<>();
+        for (int j = 0; j < fine.dSae(); j++) {
+            float[] f = fine.decoderRow(j);
+            double dot = 0, nc = 0, nf = 0;
+            for (int i = 0; i < 64; i++) { dot += (double) c[i] * f[i]; nc += (double) c[i] * c[i]; nf += (double) f[i] * f[i]; }
+            if (dot / Math.sqrt(nc * nf) >= 0.1) hand.add(j);
+        }
+        JsonNode matches = JSON.readTree(m.body()).at("/data/0/matches");
+        List<Integer> gotFeatures = new ArrayList<>();
+        matches.forEach(x -> gotFeatures.add(x.get("feature").asInt()));
+        java.util.Collections.sort(gotFeatures);
+        assertEquals(hand, gotFeatures);
+        assertEquals(400, post("/v1/features/map", "{\"from\":\"nope\",\"to\":\"tiny-fine\"}").statusCode());
+    }
+
+    @Test
+    void controlVectorExportImportRoundTripsAndActsAtResidPost() throws Exception {
+        float[] v = new float[64];
+        for (int i = 0; i < 64; i++) v[i] = (float) Math.sin(0.3 * i) / 3;
+        register("cv.1", "blocks.1.hook_resid_post", raw(array(v)));
+        HttpResponse<byte[]> gguf = http.send(HttpRequest.newBuilder(base.toURI().resolve("/v1/steering/control-vectors/cv")).GET().build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(200, gguf.statusCode());
+        HttpResponse<String> imported = http.send(HttpRequest.newBuilder(base.toURI().resolve("/v1/steering/control-vectors?name=back"))
+                .header("content-type", "application/octet-stream").POST(HttpRequest.BodyPublishers.ofByteArray(gguf.body())).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(201, imported.statusCode(), imported.body());
+        JsonNode back = JSON.readTree(get("/v1/steering/vectors/back.1").body());
+        assertEquals("blocks.1.hook_resid_post", back.get("hook").asText());
+        for (int i = 0; i < 64; i++) assertEquals(v[i], (float) back.get("values").get(i).asDouble(), "element " + i);
+        // the imported direction acts exactly like raw values at blocks.1.hook_resid_post
+        JsonNode ids = JSON.createArrayNode().add(464).add(3797);
+        ObjectNode byName = generate(ids, 5);
+        byName.putArray("steering").addObject().put("vector", "back.1").put("hook", "blocks.1.hook_resid_post").put("coefficient", 5);
+        ObjectNode byValues = generate(ids, 5);
+        byValues.putArray("steering").addObject().put("hook", "blocks.1.hook_resid_post").put("coefficient", 5).set("values", array(v));
+        assertEquals(strip(tokens(byValues), false), strip(tokens(byName), false));
+        HttpResponse<String> garbage = http.send(HttpRequest.newBuilder(base.toURI().resolve("/v1/steering/control-vectors?name=x"))
+                .header("content-type", "application/octet-stream").POST(HttpRequest.BodyPublishers.ofByteArray(new byte[] {1, 2, 3})).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(400, garbage.statusCode(), garbage.body());
     }
 
     @Test

@@ -65,7 +65,7 @@ public final class SaeCatalog implements SaeLookup {
     }
 
     public Map<String, Sae> all() {
-        return Map.copyOf(saes);
+        return java.util.Collections.unmodifiableMap(new LinkedHashMap<>(saes));
     }
 
     @Override
