@@ -1,0 +1,631 @@
+package io.steermesh.mesh;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.steermesh.events.Topics;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.utils.AppInfoParser;
+import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * The deployment files an operator applies: every YAML under {@code k8s/} (and {@code compose/docker-compose.yml}),
+ * read without a cluster or a Docker engine and checked against the code they deploy:
+ *
+ * <ul>
+ *   <li>each file parses; each kustomization lists every YAML beside it and only files that exist;</li>
+ *   <li>every Deployment's containers have readiness and liveness probes on the Quarkus health endpoints and CPU and
+ *       memory requests and limits;</li>
+ *   <li>every topic of {@link Topics#ALL} has a Strimzi KafkaTopic laid out as {@link MeshTopics#all()} makes it
+ *       ({@link Topics#PARTITIONS} partitions, steering-vectors compacted, a one-partition DLQ), and nothing else;</li>
+ *   <li>every environment variable a steermesh container gets names a setting its service reads: a key of its
+ *       {@code @ConfigMapping} interfaces, of its {@code microprofile-config.properties}, one that the shared
+ *       {@code services/common} code reads, or one of the few framework keys (Quarkus profile and HTTP, Kafka
+ *       bootstrap); besides those only {@code JAVA_OPTS} (read by the image's entry point) and downward-API helpers
+ *       that another variable expands;</li>
+ *   <li>the worker's id, and so its Kafka {@code group.instance.id}s, comes from the pod name; each gateway replica
+ *       gets its own reply topic; Services, autoscalers and the disruption budget point at existing Deployments,
+ *       and no Kafka consumer is scaled beyond the partition count.</li>
+ * </ul>
+ */
+class K8sManifestsTest {
+    private static final Path ROOT = MeshPaths.root();
+    private static final Path K8S = ROOT.resolve("k8s");
+    private static final Path COMPOSE = ROOT.resolve("compose/docker-compose.yml");
+    private static final Path DOCKERFILE = ROOT.resolve("compose/Dockerfile");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** The settings Quarkus and its Kafka connector read for every service, as the manifests may set them. */
+    private static final Set<String> FRAMEWORK_KEYS = Set.of("quarkus.profile", "quarkus.http.host", "quarkus.http.port",
+            "kafka.bootstrap.servers");
+
+    /** Service (the image name after {@code steermesh/}) → its Maven module. */
+    private static final Map<String, String> MODULES = Map.of(
+            "gateway", "gateway",
+            "tokenizer", "services/tokenizer",
+            "forward-worker", "services/forward-worker",
+            "sampler", "services/sampler",
+            "steering", "services/steering");
+
+    /** The module every service depends on: its settings ({@code steermesh.model}, ...) are everyone's. */
+    private static final String COMMON = "services/common";
+
+    record Doc(Path file, JsonNode node) {
+        String kind() {
+            return node.path("kind").asText();
+        }
+
+        String name() {
+            return node.path("metadata").path("name").asText();
+        }
+
+        @Override
+        public String toString() {
+            return ROOT.relativize(file) + ": " + kind() + " " + name();
+        }
+    }
+
+    // ---- parsing ----
+
+    private static List<Path> yamlFiles() {
+        try (Stream<Path> s = Files.walk(K8S)) {
+            return s.filter(Files::isRegularFile).filter(p -> p.toString().endsWith(".yaml") || p.toString().endsWith(".yml")).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static List<JsonNode> parse(Path file) {
+        Yaml yaml = new Yaml(new SafeConstructor(new LoaderOptions()));
+        List<JsonNode> out = new ArrayList<>();
+        try {
+            for (Object doc : yaml.loadAll(Files.readString(file))) {
+                if (doc != null) out.add(JSON.valueToTree(doc));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (RuntimeException e) {
+            fail(ROOT.relativize(file) + " does not parse: " + e.getMessage());
+        }
+        return out;
+    }
+
+    private static List<Doc> docs() {
+        List<Doc> docs = new ArrayList<>();
+        for (Path f : yamlFiles()) for (JsonNode n : parse(f)) docs.add(new Doc(f, n));
+        return docs;
+    }
+
+    /** The objects of the base (what kubectl apply -k k8s/base creates). */
+    private static List<Doc> base() {
+        return docs().stream().filter(d -> d.file().startsWith(K8S.resolve("base"))).toList();
+    }
+
+    private static List<Doc> ofKind(List<Doc> docs, String kind) {
+        return docs.stream().filter(d -> d.kind().equals(kind)).toList();
+    }
+
+    private static Doc one(List<Doc> docs, String kind, String name) {
+        return docs.stream().filter(d -> d.kind().equals(kind) && d.name().equals(name)).findFirst()
+                .orElseThrow(() -> new AssertionError("no " + kind + " " + name + " in k8s/base"));
+    }
+
+    private static List<JsonNode> list(JsonNode array) {
+        List<JsonNode> out = new ArrayList<>();
+        if (array != null && array.isArray()) array.forEach(out::add);
+        return out;
+    }
+
+    private static JsonNode podSpec(Doc deployment) {
+        return deployment.node().path("spec").path("template").path("spec");
+    }
+
+    // ---- files ----
+
+    @Test
+    void everyYamlParsesAndEveryObjectHasAKind() {
+        List<Path> files = yamlFiles();
+        assertTrue(files.size() >= 10, "k8s/ holds " + files.size() + " YAML files");
+        for (Path f : files) {
+            List<JsonNode> nodes = parse(f);
+            assertFalse(nodes.isEmpty(), ROOT.relativize(f) + " is empty");
+            for (JsonNode n : nodes) {
+                assertFalse(n.path("apiVersion").asText().isEmpty(), ROOT.relativize(f) + ": an object without apiVersion");
+                assertFalse(n.path("kind").asText().isEmpty(), ROOT.relativize(f) + ": an object without kind");
+            }
+        }
+        assertFalse(parse(COMPOSE).isEmpty());
+    }
+
+    @Test
+    void everyKustomizationListsEveryYamlBesideItAndOnlyFilesThatExist() throws IOException {
+        for (Doc k : ofKind(docs(), "Kustomization")) {
+            Path dir = k.file().getParent();
+            Set<String> listed = new TreeSet<>();
+            for (JsonNode r : list(k.node().path("resources"))) {
+                Path p = dir.resolve(r.asText()).normalize();
+                assertTrue(Files.exists(p), k + " lists " + r.asText() + ", which does not exist");
+                if (Files.isDirectory(p)) {
+                    assertTrue(Files.isRegularFile(p.resolve("kustomization.yaml")), k + ": " + r.asText() + " has no kustomization.yaml");
+                } else {
+                    listed.add(p.getFileName().toString());
+                }
+            }
+            try (Stream<Path> s = Files.list(dir)) {
+                for (Path f : s.filter(p -> p.toString().endsWith(".yaml") && !p.getFileName().toString().equals("kustomization.yaml")).toList()) {
+                    assertTrue(listed.contains(f.getFileName().toString()), k + " does not list " + f.getFileName() + " beside it");
+                }
+            }
+        }
+    }
+
+    // ---- Deployments ----
+
+    @Test
+    void everyDeploymentHasHealthProbesAndResourcesOnEveryContainer() {
+        List<Doc> deployments = ofKind(base(), "Deployment");
+        assertEquals(Set.of("gateway", "tokenizer", "forward-worker", "sampler", "steering"),
+                new TreeSet<>(deployments.stream().map(Doc::name).toList()));
+        for (Doc d : deployments) {
+            JsonNode spec = podSpec(d);
+            List<JsonNode> containers = list(spec.path("containers"));
+            assertFalse(containers.isEmpty(), d + " has no container");
+            for (JsonNode c : containers) {
+                String where = d + " container " + c.path("name").asText();
+                assertProbe(where, c, "readinessProbe", "/q/health/ready");
+                assertProbe(where, c, "livenessProbe", "/q/health/live");
+                if (c.has("startupProbe")) assertProbe(where, c, "startupProbe", "/q/health/live");
+                assertResources(where, c);
+                assertTrue(c.path("image").asText().startsWith("steermesh/" + d.name() + ":"), where + " runs " + c.path("image").asText());
+            }
+            for (JsonNode c : list(spec.path("initContainers"))) assertResources(d + " init container " + c.path("name").asText(), c);
+            // the pod template carries the labels the Deployment selects
+            JsonNode labels = d.node().path("spec").path("template").path("metadata").path("labels");
+            d.node().path("spec").path("selector").path("matchLabels").properties()
+                    .forEach(e -> assertEquals(e.getValue().asText(), labels.path(e.getKey()).asText(), d + ": selector " + e.getKey()));
+        }
+    }
+
+    private static void assertProbe(String where, JsonNode container, String probe, String path) {
+        JsonNode get = container.path(probe).path("httpGet");
+        assertEquals(path, get.path("path").asText(), where + ": " + probe + " path");
+        String port = get.path("port").asText();
+        boolean declared = list(container.path("ports")).stream()
+                .anyMatch(p -> p.path("name").asText().equals(port) || p.path("containerPort").asText().equals(port));
+        assertTrue(declared, where + ": " + probe + " port " + port + " is not a port of the container");
+    }
+
+    private static void assertResources(String where, JsonNode container) {
+        JsonNode r = container.path("resources");
+        for (String part : List.of("requests", "limits")) {
+            for (String res : List.of("cpu", "memory")) {
+                assertFalse(r.path(part).path(res).asText().isEmpty(), where + ": no resources." + part + "." + res);
+            }
+        }
+    }
+
+    // ---- topics ----
+
+    @Test
+    void everyTopicHasAKafkaTopicLaidOutAsMeshTopicsMakesIt() {
+        List<Doc> kafkaTopics = ofKind(docs(), "KafkaTopic");
+        Map<String, JsonNode> byTopic = new TreeMap<>();
+        for (Doc t : kafkaTopics) {
+            String name = t.node().path("spec").path("topicName").asText(t.name());
+            assertEquals(null, byTopic.put(name, t.node()), "two KafkaTopics for " + name);
+            assertFalse(t.node().path("metadata").path("labels").path("strimzi.io/cluster").asText().isEmpty(), t + " has no strimzi.io/cluster label");
+        }
+        List<NewTopic> expected = MeshTopics.all();
+        assertEquals(new TreeSet<>(expected.stream().map(NewTopic::name).toList()), byTopic.keySet(), "KafkaTopics vs MeshTopics.all()");
+        for (NewTopic n : expected) {
+            JsonNode spec = byTopic.get(n.name()).path("spec");
+            assertEquals(n.numPartitions(), spec.path("partitions").asInt(), n.name() + " partitions");
+            Map<String, String> want = n.configs() == null ? Map.of() : n.configs();
+            assertEquals(want.get("cleanup.policy"), spec.path("config").path("cleanup.policy").textValue(), n.name() + " cleanup.policy");
+        }
+        for (String t : Topics.ALL) {
+            assertEquals(Topics.PARTITIONS, byTopic.get(t).path("spec").path("partitions").asInt(), t);
+            assertEquals(1, byTopic.get(Topics.dlq(t)).path("spec").path("partitions").asInt(), Topics.dlq(t));
+        }
+        assertEquals("compact", byTopic.get(Topics.STEERING_VECTORS).path("spec").path("config").path("cleanup.policy").asText());
+    }
+
+    // ---- configuration ----
+
+    @Test
+    void everyEnvironmentVariableNamesASettingItsServiceReads() throws IOException {
+        String dockerfile = Files.readString(DOCKERFILE);
+        Map<String, String> configMap = configMapData();
+        for (Doc d : ofKind(base(), "Deployment")) {
+            for (JsonNode c : list(podSpec(d).path("containers"))) {
+                String where = d + " container " + c.path("name").asText();
+                Map<String, JsonNode> env = new LinkedHashMap<>();
+                for (JsonNode e : list(c.path("env"))) env.put(e.path("name").asText(), e);
+                assertEnvKnown(where, serviceOf(c.path("image").asText()), env, dockerfile);
+                for (JsonNode e : env.values()) {
+                    JsonNode ref = e.path("valueFrom").path("configMapKeyRef");
+                    if (!ref.isMissingNode()) {
+                        assertEquals("steermesh-config", ref.path("name").asText(), where + " " + e.path("name").asText());
+                        assertTrue(configMap.containsKey(ref.path("key").asText()), where + ": steermesh-config has no key " + ref.path("key").asText());
+                    }
+                }
+            }
+            for (JsonNode c : list(podSpec(d).path("initContainers"))) {
+                for (JsonNode e : list(c.path("env"))) {
+                    JsonNode ref = e.path("valueFrom").path("configMapKeyRef");
+                    if (!ref.isMissingNode()) assertTrue(configMap.containsKey(ref.path("key").asText()), d + " init: no key " + ref.path("key").asText());
+                }
+            }
+        }
+    }
+
+    @Test
+    void everyKeyOfTheSharedConfigMapIsUsed() {
+        Set<String> used = new TreeSet<>();
+        for (Doc d : ofKind(base(), "Deployment")) {
+            for (String part : List.of("containers", "initContainers")) {
+                for (JsonNode c : list(podSpec(d).path(part))) {
+                    for (JsonNode e : list(c.path("env"))) {
+                        JsonNode ref = e.path("valueFrom").path("configMapKeyRef");
+                        if (!ref.isMissingNode()) used.add(ref.path("key").asText());
+                    }
+                }
+            }
+        }
+        assertEquals(new TreeSet<>(configMapData().keySet()), used);
+        assertEquals("mesh", configMapData().get("quarkus-profile"));
+        assertEquals(Integer.toString(Topics.PARTITIONS), configMapData().get("reply-topic-partitions"));
+    }
+
+    @Test
+    void theComposeFileSetsOnlySettingsTheServicesReadAndCreatesEveryTopic() throws IOException {
+        String dockerfile = Files.readString(DOCKERFILE);
+        JsonNode services = parse(COMPOSE).getFirst().path("services");
+        Set<String> steermesh = new TreeSet<>();
+        for (Map.Entry<String, JsonNode> s : services.properties()) {
+            String image = s.getValue().path("image").asText();
+            if (!image.startsWith("steermesh/")) continue;
+            steermesh.add(s.getKey());
+            Map<String, JsonNode> env = new LinkedHashMap<>();
+            s.getValue().path("environment").properties().forEach(e -> env.put(e.getKey(), e.getValue()));
+            assertEnvKnown("compose service " + s.getKey(), serviceOf(image), env, dockerfile);
+            assertEquals("mesh", env.get("QUARKUS_PROFILE").asText(), s.getKey());
+        }
+        assertEquals(Set.of("forward-worker", "gateway", "sampler", "tokenizer"), steermesh);
+
+        // the broker is the version mesh-tools runs (its kafka-clients, on this classpath)
+        String kafkaImage = "apache/kafka:" + AppInfoParser.getVersion();
+        assertEquals(kafkaImage, services.path("kafka").path("image").asText());
+        assertEquals(kafkaImage, services.path("kafka-topics").path("image").asText());
+        assertEquals("false", services.path("kafka").path("environment").path("KAFKA_AUTO_CREATE_TOPICS_ENABLE").asText());
+
+        JsonNode init = services.path("kafka-topics").path("environment");
+        assertEquals(Topics.ALL, List.of(init.path("TOPICS").asText().split("\\s+")));
+        assertEquals(Integer.toString(Topics.PARTITIONS), init.path("PARTITIONS").asText());
+        assertEquals(Topics.STEERING_VECTORS, init.path("COMPACTED").asText());
+        assertEquals(MeshLauncher.GATEWAY_REPLY_TOPIC, init.path("REPLY_TOPIC").asText());
+        assertEquals(MeshLauncher.GATEWAY_REPLY_TOPIC, services.path("gateway").path("environment").path("STEERMESH_GATEWAY_REPLY_TOPIC").asText());
+        String script = services.path("kafka-topics").path("command").path(0).asText();
+        assertTrue(script.contains("cleanup.policy=compact") && script.contains(".dlq\" 1"), "the topic script compacts and makes DLQs:\n" + script);
+        assertTrue(services.path("forward-worker").path("environment").has("STEERMESH_WORKER_ID"));
+    }
+
+    @Test
+    void theImageStartsEveryServiceWithTheFlagsTheEngineNeeds() throws IOException {
+        String dockerfile = Files.readString(DOCKERFILE);
+        assertTrue(Pattern.compile("(?m)^FROM \\S+:25\\b").matcher(dockerfile).find(), "a JDK 25 base image");
+        String entry = dockerfile.lines().filter(l -> l.startsWith("ENTRYPOINT")).findFirst().orElseThrow();
+        for (String flag : ServiceProcess.REQUIRED_JVM_OPTIONS) assertTrue(entry.contains(flag), "ENTRYPOINT lacks " + flag);
+        assertTrue(entry.contains("$JAVA_OPTS") && entry.contains("quarkus-run.jar"), entry);
+        assertTrue(dockerfile.contains("QUARKUS_PROFILE=mesh"));
+    }
+
+    /**
+     * Each variable must be the environment form of a setting the service reads, {@code JAVA_OPTS} (the image's
+     * entry point), or a downward-API helper that another variable expands as {@code $(NAME)}.
+     */
+    private static void assertEnvKnown(String where, String service, Map<String, JsonNode> env, String dockerfile) {
+        Map<String, String> readable = new TreeMap<>();
+        for (String key : settingsRead(service)) readable.put(envName(key), key);
+        for (Map.Entry<String, JsonNode> e : env.entrySet()) {
+            String name = e.getKey();
+            if (readable.containsKey(name)) continue;
+            if (name.equals("JAVA_OPTS")) {
+                assertTrue(dockerfile.contains("$JAVA_OPTS"), "the image's entry point does not read JAVA_OPTS");
+                continue;
+            }
+            boolean helper = e.getValue().path("valueFrom").has("fieldRef")
+                    && env.values().stream().anyMatch(v -> v.path("value").asText().contains("$(" + name + ")"));
+            assertTrue(helper, where + " sets " + name + ", which names no setting " + service + " reads (it reads "
+                    + readable.keySet() + ")");
+        }
+    }
+
+    private static String serviceOf(String image) {
+        String s = image.substring(image.indexOf('/') + 1);
+        return s.contains(":") ? s.substring(0, s.indexOf(':')) : s;
+    }
+
+    /** MicroProfile Config's environment form of a property: non-alphanumerics to '_', upper case. */
+    static String envName(String key) {
+        return key.replaceAll("[^A-Za-z0-9]", "_").toUpperCase(Locale.ROOT);
+    }
+
+    private static Map<String, String> configMapData() {
+        Doc cm = one(base(), "ConfigMap", "steermesh-config");
+        Map<String, String> data = new TreeMap<>();
+        cm.node().path("data").properties().forEach(e -> data.put(e.getKey(), e.getValue().asText()));
+        return data;
+    }
+
+    // ---- the worker and the gateway ----
+
+    @Test
+    void theWorkerIsNamedAfterItsPodAndThatNamesItsKafkaConsumers() throws IOException {
+        Doc worker = one(base(), "Deployment", "forward-worker");
+        JsonNode c = podSpec(worker).path("containers").path(0);
+        Map<String, JsonNode> env = new HashMap<>();
+        for (JsonNode e : list(c.path("env"))) env.put(e.path("name").asText(), e);
+        assertEquals("$(POD_NAME)", env.get(envName("steermesh.worker.id")).path("value").asText());
+        assertEquals("metadata.name", env.get("POD_NAME").path("valueFrom").path("fieldRef").path("fieldPath").asText());
+        // ... and the worker's own configuration names each consumer's static membership after that id
+        String props = Files.readString(ROOT.resolve("services/forward-worker/src/main/resources/META-INF/microprofile-config.properties"));
+        for (String channel : MeshServices.WORKER.consumes()) {
+            Matcher m = Pattern.compile("(?m)^%mesh\\.mp\\.messaging\\.incoming\\." + Pattern.quote(channel) + "\\.group\\.instance\\.id=(.*)$").matcher(props);
+            assertTrue(m.find() && m.group(1).contains("${steermesh.worker.id}"), channel + "'s group.instance.id does not follow steermesh.worker.id");
+        }
+        assertTrue(env.containsKey(envName("steermesh.worker.kv.redis-host")) && env.containsKey(envName("steermesh.worker.kv.redis-port")));
+    }
+
+    @Test
+    void everyGatewayReplicaReadsAReplyTopicOfItsOwnThatItsInitContainerCreates() {
+        Doc gateway = one(base(), "Deployment", "gateway");
+        JsonNode c = podSpec(gateway).path("containers").path(0);
+        String reply = list(c.path("env")).stream().filter(e -> e.path("name").asText().equals(envName("steermesh.gateway.reply-topic")))
+                .findFirst().orElseThrow().path("value").asText();
+        assertEquals(Topics.COMPLETIONS + ".$(POD_NAME)", reply);
+        JsonNode init = podSpec(gateway).path("initContainers").path(0);
+        assertEquals("apache/kafka:" + AppInfoParser.getVersion(), init.path("image").asText());
+        String script = init.path("command").path(2).asText();
+        assertTrue(script.contains("\"completions.$POD_NAME:$PARTITIONS\"") && script.contains("\"completions.$POD_NAME.dlq:1\""), script);
+    }
+
+    // ---- scaling ----
+
+    @Test
+    void servicesAutoscalersAndTheDisruptionBudgetPointAtDeployments() {
+        List<Doc> base = base();
+        Map<String, JsonNode> podLabels = new HashMap<>();
+        for (Doc d : ofKind(base, "Deployment")) podLabels.put(d.name(), d.node().path("spec").path("template").path("metadata").path("labels"));
+        for (Doc s : ofKind(base, "Service")) {
+            JsonNode selector = s.node().path("spec").path("selector");
+            assertTrue(podLabels.values().stream().anyMatch(l -> matches(selector, l)), s + " selects no Deployment's pods");
+            assertTrue(podLabels.containsKey(s.name()), s + " has no Deployment of its name");
+        }
+        Set<String> scaled = new TreeSet<>();
+        for (Doc h : ofKind(base, "HorizontalPodAutoscaler")) {
+            JsonNode ref = h.node().path("spec").path("scaleTargetRef");
+            assertEquals("Deployment", ref.path("kind").asText(), h.toString());
+            assertTrue(podLabels.containsKey(ref.path("name").asText()), h + " scales a Deployment that does not exist");
+            scaled.add(ref.path("name").asText());
+            int max = h.node().path("spec").path("maxReplicas").asInt();
+            assertTrue(h.node().path("spec").path("minReplicas").asInt() >= 1 && max >= h.node().path("spec").path("minReplicas").asInt(), h.toString());
+            if (!ref.path("name").asText().equals("gateway")) {
+                assertTrue(max <= Topics.PARTITIONS, h + ": " + max + " replicas of a consumer of " + Topics.PARTITIONS + " partitions");
+            }
+            assertEquals("cpu", h.node().path("spec").path("metrics").path(0).path("resource").path("name").asText(), h.toString());
+        }
+        assertEquals(Set.of("forward-worker", "gateway", "sampler", "tokenizer"), scaled);
+        Doc pdb = one(base, "PodDisruptionBudget", "forward-worker");
+        assertTrue(matches(pdb.node().path("spec").path("selector").path("matchLabels"), podLabels.get("forward-worker")));
+        // Deployments an autoscaler owns leave the replica count to it (re-applying must not reset it)
+        for (String name : scaled) {
+            assertFalse(one(base, "Deployment", name).node().path("spec").has("replicas"), name + " sets replicas under an autoscaler");
+        }
+    }
+
+    @Test
+    void theKedaOverlayScalesTheWorkerOnTheLagOfPromptsAndTokensAndDropsTheCpuAutoscaler() throws IOException {
+        Path overlay = K8S.resolve("overlays/keda");
+        Doc so = docs().stream().filter(d -> d.kind().equals("ScaledObject")).findFirst().orElseThrow();
+        assertTrue(so.file().startsWith(overlay));
+        JsonNode spec = so.node().path("spec");
+        assertEquals("forward-worker", spec.path("scaleTargetRef").path("name").asText());
+        assertTrue(spec.path("maxReplicaCount").asInt() <= Topics.PARTITIONS);
+        Set<String> lagTopics = new TreeSet<>();
+        boolean cpu = false;
+        for (JsonNode t : list(spec.path("triggers"))) {
+            if (t.path("type").asText().equals("kafka")) {
+                assertEquals(MeshServices.WORKER.group(), t.path("metadata").path("consumerGroup").asText());
+                lagTopics.add(t.path("metadata").path("topic").asText());
+            }
+            cpu |= t.path("type").asText().equals("cpu");
+        }
+        assertEquals(Set.of(Topics.PROMPTS, Topics.TOKENS), lagTopics);
+        assertTrue(cpu, "the ScaledObject keeps a CPU trigger");
+        String kustomization = Files.readString(overlay.resolve("kustomization.yaml"));
+        assertTrue(kustomization.contains("$patch: delete") && kustomization.contains("kind: HorizontalPodAutoscaler")
+                && kustomization.contains("name: forward-worker"), "the overlay removes the worker's CPU HorizontalPodAutoscaler");
+    }
+
+    @Test
+    void theBaseNamespaceIsTheOneItCreates() {
+        Doc k = docs().stream().filter(d -> d.kind().equals("Kustomization") && d.file().equals(K8S.resolve("base/kustomization.yaml"))).findFirst().orElseThrow();
+        assertEquals(one(base(), "Namespace", k.node().path("namespace").asText()).name(), k.node().path("namespace").asText());
+    }
+
+    private static boolean matches(JsonNode selector, JsonNode labels) {
+        if (selector == null || selector.isMissingNode() || selector.isEmpty()) return false;
+        for (Map.Entry<String, JsonNode> e : selector.properties()) {
+            if (!e.getValue().asText().equals(labels.path(e.getKey()).asText())) return false;
+        }
+        return true;
+    }
+
+    // ---- the settings a service reads, from its sources ----
+
+    private static final Map<String, Set<String>> SETTINGS = new HashMap<>();
+
+    /** Every configuration key {@code service} reads, found in its module's and services/common's sources. */
+    static synchronized Set<String> settingsRead(String service) {
+        return SETTINGS.computeIfAbsent(service, s -> {
+            String module = MODULES.get(s);
+            assertNotNull(module, "unknown steermesh service " + s + " (an image steermesh/" + s + ")");
+            Set<String> keys = new TreeSet<>(FRAMEWORK_KEYS);
+            for (String m : List.of(module, COMMON)) keys.addAll(settingsIn(ROOT.resolve(m)));
+            return keys;
+        });
+    }
+
+    private static final Pattern CONFIG_PROPERTY = Pattern.compile("@ConfigProperty\\s*\\(\\s*name\\s*=\\s*\"([^\"]+)\"");
+    private static final Pattern GET_VALUE = Pattern.compile("\\.get(?:Optional)?Value\\(\\s*\"([^\"]+)\"");
+    private static final Pattern EXPRESSION = Pattern.compile("\\$\\{([^}:]+)(?::[^}]*)?}");
+
+    static Set<String> settingsIn(Path module) {
+        Set<String> keys = new TreeSet<>();
+        if (!Files.isDirectory(module)) return keys;   // a service still to come: only the shared settings
+        try (Stream<Path> s = Files.walk(module.resolve("src/main"))) {
+            for (Path f : s.filter(Files::isRegularFile).toList()) {
+                String name = f.getFileName().toString();
+                if (name.endsWith(".java")) {
+                    String code = stripComments(Files.readString(f));
+                    keys.addAll(configMappingKeys(code));
+                    for (Pattern p : List.of(CONFIG_PROPERTY, GET_VALUE)) {
+                        Matcher m = p.matcher(code);
+                        while (m.find()) keys.add(m.group(1));
+                    }
+                } else if (name.endsWith(".properties") && !f.toString().contains("META-INF/services")) {
+                    for (String line : Files.readAllLines(f)) {
+                        String l = line.strip();
+                        if (l.isEmpty() || l.startsWith("#") || !l.contains("=")) continue;
+                        String key = l.substring(0, l.indexOf('=')).strip().replaceFirst("^%[^.]+\\.", "");
+                        keys.add(key);
+                        Matcher m = EXPRESSION.matcher(l);
+                        while (m.find()) keys.add(m.group(1));
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return keys;
+    }
+
+    private static final Pattern MAPPING = Pattern.compile("@ConfigMapping\\s*\\(\\s*prefix\\s*=\\s*\"([^\"]+)\"\\s*\\)");
+    private static final Pattern INTERFACE = Pattern.compile("\\binterface\\s+(\\w+)[^{]*\\{");
+    private static final Pattern METHOD = Pattern.compile("([\\w.]+(?:<[^;(){}]*>)?)\\s+(\\w+)\\s*\\(\\s*\\)\\s*;");
+
+    /**
+     * The keys of a {@code @ConfigMapping} interface: prefix + each method in kebab case; a method returning a
+     * nested interface is a group ({@code Kv kv()} → {@code prefix.kv.*}).
+     */
+    static Set<String> configMappingKeys(String code) {
+        Matcher mapping = MAPPING.matcher(code);
+        if (!mapping.find()) return Set.of();
+        Map<String, String> bodies = new LinkedHashMap<>();
+        Matcher i = INTERFACE.matcher(code);
+        while (i.find()) bodies.put(i.group(1), directBody(code, i.end()));
+        Matcher top = INTERFACE.matcher(code);
+        if (!top.find(mapping.end())) return Set.of();
+        Set<String> keys = new TreeSet<>();
+        collect(top.group(1), mapping.group(1), bodies, keys, new LinkedHashSet<>());
+        return keys;
+    }
+
+    private static void collect(String iface, String prefix, Map<String, String> bodies, Set<String> keys, Set<String> path) {
+        if (!path.add(iface)) return;
+        Matcher m = METHOD.matcher(bodies.get(iface));
+        while (m.find()) {
+            String type = m.group(1).replaceFirst("^(?:java\\.util\\.)?Optional<(.*)>$", "$1").replaceAll("<.*>", "");
+            type = type.substring(type.lastIndexOf('.') + 1);
+            String key = prefix + "." + kebab(m.group(2));
+            if (bodies.containsKey(type)) collect(type, key, bodies, keys, path);
+            else keys.add(key);
+        }
+        path.remove(iface);
+    }
+
+    /** The text between the brace at {@code open - 1} and its match, without the bodies of nested types. */
+    private static String directBody(String code, int open) {
+        StringBuilder b = new StringBuilder();
+        int depth = 1;
+        for (int i = open; i < code.length() && depth > 0; i++) {
+            char c = code.charAt(i);
+            if (c == '{') depth++;
+            else if (c == '}') depth--;
+            else if (depth == 1) b.append(c);
+        }
+        // a nested type's header ("interface Kv") stays, its body is gone: no method of it is taken for ours
+        return b.toString();
+    }
+
+    static String kebab(String camel) {
+        return camel.replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase(Locale.ROOT);
+    }
+
+    /** Java source without comments; string and char literals kept as they are. */
+    static String stripComments(String src) {
+        StringBuilder out = new StringBuilder(src.length());
+        int i = 0;
+        while (i < src.length()) {
+            char c = src.charAt(i);
+            if (c == '"' || c == '\'') {
+                int j = i + 1;
+                while (j < src.length() && src.charAt(j) != c) j += src.charAt(j) == '\\' ? 2 : 1;
+                out.append(src, i, Math.min(j + 1, src.length()));
+                i = j + 1;
+            } else if (src.startsWith("//", i)) {
+                while (i < src.length() && src.charAt(i) != '\n') i++;
+            } else if (src.startsWith("/*", i)) {
+                int end = src.indexOf("*/", i + 2);
+                i = end < 0 ? src.length() : end + 2;
+                out.append(' ');
+            } else {
+                out.append(c);
+                i++;
+            }
+        }
+        return out.toString();
+    }
+
+    @Test
+    void theSettingsReaderFindsTheKeysOfTheServicesConfigInterfaces() {
+        Set<String> worker = settingsRead("forward-worker");
+        for (String k : List.of("steermesh.worker.id", "steermesh.worker.threads", "steermesh.worker.kv.redis-host",
+                "steermesh.worker.kv.redis-port", "steermesh.worker.kv.store", "steermesh.worker.max-batch-tokens", "steermesh.model",
+                "kafka.bootstrap.servers", "mp.messaging.incoming.prompts.group.instance.id")) {
+            assertTrue(worker.contains(k), "forward-worker reads " + k + " (found " + worker + ")");
+        }
+        assertFalse(worker.contains("steermesh.worker.kv"), "a group is not a key");
+        assertTrue(settingsRead("gateway").contains("steermesh.gateway.reply-topic"));
+        assertFalse(settingsRead("sampler").contains("steermesh.gateway.reply-topic"));
+        assertEquals("STEERMESH_WORKER_KV_REDIS_HOST", envName("steermesh.worker.kv.redis-host"));
+        assertEquals("max-batch-tokens", kebab("maxBatchTokens"));
+    }
+}
