@@ -104,6 +104,15 @@ public final class Main {
               --decode-tokens N        timed decode steps (default 64)
               --prompt-tokens N        prefill length, 0 = skip (default 512)
               --warmup N               untimed decode steps first (default 8)
+              --steering               instead: decode ms/step with 0, 1 and 4 steering vectors (4 hooks of
+                                       different kinds and layers, positions all), a capture at one hook, and
+                                       that capture plus an SAE-style readout (dense random W_enc of
+                                       --sae-expansion x dim features in the weight type, ReLU, top-8 per
+                                       token); variants interleaved, order rotated each round; reports the
+                                       median and the overhead vs 0 vectors of the same round, with an A/A
+                                       control row as the noise floor (defaults: --dtypes bf16, --batches 1,4)
+              --rounds N               with --steering: timed rounds (default 7)
+              --sae-expansion N        with --steering: SAE features per model dimension (default 16)
 
             Errors are one line on stderr starting with "steermesh: ". Exit status: 0 success,
             2 bad input (flags, values, files, models), 1 internal error.
