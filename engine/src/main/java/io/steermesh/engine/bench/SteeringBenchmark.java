@@ -25,16 +25,17 @@ import java.util.SplittableRandom;
 /**
  * What steering and activation readout cost per decoded token. For each batch size, every variant
  * (no steering; the same again as an A/A control; 1 vector; 4 vectors on 4 hooks of different kinds and
- * layers; the same 4 with coefficient 0; a capture at one hook; that capture plus a dense SAE-style feature readout, {@link FeatureReadout})
- * decodes the same random tokens from the same random prompts on fresh sequences.
+ * layers; the same 4 with coefficient 0; a capture at one hook; that capture plus a dense SAE-style
+ * feature readout, {@link FeatureReadout}) decodes the same random tokens from the same random prompts.
  *
- * <p>Noise on a shared 2-core host is larger than the effect being measured, so the variants are
- * interleaved: two untimed rounds first (every code path compiled), then {@code rounds} rounds in which
- * each variant runs one block of {@code decodeTokens} timed steps, the order rotated every round. A
- * block's figure is its median step time (a preempted step does not move it); a variant's overhead in
- * a round is its block median over the baseline's block median of the same round, and the reported
- * overhead is the median of those per-round ratios, with their range. The A/A row is the noise floor:
- * an overhead within its range is not distinguishable from none.
+ * <p>Noise on a shared 2-core host (other builds running) is larger than the effect being measured and
+ * swings within seconds, so the variants are paired step by step: every variant has its own sequences
+ * at the same position, and each decode step is run for all variants back to back, in an order that
+ * rotates every step. Two untimed rounds come first (every code path compiled), then {@code rounds}
+ * timed rounds of {@code decodeTokens} steps on fresh sequences. A variant's overhead is the median over
+ * all timed steps of its step time over the baseline's time for the same step, with the quartiles of
+ * those ratios; its step time is the median over all its steps. The A/A row (a second, identical
+ * baseline) is the noise floor: an overhead inside its quartiles is not distinguishable from none.
  */
 public final class SteeringBenchmark {
 
@@ -42,8 +43,13 @@ public final class SteeringBenchmark {
                          int saeExpansion, int topK) {}
 
     /** One row of the table: a variant at one batch size, over all rounds. */
-    public record Row(int batch, String variant, String hooks, double msPerStep, double overheadPct, double overheadMinPct,
-                      double overheadMaxPct, double[] roundMs) {}
+    /**
+     * @param msPerStep   median step time over every timed step of every round
+     * @param overheadPct median over steps of (this variant's step / the baseline's same step) - 1, in percent
+     * @param overheadP25 first quartile of those per-step ratios; {@code overheadP75} the third
+     */
+    public record Row(int batch, String variant, String hooks, double msPerStep, double overheadPct, double overheadP25,
+                      double overheadP75) {}
 
     /** What one variant attaches to each sequence. */
     private record Variant(String name, String hooks, SteeringPlan plan, HookPoint captureAt, boolean readout) {}
@@ -130,58 +136,67 @@ public final class SteeringBenchmark {
         for (int s = 0; s < steps; s++) tokens[s] = r.ints(batch, 0, vocab).toArray();
 
         int nv = variants.size();
-        double[][] blockMs = new double[nv][cfg.rounds()];
+        int timed = cfg.rounds() * cfg.decodeTokens();
+        double[][] ms = new double[nv][timed];   // per variant, every timed step of every round
         for (int round = -WARMUP_ROUNDS; round < cfg.rounds(); round++) {   // negative rounds: untimed, compile every path
+            double[][] roundMs = runRound(m, variants, prompts, tokens, readout);
+            if (round >= 0) for (int v = 0; v < nv; v++) System.arraycopy(roundMs[v], 0, ms[v], round * cfg.decodeTokens(), cfg.decodeTokens());
             StringBuilder line = new StringBuilder();
-            for (int i = 0; i < nv; i++) {
-                int v = Math.floorMod(i + round, nv);
-                double ms = median(runBlock(m, variants.get(v), prompts, tokens, readout));
-                if (round >= 0) blockMs[v][round] = ms;
-                line.append(String.format(Locale.ROOT, " %d:%.3f", v, ms));
-            }
-            log.printf(Locale.ROOT, "  batch %d round %s ms/step by variant:%s%n", batch, round < 0 ? "warm-up" : String.valueOf(round), line);
+            for (int v = 0; v < nv; v++) line.append(String.format(Locale.ROOT, " %d:%.3f", v, median(roundMs[v])));
+            log.printf(Locale.ROOT, "  batch %d round %s median ms/step by variant:%s%n", batch, round < 0 ? "warm-up" : String.valueOf(round), line);
         }
 
         List<Row> rows = new ArrayList<>();
         for (int v = 0; v < nv; v++) {
-            double[] over = new double[cfg.rounds()];
-            for (int round = 0; round < cfg.rounds(); round++) over[round] = 100 * (blockMs[v][round] / blockMs[0][round] - 1);
-            double[] sorted = over.clone();
-            Arrays.sort(sorted);
+            double[] over = new double[timed];
+            for (int i = 0; i < timed; i++) over[i] = 100 * (ms[v][i] / ms[0][i] - 1);
             Variant var = variants.get(v);
-            rows.add(new Row(batch, var.name(), var.hooks(), median(blockMs[v]), median(over), sorted[0], sorted[sorted.length - 1],
-                    blockMs[v].clone()));
+            rows.add(new Row(batch, var.name(), var.hooks(), median(ms[v]), median(over), quantile(over, 0.25), quantile(over, 0.75)));
         }
         return rows;
     }
 
-    /** Step times (ms) of the timed decode steps of one block on fresh sequences. */
-    private double[] runBlock(Model m, Variant v, int[][] prompts, int[][] tokens, FeatureReadout readout) {
-        int batch = prompts.length;
-        ActivationCapture capture = v.captureAt() == null ? null : v.readout() ? readout : copyOnly(v.captureAt(), m.config().dim());
-        List<Sequence> seqs = new ArrayList<>(batch);
-        List<Step> prefill = new ArrayList<>(batch);
-        for (int b = 0; b < batch; b++) {
-            Sequence s = m.newSequence("steer-bench" + b, PROMPT);
-            s.setSteering(v.plan());
-            s.setCapture(capture);
-            seqs.add(s);
-            prefill.add(new Step(s, prompts[b], Step.Logits.LAST));
+    /**
+     * One round: every variant gets its own fresh sequences (same prompts), then step by step each
+     * variant decodes the same tokens, one after the other in an order that rotates every step, so the
+     * steps compared share the machine's state within a few milliseconds. Returns per variant the step
+     * times (ms) of the timed steps.
+     */
+    private double[][] runRound(Model m, List<Variant> variants, int[][] prompts, int[][] tokens, FeatureReadout readout) {
+        int nv = variants.size(), batch = prompts.length;
+        List<List<Sequence>> seqs = new ArrayList<>();
+        for (int v = 0; v < nv; v++) {
+            Variant var = variants.get(v);
+            ActivationCapture capture = var.captureAt() == null ? null : var.readout() ? readout : copyOnly(var.captureAt(), m.config().dim());
+            List<Sequence> mine = new ArrayList<>(batch);
+            List<Step> prefill = new ArrayList<>(batch);
+            for (int b = 0; b < batch; b++) {
+                Sequence s = m.newSequence("steer-bench-" + v + "-" + b, PROMPT);
+                s.setSteering(var.plan());
+                s.setCapture(capture);
+                mine.add(s);
+                prefill.add(new Step(s, prompts[b], Step.Logits.LAST));
+            }
+            m.transformer().forward(prefill);
+            if (var.readout()) readout.flush();
+            seqs.add(mine);
         }
-        m.transformer().forward(prefill);
-        if (v.readout()) readout.flush();
-        double[] ms = new double[cfg.decodeTokens()];
+        double[][] ms = new double[nv][cfg.decodeTokens()];
         List<Step> decode = new ArrayList<>(batch);
         for (int i = 0; i < tokens.length; i++) {
-            decode.clear();
-            for (int b = 0; b < batch; b++) decode.add(Step.decode(seqs.get(b), tokens[i][b]));
-            long t0 = System.nanoTime();
-            m.transformer().forward(decode);
-            if (v.readout()) readout.flush();
-            long t1 = System.nanoTime();
-            if (i >= cfg.warmup()) ms[i - cfg.warmup()] = (t1 - t0) / 1e6;
+            for (int j = 0; j < nv; j++) {
+                int v = (i + j) % nv;
+                decode.clear();
+                for (int b = 0; b < batch; b++) decode.add(Step.decode(seqs.get(v).get(b), tokens[i][b]));
+                boolean flush = variants.get(v).readout();
+                long t0 = System.nanoTime();
+                m.transformer().forward(decode);
+                if (flush) readout.flush();
+                long t1 = System.nanoTime();
+                if (i >= cfg.warmup()) ms[v][i - cfg.warmup()] = (t1 - t0) / 1e6;
+            }
         }
-        for (Sequence s : seqs) s.setLength(0);
+        for (List<Sequence> mine : seqs) for (Sequence s : mine) s.setLength(0);
         return ms;
     }
 
@@ -201,23 +216,30 @@ public final class SteeringBenchmark {
     }
 
     static double median(double[] values) {
+        return quantile(values, 0.5);
+    }
+
+    /** Linear interpolation between order statistics (the default of numpy.quantile). */
+    static double quantile(double[] values, double q) {
         double[] s = values.clone();
         Arrays.sort(s);
-        int n = s.length;
-        return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+        double pos = q * (s.length - 1);
+        int lo = (int) Math.floor(pos);
+        int hi = Math.min(s.length - 1, lo + 1);
+        return s[lo] + (pos - lo) * (s[hi] - s[lo]);
     }
 
     /** The rows as a Markdown table. */
     public static String markdown(List<Row> rows, DType dtype) {
         StringBuilder sb = new StringBuilder();
-        sb.append("| batch | weights | variant | hooks | ms/step (median of rounds) | tokens/s | overhead vs 0 vectors (median of rounds) | per-round overhead range |\n");
+        sb.append("| batch | weights | variant | hooks | ms/step (median) | tokens/s | overhead vs 0 vectors (median of paired steps) | quartiles of the per-step overhead |\n");
         sb.append("|---|---|---|---|---|---|---|---|\n");
         for (Row r : rows) {
             boolean base = r.variant().equals("0 vectors");
             sb.append(String.format(Locale.ROOT, "| %d | %s | %s | %s | %.3f | %.1f | %s | %s |%n", r.batch(), dtype, r.variant(), r.hooks(),
                     r.msPerStep(), r.batch() / (r.msPerStep() / 1e3),
                     base ? "(baseline)" : String.format(Locale.ROOT, "%+.2f%%", r.overheadPct()),
-                    base ? "—" : String.format(Locale.ROOT, "%+.2f%% … %+.2f%%", r.overheadMinPct(), r.overheadMaxPct())));
+                    base ? "—" : String.format(Locale.ROOT, "%+.2f%% … %+.2f%%", r.overheadP25(), r.overheadP75())));
         }
         return sb.toString();
     }
