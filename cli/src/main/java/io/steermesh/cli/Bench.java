@@ -1,6 +1,7 @@
 package io.steermesh.cli;
 
 import io.steermesh.engine.bench.Benchmark;
+import io.steermesh.engine.bench.SteeringBenchmark;
 import io.steermesh.engine.tensor.DType;
 
 import java.io.IOException;
@@ -19,8 +20,8 @@ import java.util.Set;
  */
 public final class Bench {
     static final Set<String> VALUE_FLAGS = Set.of("model", "dtypes", "threads", "batches", "decode-tokens", "prompt-tokens", "warmup",
-            "bandwidth");
-    static final Set<String> SWITCHES = Set.of("same-jvm");
+            "bandwidth", "rounds", "sae-expansion");
+    static final Set<String> SWITCHES = Set.of("same-jvm", "steering");
 
     private Bench() {}
 
@@ -29,19 +30,12 @@ public final class Bench {
         CliArgs a = CliArgs.parse("bench", List.of(args), VALUE_FLAGS, SWITCHES, Set.of());
         Path model = Path.of(a.require("model"));
         if (!Files.exists(model)) throw new UserError("--model " + model + " does not exist (make one with 'steermesh synth-model')");
-        List<DType> dtypes = new ArrayList<>();
-        for (String d : a.has("dtypes") ? a.get("dtypes").split(",") : new String[] {"f32", "bf16", "q8_0"}) {
-            try {
-                dtypes.add(DType.valueOf(d.trim().toUpperCase(Locale.ROOT)));
-            } catch (IllegalArgumentException e) {
-                throw new UserError("--dtypes must list f32, bf16, f16, q8_0 or q4_0 (got \"" + d + "\")");
-            }
+        if (a.has("steering")) return steering(a, model, out, err);
+        for (String f : List.of("rounds", "sae-expansion")) {
+            if (a.has(f)) throw new UserError("--" + f + " applies only to bench --steering");
         }
-        List<Integer> batches = new ArrayList<>();
-        for (int b : CliArgs.parseIntList("--batches", a.has("batches") ? a.get("batches") : "1,4,16")) {
-            if (b < 1) throw new UserError("--batches must be >= 1 (got " + b + ")");
-            batches.add(b);
-        }
+        List<DType> dtypes = dtypes(a, "f32,bf16,q8_0");
+        List<Integer> batches = batches(a, "1,4,16");
         int threads = a.intValue("threads", Runtime.getRuntime().availableProcessors());
         int decode = a.intValue("decode-tokens", 64);
         int prompt = a.intValue("prompt-tokens", 512);
@@ -82,6 +76,61 @@ public final class Bench {
         out.print(table);
         out.flush();
         return 0;
+    }
+
+    /**
+     * {@code bench --steering}: per-token cost of 0, 1 and 4 steering vectors and of a capture with an
+     * SAE-style readout, interleaved round by round ({@link SteeringBenchmark}); one table per weight type.
+     */
+    private static int steering(CliArgs a, Path model, PrintStream out, PrintStream err) throws IOException {
+        for (String f : List.of("prompt-tokens", "bandwidth", "same-jvm")) {
+            if (a.has(f)) throw new UserError("--" + f + " does not apply to bench --steering");
+        }
+        List<DType> dtypes = dtypes(a, "bf16");
+        List<Integer> batches = batches(a, "1,4");
+        int threads = a.intValue("threads", Runtime.getRuntime().availableProcessors());
+        int decode = a.intValue("decode-tokens", 64);
+        int warmup = a.intValue("warmup", 8);
+        int rounds = a.intValue("rounds", 7);
+        int expansion = a.intValue("sae-expansion", 16);
+        if (threads < 1) throw new UserError("--threads must be >= 1 (got " + threads + ")");
+        if (decode < 1) throw new UserError("--decode-tokens must be >= 1 (got " + decode + ")");
+        if (warmup < 0) throw new UserError("--warmup must be >= 0 (got " + warmup + ")");
+        if (rounds < 1) throw new UserError("--rounds must be >= 1 (got " + rounds + ")");
+        if (expansion < 1) throw new UserError("--sae-expansion must be >= 1 (got " + expansion + ")");
+        err.printf(Locale.ROOT, "steermesh bench --steering: %s, %d threads, weights %s, batches %s, %d rounds x %d decode steps per variant"
+                + " (after %d warm-up), SAE %dx dim, top-8%n", model, threads, dtypes, batches, rounds, decode, warmup, expansion);
+        for (DType d : dtypes) {
+            List<SteeringBenchmark.Row> rows = new SteeringBenchmark(
+                    new SteeringBenchmark.Config(model, d, threads, decode, warmup, batches, rounds, expansion, 8), err).run();
+            out.print(SteeringBenchmark.markdown(rows, d));
+            out.flush();
+        }
+        return 0;
+    }
+
+    private static List<DType> dtypes(CliArgs a, String fallback) {
+        List<DType> dtypes = new ArrayList<>();
+        for (String d : (a.has("dtypes") ? a.get("dtypes") : fallback).split(",")) {
+            try {
+                DType t = DType.valueOf(d.trim().toUpperCase(Locale.ROOT));
+                if (t == DType.Q8_0_GROUPED) throw new IllegalArgumentException();
+                dtypes.add(t);
+            } catch (IllegalArgumentException e) {
+                throw new UserError("--dtypes must list f32, bf16, f16, q8_0 or q4_0 (got \"" + d + "\")");
+            }
+        }
+        return dtypes;
+    }
+
+    private static List<Integer> batches(CliArgs a, String fallback) {
+        List<Integer> batches = new ArrayList<>();
+        for (int b : CliArgs.parseIntList("--batches", a.has("batches") ? a.get("batches") : fallback)) {
+            if (b < 1) throw new UserError("--batches must be >= 1 (got " + b + ")");
+            batches.add(b);
+        }
+        if (batches.isEmpty()) throw new UserError("--batches needs at least one batch size");
+        return batches;
     }
 
     /** The command line of this JVM (same java, flags and class path), ready for Main's arguments. */

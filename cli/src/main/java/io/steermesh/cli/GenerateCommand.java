@@ -161,7 +161,7 @@ final class GenerateCommand {
     }
 
     /** User text is plain text (special-token strings are not special); BOS first where the family expects it. */
-    private static int[] encodePrompt(Tokenizer tokenizer, String text) {
+    static int[] encodePrompt(Tokenizer tokenizer, String text) {
         int[] ids = tokenizer.encode(text);
         if (tokenizer.addBosToPrompts() && tokenizer.bosId().isPresent()) {
             int[] withBos = new int[ids.length + 1];
@@ -181,7 +181,7 @@ final class GenerateCommand {
         }
     }
 
-    private static DType weightType(String s) {
+    static DType weightType(String s) {
         return switch (s.toLowerCase(Locale.ROOT)) {
             case "f32" -> DType.F32;
             case "bf16" -> DType.BF16;

@@ -36,6 +36,7 @@ public final class Main {
               tokenize      encode a JSON array of strings (stdin) to token ids (stdout)
               synth-model   write a seeded random GPT-2 or Llama model (Hugging Face layout)
               bench         run the benchmarks
+              steer-sweep   steer towards a word at several hooks and coefficients; count how often it appears
               loadtest      measure a running gateway: N concurrent WebSocket streams
               help          show this text (also --help, or no command)
 
@@ -104,6 +105,41 @@ public final class Main {
               --decode-tokens N        timed decode steps (default 64)
               --prompt-tokens N        prefill length, 0 = skip (default 512)
               --warmup N               untimed decode steps first (default 8)
+              --steering               instead: decode ms/step with 0, 1 and 4 steering vectors (4 hooks of
+                                       different kinds and layers, positions all), a capture at one hook, and
+                                       that capture plus an SAE-style readout (dense random W_enc of
+                                       --sae-expansion x dim features in the weight type, ReLU, top-8 per
+                                       token); variants paired step by step (each step runs for every
+                                       variant back to back, order rotating); reports the median step time
+                                       and the median per-step overhead vs 0 vectors with its quartiles, and
+                                       an A/A control row as the noise floor (defaults: --dtypes bf16,
+                                       --batches 1,4)
+              --rounds N               with --steering: timed rounds of --decode-tokens steps on fresh
+                                       sequences (default 7)
+              --sae-expansion N        with --steering: SAE features per model dimension (default 16)
+
+            steermesh steer-sweep --model PATH [FLAGS]
+              for each hook x coefficient, sample --samples completions with seeds 0..samples-1 (the same
+              seeds for every setting: coefficient 0 is the unsteered baseline) steered by coefficient x v,
+              and count the completions containing the word and its occurrences (whole word, case-insensitive,
+              completion text only); a Markdown table with the vector norm, the mean residual norm at the
+              hook and one example (seed 0) per setting on stdout, progress on stderr
+              --word TEXT              the word to steer towards (default " dog")
+              --source S               embedding: the embedding row of the word's single token (for
+                                       SentencePiece, " dog" is the token ▁dog: the dummy prefix gives the space)
+                                       | contrast: residual at the hook for the prompt WORD minus that for
+                                       AGAINST, last position, BOS first where the family expects it
+                                       (default embedding)
+              --against TEXT           with --source contrast (default " cat")
+              --hooks LIST             comma-separated hook names (default blocks.1.hook_resid_post)
+              --coefficients LIST      comma-separated (default 0,2,4,8)
+              --normalize              scale the vector to unit norm first (coefficients in units of norm)
+              --samples N              completions per setting (default 50)
+              --max-tokens N           (default 64)  --temperature T (default 0.8)
+              --prompt TEXT            (default "Once upon a time")
+              --steer-positions SET    as for generate (default all)
+              --tokenizer PATH  --dtype TYPE  --threads N  --verbose   as for generate
+              --json                   one JSON object with every setting instead of the table
 
             Errors are one line on stderr starting with "steermesh: ". Exit status: 0 success,
             2 bad input (flags, values, files, models), 1 internal error.
@@ -139,10 +175,11 @@ public final class Main {
                 case "tokenize" -> wantsHelp(rest, TokenizeCommand.VALUE_FLAGS, out) ? 0 : TokenizeCommand.run(rest, in, out, err);
                 case "synth-model" -> wantsHelp(rest, SynthModelCommand.VALUE_FLAGS, out) ? 0 : SynthModelCommand.run(rest, out, err);
                 case "bench" -> Bench.run(rest.toArray(String[]::new), out, err);
+                case "steer-sweep" -> wantsHelp(rest, SteerSweepCommand.VALUE_FLAGS, out) ? 0 : SteerSweepCommand.run(rest, out, err);
                 case "loadtest" -> LoadTest.run(rest, out, err);
                 default -> throw new UserError(args[0].startsWith("-")
                         ? "unknown flag " + args[0] + "; flags come after a command (see 'steermesh help')"
-                        : "unknown command \"" + args[0] + "\" (commands: generate, tokenize, synth-model, bench, loadtest, help)");
+                        : "unknown command \"" + args[0] + "\" (commands: generate, tokenize, synth-model, bench, steer-sweep, loadtest, help)");
             };
         } catch (UserError e) {
             return fail(err, e.getMessage(), 2);
