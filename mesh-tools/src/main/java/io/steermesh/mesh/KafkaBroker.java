@@ -315,6 +315,39 @@ public final class KafkaBroker implements AutoCloseable {
         }
     }
 
+    /**
+     * {@link #awaitConsumerGroups(Map, Duration)} for groups whose ids are made at start-up (a process's
+     * {@code steering-${quarkus.uuid}}): waits until {@code count} groups named {@code prefix...} exist, then
+     * until they are stable and each owns every partition of {@code topics}.
+     *
+     * @return the ids of those groups
+     */
+    public List<String> awaitConsumerGroupsNamed(String prefix, int count, Collection<String> topics, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        List<String> found = List.of();
+        try {
+            while (true) {
+                found = admin().listGroups(org.apache.kafka.clients.admin.ListGroupsOptions.forConsumerGroups()).all().get(30, TimeUnit.SECONDS).stream()
+                        .map(org.apache.kafka.clients.admin.GroupListing::groupId).filter(id -> id.startsWith(prefix)).sorted().toList();
+                if (found.size() >= count) break;
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("after " + timeout.toSeconds() + " s there are " + found.size() + " consumer group(s) named "
+                            + prefix + "..., not " + count + ": " + found);
+                }
+                Children.pause(250);
+            }
+        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("cannot list consumer groups: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for consumer groups", e);
+        }
+        Map<String, Collection<String>> groups = new LinkedHashMap<>();
+        for (String g : found) groups.put(g, topics);
+        awaitConsumerGroups(groups, Duration.ofNanos(Math.max(1_000_000_000L, deadline - System.nanoTime())));
+        return found;
+    }
+
     private static long countOwned(Set<TopicPartition> owned, Set<TopicPartition> wanted) {
         return wanted.stream().filter(owned::contains).count();
     }

@@ -10,19 +10,24 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 
 /**
  * {@code steermesh mesh up|down|status}: the mesh deployment on this machine. {@code up} starts a Kafka
- * broker, Redis, the tokenizer, the forward worker, the sampler and the gateway as separate processes that
- * outlive it, records them in {@code run/mesh.json} and exits; {@code down} stops what that file lists.
+ * broker, Redis, the tokenizer, the forward worker, the sampler, the gateway and the steering service as
+ * separate processes that outlive it, records them in {@code run/mesh.json} and exits; {@code down} stops
+ * what that file lists.
  * Progress goes to stderr, the summary to stdout.
  */
 public final class MeshLauncher {
     static final String USAGE = """
-            usage: steermesh mesh up [--model PATH] [--port N] [--worker-threads N]
+            usage: steermesh mesh up [--model PATH] [--tokenizer PATH] [--port N] [--steering-port N] [--worker-threads N]
+                                     [--sae NAME=PATH]...
                                                                start broker, Redis and the services (gateway on port N, default 8080;
-                                                               the worker uses N math threads, default all processors)
+                                                               steering REST API on --steering-port, default 8081; the worker uses
+                                                               N math threads, default all processors; --tokenizer when the tokenizer
+                                                               files are not beside the model; each --sae loads an SAE in every process)
                    steermesh mesh down                         stop everything run/mesh.json lists
                    steermesh mesh status                       show what runs
                    steermesh mesh example [--prompt TEXT] [--max-tokens N] [--temperature T]
@@ -78,12 +83,18 @@ public final class MeshLauncher {
 
     private static int up(Path root, List<String> args) {
         Path model = MeshPaths.shared(root).resolve("models/stories260K/stories260K.bin");
+        Path tokenizer = null;
         int gatewayPort = 8080;
+        int steeringPort = 8081;
         int workerThreads = 0;
+        List<String> saes = new ArrayList<>();
         for (int i = 0; i < args.size(); i++) {
             switch (args.get(i)) {
                 case "--model" -> model = Path.of(value(args, i++, "--model needs a path"));
+                case "--tokenizer" -> tokenizer = Path.of(value(args, i++, "--tokenizer needs a path"));
                 case "--port" -> gatewayPort = port(value(args, i++, "--port needs a number"));
+                case "--steering-port" -> steeringPort = port(value(args, i++, "--steering-port needs a number"));
+                case "--sae" -> saes.add(value(args, i++, "--sae needs NAME=PATH"));
                 case "--worker-threads" -> {
                     String v = value(args, i++, "--worker-threads needs a number");
                     try {
@@ -98,6 +109,22 @@ public final class MeshLauncher {
         }
         model = model.toAbsolutePath().normalize();
         if (!Files.exists(model)) throw new UsageException("model " + model + " does not exist; pass --model PATH");
+        if (tokenizer != null) {
+            tokenizer = tokenizer.toAbsolutePath().normalize();
+            if (!Files.exists(tokenizer)) throw new UsageException("tokenizer " + tokenizer + " does not exist");
+        }
+        if (gatewayPort == steeringPort) throw new UsageException("--port and --steering-port must differ (both " + gatewayPort + ")");
+        String saeSpec;
+        try {
+            saeSpec = MeshServices.saeSpec(saes);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--sae: " + e.getMessage());
+        }
+        for (String entry : saeSpec.isEmpty() ? new String[0] : saeSpec.split(",")) {
+            Path sae = Path.of(entry.substring(entry.indexOf('=') + 1));
+            if (!Files.exists(sae)) throw new UsageException("--sae " + entry + ": " + sae + " does not exist");
+        }
+        Map<String, String> shared = MeshServices.sharedConfig(model, tokenizer, saes);
 
         Path stateFile = stateFile(root);
         Optional<MeshState> previous = MeshState.read(stateFile);
@@ -107,13 +134,16 @@ public final class MeshLauncher {
             }
             cleanUp(previous.get(), stateFile);
         }
-        for (MeshServices.Service s : MeshServices.LOOP) {
+        for (MeshServices.Service s : REQUIRED) {
             if (!Files.isRegularFile(s.jar(root))) throw new IllegalStateException(s.jar(root) + " does not exist; build the services first");
         }
         Path gatewayJar = MeshServices.GATEWAY.jar(root);
         boolean gateway = Files.isRegularFile(gatewayJar);
         if (gateway && Ports.accepts(gatewayPort, 300)) {
             throw new UsageException("port " + gatewayPort + " is in use; pick another with --port N");
+        }
+        if (Ports.accepts(steeringPort, 300)) {
+            throw new UsageException("port " + steeringPort + " is in use; pick another with --steering-port N");
         }
 
         Path work = MeshPaths.runDir(root).resolve("mesh");
@@ -123,14 +153,14 @@ public final class MeshLauncher {
         Children.deleteTree(logs);
 
         List<Runnable> undo = new ArrayList<>();
-        MeshState state = new MeshState(Instant.now().toString(), model.toString(), null, null, null, null, work.toString(), List.of());
+        MeshState state = new MeshState(Instant.now().toString(), model.toString(), null, null, null, null, null, work.toString(), List.of());
         try {
             // Kafka
             progress("starting Kafka broker...");
             long t0 = System.nanoTime();
             KafkaBroker kafka = KafkaBroker.start(KafkaBroker.options(work.resolve("kafka")).withLog(logs.resolve("kafka.log")).detached(true));
             undo.add(kafka::close);
-            state = new MeshState(state.startedAt(), state.model(), kafka.bootstrapServers(), null, null, null, state.workDir(), List.of())
+            state = new MeshState(state.startedAt(), state.model(), kafka.bootstrapServers(), null, null, null, null, state.workDir(), List.of())
                     .with(new MeshState.Proc("kafka", kafka.pid(), kafka.port(), kafka.log().toString(), "kafka.Kafka"));
             state.write(stateFile);
             progress("Kafka broker on " + kafka.bootstrapServers() + " ready (" + seconds(t0) + ")");
@@ -158,20 +188,24 @@ public final class MeshLauncher {
 
             // services: start every JVM, then wait for each
             List<ServiceProcess> services = new ArrayList<>();
-            services.add(MeshServices.TOKENIZER.process(root, kafka.bootstrapServers()).properties(MeshServices.tokenizerConfig(model))
-                    .log(logs.resolve("tokenizer.log")).workDir(work).detached(true).start());
-            services.add(MeshServices.WORKER.process(root, kafka.bootstrapServers())
+            services.add(MeshServices.TOKENIZER.process(root, kafka.bootstrapServers()).properties(shared)
+                    .properties(MeshServices.tokenizerConfig(model)).log(logs.resolve("tokenizer.log")).workDir(work).detached(true).start());
+            services.add(MeshServices.WORKER.process(root, kafka.bootstrapServers()).properties(shared)
                     .properties(MeshServices.workerConfig(model, "worker-1", workerThreads, redis.url()))
                     .log(logs.resolve("forward-worker.log")).workDir(work).detached(true).start());
             services.add(MeshServices.SAMPLER.process(root, kafka.bootstrapServers())
                     .log(logs.resolve("sampler.log")).workDir(work).detached(true).start());
             if (gateway) {
-                services.add(MeshServices.GATEWAY.process(root, kafka.bootstrapServers()).properties(MeshServices.gatewayConfig(GATEWAY_REPLY_TOPIC))
+                services.add(MeshServices.GATEWAY.process(root, kafka.bootstrapServers()).properties(shared)
+                        .properties(MeshServices.gatewayConfig(GATEWAY_REPLY_TOPIC))
                         .httpPort(gatewayPort).log(logs.resolve("gateway.log")).workDir(work).detached(true).start());
             } else {
                 progress("no gateway: " + root.relativize(gatewayJar) + " does not exist (the gateway module is not built yet); "
                         + "starting the mesh without it. Clients can still talk Kafka: ./steermesh mesh example");
             }
+            ServiceProcess steering = MeshServices.STEERING.process(root, kafka.bootstrapServers()).properties(shared)
+                    .httpPort(steeringPort).log(logs.resolve("steering.log")).workDir(work).detached(true).start();
+            services.add(steering);
             for (ServiceProcess s : services) {
                 undo.add(s::stop);
                 state = state.with(new MeshState.Proc(s.name(), s.pid(), s.httpPort(), s.log().toString(), s.jar().toAbsolutePath().toString()));
@@ -185,8 +219,13 @@ public final class MeshLauncher {
             }
             progress("waiting for the consumer groups to take their partitions...");
             kafka.awaitConsumerGroups(MeshServices.groups(MeshServices.LOOP), Duration.ofSeconds(60));
-            progress("tokenizer, forward-worker and sampler own every partition they read");
-            if (gateway) state = state.withGateway(services.getLast().url(), GATEWAY_REPLY_TOPIC);
+            kafka.awaitConsumerGroupsNamed(MeshServices.STEERING_GROUP_PREFIX, 1, List.of(Topics.ACTIVATION_RESULTS), Duration.ofSeconds(60));
+            progress("tokenizer, forward-worker, sampler and steering own every partition they read");
+            if (gateway) {
+                state = state.withGateway(services.stream().filter(s -> s.name().equals(MeshServices.GATEWAY.name())).findFirst().orElseThrow().url(),
+                        GATEWAY_REPLY_TOPIC);
+            }
+            state = state.withSteering(steering.url());
             state.write(stateFile);
             kafka.release();   // the broker keeps running; only this JVM's Admin client goes
         } catch (RuntimeException e) {
@@ -213,6 +252,9 @@ public final class MeshLauncher {
         } else {
             OUT.println("  gateway     not started (not built yet)");
         }
+        OUT.println("  steering    " + state.steeringUrl() + "   (REST " + state.steeringUrl() + "/v1/steering/vectors, /v1/steering/jobs, "
+                + "/v1/steering/saes" + (saeSpec.isEmpty() ? "" : "; SAEs " + String.join(", ", saes.stream().map(e -> e.substring(0, e.indexOf('=')).strip()).toList()))
+                + ")");
         OUT.println("  kafka       " + state.bootstrapServers() + "   (write GenerationRequested to " + Topics.GENERATION_REQUESTS
                 + "; try ./steermesh mesh example)");
         OUT.println("  redis       " + state.redisUrl());
@@ -250,6 +292,10 @@ public final class MeshLauncher {
     }
 
     private static final List<String> INFRASTRUCTURE = List.of("kafka", "redis");
+
+    /** The services {@code up} cannot do without (the gateway is started when it is built). */
+    private static final List<MeshServices.Service> REQUIRED = List.of(MeshServices.TOKENIZER, MeshServices.WORKER, MeshServices.SAMPLER,
+            MeshServices.STEERING);
 
     /** SIGTERM to every live one of {@code procs}, then waits for each (SIGKILL after {@code grace}); true when all are gone. */
     private static boolean stopAll(List<MeshState.Proc> procs, Duration grace) {
@@ -297,7 +343,8 @@ public final class MeshLauncher {
         MeshState s = state.get();
         boolean all = true;
         OUT.println("mesh started " + s.startedAt() + ", model " + s.model());
-        OUT.println("  kafka " + s.bootstrapServers() + (s.gatewayUrl() != null ? ", gateway " + s.gatewayUrl() : ", no gateway"));
+        OUT.println("  kafka " + s.bootstrapServers() + (s.gatewayUrl() != null ? ", gateway " + s.gatewayUrl() : ", no gateway")
+                + (s.steeringUrl() != null ? ", steering " + s.steeringUrl() : ", no steering service"));
         for (MeshState.Proc p : s.processes()) {
             boolean up = p.live().isPresent();
             all &= up;

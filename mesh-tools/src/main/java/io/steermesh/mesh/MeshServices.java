@@ -57,6 +57,17 @@ public final class MeshServices {
             List.of(Topics.LOGITS), List.of(Topics.LOGITS), SAMPLER_JVM);
     /** Its consumer group and channels are its own business (it reads only its reply topic). */
     public static final Service GATEWAY = new Service("gateway", "gateway", null, List.of(), List.of(), LIGHT);
+    /**
+     * The steering registry's REST API. Its one consumer group, on {@code activation-results}, is
+     * {@code steering-<uuid>} (every replica reads every answer), so it is not listed here: see
+     * {@link #STEERING_GROUP_PREFIX}. It maps the weights only for token-embedding vectors; C1 is enough.
+     */
+    public static final Service STEERING = new Service("steering", "services/steering", null, List.of(), List.of(), LIGHT);
+
+    /** The worker's second consumer group: any worker may serve a capture for the steering service. */
+    public static final String WORKER_ACTIVATIONS_GROUP = "forward-worker-activations";
+    /** The steering service's {@code activation-results} groups are named {@code steering-${quarkus.uuid}}. */
+    public static final String STEERING_GROUP_PREFIX = "steering-";
 
     /** The services of the loop, in start order. */
     public static final List<Service> LOOP = List.of(TOKENIZER, WORKER, SAMPLER);
@@ -86,6 +97,49 @@ public final class MeshServices {
         return p;
     }
 
+    /**
+     * What the tokenizer, the worker(s), the gateway and the steering service are all given alike: the model
+     * ({@code steermesh.model}, from which each derives its own keys and the model name that registry vectors
+     * are checked against), the tokenizer files when they are not beside the model, and the SAEs, so an SAE
+     * name or a vector name means the same thing in every process.
+     *
+     * @param tokenizer {@code steermesh.tokenizer.tokenizer}, or null when the tokenizer is beside the model
+     * @param saes      {@code name=path} entries (paths made absolute here), none for no SAE
+     */
+    public static Map<String, String> sharedConfig(Path model, Path tokenizer, List<String> saes) {
+        Map<String, String> p = new LinkedHashMap<>();
+        p.put("steermesh.model", model.toAbsolutePath().toString());
+        if (tokenizer != null) p.put("steermesh.tokenizer.tokenizer", tokenizer.toAbsolutePath().toString());
+        String spec = saeSpec(saes);
+        if (!spec.isEmpty()) p.put("steermesh.saes", spec);
+        return p;
+    }
+
+    /**
+     * {@code steermesh.saes} from {@code name=path} entries, each path made absolute (the services run in
+     * another working directory).
+     *
+     * @throws IllegalArgumentException for an entry that is not {@code name=path}, or a name given twice
+     */
+    public static String saeSpec(List<String> saes) {
+        if (saes == null || saes.isEmpty()) return "";
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String entry : saes) {
+            int eq = entry.indexOf('=');
+            String name = eq < 0 ? "" : entry.substring(0, eq).strip();
+            String path = eq < 0 ? "" : entry.substring(eq + 1).strip();
+            if (name.isEmpty() || path.isEmpty() || name.contains(",") || path.contains(",")) {
+                throw new IllegalArgumentException("an SAE is name=path, without commas (got \"" + entry + "\")");
+            }
+            if (out.put(name, Path.of(path).toAbsolutePath().normalize().toString()) != null) {
+                throw new IllegalArgumentException("the SAE name \"" + name + "\" is given twice");
+            }
+        }
+        StringBuilder spec = new StringBuilder();
+        out.forEach((name, path) -> spec.append(spec.isEmpty() ? "" : ",").append(name).append('=').append(path));
+        return spec.toString();
+    }
+
     /** Gateway configuration: its own reply topic (created beforehand, see {@link MeshTopics#reply}). */
     public static Map<String, String> gatewayConfig(String replyTopic) {
         return Map.of("steermesh.gateway.reply-topic", replyTopic);
@@ -94,7 +148,10 @@ public final class MeshServices {
     /** Consumer group → topics, for {@link KafkaBroker#awaitConsumerGroups}. */
     public static Map<String, List<String>> groups(List<Service> services) {
         Map<String, List<String>> g = new LinkedHashMap<>();
-        for (Service s : services) if (s.group() != null) g.put(s.group(), s.consumes());
+        for (Service s : services) {
+            if (s.group() != null) g.put(s.group(), s.consumes());
+            if (s == WORKER) g.put(WORKER_ACTIVATIONS_GROUP, List.of(Topics.ACTIVATION_REQUESTS));
+        }
         return g;
     }
 }

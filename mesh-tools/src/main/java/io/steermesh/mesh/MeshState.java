@@ -27,6 +27,7 @@ import java.util.Optional;
  * @param redisUrl         the KV store, or null
  * @param gatewayUrl       where the gateway listens, or null when it was not started
  * @param replyTopic       the gateway's reply topic, or null
+ * @param steeringUrl      where the steering service's REST API listens, or null when it was not started
  * @param workDir          broker data, Redis folder and logs
  * @param processes        in start order
  */
@@ -34,7 +35,7 @@ import java.util.Optional;
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record MeshState(String startedAt, String model, String bootstrapServers, String redisUrl, String gatewayUrl,
-                        String replyTopic, String workDir, List<Proc> processes) {
+                        String replyTopic, String steeringUrl, String workDir, List<Proc> processes) {
 
     /**
      * One child process.
@@ -66,15 +67,19 @@ public record MeshState(String startedAt, String model, String bootstrapServers,
     public MeshState with(Proc p) {
         List<Proc> all = new ArrayList<>(processes);
         all.add(p);
-        return new MeshState(startedAt, model, bootstrapServers, redisUrl, gatewayUrl, replyTopic, workDir, all);
+        return new MeshState(startedAt, model, bootstrapServers, redisUrl, gatewayUrl, replyTopic, steeringUrl, workDir, all);
     }
 
     public MeshState withRedis(String url) {
-        return new MeshState(startedAt, model, bootstrapServers, url, gatewayUrl, replyTopic, workDir, processes);
+        return new MeshState(startedAt, model, bootstrapServers, url, gatewayUrl, replyTopic, steeringUrl, workDir, processes);
     }
 
     public MeshState withGateway(String url, String topic) {
-        return new MeshState(startedAt, model, bootstrapServers, redisUrl, url, topic, workDir, processes);
+        return new MeshState(startedAt, model, bootstrapServers, redisUrl, url, topic, steeringUrl, workDir, processes);
+    }
+
+    public MeshState withSteering(String url) {
+        return new MeshState(startedAt, model, bootstrapServers, redisUrl, gatewayUrl, replyTopic, url, workDir, processes);
     }
 
     /** Writes the file atomically (a reader never sees half of it). */

@@ -117,7 +117,7 @@ public final class ServiceProcess {
         public ServiceProcess start() {
             if (!Files.isRegularFile(jar)) {
                 throw new IllegalStateException(name + ": " + jar + " does not exist; build it with ./mvnw -B -q -DskipTests "
-                        + "-pl services/tokenizer,services/sampler,services/forward-worker,gateway -am install");
+                        + "-pl services/tokenizer,services/sampler,services/forward-worker,gateway,services/steering -am install");
             }
             int port = httpPort > 0 ? httpPort : Ports.free();
             Path dir = workDir != null ? workDir : Path.of("").toAbsolutePath();

@@ -40,12 +40,29 @@ final class MeshFixture implements AutoCloseable {
     static final String MODEL_NAME = "stories260K";
     static final Duration READY = Duration.ofSeconds(120);
 
+    /**
+     * What the services are given.
+     *
+     * @param model        the model every service serves
+     * @param tokenizer    its tokenizer files when they are not beside it, else null
+     * @param saes         {@code name=path} SAEs loaded in every process
+     * @param privateRedis start a private Redis for the worker's KV blocks; false: the worker uses the
+     *                     {@code %mesh} default, 127.0.0.1:6379
+     * @param gatewayReply the gateway's reply topic (when the gateway is started; also give it in the reply topics)
+     */
+    record Setup(Path model, Path tokenizer, List<String> saes, boolean privateRedis, String gatewayReply) {
+        /** stories260K, Redis on 6379, no SAE. */
+        static final Setup STORIES = new Setup(MODEL, null, List.of(), false, null);
+    }
+
     final KafkaBroker kafka;
+    final RedisServer redis;
     final Map<String, ServiceProcess> services = new HashMap<>();
     final Path dir;
 
-    private MeshFixture(KafkaBroker kafka, Path dir) {
+    private MeshFixture(KafkaBroker kafka, RedisServer redis, Path dir) {
         this.kafka = kafka;
+        this.redis = redis;
         this.dir = dir;
     }
 
@@ -57,22 +74,48 @@ final class MeshFixture implements AutoCloseable {
 
     /** Broker, topics (and the reply topics), then the services, ready and owning their partitions. */
     static MeshFixture start(String name, List<MeshServices.Service> which, List<String> replyTopics) {
+        return start(name, which, replyTopics, Setup.STORIES);
+    }
+
+    /**
+     * {@link #start(String, List, List)} with {@code setup}: each service gets what {@code steermesh mesh up}
+     * gives it ({@link MeshServices#sharedConfig} to all but the sampler, then its own settings).
+     */
+    static MeshFixture start(String name, List<MeshServices.Service> which, List<String> replyTopics, Setup setup) {
         Path dir = ROOT.resolve("mesh-tools/target/mesh-it").resolve(name);
         Children.deleteTree(dir.resolve("logs"));
         Path logs = dir.resolve("logs");
         KafkaBroker kafka = KafkaBroker.start(KafkaBroker.options(dir.resolve("kafka")).withLog(logs.resolve("kafka.log")));
-        MeshFixture mesh = new MeshFixture(kafka, dir);
+        RedisServer redis = null;
+        MeshFixture mesh;
+        try {
+            if (setup.privateRedis()) redis = RedisServer.start(dir.resolve("redis"), logs.resolve("redis.log"), false);
+            mesh = new MeshFixture(kafka, redis, dir);
+        } catch (RuntimeException e) {
+            kafka.close();
+            throw e;
+        }
         try {
             kafka.createTopics(MeshTopics.all());
             for (String t : replyTopics) kafka.createTopics(MeshTopics.reply(t));
+            Map<String, String> shared = MeshServices.sharedConfig(setup.model(), setup.tokenizer(), setup.saes());
             for (MeshServices.Service s : which) {
                 ServiceProcess.Builder b = s.process(ROOT, kafka.bootstrapServers()).log(logs.resolve(s.name() + ".log")).workDir(dir);
-                if (s == MeshServices.TOKENIZER) b.properties(MeshServices.tokenizerConfig(MODEL));
-                if (s == MeshServices.WORKER) b.properties(MeshServices.workerConfig(MODEL, "worker-it", 2, null));
+                if (s != MeshServices.SAMPLER) b.properties(shared);
+                if (s == MeshServices.TOKENIZER) b.properties(MeshServices.tokenizerConfig(setup.model()));
+                if (s == MeshServices.WORKER) b.properties(MeshServices.workerConfig(setup.model(), "worker-it", 2, redis == null ? null : redis.url()));
+                if (s == MeshServices.GATEWAY) {
+                    if (setup.gatewayReply() == null) throw new IllegalArgumentException("the gateway needs Setup.gatewayReply");
+                    b.properties(MeshServices.gatewayConfig(setup.gatewayReply()));
+                }
                 mesh.services.put(s.name(), b.start());
             }
             for (ServiceProcess p : mesh.services.values()) p.awaitReady(READY);
             kafka.awaitConsumerGroups(MeshServices.groups(which), Duration.ofSeconds(60));
+            if (which.contains(MeshServices.STEERING)) {
+                kafka.awaitConsumerGroupsNamed(MeshServices.STEERING_GROUP_PREFIX, 1, List.of(io.steermesh.events.Topics.ACTIVATION_RESULTS),
+                        Duration.ofSeconds(60));
+            }
             return mesh;
         } catch (RuntimeException e) {
             mesh.close();
@@ -142,10 +185,11 @@ final class MeshFixture implements AutoCloseable {
         return new SamplingSpec(0.0, null, null, null, null, null, null, logitBias, null, maxTokens, null, null);
     }
 
-    /** Kills every service (SIGKILL: nothing here needs a graceful end) and the broker, deleting its data. */
+    /** Kills every service (SIGKILL: nothing here needs a graceful end), the private Redis and the broker, deleting its data. */
     @Override
     public void close() {
         for (ServiceProcess p : services.values()) p.kill();
+        if (redis != null) redis.close();
         kafka.close();
     }
 }

@@ -14,14 +14,15 @@ class MeshStateTest {
 
     @Test
     void theStateFileRoundTripsAndUsesSnakeCase(@TempDir Path dir) throws Exception {
-        MeshState s = new MeshState("2026-01-01T00:00:00Z", "/m/stories260K.bin", "127.0.0.1:1234", null, null, null, "/w", List.of())
+        MeshState s = new MeshState("2026-01-01T00:00:00Z", "/m/stories260K.bin", "127.0.0.1:1234", null, null, null, null, "/w", List.of())
                 .with(new MeshState.Proc("kafka", 42, 1234, "/w/logs/kafka.log", "kafka.Kafka"))
                 .withRedis("redis://127.0.0.1:5678")
-                .withGateway("http://127.0.0.1:8080", "completions.gateway-1");
+                .withGateway("http://127.0.0.1:8080", "completions.gateway-1")
+                .withSteering("http://127.0.0.1:8081");
         Path file = dir.resolve("run/mesh.json");
         s.write(file);
         String json = Files.readString(file);
-        assertTrue(json.contains("\"bootstrap_servers\"") && json.contains("\"gateway_url\""), json);
+        assertTrue(json.contains("\"bootstrap_servers\"") && json.contains("\"gateway_url\"") && json.contains("\"steering_url\""), json);
         assertEquals(s, MeshState.read(file).orElseThrow());
         assertTrue(MeshState.read(dir.resolve("absent.json")).isEmpty());
     }

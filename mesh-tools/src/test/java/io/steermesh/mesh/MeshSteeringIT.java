@@ -1,0 +1,275 @@
+package io.steermesh.mesh;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.steermesh.engine.model.HookPoint;
+import io.steermesh.engine.model.Model;
+import io.steermesh.engine.model.ModelLoader;
+import io.steermesh.engine.steering.Captures;
+import io.steermesh.engine.steering.Sae;
+import io.steermesh.engine.steering.SaeWriter;
+import io.steermesh.engine.steering.SteeringVectors;
+import io.steermesh.engine.steering.SyntheticSae;
+import io.steermesh.engine.tokenizer.Tokenizer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
+
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Steering across the mesh on gpt2-tiny: the tokenizer, the sampler, one forward worker (KV in a private
+ * Redis), the gateway and the steering service, each its own process on a real broker. Vectors registered
+ * over the steering service's REST API reach every process through the compacted {@code steering-vectors}
+ * topic; a contrast vector is computed from real forward passes on the worker ({@code activation-requests} →
+ * {@code activation-results}); a live {@code steer} frame travels gateway → {@code generation-control} →
+ * worker. The mesh counterpart of the standalone module's StandaloneSteeringTest.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class MeshSteeringIT {
+    static final Path MODEL = MeshFixture.SHARED.resolve("models/gpt2-tiny");
+    static final Path TOKENIZER = MeshFixture.SHARED.resolve("tokenizers/gpt2");
+    static final Path GOLDEN = MeshFixture.SHARED.resolve("golden/gpt2-tiny-golden.json");
+    static final String REPLY_TO = "completions.mesh-steering-it";
+    static final String SAE_HOOK = "blocks.1.hook_resid_pre";
+    static final int DIM = 64;
+
+    MeshFixture mesh;
+    Model model;
+    JsonNode golden;
+    Path saeDir;
+    final GatewayClient client = new GatewayClient();
+
+    @BeforeAll
+    void startMesh() throws Exception {
+        Assumptions.assumeTrue(Files.isDirectory(MODEL) && Files.isDirectory(TOKENIZER) && Files.isRegularFile(GOLDEN),
+                "MeshSteeringIT needs " + MODEL + ", " + TOKENIZER + " and " + GOLDEN + " (../shared beside the repository)");
+        golden = GatewayClient.JSON.readTree(GOLDEN.toFile());
+        model = ModelLoader.load(MODEL);
+        // a small synthetic SAE, given to every process as the launcher's --sae would
+        saeDir = MeshFixture.ROOT.resolve("mesh-tools/target/mesh-it/MeshSteeringIT/sae");
+        Children.deleteTree(saeDir);
+        SaeWriter.writeSaeLens(SyntheticSae.random(SAE_HOOK, DIM, 256, 7, true), saeDir);
+        mesh = MeshFixture.start("MeshSteeringIT",
+                List.of(MeshServices.TOKENIZER, MeshServices.SAMPLER, MeshServices.WORKER, MeshServices.GATEWAY, MeshServices.STEERING),
+                List.of(REPLY_TO), new MeshFixture.Setup(MODEL, TOKENIZER, List.of("tiny-sae=" + saeDir), true, REPLY_TO));
+    }
+
+    @AfterAll
+    void stopMesh() {
+        if (mesh != null) mesh.close();
+        if (model != null) model.close();
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    String gateway() {
+        return mesh.service(MeshServices.GATEWAY).url();
+    }
+
+    String steering() {
+        return mesh.service(MeshServices.STEERING).url();
+    }
+
+    String logs() {
+        return " (logs in " + mesh.dir.resolve("logs") + ")";
+    }
+
+    JsonNode steeredCase() {
+        for (JsonNode c : golden.get("cases")) if (!c.get("steering").isNull()) return c;
+        throw new AssertionError("the golden file has no steered case");
+    }
+
+    static ObjectNode generate(JsonNode promptIds, int maxTokens) {
+        ObjectNode f = GatewayClient.JSON.createObjectNode().put("type", "generate");
+        f.set("prompt_ids", promptIds);
+        f.put("temperature", 0).put("max_tokens", maxTokens).put("top_logprobs", 3);
+        f.putArray("stop_token_ids");
+        return f;
+    }
+
+    List<JsonNode> tokens(ObjectNode frame) throws Exception {
+        return client.tokens(gateway(), frame.toString());
+    }
+
+    /** Registers a vector over the steering service's REST API; a new name answers 201. */
+    JsonNode register(String name, String hook, ObjectNode source) throws Exception {
+        ObjectNode body = GatewayClient.JSON.createObjectNode().put("name", name).put("hook", hook);
+        body.set("source", source);
+        HttpResponse<String> r = client.post(steering() + "/v1/steering/vectors", body.toString());
+        assertEquals(201, r.statusCode(), "POST /v1/steering/vectors " + name + ": " + r.body() + logs());
+        return GatewayClient.JSON.readTree(r.body());
+    }
+
+    static ArrayNode array(float[] v) {
+        ArrayNode a = GatewayClient.JSON.createArrayNode();
+        for (float f : v) a.add(f);
+        return a;
+    }
+
+    static String strip(List<JsonNode> tokens) {
+        List<JsonNode> out = new ArrayList<>();
+        for (JsonNode t : tokens) {
+            ObjectNode c = (ObjectNode) t.deepCopy();
+            c.remove("id");
+            out.add(c);
+        }
+        return out.toString();
+    }
+
+    // ---------------------------------------------------------------- tests
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void goldenSteeredCaseByNameOverWebSocketAndSse() throws Exception {
+        JsonNode c = steeredCase();
+        String hook = c.get("steering").get("hook").asText();
+        double coefficient = c.get("steering").get("coefficient").asDouble();
+        assertEquals("blocks.0.hook_resid_post", hook);
+        assertEquals(4.0, coefficient);
+        JsonNode registered = register("golden-unit", hook, (ObjectNode) GatewayClient.JSON.createObjectNode().put("type", "raw")
+                .set("values", golden.get("steering_unit_vector")));
+        assertEquals(DIM, registered.get("dim").asInt());
+        assertEquals(1.0, registered.get("norm").asDouble(), 1e-5);
+        assertEquals("gpt2-tiny", registered.get("model").asText());
+        int[] expected = MeshFixture.ints(c.get("greedy_12"), Integer.MAX_VALUE);
+
+        // by name: the tokenizer resolves it from its copy of the registry (the steering-vectors topic)
+        ObjectNode byNameFrame = generate(c.get("input_ids"), 12);
+        byNameFrame.putArray("steering").addObject().put("vector", "golden-unit").put("hook", hook).put("coefficient", coefficient);
+        List<JsonNode> byName = tokens(byNameFrame);
+        assertArrayEquals(expected, GatewayClient.ids(byName), "by name over the WebSocket" + logs());
+        assertFalse(byName.getFirst().get("steering_identity").asText().isEmpty());
+
+        ObjectNode inlineFrame = generate(c.get("input_ids"), 12);
+        inlineFrame.putArray("steering").addObject().put("hook", hook).put("coefficient", coefficient)
+                .set("values", golden.get("steering_unit_vector"));
+        List<JsonNode> inline = tokens(inlineFrame);
+        assertArrayEquals(expected, GatewayClient.ids(inline), "inline over the WebSocket" + logs());
+        assertEquals(inline.getFirst().get("steering_identity"), byName.getFirst().get("steering_identity"), "a name resolves to its values");
+
+        // SSE by name: the same text the WebSocket streamed
+        StringBuilder wsText = new StringBuilder();
+        for (JsonNode t : byName) wsText.append(t.get("text").asText());
+        ObjectNode body = GatewayClient.JSON.createObjectNode().put("temperature", 0).put("max_tokens", 12).put("stream", true);
+        body.set("prompt", c.get("input_ids"));
+        body.putArray("stop_token_ids");
+        body.set("steering", byNameFrame.get("steering"));
+        HttpResponse<String> sse = client.post(gateway() + "/v1/completions", body.toString());
+        assertEquals(200, sse.statusCode(), sse.body());
+        StringBuilder text = new StringBuilder();
+        boolean doneLine = false;
+        for (String line : sse.body().split("\n")) {
+            if (line.equals("data: [DONE]")) doneLine = true;
+            else if (line.startsWith("data: ")) text.append(GatewayClient.JSON.readTree(line.substring(6)).at("/choices/0/text").asText(""));
+        }
+        assertTrue(doneLine, "the SSE stream ends with data: [DONE]: " + sse.body());
+        assertEquals(wsText.toString(), text.toString(), "SSE by name");
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void contrastVectorIsTheCaptureDifferenceComputedOnTheWorker() throws Exception {
+        String hookName = "blocks.1.hook_resid_pre";
+        JsonNode v = register("love-hate", hookName,
+                (ObjectNode) GatewayClient.JSON.readTree("{\"type\":\"contrast\",\"positive\":\" Love\",\"negative\":\" Hate and war\"}"));
+        assertEquals("contrast", v.get("source").asText());
+
+        // the expected value, in this JVM, exactly as the engine computes it
+        Tokenizer tok = ModelLoader.readTokenizer(MODEL, TOKENIZER);
+        SteeringVectors.PaddedPair padded = SteeringVectors.padRight(tok.encode(" Love"), tok.encode(" Hate and war"), SteeringVectors.spacePadId(tok));
+        HookPoint hook = HookPoint.parse(hookName, model.config().nLayers());
+        float[] pos = Captures.capture(model, padded.a(), List.of(hook)).get(hook);
+        float[] neg = Captures.capture(model, padded.b(), List.of(hook)).get(hook);
+
+        HttpResponse<String> r = client.get(steering() + "/v1/steering/vectors/love-hate");
+        assertEquals(200, r.statusCode(), r.body());
+        JsonNode got = GatewayClient.JSON.readTree(r.body());
+        assertEquals(padded.a().length, got.get("rows").asInt());
+        assertEquals(pos.length, got.get("values").size());
+        for (int i = 0; i < pos.length; i++) assertEquals(pos[i] - neg[i], got.get("values").get(i).asDouble(), 1e-5, "element " + i);
+        assertEquals(v.get("version").asInt(), got.get("version").asInt());
+
+        JsonNode jobs = GatewayClient.JSON.readTree(client.get(steering() + "/v1/steering/jobs").body());
+        boolean done = false;
+        for (JsonNode j : jobs.get("data")) {
+            if (j.get("vector").asText().equals("love-hate")) {
+                assertEquals("done", j.get("state").asText(), j.toString());
+                assertEquals(2, j.get("done").asInt());
+                done = true;
+            }
+        }
+        assertTrue(done, "a job for love-hate: " + jobs);
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void liveSteerFrameChangesTheTokensFromIndexK() throws Exception {
+        JsonNode ids = GatewayClient.JSON.createArrayNode().add(464).add(3797).add(3332);
+        int p = ids.size(), k = 6, n = 12;
+        float[] v = new float[DIM];
+        for (int i = 0; i < DIM; i++) v[i] = (float) Math.cos(7 * i);
+        List<JsonNode> plain = tokens(generate(ids, n));
+        // reference: the plan applied from the position that produces index k on (position p + k - 1)
+        ObjectNode ref = generate(ids, n);
+        ObjectNode refTerm = ref.putArray("steering").addObject().put("hook", "blocks.0.hook_resid_post").put("coefficient", 10);
+        refTerm.set("values", array(v));
+        refTerm.putArray("positions").add(p + k - 1).add(128);
+        List<JsonNode> reference = tokens(ref);
+
+        List<JsonNode> live;
+        try (GatewayClient.Conversation ws = client.conversation(gateway())) {
+            ws.send(generate(ids, n).put("id", "live").toString());
+            ObjectNode steer = GatewayClient.JSON.createObjectNode().put("type", "steer").put("id", "live").put("from_index", k);
+            steer.putArray("steering").addObject().put("hook", "blocks.0.hook_resid_post").put("coefficient", 10).set("values", array(v));
+            ws.send(steer.toString());
+            live = ws.until(f -> f.get("type").asText().equals("done") || f.get("type").asText().equals("error"));
+        }
+        assertNotEquals("error", live.getLast().get("type").asText(), live.toString());
+        live.removeIf(f -> !f.get("type").asText().equals("token"));
+        assertEquals(n, live.size(), live.toString());
+        for (int i = 0; i < k; i++) {
+            assertEquals(plain.get(i).get("token_id"), live.get(i).get("token_id"), "index " + i + " before the change");
+            assertEquals(plain.get(i).get("logprob"), live.get(i).get("logprob"));
+            assertEquals("", live.get(i).get("steering_identity").asText());
+        }
+        for (int i = k; i < n; i++) {
+            assertEquals(reference.get(i).get("token_id"), live.get(i).get("token_id"), "index " + i + " from the change" + logs());
+            assertEquals(reference.get(i).get("logprob"), live.get(i).get("logprob"));
+            assertFalse(live.get(i).get("steering_identity").asText().isEmpty(), "the token names the plan that produced it");
+        }
+        assertNotEquals(plain.subList(k, n).toString(), live.subList(k, n).toString(), "the change did something");
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void saeGivenToEveryProcessSteersByFeature() throws Exception {
+        JsonNode saes = GatewayClient.JSON.readTree(client.get(steering() + "/v1/steering/saes").body());
+        assertEquals("tiny-sae", saes.at("/data/0/name").asText(), saes.toString());
+        assertEquals(SAE_HOOK, saes.at("/data/0/hook").asText(), saes.toString());
+
+        // {"sae","feature"} is resolved in the tokenizer from its own copy of the SAE: the decoder row given inline
+        Sae sae = Sae.load(saeDir);
+        JsonNode ids = GatewayClient.JSON.createArrayNode().add(464).add(3797).add(3332);
+        ObjectNode byFeature = generate(ids, 5);
+        byFeature.putArray("steering").addObject().put("sae", "tiny-sae").put("feature", 17).put("hook", SAE_HOOK).put("coefficient", 6);
+        ObjectNode byRow = generate(ids, 5);
+        byRow.putArray("steering").addObject().put("hook", SAE_HOOK).put("coefficient", 6).set("values", array(sae.decoderRow(17)));
+        assertEquals(strip(tokens(byRow)), strip(tokens(byFeature)), "feature steering is raw steering with the decoder row");
+    }
+}
