@@ -62,7 +62,7 @@ class CliSteerSweepTest {
         assertEquals(4, rows.size(), r.stdout());
         assertTrue(r.stdout().contains("completions with \"friend\" (/3)"), r.stdout());
         // coefficient 0 is the same unsteered baseline under every hook
-        assertEquals(cells(rows.get(0)).subList(5, 9), cells(rows.get(2)).subList(5, 9), r.stdout());
+        assertEquals(cells(rows.get(0)).subList(5, 10), cells(rows.get(2)).subList(5, 10), r.stdout());
         // a strong push at block 0 makes the word appear (observed 3/3; deterministic, so any is safe)
         assertTrue(Integer.parseInt(cells(rows.get(1)).get(5)) >= 1, r.stdout());
         assertTrue(r.stderr().contains("blocks.0.hook_resid_post x 4:"), r.stderr());
@@ -84,6 +84,7 @@ class CliSteerSweepTest {
         for (JsonNode s : hook.get("settings")) {
             assertTrue(s.get("containing").asInt() >= 0 && s.get("containing").asInt() <= 3, s.toString());
             assertTrue(s.get("occurrences").asInt() >= s.get("containing").asInt(), s.toString());
+            assertTrue(s.get("prefix_occurrences").asInt() >= s.get("occurrences").asInt(), s.toString());
         }
     }
 

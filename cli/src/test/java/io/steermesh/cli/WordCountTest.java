@@ -26,6 +26,7 @@ class WordCountTest {
         assertEquals(0, dog.occurrences("dogs hotdog doggy underdog Dogs"));
         assertFalse(dog.contains("bulldogs and hotdogs"));
         assertTrue(dog.contains("hotdog and dog"));
+        assertEquals(4, dog.prefixOccurrences("dogs hotdog doggy underdog Dogs dog"), "the looser count: dogs, doggy, Dogs, dog");
     }
 
     @Test
