@@ -105,6 +105,8 @@ public final class Main {
               --decode-tokens N        timed decode steps (default 64)
               --prompt-tokens N        prefill length, 0 = skip (default 512)
               --warmup N               untimed decode steps first (default 8)
+              --same-jvm               run every weight type in this JVM (default: one child JVM per type)
+              --bandwidth GBPS         use this read bandwidth (GB/s) instead of measuring it
               --steering               instead: decode ms/step with 0, 1 and 4 steering vectors (4 hooks of
                                        different kinds and layers, positions all), a capture at one hook, and
                                        that capture plus an SAE-style readout (dense random W_enc of

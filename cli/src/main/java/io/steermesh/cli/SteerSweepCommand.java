@@ -51,7 +51,8 @@ final class SteerSweepCommand {
     static final Set<String> SWITCHES = Set.of("normalize", "json", "verbose");
 
     /** One hook × coefficient: counts over the samples, and the seed-0 completion as the example. */
-    record Setting(String hook, double coefficient, int samples, int containing, int occurrences, double meanTokens, String example) {}
+    record Setting(String hook, double coefficient, int samples, int containing, int occurrences, int prefixOccurrences, double meanTokens,
+                   String example) {}
 
     /** A hook's steering vector and the scale of the stream there. */
     record HookInfo(HookPoint hook, float[] vector, double vectorNorm, double residualNorm) {}
@@ -179,7 +180,8 @@ final class SteerSweepCommand {
                     Setting s;
                     if (coeff == 0 && baseline.containsKey("0")) {
                         Setting b = baseline.get("0");
-                        s = new Setting(info.hook().name(), coeff, b.samples(), b.containing(), b.occurrences(), b.meanTokens(), b.example());
+                        s = new Setting(info.hook().name(), coeff, b.samples(), b.containing(), b.occurrences(), b.prefixOccurrences(),
+                                b.meanTokens(), b.example());
                     } else {
                         SteeringPlan plan = SteeringPlan.NONE;
                         if (coeff != 0) {
@@ -201,7 +203,8 @@ final class SteerSweepCommand {
             } else {
                 out.println(header);
                 out.println();
-                out.println("Counting: " + WordCount.rule() + ".");
+                out.println("Counting: " + WordCount.rule() + ". \"incl. longer words\" also counts the word at the start of a"
+                        + " longer word (\"" + counter.word() + "s\"), for reference only.");
                 out.println();
                 out.print(markdown(counter, infos, settings, normalize, samples));
             }
@@ -212,7 +215,7 @@ final class SteerSweepCommand {
 
     private static Setting sample(Generator generator, int[] prompt, SamplingParams.Builder base, SteeringPlan plan, int samples,
                                   WordCount counter, String hook, double coeff) {
-        int containing = 0, occurrences = 0;
+        int containing = 0, occurrences = 0, prefixed = 0;
         long tokens = 0;
         String example = null;
         for (int seed = 0; seed < samples; seed++) {
@@ -220,10 +223,11 @@ final class SteerSweepCommand {
             int n = counter.occurrences(r.text());
             occurrences += n;
             if (n > 0) containing++;
+            prefixed += counter.prefixOccurrences(r.text());
             tokens += r.completionTokens();
             if (seed == 0) example = r.text();
         }
-        return new Setting(hook, coeff, samples, containing, occurrences, (double) tokens / samples, example);
+        return new Setting(hook, coeff, samples, containing, occurrences, prefixed, (double) tokens / samples, example);
     }
 
     /**
@@ -330,8 +334,8 @@ final class SteerSweepCommand {
     static String markdown(WordCount counter, List<HookInfo> infos, List<Setting> settings, boolean normalize, int samples) {
         StringBuilder sb = new StringBuilder();
         sb.append("| hook | ‖v‖ | mean ‖resid‖ at hook | coefficient | ‖coeff·v‖ / ‖resid‖ | completions with ").append(counter)
-                .append(" (/").append(samples).append(") | occurrences | mean tokens | example (seed 0) |\n");
-        sb.append("|---|---|---|---|---|---|---|---|---|\n");
+                .append(" (/").append(samples).append(") | occurrences | incl. longer words | mean tokens | example (seed 0) |\n");
+        sb.append("|---|---|---|---|---|---|---|---|---|---|\n");
         Map<String, HookInfo> byName = new HashMap<>();
         for (HookInfo i : infos) byName.put(i.hook().name(), i);
         for (Setting s : settings) {
@@ -339,8 +343,9 @@ final class SteerSweepCommand {
             double added = Math.abs(s.coefficient()) * (normalize ? 1 : i.vectorNorm());
             String example = visible(s.example().strip());
             if (example.length() > 160) example = example.substring(0, 160) + "…";
-            sb.append(String.format(Locale.ROOT, "| %s | %.3f | %.3f | %s | %.2f | %d | %d | %.1f | %s |%n", s.hook(), i.vectorNorm(),
-                    i.residualNorm(), fmt(s.coefficient()), added / i.residualNorm(), s.containing(), s.occurrences(), s.meanTokens(), example));
+            sb.append(String.format(Locale.ROOT, "| %s | %.3f | %.3f | %s | %.2f | %d | %d | %d | %.1f | %s |%n", s.hook(), i.vectorNorm(),
+                    i.residualNorm(), fmt(s.coefficient()), added / i.residualNorm(), s.containing(), s.occurrences(), s.prefixOccurrences(),
+                    s.meanTokens(), example));
         }
         return sb.toString();
     }
@@ -380,6 +385,7 @@ final class SteerSweepCommand {
                 r.put("coefficient", s.coefficient());
                 r.put("containing", s.containing());
                 r.put("occurrences", s.occurrences());
+                r.put("prefix_occurrences", s.prefixOccurrences());
                 r.put("mean_tokens", s.meanTokens());
                 r.put("example", s.example());
             }

@@ -13,12 +13,14 @@ import java.util.regex.Pattern;
 final class WordCount {
     private final String word;
     private final Pattern pattern;
+    private final Pattern prefix;
 
     WordCount(String word) {
         this.word = word.strip();
         if (this.word.isEmpty()) throw new UserError("--word must contain a non-space character");
         this.pattern = Pattern.compile("(?<![\\p{L}\\p{N}_])" + Pattern.quote(this.word) + "(?![\\p{L}\\p{N}_])",
                 Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
+        this.prefix = Pattern.compile("(?<![\\p{L}\\p{N}_])" + Pattern.quote(this.word), Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
     }
 
     /** The word as it is matched (whitespace stripped). */
@@ -26,6 +28,18 @@ final class WordCount {
 
     int occurrences(String text) {
         Matcher m = pattern.matcher(text);
+        int n = 0;
+        while (m.find()) n++;
+        return n;
+    }
+
+    /**
+     * A looser count, reported beside the rule's: the word at the start of a word, also when the word goes
+     * on ("friends", "friendly" for "friend"; "dogs" for "dog"). Not the counting rule; it shows when
+     * steering produces inflected forms that the whole-word count misses.
+     */
+    int prefixOccurrences(String text) {
+        Matcher m = prefix.matcher(text);
         int n = 0;
         while (m.find()) n++;
         return n;

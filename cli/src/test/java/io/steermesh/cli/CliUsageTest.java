@@ -23,7 +23,7 @@ class CliUsageTest {
 
     @Test
     void usageListsEveryCommandAndFlag() {
-        for (String command : new String[] {"generate", "tokenize", "synth-model", "bench", "help"}) {
+        for (String command : new String[] {"generate", "tokenize", "synth-model", "bench", "steer-sweep", "help"}) {
             assertTrue(Main.USAGE.contains("  " + command + " "), "command " + command);
         }
         Set<String> flags = new TreeSet<>();
@@ -32,6 +32,10 @@ class CliUsageTest {
         flags.addAll(TokenizeCommand.VALUE_FLAGS);
         flags.addAll(TokenizeCommand.SWITCHES);
         flags.addAll(SynthModelCommand.VALUE_FLAGS);
+        flags.addAll(SteerSweepCommand.VALUE_FLAGS);
+        flags.addAll(SteerSweepCommand.SWITCHES);
+        flags.addAll(Bench.VALUE_FLAGS);
+        flags.addAll(Bench.SWITCHES);
         for (String f : flags) assertTrue(Main.USAGE.contains("--" + f + " ") || Main.USAGE.contains("--" + f + "\n"), "flag --" + f);
     }
 
@@ -56,5 +60,24 @@ class CliUsageTest {
         assertTrue(r.stderr().contains("memory read bandwidth"), r.toString());
         long rows = r.stdout().lines().filter(l -> l.startsWith("| decode") || l.startsWith("| prefill")).count();
         assertEquals(6, rows, r.stdout());
+    }
+
+    @Test
+    void benchSteeringPrintsOneRowPerVariantAndBatch() {
+        Invocation r = Invocation.run("bench", "--steering", "--model", SharedData.stories("stories260K.bin"), "--dtypes", "f32",
+                "--batches", "1,2", "--decode-tokens", "3", "--warmup", "1", "--rounds", "2", "--threads", "1");
+        assertEquals(0, r.status(), r.toString());
+        long rows = r.stdout().lines().filter(l -> l.startsWith("| 1 | F32 |") || l.startsWith("| 2 | F32 |")).count();
+        assertEquals(14, rows, r.stdout());
+        assertTrue(r.stdout().contains("| capture + SAE readout |") && r.stdout().contains("(A/A control)"), r.stdout());
+        assertTrue(r.stderr().contains("W_enc (1024, 64) F32"), r.stderr());
+    }
+
+    @Test
+    void steeringOnlyFlagsAreRejectedElsewhere() {
+        String model = SharedData.stories("stories260K.bin");
+        CliErrorsTest.assertUserError(Invocation.run("bench", "--model", model, "--rounds", "3"), "--rounds", "--steering");
+        CliErrorsTest.assertUserError(Invocation.run("bench", "--steering", "--model", model, "--prompt-tokens", "8"), "--prompt-tokens");
+        CliErrorsTest.assertUserError(Invocation.run("bench", "--steering", "--model", model, "--rounds", "0"), "--rounds");
     }
 }

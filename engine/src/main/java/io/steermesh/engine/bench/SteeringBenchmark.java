@@ -34,8 +34,10 @@ import java.util.SplittableRandom;
  * rotates every step. Two untimed rounds come first (every code path compiled), then {@code rounds}
  * timed rounds of {@code decodeTokens} steps on fresh sequences. A variant's overhead is the median over
  * all timed steps of its step time over the baseline's time for the same step, with the quartiles of
- * those ratios; its step time is the median over all its steps. The A/A row (a second, identical
- * baseline) is the noise floor: an overhead inside its quartiles is not distinguishable from none.
+ * those ratios and a bootstrap 95% confidence interval of the median (steps resampled as if independent;
+ * neighbouring steps share load, so the interval is if anything too narrow); its step time is the median
+ * over all its steps. The A/A row (a second, identical baseline) is the noise floor: an overhead inside
+ * its interval is not distinguishable from none.
  */
 public final class SteeringBenchmark {
 
@@ -47,9 +49,10 @@ public final class SteeringBenchmark {
      * @param msPerStep   median step time over every timed step of every round
      * @param overheadPct median over steps of (this variant's step / the baseline's same step) - 1, in percent
      * @param overheadP25 first quartile of those per-step ratios; {@code overheadP75} the third
+     * @param ciLow       95% bootstrap confidence interval of the median overhead (1000 resamples of the steps); {@code ciHigh}
      */
     public record Row(int batch, String variant, String hooks, double msPerStep, double overheadPct, double overheadP25,
-                      double overheadP75) {}
+                      double overheadP75, double ciLow, double ciHigh) {}
 
     /** What one variant attaches to each sequence. */
     private record Variant(String name, String hooks, SteeringPlan plan, HookPoint captureAt, boolean readout) {}
@@ -151,7 +154,9 @@ public final class SteeringBenchmark {
             double[] over = new double[timed];
             for (int i = 0; i < timed; i++) over[i] = 100 * (ms[v][i] / ms[0][i] - 1);
             Variant var = variants.get(v);
-            rows.add(new Row(batch, var.name(), var.hooks(), median(ms[v]), median(over), quantile(over, 0.25), quantile(over, 0.75)));
+            double[] ci = bootstrapMedianCi(over, 1000, 0.95, new SplittableRandom(13));
+            rows.add(new Row(batch, var.name(), var.hooks(), median(ms[v]), median(over), quantile(over, 0.25), quantile(over, 0.75),
+                    ci[0], ci[1]));
         }
         return rows;
     }
@@ -219,6 +224,17 @@ public final class SteeringBenchmark {
         return quantile(values, 0.5);
     }
 
+    /** Percentile bootstrap interval of the median of {@code values}: {low, high}. */
+    static double[] bootstrapMedianCi(double[] values, int resamples, double level, SplittableRandom r) {
+        double[] medians = new double[resamples];
+        double[] sample = new double[values.length];
+        for (int b = 0; b < resamples; b++) {
+            for (int i = 0; i < sample.length; i++) sample[i] = values[r.nextInt(values.length)];
+            medians[b] = median(sample);
+        }
+        return new double[] {quantile(medians, (1 - level) / 2), quantile(medians, 1 - (1 - level) / 2)};
+    }
+
     /** Linear interpolation between order statistics (the default of numpy.quantile). */
     static double quantile(double[] values, double q) {
         double[] s = values.clone();
@@ -232,13 +248,14 @@ public final class SteeringBenchmark {
     /** The rows as a Markdown table. */
     public static String markdown(List<Row> rows, DType dtype) {
         StringBuilder sb = new StringBuilder();
-        sb.append("| batch | weights | variant | hooks | ms/step (median) | tokens/s | overhead vs 0 vectors (median of paired steps) | quartiles of the per-step overhead |\n");
-        sb.append("|---|---|---|---|---|---|---|---|\n");
+        sb.append("| batch | weights | variant | hooks | ms/step (median) | tokens/s | overhead vs 0 vectors (median of paired steps) | 95% CI of that median | quartiles of the per-step overhead |\n");
+        sb.append("|---|---|---|---|---|---|---|---|---|\n");
         for (Row r : rows) {
             boolean base = r.variant().equals("0 vectors");
-            sb.append(String.format(Locale.ROOT, "| %d | %s | %s | %s | %.3f | %.1f | %s | %s |%n", r.batch(), dtype, r.variant(), r.hooks(),
+            sb.append(String.format(Locale.ROOT, "| %d | %s | %s | %s | %.3f | %.1f | %s | %s | %s |%n", r.batch(), dtype, r.variant(), r.hooks(),
                     r.msPerStep(), r.batch() / (r.msPerStep() / 1e3),
                     base ? "(baseline)" : String.format(Locale.ROOT, "%+.2f%%", r.overheadPct()),
+                    base ? "—" : String.format(Locale.ROOT, "%+.2f%% … %+.2f%%", r.ciLow(), r.ciHigh()),
                     base ? "—" : String.format(Locale.ROOT, "%+.2f%% … %+.2f%%", r.overheadP25(), r.overheadP75())));
         }
         return sb.toString();
