@@ -506,6 +506,8 @@ class StandaloneSteeringTest {
         }
         assertArrayEquals(ids(s), ids(gotS));
         assertArrayEquals(ids(u), ids(gotU));
-        assertArrayEquals(logprobs(u), logprobs(gotU));
+        // the twins may share a batch, whose matmul tiling sums in another order than a lone sequence's: equal ids, close logprobs
+        assertArrayEquals(logprobs(u), logprobs(gotU), 1e-4);
+        assertArrayEquals(logprobs(s), logprobs(gotS), 1e-4);
     }
 }
