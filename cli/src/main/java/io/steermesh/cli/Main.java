@@ -112,7 +112,7 @@ public final class Main {
                                        that capture plus an SAE-style readout (dense random W_enc of
                                        --sae-expansion x dim features in the weight type, ReLU, top-8 per
                                        token); variants paired step by step (each step runs for every
-                                       variant back to back, order rotating); reports the median step time
+                                       variant back to back, order shuffled); reports the median step time
                                        and the median per-step overhead vs 0 vectors with its quartiles, and
                                        an A/A control row as the noise floor (defaults: --dtypes bf16,
                                        --batches 1,4)

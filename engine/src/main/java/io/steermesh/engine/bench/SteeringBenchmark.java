@@ -30,8 +30,8 @@ import java.util.SplittableRandom;
  *
  * <p>Noise on a shared 2-core host (other builds running) is larger than the effect being measured and
  * swings within seconds, so the variants are paired step by step: every variant has its own sequences
- * at the same position, and each decode step is run for all variants back to back, in an order that
- * rotates every step. Two untimed rounds come first (every code path compiled), then {@code rounds}
+ * at the same position, and each decode step is run for all variants back to back, in an order
+ * shuffled every step (seeded). Two untimed rounds come first (every code path compiled), then {@code rounds}
  * timed rounds of {@code decodeTokens} steps on fresh sequences. A variant's overhead is the median over
  * all timed steps of its step time over the baseline's time for the same step, with the quartiles of
  * those ratios and a bootstrap 95% confidence interval of the median (steps resampled as if independent;
@@ -62,6 +62,7 @@ public final class SteeringBenchmark {
 
     private final Config cfg;
     private final PrintStream log;
+    private final SplittableRandom orderRandom = new SplittableRandom(17);
 
     public SteeringBenchmark(Config cfg, PrintStream log) {
         this.cfg = cfg;
@@ -163,7 +164,7 @@ public final class SteeringBenchmark {
 
     /**
      * One round: every variant gets its own fresh sequences (same prompts), then step by step each
-     * variant decodes the same tokens, one after the other in an order that rotates every step, so the
+     * variant decodes the same tokens, one after the other in an order shuffled every step, so the
      * steps compared share the machine's state within a few milliseconds. Returns per variant the step
      * times (ms) of the timed steps.
      */
@@ -188,9 +189,17 @@ public final class SteeringBenchmark {
         }
         double[][] ms = new double[nv][cfg.decodeTokens()];
         List<Step> decode = new ArrayList<>(batch);
+        int[] order = new int[nv];
+        for (int v = 0; v < nv; v++) order[v] = v;
         for (int i = 0; i < tokens.length; i++) {
+            // a fresh random order every step: a rotation would always run the same variant right after
+            // another (the A/A control after the baseline), and what ran before a step changes its caches
+            for (int j = nv - 1; j > 0; j--) {
+                int k = orderRandom.nextInt(j + 1);
+                int t = order[j]; order[j] = order[k]; order[k] = t;
+            }
             for (int j = 0; j < nv; j++) {
-                int v = (i + j) % nv;
+                int v = order[j];
                 decode.clear();
                 for (int b = 0; b < batch; b++) decode.add(Step.decode(seqs.get(v).get(b), tokens[i][b]));
                 boolean flush = variants.get(v).readout();
