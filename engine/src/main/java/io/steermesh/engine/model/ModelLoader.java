@@ -8,6 +8,7 @@ import io.steermesh.engine.format.RawTensor;
 import io.steermesh.engine.format.SafetensorsFile;
 import io.steermesh.engine.tensor.DType;
 import io.steermesh.engine.tensor.FloatTensor;
+import io.steermesh.engine.tensor.PackedTensor;
 import io.steermesh.engine.tensor.Parallel;
 import io.steermesh.engine.tensor.Q8GroupedTensor;
 import io.steermesh.engine.tensor.Quant;
@@ -36,21 +37,31 @@ public final class ModelLoader {
      * @param convertTo in-memory type for the matrices (null keeps each tensor as stored)
      * @param tokenizer explicit tokenizer path (null: look beside the model)
      */
-    public record Options(DType convertTo, int threads, Path tokenizer) {
+    /**
+     * @param convertTo in-memory type for the matrices (null keeps each tensor as stored)
+     * @param tokenizer explicit tokenizer path (null: look beside the model)
+     * @param pack repack the matrices into panels for the matmul kernels ({@link PackedTensor}); off
+     *             keeps them mapped as stored (row-major dot-product kernels), for comparison
+     */
+    public record Options(DType convertTo, int threads, Path tokenizer, boolean pack) {
         public static Options defaults() {
-            return new Options(null, Math.max(1, Runtime.getRuntime().availableProcessors()), null);
+            return new Options(null, Math.max(1, Runtime.getRuntime().availableProcessors()), null, true);
         }
 
-        public Options withConvertTo(DType t) { return new Options(t, threads, tokenizer); }
+        public Options withConvertTo(DType t) { return new Options(t, threads, tokenizer, pack); }
 
-        public Options withThreads(int n) { return new Options(convertTo, n, tokenizer); }
+        public Options withThreads(int n) { return new Options(convertTo, n, tokenizer, pack); }
 
-        public Options withTokenizer(Path p) { return new Options(convertTo, threads, p); }
+        public Options withTokenizer(Path p) { return new Options(convertTo, threads, p, pack); }
+
+        public Options withPacking(boolean on) { return new Options(convertTo, threads, tokenizer, on); }
     }
 
     private final Options options;
     private final Consumer<String> progress;
     private final Arena arena = Arena.ofShared();
+    /** Converted matrices before packing: released once they are packed (packing copies them). */
+    private final Arena scratch = Arena.ofShared();
 
     private ModelLoader(Options options, Consumer<String> progress) {
         this.options = options;
@@ -64,6 +75,7 @@ public final class ModelLoader {
             return loader.loadAny(path);
         } catch (RuntimeException | IOException e) {
             loader.arena.close();
+            loader.scratch.close();
             throw e;
         }
     }
@@ -80,6 +92,54 @@ public final class ModelLoader {
         if (name.endsWith(".safetensors")) return loadHuggingFace(path.getParent());
         throw new IllegalArgumentException("unknown model format: " + path
                 + " (expected a Hugging Face directory with config.json, a .gguf file or a llama2.c .bin)");
+    }
+
+    private Model model(ModelConfig config, Weights weights, Tokenizer tok, AutoCloseable file) {
+        Weights w = weights;
+        if (options.pack()) {
+            progress.accept("packing weight matrices into panels for the matmul kernels ...");
+            w = pack(weights, config);
+            scratch.close();   // what was converted at load now lives in its packed copy
+        }
+        Arena scratchArena = scratch;
+        return new Model(config, w, tok, new Parallel(options.threads()), () -> {
+            arena.close();
+            if (scratchArena.scope().isAlive()) scratchArena.close();
+            file.close();
+        });
+    }
+
+    /**
+     * Every matrix repacked for the kernels. A token embedding tied to the LM head becomes the packed
+     * head too (embedding rows are read from it), so nothing is kept twice.
+     */
+    private Weights pack(Weights w, ModelConfig c) {
+        int dim = c.dim(), qDim = c.nHeads() * c.headDim(), kvDim = c.kvDim(), hidden = c.hiddenDim();
+        Weights.Layer[] layers = new Weights.Layer[w.layers().length];
+        for (int i = 0; i < layers.length; i++) {
+            Weights.Layer l = w.layers()[i];
+            layers[i] = new Weights.Layer(l.attnNorm(), l.attnNormBias(),
+                    pack(l.wq(), qDim, dim), l.bq(), pack(l.wk(), kvDim, dim), l.bk(), pack(l.wv(), kvDim, dim), l.bv(),
+                    pack(l.wo(), dim, qDim), l.bo(), l.ffnNorm(), l.ffnNormBias(),
+                    l.wGate() == null ? null : pack(l.wGate(), hidden, dim),
+                    pack(l.wUp(), hidden, dim), l.bUp(), pack(l.wDown(), dim, hidden), l.bDown());
+        }
+        FloatTensor head = pack(w.lmHead(), c.vocabSize(), dim);
+        boolean tied = w.lmHead() == w.tokenEmbedding();
+        FloatTensor emb = tied ? head : keep(w.tokenEmbedding());
+        return new Weights(emb, w.positionEmbedding(), layers, w.finalNorm(), w.finalNormBias(), head);
+    }
+
+    private FloatTensor pack(FloatTensor t, int rows, int cols) {
+        return keep(PackedTensor.pack(t, rows, cols, arena));
+    }
+
+    /** {@code t}, moved into the model's memory when it was converted into scratch memory (not packed: read as is). */
+    private FloatTensor keep(FloatTensor t) {
+        if (!t.segment().scope().equals(scratch.scope())) return t;
+        MemorySegment copy = arena.allocate(t.segment().byteSize(), 64);
+        copy.copyFrom(t.segment());
+        return FloatTensor.of(t.dtype(), copy, t.size());
     }
 
     // ---------------------------------------------------------------- Hugging Face
@@ -105,7 +165,7 @@ public final class ModelLoader {
         }
         Tokenizer tok = options.tokenizer() != null ? Tokenizers.load(options.tokenizer(), config.vocabSize())
                 : Tokenizers.find(dir, config.vocabSize()).orElse(null);
-        return new Model(config, weights, tok, new Parallel(options.threads()), () -> { arena.close(); st.close(); });
+        return model(config, weights, tok, st);
     }
 
     /** The id a model is served under when none is configured: its file or directory name without extension. */
@@ -238,7 +298,7 @@ public final class ModelLoader {
         };
         Tokenizer tok = options.tokenizer() != null ? Tokenizers.load(options.tokenizer(), vocab)
                 : (gg.metadata().containsKey("tokenizer.ggml.tokens") ? Tokenizers.fromGgufMetadata(gg.metadata()) : null);
-        return new Model(config, weights, tok, new Parallel(options.threads()), () -> { arena.close(); gg.close(); });
+        return model(config, weights, tok, gg);
     }
 
     /** Maps Hugging Face GPT-2 tensor names onto GGUF's (llama.cpp convert_hf_to_gguf naming). */
@@ -272,7 +332,7 @@ public final class ModelLoader {
                 "layers.%d.ffn_norm", "layers.%d.w1", "layers.%d.w3", "layers.%d.w2", "norm", h.sharedClassifier() ? null : "output"));
         Tokenizer tok = options.tokenizer() != null ? Tokenizers.load(options.tokenizer(), h.vocabSize())
                 : Tokenizers.find(file, h.vocabSize()).orElse(null);
-        return new Model(config, weights, tok, new Parallel(options.threads()), () -> { arena.close(); lc.close(); });
+        return model(config, weights, tok, lc);
     }
 
     // ---------------------------------------------------------------- assembling weights
@@ -363,7 +423,7 @@ public final class ModelLoader {
         }
         FloatTensor wte = matrix(need(l, prefix + "wte.weight"), c.vocabSize(), dim, false, 0);
         RawTensor wpeRaw = need(l, prefix + "wpe.weight");
-        FloatTensor wpe = convert(wpeRaw, c.contextLength(), dim, false, DType.F32, 0);
+        FloatTensor wpe = convert(wpeRaw, c.contextLength(), dim, false, DType.F32, 0, arena);
         RawTensor head = l.get(prefix + "lm_head.weight");
         return new Weights(wte, wpe, layers, vector(need(l, prefix + "ln_f.weight"), dim), vector(need(l, prefix + "ln_f.bias"), dim),
                 head == null ? wte : matrix(head, c.vocabSize(), dim, false, 0));
@@ -395,12 +455,12 @@ public final class ModelLoader {
                     : FloatTensor.of(t.dtype(), t.data(), t.elements());
         }
         if (target == DType.Q8_0_GROUPED) target = DType.F32;
-        return convert(t, rows, cols, transposed, target, groupSize);
+        return convert(t, rows, cols, transposed, target, groupSize, options.pack() ? scratch : arena);
     }
 
-    private FloatTensor convert(RawTensor t, int rows, int cols, boolean transposed, DType target, int groupSize) {
+    private FloatTensor convert(RawTensor t, int rows, int cols, boolean transposed, DType target, int groupSize, Arena into) {
         long n = (long) rows * cols;
-        MemorySegment out = arena.allocate(target.byteSize(n), 64);
+        MemorySegment out = into.allocate(target.byteSize(n), 64);
         float[] row = new float[cols];
         float[] all = transposed ? (t.dtype() == DType.Q8_0_GROUPED ? Quant.dequantize(t, groupSize) : Quant.dequantize(t)) : null;
         for (int r = 0; r < rows; r++) {

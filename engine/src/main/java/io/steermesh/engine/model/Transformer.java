@@ -2,7 +2,12 @@ package io.steermesh.engine.model;
 
 import io.steermesh.engine.tensor.MatMul;
 import io.steermesh.engine.tensor.Parallel;
+import io.steermesh.engine.tensor.Parallel;
 import io.steermesh.engine.tensor.VectorMath;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 import java.util.List;
 
@@ -135,10 +140,10 @@ public final class Transformer {
             float[] act = h1;
             if (L.wGate() != null) {
                 MatMul.matmul(par, L.wGate(), hidden, dim, xn, T, h2);
-                VectorMath.swiglu(h2, h1, T * hidden);
+                rows(T, 4, (from, to) -> VectorMath.swiglu(h2, h1, from * hidden, (to - from) * hidden));
                 act = h2;
             } else {
-                VectorMath.geluNew(h1, T * hidden);
+                rows(T, 4, (from, to) -> VectorMath.geluNew(h1, from * hidden, (to - from) * hidden));
             }
             MatMul.matmul(par, L.wDown(), dim, hidden, act, T, out);
             MatMul.addBias(out, T, L.bDown());
@@ -205,28 +210,23 @@ public final class Transformer {
         }
     }
 
-    /** LayerNorm (Ba et al. 2016) when a bias is present (GPT-2), RMSNorm (Zhang & Sennrich 2019) otherwise. */
+    /** LayerNorm (Ba et al. 2016) for GPT-2, RMSNorm (Zhang & Sennrich 2019) for Llama, row by row. */
     private void norm(float[] in, float[] out, int T, float[] weight, float[] bias) {
         int dim = c.dim();
         float eps = c.normEps();
-        for (int t = 0; t < T; t++) {
-            int o = t * dim;
-            if (c.arch() == Architecture.GPT2) {
-                float mean = 0;
-                for (int i = 0; i < dim; i++) mean += in[o + i];
-                mean /= dim;
-                float var = 0;
-                for (int i = 0; i < dim; i++) { float d = in[o + i] - mean; var += d * d; }
-                var /= dim;
-                float inv = (float) (1.0 / Math.sqrt(var + eps));
-                for (int i = 0; i < dim; i++) out[o + i] = (in[o + i] - mean) * inv * weight[i] + (bias == null ? 0 : bias[i]);
-            } else {
-                float ss = 0;
-                for (int i = 0; i < dim; i++) ss += in[o + i] * in[o + i];
-                float inv = (float) (1.0 / Math.sqrt(ss / dim + eps));
-                for (int i = 0; i < dim; i++) out[o + i] = weight[i] * (inv * in[o + i]);
+        boolean layer = c.arch() == Architecture.GPT2;
+        rows(T, 4, (from, to) -> {
+            for (int t = from; t < to; t++) {
+                if (layer) VectorMath.layerNorm(in, out, t * dim, dim, weight, bias, eps);
+                else VectorMath.rmsNorm(in, out, t * dim, dim, weight, eps);
             }
-        }
+        });
+    }
+
+    /** Runs {@code body} over row ranges: on the thread team when there are at least {@code parallelFrom} rows. */
+    private void rows(int T, int parallelFrom, Parallel.RangeBody body) {
+        if (T < parallelFrom) body.run(0, T);
+        else par.forRange(T, 1, body);
     }
 
     /** Rotary position embedding (Su et al. 2021) for each head of each row. */
@@ -248,48 +248,114 @@ public final class Transformer {
         }
     }
 
+    /**
+     * Appends each row's keys and values to its block. Keys are laid out (layer, kv head, head dim,
+     * position in block): the 16 positions of one dimension side by side, so one vector of scores
+     * comes from broadcast query elements with no lane reductions. Values are (layer, kv head,
+     * position in block, head dim).
+     */
     private void storeKv(List<Step> steps, int[] rowStep, int[] rowPos, int layer, float[] k, float[] v, int T) {
-        int kvDim = c.kvDim();
+        final int kvDim = c.kvDim(), hd = c.headDim(), kvHeads = c.nKvHeads(), P = KvBlock.POSITIONS;
         for (int t = 0; t < T; t++) {
-            KvBlock b = steps.get(rowStep[t]).sequence().kv().block(rowPos[t] / KvBlock.POSITIONS);
-            int off = (layer * KvBlock.POSITIONS + rowPos[t] % KvBlock.POSITIONS) * kvDim;
-            System.arraycopy(k, t * kvDim, b.keys, off, kvDim);
-            System.arraycopy(v, t * kvDim, b.values, off, kvDim);
+            KvBlock b = steps.get(rowStep[t]).sequence().kv().block(rowPos[t] / P);
+            int pos = rowPos[t] % P;
+            for (int kh = 0; kh < kvHeads; kh++) {
+                int base = (layer * kvHeads + kh) * P * hd;
+                int src = t * kvDim + kh * hd;
+                for (int i = 0; i < hd; i++) b.keys[base + i * P + pos] = k[src + i];
+                System.arraycopy(v, src, b.values, base + pos * hd, hd);
+            }
         }
     }
 
-    /** Causal scaled dot-product attention (Vaswani et al. 2017) of each row over its own sequence's cache. */
+    private static final VectorSpecies<Float> PS = FloatVector.SPECIES_PREFERRED.length() <= KvBlock.POSITIONS
+            ? FloatVector.SPECIES_PREFERRED : FloatVector.SPECIES_512;
+    private static final int PL = PS.length();
+
+    /**
+     * Causal scaled dot-product attention (Vaswani et al. 2017) of each row over its own sequence's cache,
+     * one block of 16 positions at a time: the scores of a block are a vector (query elements broadcast
+     * against the block's transposed keys), and the weighted sum of values keeps its accumulators in
+     * registers. Only lane-wise IEEE operations, so every JIT tier gives the same bits.
+     */
     private void attention(List<Step> steps, int[] rowStep, int[] rowPos, int layer, float[] q, float[] att, int T) {
-        final int hd = c.headDim(), heads = c.nHeads(), kvDim = c.kvDim(), group = c.kvGroup();
+        final int hd = c.headDim(), heads = c.nHeads(), kvHeads = c.nKvHeads(), group = c.kvGroup(), P = KvBlock.POSITIONS;
         final float scale = (float) (1.0 / Math.sqrt(hd));
         par.forRange(T * heads, 1, (from, to) -> {
-            float[] scores = new float[c.contextLength()];
+            float[] scores = new float[c.contextLength() + P];
             for (int item = from; item < to; item++) {
                 int t = item / heads, h = item % heads;
                 KvCache kv = steps.get(rowStep[t]).sequence().kv();
                 int upto = rowPos[t];
                 int qo = (t * heads + h) * hd;
-                int kvo = layer * KvBlock.POSITIONS * kvDim + (h / group) * hd;
+                int base = (layer * kvHeads + h / group) * P * hd;
                 float max = Float.NEGATIVE_INFINITY;
-                for (int b0 = 0; b0 <= upto; b0 += KvBlock.POSITIONS) {
-                    float[] keys = kv.block(b0 / KvBlock.POSITIONS).keys;
-                    for (int p = b0, end = Math.min(upto, b0 + KvBlock.POSITIONS - 1); p <= end; p++) {
-                        float s = VectorMath.dot(q, qo, keys, kvo + (p - b0) * kvDim, hd) * scale;
-                        scores[p] = s;
-                        if (s > max) max = s;
+                for (int b0 = 0; b0 <= upto; b0 += P) {
+                    float[] keys = kv.block(b0 / P).keys;
+                    int n = Math.min(P, upto - b0 + 1);
+                    for (int v0 = 0; v0 < n; v0 += PL) {
+                        FloatVector s = scores(keys, base + v0, q, qo, hd).mul(scale);
+                        VectorMask<Float> valid = PS.indexInRange(v0, n);
+                        s.intoArray(scores, b0 + v0, valid);
+                        max = Math.max(max, s.blend(Float.NEGATIVE_INFINITY, valid.not()).reduceLanes(VectorOperators.MAX));
                     }
                 }
                 float inv = 1 / VectorMath.expShiftSum(scores, upto + 1, max);
                 int ao = (t * heads + h) * hd;
-                for (int i = 0; i < hd; i++) att[ao + i] = 0;
-                for (int b0 = 0; b0 <= upto; b0 += KvBlock.POSITIONS) {
-                    float[] values = kv.block(b0 / KvBlock.POSITIONS).values;
-                    for (int p = b0, end = Math.min(upto, b0 + KvBlock.POSITIONS - 1); p <= end; p++) {
-                        VectorMath.axpy(scores[p] * inv, values, kvo + (p - b0) * kvDim, att, ao, hd);
+                if (hd % PL == 0) {
+                    for (int j = 0; j < hd; j += PL) weightedValues(kv, base + j, scores, inv, upto, hd).intoArray(att, ao + j);
+                } else {
+                    for (int i = 0; i < hd; i++) att[ao + i] = 0;
+                    for (int b0 = 0; b0 <= upto; b0 += P) {
+                        float[] values = kv.block(b0 / P).values;
+                        for (int p = b0, end = Math.min(upto, b0 + P - 1); p <= end; p++) {
+                            VectorMath.axpy(scores[p] * inv, values, base + (p - b0) * hd, att, ao, hd);
+                        }
                     }
                 }
             }
         });
+    }
+
+    /** Unscaled scores of PL consecutive positions: {@code sum_i q[qo + i] * keys[at + i*16 + lane]}, four chains. */
+    private static FloatVector scores(float[] keys, int at, float[] q, int qo, int hd) {
+        final int P = KvBlock.POSITIONS;
+        FloatVector s0 = FloatVector.zero(PS), s1 = s0, s2 = s0, s3 = s0;
+        int i = 0;
+        for (; i + 4 <= hd; i += 4) {
+            int k = at + i * P;
+            s0 = FloatVector.fromArray(PS, keys, k).fma(FloatVector.broadcast(PS, q[qo + i]), s0);
+            s1 = FloatVector.fromArray(PS, keys, k + P).fma(FloatVector.broadcast(PS, q[qo + i + 1]), s1);
+            s2 = FloatVector.fromArray(PS, keys, k + 2 * P).fma(FloatVector.broadcast(PS, q[qo + i + 2]), s2);
+            s3 = FloatVector.fromArray(PS, keys, k + 3 * P).fma(FloatVector.broadcast(PS, q[qo + i + 3]), s3);
+        }
+        for (; i < hd; i++) s0 = FloatVector.fromArray(PS, keys, at + i * P).fma(FloatVector.broadcast(PS, q[qo + i]), s0);
+        return s0.add(s1).add(s2.add(s3));
+    }
+
+    /**
+     * {@code sum_p (scores[p] * inv) * values[p][j .. j+PL)} over positions 0..upto, in four chains by
+     * position (p mod 4 within each block), added pairwise at the end.
+     */
+    private static FloatVector weightedValues(KvCache kv, int at, float[] scores, float inv, int upto, int hd) {
+        final int P = KvBlock.POSITIONS;
+        FloatVector a0 = FloatVector.zero(PS), a1 = a0, a2 = a0, a3 = a0;
+        for (int b0 = 0; b0 <= upto; b0 += P) {
+            float[] values = kv.block(b0 / P).values;
+            int n = Math.min(P, upto - b0 + 1);
+            int p = 0;
+            for (; p + 4 <= n; p += 4) {
+                int v = at + p * hd;
+                a0 = FloatVector.fromArray(PS, values, v).fma(FloatVector.broadcast(PS, scores[b0 + p] * inv), a0);
+                a1 = FloatVector.fromArray(PS, values, v + hd).fma(FloatVector.broadcast(PS, scores[b0 + p + 1] * inv), a1);
+                a2 = FloatVector.fromArray(PS, values, v + 2 * hd).fma(FloatVector.broadcast(PS, scores[b0 + p + 2] * inv), a2);
+                a3 = FloatVector.fromArray(PS, values, v + 3 * hd).fma(FloatVector.broadcast(PS, scores[b0 + p + 3] * inv), a3);
+            }
+            for (; p < n; p++) {
+                a0 = FloatVector.fromArray(PS, values, at + p * hd).fma(FloatVector.broadcast(PS, scores[b0 + p] * inv), a0);
+            }
+        }
+        return a0.add(a1).add(a2.add(a3));
     }
 
     private static void add(float[] x, float[] y, int n) {

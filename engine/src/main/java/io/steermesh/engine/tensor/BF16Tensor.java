@@ -23,12 +23,18 @@ public final class BF16Tensor extends HalfTensor {
     }
 
     @Override
-    FloatVector even(IntVector pair) {
+    FloatVector even(IntVector pair) { return evenOf(pair); }
+
+    @Override
+    FloatVector odd(IntVector pair) { return oddOf(pair); }
+
+    /** The low halves of each int lane as floats. */
+    static FloatVector evenOf(IntVector pair) {
         return pair.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
     }
 
-    @Override
-    FloatVector odd(IntVector pair) {
+    /** The high halves of each int lane as floats. */
+    static FloatVector oddOf(IntVector pair) {
         return pair.and(0xffff0000).reinterpretAsFloats();
     }
 

@@ -28,14 +28,20 @@ public final class F16Tensor extends HalfTensor {
     }
 
     @Override
-    FloatVector even(IntVector pair) {
+    FloatVector even(IntVector pair) { return evenOf(pair); }
+
+    @Override
+    FloatVector odd(IntVector pair) { return oddOf(pair); }
+
+    /** The low halves of each int lane, as halves widened to floats. */
+    static FloatVector evenOf(IntVector pair) {
         IntVector magnitude = pair.and(0x7fff).lanewise(VectorOperators.LSHL, 13);
         IntVector sign = pair.and(0x8000).lanewise(VectorOperators.LSHL, 16);
         return sign.or(TWO_POW_112.mul(magnitude.reinterpretAsFloats()).reinterpretAsInts()).reinterpretAsFloats();
     }
 
-    @Override
-    FloatVector odd(IntVector pair) {
+    /** The high halves of each int lane, as halves widened to floats. */
+    static FloatVector oddOf(IntVector pair) {
         IntVector magnitude = pair.lanewise(VectorOperators.LSHR, 3).and(0x7fff << 13);
         IntVector sign = pair.and(0x80000000);
         return sign.or(TWO_POW_112.mul(magnitude.reinterpretAsFloats()).reinterpretAsInts()).reinterpretAsFloats();

@@ -13,7 +13,7 @@ import java.nio.ByteOrder;
  * dequantizing a run into floats (embedding lookups). Kernels use the Vector API.
  */
 public abstract sealed class FloatTensor
-        permits F32Tensor, HalfTensor, Q8_0Tensor, Q4_0Tensor, Q8GroupedTensor {
+        permits F32Tensor, HalfTensor, Q8_0Tensor, Q4_0Tensor, Q8GroupedTensor, PackedTensor {
 
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     static final int L = F.length();

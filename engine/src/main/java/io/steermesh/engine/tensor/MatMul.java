@@ -16,6 +16,10 @@ public final class MatMul {
         if (w.size() < (long) rows * cols) {
             throw new IllegalArgumentException("weight of " + w.size() + " elements is smaller than " + rows + "x" + cols);
         }
+        if (w instanceof PackedTensor p && p.rows() == rows && p.cols() == cols) {
+            p.matmul(par, x, tokens, y);
+            return;
+        }
         float[] xp = w.prepareActivations(x, tokens, cols);
         int minRows = Math.max(1, 16384 / Math.max(1, cols * Math.max(1, Math.min(tokens, 4))));
         par.forRange(rows, Math.max(4, minRows), (from, to) -> {

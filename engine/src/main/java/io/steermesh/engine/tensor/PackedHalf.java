@@ -1,0 +1,175 @@
+package io.steermesh.engine.tensor;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * 16-bit weights (bfloat16 or IEEE half) in panel groups, two columns per vector: int lane i of the
+ * vector at {@code base(p) + j * CS} holds row {@code p*L + i}'s weights at columns 2j (low half) and
+ * 2j + 1 (high half), so one 512-bit load gives two columns of 16 rows and widening is a shift or a
+ * mask, with no cross-width conversion. An odd last column is paired with zero.
+ */
+public abstract sealed class PackedHalf extends PackedTensor permits PackedHalf.BF16, PackedHalf.F16 {
+    static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
+    private static final long VB = 4L * L;   // bytes of one column pair of a panel
+    private static final long CS = G * VB;   // bytes of one column pair of a group
+
+    private final int pairs;   // full column pairs
+
+    PackedHalf(MemorySegment seg, int rows, int cols) {
+        super(seg, rows, cols, (cols + 1) / 2 * CS);
+        this.pairs = cols / 2;
+    }
+
+    static PackedHalf pack(HalfTensor w, int rows, int cols, Arena arena) {
+        long groupBytes = (cols + 1) / 2 * CS;
+        MemorySegment out = allocate(arena, rows, groupBytes);
+        MemorySegment src = w.segment();
+        for (int r = 0; r < rows; r++) {
+            long at = base(r / L, groupBytes) + 4L * (r % L);
+            for (int c = 0; c < cols; c++) {
+                short bits = src.getAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, (long) r * cols + c);
+                out.set(ValueLayout.JAVA_SHORT_UNALIGNED, at + (c / 2) * CS + 2L * (c % 2), bits);
+            }
+        }
+        return w instanceof BF16Tensor ? new BF16(out, rows, cols) : new F16(out, rows, cols);
+    }
+
+    /** bfloat16 panels. */
+    public static final class BF16 extends PackedHalf {
+        BF16(MemorySegment seg, int rows, int cols) { super(seg, rows, cols); }
+
+        @Override public DType dtype() { return DType.BF16; }
+
+        @Override FloatVector even(IntVector pair) { return BF16Tensor.evenOf(pair); }
+
+        @Override FloatVector odd(IntVector pair) { return BF16Tensor.oddOf(pair); }
+
+        @Override float widen(short bits) { return Float.intBitsToFloat(bits << 16); }
+    }
+
+    /** IEEE half panels. */
+    public static final class F16 extends PackedHalf {
+        F16(MemorySegment seg, int rows, int cols) { super(seg, rows, cols); }
+
+        @Override public DType dtype() { return DType.F16; }
+
+        @Override FloatVector even(IntVector pair) { return F16Tensor.evenOf(pair); }
+
+        @Override FloatVector odd(IntVector pair) { return F16Tensor.oddOf(pair); }
+
+        @Override float widen(short bits) { return Float.float16ToFloat(bits); }
+    }
+
+    abstract FloatVector even(IntVector pair);
+
+    abstract FloatVector odd(IntVector pair);
+
+    abstract float widen(short bits);
+
+    private static long base(int p, long groupBytes) {
+        return (p / G) * groupBytes + (p % G) * VB;
+    }
+
+    private long base(int p) {
+        return base(p, groupBytes);
+    }
+
+    @Override
+    float weight(int r, int c) {
+        return widen(seg.get(ValueLayout.JAVA_SHORT_UNALIGNED, base(r / L) + (c / 2) * CS + 4L * (r % L) + 2L * (c % 2)));
+    }
+
+    private IntVector w(long off) {
+        return IntVector.fromMemorySegment(I, seg, off, LE);
+    }
+
+    private static FloatVector bx(float[] x, int i) {
+        return FloatVector.broadcast(F, x[i]);
+    }
+
+    @Override
+    void kernel1x4(int p, float[] x, int t, float[] y) {
+        long b0 = base(p), b1 = b0 + VB, b2 = b1 + VB, b3 = b2 + VB;
+        int xo = t * cols;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        int j = 0;
+        for (; j < pairs; j++) {
+            long o = j * CS;
+            int c = xo + 2 * j;
+            IntVector q0 = w(b0 + o), q1 = w(b1 + o), q2 = w(b2 + o), q3 = w(b3 + o);
+            FloatVector xe = bx(x, c), xd = bx(x, c + 1);
+            a0 = even(q0).fma(xe, a0); a0 = odd(q0).fma(xd, a0);
+            a1 = even(q1).fma(xe, a1); a1 = odd(q1).fma(xd, a1);
+            a2 = even(q2).fma(xe, a2); a2 = odd(q2).fma(xd, a2);
+            a3 = even(q3).fma(xe, a3); a3 = odd(q3).fma(xd, a3);
+        }
+        if (2 * pairs < cols) {
+            long o = j * CS;
+            FloatVector xe = bx(x, xo + 2 * j);
+            a0 = even(w(b0 + o)).fma(xe, a0);
+            a1 = even(w(b1 + o)).fma(xe, a1);
+            a2 = even(w(b2 + o)).fma(xe, a2);
+            a3 = even(w(b3 + o)).fma(xe, a3);
+        }
+        store(a0, y, t, p); store(a1, y, t, p + 1); store(a2, y, t, p + 2); store(a3, y, t, p + 3);
+    }
+
+    /** Two panels at a time: four would make C2 stop inlining the vector intrinsics (too many nodes). */
+    @Override
+    void kernel4x4(int p, float[] x, int t, float[] y) {
+        kernel4x2(p, x, t, y);
+        kernel4x2(p + 2, x, t, y);
+    }
+
+    private void kernel4x2(int p, float[] x, int t, float[] y) {
+        long b0 = base(p), b1 = b0 + VB;
+        int x0 = t * cols, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
+        FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00;
+        FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+        int j = 0;
+        for (; j < pairs; j++) {
+            long o = j * CS;
+            int c = 2 * j;
+            IntVector q0 = w(b0 + o), q1 = w(b1 + o);
+            FloatVector w0 = even(q0), w1 = even(q1);
+            FloatVector v = bx(x, x0 + c);
+            a00 = w0.fma(v, a00); a10 = w1.fma(v, a10);
+            v = bx(x, x1 + c);
+            a01 = w0.fma(v, a01); a11 = w1.fma(v, a11);
+            v = bx(x, x2 + c);
+            a02 = w0.fma(v, a02); a12 = w1.fma(v, a12);
+            v = bx(x, x3 + c);
+            a03 = w0.fma(v, a03); a13 = w1.fma(v, a13);
+            w0 = odd(q0); w1 = odd(q1);
+            v = bx(x, x0 + c + 1);
+            a00 = w0.fma(v, a00); a10 = w1.fma(v, a10);
+            v = bx(x, x1 + c + 1);
+            a01 = w0.fma(v, a01); a11 = w1.fma(v, a11);
+            v = bx(x, x2 + c + 1);
+            a02 = w0.fma(v, a02); a12 = w1.fma(v, a12);
+            v = bx(x, x3 + c + 1);
+            a03 = w0.fma(v, a03); a13 = w1.fma(v, a13);
+        }
+        if (2 * pairs < cols) {
+            long o = j * CS;
+            int c = 2 * j;
+            FloatVector w0 = even(w(b0 + o)), w1 = even(w(b1 + o));
+            FloatVector v = bx(x, x0 + c);
+            a00 = w0.fma(v, a00); a10 = w1.fma(v, a10);
+            v = bx(x, x1 + c);
+            a01 = w0.fma(v, a01); a11 = w1.fma(v, a11);
+            v = bx(x, x2 + c);
+            a02 = w0.fma(v, a02); a12 = w1.fma(v, a12);
+            v = bx(x, x3 + c);
+            a03 = w0.fma(v, a03); a13 = w1.fma(v, a13);
+        }
+        store(a00, y, t, p); store(a01, y, t + 1, p); store(a02, y, t + 2, p); store(a03, y, t + 3, p);
+        store(a10, y, t, p + 1); store(a11, y, t + 1, p + 1); store(a12, y, t + 2, p + 1); store(a13, y, t + 3, p + 1);
+    }
+}

@@ -1,0 +1,142 @@
+package io.steermesh.engine.tensor;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * A weight matrix (rows, cols) repacked at load time for the matmul kernels, the way ggml's CPU
+ * backend repacks its weights: rows go in <em>panels</em> of {@code L} (one vector's lanes), and each
+ * panel is stored column by column. A kernel loads the weights of L rows at column c as one vector,
+ * multiplies it by the broadcast activation {@code x[t][c]} of several tokens at once and accumulates
+ * each (row, token) pair in its own register: no lane reductions at all.
+ *
+ * <p>Two consequences the rest of steermesh relies on:
+ * <ul>
+ *   <li>every output is a plain fused multiply-add chain over the columns in order, so the result is
+ *       the same bits in every JIT tier (interpreted Vector API fallback or C2 intrinsics) and for any
+ *       batch composition: a sequence decoded alone or in a batch of 16 gets identical logits;</li>
+ *   <li>batch-1 decode streams each panel sequentially (bandwidth-bound, as it should be), and batched
+ *       decode and prefill reuse each loaded weight vector for up to 8 tokens (compute-bound, with
+ *       the accumulators in registers).</li>
+ * </ul>
+ *
+ * <p>Panels come in groups of {@link #G}, stored interleaved (column c of the group's four panels
+ * side by side), so every kernel reads a group as one sequential stream; a group is also the unit
+ * the threads share out. Kernel shapes: one token × 4 panels and 4 tokens × 4 panels (a group stays
+ * in L2 while the token tiles pass over it). Both sum in the same order, so which one served a row
+ * never shows in the result.
+ */
+public abstract sealed class PackedTensor extends FloatTensor permits PackedF32, PackedHalf, PackedQ8 {
+    /** Token rows that pass over a group while it sits in cache. */
+    private static final int TOKEN_TILE = 64;
+
+    /** Panels per group: a group is stored interleaved, column by column, so a kernel reads one stream. */
+    static final int G = 4;
+
+    protected final int rows;
+    protected final int cols;
+    /** Panels, rounded up to whole groups (the padding rows are zero and never stored). */
+    protected final int panels;
+    protected final long groupBytes;
+    private final int fullPanels;
+    private final VectorMask<Float> tailMask;
+
+    PackedTensor(MemorySegment seg, int rows, int cols, long groupBytes) {
+        super(seg, (long) rows * cols);
+        this.rows = rows;
+        this.cols = cols;
+        this.panels = groups(rows) * G;
+        this.groupBytes = groupBytes;
+        this.fullPanels = rows / L;
+        this.tailMask = F.indexInRange(0, rows - fullPanels * L);
+    }
+
+    static int groups(int rows) {
+        return (rows + G * L - 1) / (G * L);
+    }
+
+    public final int rows() { return rows; }
+
+    public final int cols() { return cols; }
+
+    /**
+     * Repacks {@code w}, a row-major (rows, cols) matrix, into memory from {@code arena}; returns
+     * {@code w} itself for the types that keep their own kernels (Q4_0, grouped Q8_0, packed already).
+     * Lossless: every weight keeps its exact value.
+     */
+    public static FloatTensor pack(FloatTensor w, int rows, int cols, Arena arena) {
+        if (w.size() != (long) rows * cols) {
+            throw new IllegalArgumentException("weight of " + w.size() + " elements is not " + rows + "x" + cols);
+        }
+        return switch (w) {
+            case F32Tensor f -> PackedF32.pack(f, rows, cols, arena);
+            case HalfTensor h -> PackedHalf.pack(h, rows, cols, arena);
+            case Q8_0Tensor q when cols % Q8_0Tensor.BLOCK == 0 -> PackedQ8.pack(q, rows, cols, arena);
+            default -> w;
+        };
+    }
+
+    /** {@code y[t*rows + r] = sum_c w[r][c] * x[t*cols + c]} for t < tokens, r < rows. */
+    public final void matmul(Parallel par, float[] x, int tokens, float[] y) {
+        // one group per chunk: small enough that the two threads finish a region together
+        par.forEach(panels / G, g -> {
+            int p = g * G;
+            for (int t0 = 0; t0 < tokens; t0 += TOKEN_TILE) {
+                int t1 = Math.min(tokens, t0 + TOKEN_TILE);
+                int t = t0;
+                for (; t + 4 <= t1; t += 4) kernel4x4(p, x, t, y);
+                for (; t < t1; t++) kernel1x4(p, x, t, y);
+            }
+        });
+    }
+
+    /** Token t, panels p..p+3 (one group). */
+    abstract void kernel1x4(int p, float[] x, int t, float[] y);
+
+    /** Tokens t..t+3, panels p..p+3 (one group): 16 accumulators, each weight vector used 4 times. */
+    abstract void kernel4x4(int p, float[] x, int t, float[] y);
+
+    /** Writes the L rows of panel p for token t (masked on the last, partial panel; nothing for padding). */
+    final void store(FloatVector acc, float[] y, int t, int p) {
+        int off = t * rows + p * L;
+        if (p < fullPanels) acc.intoArray(y, off);
+        else if (p == fullPanels && rows > fullPanels * L) acc.intoArray(y, off, tailMask);
+    }
+
+    /** Weight (r, c) of the source matrix. */
+    abstract float weight(int r, int c);
+
+    @Override
+    public final float get(long index) {
+        return weight((int) (index / cols), (int) (index % cols));
+    }
+
+    @Override
+    public final float dot(long offset, float[] x, int xOff, int n) {
+        float s = 0;
+        for (int j = 0; j < n; j++) s = Math.fma(get(offset + j), x[xOff + j], s);
+        return s;
+    }
+
+    @Override
+    public final void dot4(long offset, float[] x, int xOff, int xStride, int n, float[] y, int yOff, int yStride) {
+        for (int k = 0; k < 4; k++) y[yOff + k * yStride] = dot(offset, x, xOff + k * xStride, n);
+    }
+
+    @Override
+    public final void copyTo(long offset, float[] dst, int dstOff, int n) {
+        for (int j = 0; j < n; j++) dst[dstOff + j] = get(offset + j);
+    }
+
+    @Override
+    public final FloatTensor slice(long offset, long n) {
+        throw new UnsupportedOperationException("a packed matrix cannot be sliced; slice before packing");
+    }
+
+    static MemorySegment allocate(Arena arena, int rows, long groupBytes) {
+        return arena.allocate(groups(rows) * groupBytes, 64);
+    }
+}
