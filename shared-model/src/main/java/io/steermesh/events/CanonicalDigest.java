@@ -9,7 +9,7 @@ import java.util.HexFormat;
  * SHA-256 over the canonical byte layout behind every hash of the contracts (steering identities, KV
  * block hashes; {@code contracts/TENSORS.md} §Hashes): integers and floats little-endian, a string as its
  * UTF-8 byte length (u32) then the bytes. Each hash starts with a domain string such as
- * {@code "steermesh.kv-block.v1"} so hashes of different things never collide and a layout change is a
+ * {@code "steermesh.kv-block.v2"} so hashes of different things never collide and a layout change is a
  * new version.
  */
 public final class CanonicalDigest {

@@ -41,7 +41,7 @@ class KvBlockCodecTest {
         KvBlock out = KvBlockCodec.decode(bytes, LAYERS, KV_DIM);
         assertArrayEquals(bits(in.keys()), bits(out.keys()));
         assertArrayEquals(bits(in.values()), bits(out.values()));
-        assertEquals(new KvBlockCodec.Header(1, 0, LAYERS, 16, KV_DIM), KvBlockCodec.header(bytes));
+        assertEquals(new KvBlockCodec.Header(2, 0, LAYERS, 16, KV_DIM), KvBlockCodec.header(bytes));
     }
 
     @Test
@@ -49,13 +49,13 @@ class KvBlockCodecTest {
         KvBlock in = block();
         ByteBuffer b = ByteBuffer.wrap(KvBlockCodec.encode(in, LAYERS, KV_DIM)).order(ByteOrder.LITTLE_ENDIAN);
         assertEquals("SMKV", new String(b.array(), 0, 4, StandardCharsets.US_ASCII));
-        assertEquals(1, b.getShort(4));
+        assertEquals(2, b.getShort(4));
         assertEquals(0, b.getShort(6));
         assertEquals(LAYERS, b.getInt(8));
         assertEquals(16, b.getInt(12));
         assertEquals(KV_DIM, b.getInt(16));
         assertEquals(0, b.getInt(20));
-        // K[layer 2][position 5][dim 3] and V of the same
+        // the codec copies the cache's arrays as they are: element 'at' of K and of V
         int at = (2 * 16 + 5) * KV_DIM + 3;
         assertEquals(in.keys()[at], b.getFloat(24 + 4 * at));
         assertEquals(in.values()[at], b.getFloat(24 + 4 * (LAYERS * 16 * KV_DIM) + 4 * at));
@@ -71,8 +71,8 @@ class KvBlockCodecTest {
         magic[0] = 'X';
         assertEquals("kv block: does not start with the magic SMKV", decodeError(magic));
         byte[] version = good.clone();
-        version[4] = 2;
-        assertEquals("kv block: version 2 is not supported (expected 1)", decodeError(version));
+        version[4] = 1;   // the old (layer, position, kv_dim) layout
+        assertEquals("kv block: version 1 is not supported (expected 2)", decodeError(version));
         byte[] dtype = good.clone();
         dtype[6] = 1;
         assertEquals("kv block: dtype 1 is not supported (expected 0 = f32)", decodeError(dtype));

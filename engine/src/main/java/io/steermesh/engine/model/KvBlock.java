@@ -7,8 +7,8 @@ package io.steermesh.engine.model;
 public final class KvBlock {
     public static final int POSITIONS = 16;
 
-    final float[] keys;    // (layer, position in block, kvDim)
-    final float[] values;  // (layer, position in block, kvDim)
+    final float[] keys;    // (layer, kv head, head dim, position in block): one head's scores are a vector
+    final float[] values;  // (layer, kv head, position in block, head dim)
 
     public KvBlock(int layers, int kvDim) {
         this(new float[layers * POSITIONS * kvDim], new float[layers * POSITIONS * kvDim]);

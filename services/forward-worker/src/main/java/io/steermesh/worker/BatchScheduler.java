@@ -16,6 +16,7 @@ import io.steermesh.events.SteeringChanged;
 import io.steermesh.events.SteeringPlanSpec;
 import io.steermesh.events.TokenSampled;
 import io.steermesh.events.wire.BlockHash;
+import io.steermesh.events.wire.EventFormatException;
 import io.steermesh.service.steering.SaeLookup;
 import io.steermesh.events.wire.KvBlockCodec;
 import io.steermesh.events.wire.KvSequenceRecord;
@@ -309,7 +310,13 @@ public final class BatchScheduler implements AutoCloseable {
                     l.blockIdentity(start));
             Optional<byte[]> stored = store.block(hash);
             if (stored.isEmpty()) break;
-            KvBlock from = KvBlockCodec.decode(stored.get(), layers, kvDim);
+            KvBlock from;
+            try {
+                from = KvBlockCodec.decode(stored.get(), layers, kvDim);
+            } catch (EventFormatException e) {
+                LOG.warnf("worker %s: stored KV block %s is unusable (%s); recomputing from position %d", workerId, hash, e.getMessage(), start);
+                break;
+            }
             KvBlock into = l.sequence.kv().block(start / KvBlock.POSITIONS);
             System.arraycopy(from.keys(), 0, into.keys(), 0, from.keys().length);
             System.arraycopy(from.values(), 0, into.values(), 0, from.values().length);

@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
  * length + bytes; {@code contracts/TENSORS.md}):
  *
  * <pre>
- * str("steermesh.kv-block.v1") || str(model) || str(parent_hash) || u32(n) || i32(token_0) .. i32(token_n-1) || str(steering_identity)
+ * str("steermesh.kv-block.v2") || str(model) || str(parent_hash) || u32(n) || i32(token_0) .. i32(token_n-1) || str(steering_identity)
  * </pre>
  */
 public final class BlockHash {
@@ -42,7 +42,7 @@ public final class BlockHash {
         if (steeringIdentity == null || !(steeringIdentity.isEmpty() || HEX64.matcher(steeringIdentity).matches())) {
             throw new IllegalArgumentException("steeringIdentity must be \"\" or 64 lower-case hex digits (got " + steeringIdentity + ")");
         }
-        CanonicalDigest d = new CanonicalDigest("steermesh.kv-block.v1").str(model).str(parentHash).u32(tokenIdsOfBlock.length);
+        CanonicalDigest d = new CanonicalDigest("steermesh.kv-block.v2").str(model).str(parentHash).u32(tokenIdsOfBlock.length);
         for (int t : tokenIdsOfBlock) {
             if (t < 0) throw new IllegalArgumentException("token ids must be >= 0 (got " + t + ")");
             d.i32(t);

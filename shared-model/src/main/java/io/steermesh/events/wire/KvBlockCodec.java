@@ -11,21 +11,21 @@ import java.nio.ByteOrder;
  * <pre>
  * offset  size  field
  *  0      4     magic "SMKV" (ASCII)
- *  4      2     version, u16 = 1
+ *  4      2     version, u16 = 2 (1 was the (layer, position, kv_dim) order of both K and V)
  *  6      2     dtype, u16: 0 = f32 (the only one so far)
  *  8      4     layers, u32
  * 12      4     positions, u32 = 16
  * 16      4     kv_dim, u32 (n_kv_heads * head_size)
  * 20      4     reserved, u32 = 0
- * 24      ...   K: float32 LE, (layer, position in block, kv_dim)
- *               V: float32 LE, same order
+ * 24      ...   K: float32 LE, (layer, kv head, head dim, position in block)
+ *               V: float32 LE, (layer, kv head, position in block, head dim)
  * </pre>
  * Total {@code 24 + 2 * 4 * layers * 16 * kv_dim} bytes (GPT-2 small: 24 + 1,179,648).
  */
 public final class KvBlockCodec {
 
     public static final byte[] MAGIC = {'S', 'M', 'K', 'V'};
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
     public static final int DTYPE_F32 = 0;
     public static final int HEADER_BYTES = 24;
 
@@ -55,7 +55,7 @@ public final class KvBlockCodec {
         return out;
     }
 
-    /** Reads and checks the header; {@link EventFormatException} when it is not a version-1 f32 block. */
+    /** Reads and checks the header; {@link EventFormatException} when it is not a version-2 f32 block. */
     public static Header header(byte[] bytes) {
         if (bytes == null) throw new EventFormatException(null, "kv block: no value");
         if (bytes.length < HEADER_BYTES) {
