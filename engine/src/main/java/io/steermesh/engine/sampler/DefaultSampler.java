@@ -38,8 +38,10 @@ import java.util.Objects;
  *
  * <p>Reproducibility: the chosen token is a function of the raw logits, the parameters, {@code index} and
  * the id lists only. Java float/double arithmetic is IEEE-exact on every platform, the weights use
- * {@link StrictMath#exp} and the uniform comes from {@link CounterRng}, so another process, machine or
- * JVM build gives the same token for the same inputs.
+ * {@link io.steermesh.engine.tensor.VectorMath#exp} (lane-wise IEEE operations only, so each element's
+ * bits do not depend on the CPU or its vector width), logarithms use {@link StrictMath}, and the uniform
+ * comes from {@link CounterRng}, so another process, machine or JVM build gives the same token for the
+ * same inputs.
  */
 public final class DefaultSampler implements Sampler {
     static final DefaultSampler INSTANCE = new DefaultSampler();
@@ -200,12 +202,9 @@ public final class DefaultSampler implements Sampler {
         // filters so that they act on the distribution actually sampled from.
         // Source: Boltzmann/softmax temperature, Ackley, Hinton & Sejnowski 1985.
         float[] z = s.scaled;
+        for (int i = 0; i < processed.length; i++) z[i] = (float) (((double) processed[i] - max) / temperature);
         int finite = 0;
-        for (int i = 0; i < processed.length; i++) {
-            float zi = (float) (((double) processed[i] - max) / temperature);
-            z[i] = zi;
-            if (zi != Float.NEGATIVE_INFINITY) finite++;
-        }
+        for (float zi : z) if (zi != Float.NEGATIVE_INFINITY) finite++;
 
         // Top-k: cuts the long tail of unlikely tokens that together carry a lot of mass, keeping a fixed number.
         // Source: Fan, Lewis & Dauphin 2018, "Hierarchical Neural Story Generation".

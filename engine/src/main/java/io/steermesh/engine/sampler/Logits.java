@@ -1,5 +1,7 @@
 package io.steermesh.engine.sampler;
 
+import io.steermesh.engine.tensor.VectorMath;
+
 import java.util.Arrays;
 
 /**
@@ -81,11 +83,19 @@ public final class Logits {
         return max;
     }
 
-    /** {@code log(sum(exp(logits[i] - max)))} for a finite {@code max} taken from the same array. */
+    /**
+     * {@code log(sum(exp(logits[i] - max)))} for a finite {@code max} taken from the same array: the
+     * exponentials from {@link VectorMath#expShifted} (the same bits on every CPU), summed in id order.
+     */
     static double logSumExpShifted(float[] logits, float max) {
+        double[] chunk = new double[256];
         double sum = 0;
-        for (float x : logits) sum += Math.exp((double) x - max);
-        return Math.log(sum);
+        for (int i = 0; i < logits.length; i += chunk.length) {
+            int n = Math.min(chunk.length, logits.length - i);
+            VectorMath.expShifted(logits, i, max, chunk, n);
+            for (int j = 0; j < n; j++) sum += chunk[j];
+        }
+        return StrictMath.log(sum);
     }
 
     /**

@@ -1,5 +1,7 @@
 package io.steermesh.engine.sampler;
 
+import io.steermesh.engine.tensor.VectorMath;
+
 import java.util.Arrays;
 
 /**
@@ -19,8 +21,11 @@ import java.util.Arrays;
  * order) and then single weights (in rank order), so they can differ from a token-by-token sum in the last
  * bits; the result is still a deterministic function of the inputs.
  *
- * <p>Weights use {@link StrictMath#exp}, which gives the same bits on every JVM and CPU ({@link Math#exp}
- * may differ in the last bit between platforms), so a token never depends on where the sampler runs.
+ * <p>Weights are {@code exp(z)} in double from {@link VectorMath#exp(jdk.incubator.vector.DoubleVector)},
+ * computed once per call for the whole vocabulary with the Vector API: it is made only of IEEE lane-wise
+ * operations (fused multiply-add, add, compare, integer shifts), so every element gets the same bits on
+ * every JVM, CPU and vector width, and a token never depends on where the sampler runs. (It replaced
+ * {@link StrictMath#exp}, just as reproducible but about a millisecond per token over a 50k vocabulary.)
  *
  * <p>Not thread-safe: one instance per thread (see {@link DefaultSampler}).
  */
@@ -30,38 +35,54 @@ final class SortedCandidates {
     /** Guard between a bucket's z bound and ln(threshold), so rounding in exp/log cannot misclassify a bucket. */
     private static final double BOUND_MARGIN = 1e-6;
 
-    private float[] z = new float[0];
+    private double[] ez = new double[0];   // exp(z), per id
     private long[] keys = new long[0];
     private double[] weight = new double[0];
     private final int[] start = new int[BUCKETS + 1];
-    private final int[] cursor = new int[BUCKETS];
+    private final int[] count4 = new int[4 * (BUCKETS + 1)];
+    private final double[] mass4 = new double[4 * (BUCKETS + 1)];
+    private int[] bucket = new int[0];
+    private float[] scaledZ;
     private final double[] mass = new double[BUCKETS];
     private final boolean[] sorted = new boolean[BUCKETS];
     private int buckets;
     private boolean bucketedByZ;
     private double lastCumulative;
 
-    /** Buckets every finite entry of {@code scaled}; returns their total weight. */
+    /**
+     * Buckets every finite entry of {@code scaled}; returns their total weight. Counts, masses and
+     * cursors are kept in four interleaved sets (by id mod 4), so neighbouring ids that land in the
+     * same bucket do not wait on each other; the four masses of a bucket are added in a fixed order.
+     */
     double bucketAll(float[] scaled) {
         prepare(scaled);
-        Arrays.fill(start, 0);
-        Arrays.fill(mass, 0);
-        Arrays.fill(sorted, false);
-        for (float zi : scaled) {
-            if (zi == Float.NEGATIVE_INFINITY) continue;
-            int b = bucketOf(zi);
-            start[b + 1]++;
-            mass[b] += StrictMath.exp(zi);
-        }
-        for (int b = 0; b < BUCKETS; b++) {
-            start[b + 1] += start[b];
-            cursor[b] = start[b];
-        }
-        for (int i = 0; i < scaled.length; i++) {
+        int n = scaled.length;
+        VectorMath.expShifted(scaled, 0, 0, ez, n);
+        for (int i = 0; i < n; i++) {
             float zi = scaled[i];
-            if (zi == Float.NEGATIVE_INFINITY) continue;
-            keys[cursor[bucketOf(zi)]++] = Logits.rankKey(zi, i);
+            bucket[i] = zi == Float.NEGATIVE_INFINITY ? BUCKETS : bucketOf(zi);   // BUCKETS: masked, skipped
         }
+        Arrays.fill(count4, 0);
+        Arrays.fill(mass4, 0);
+        Arrays.fill(sorted, false);
+        final int S = BUCKETS + 1;
+        int i = 0;
+        for (; i + 4 <= n; i += 4) {
+            int b0 = bucket[i], b1 = S + bucket[i + 1], b2 = 2 * S + bucket[i + 2], b3 = 3 * S + bucket[i + 3];
+            count4[b0]++; count4[b1]++; count4[b2]++; count4[b3]++;
+            mass4[b0] += ez[i]; mass4[b1] += ez[i + 1]; mass4[b2] += ez[i + 2]; mass4[b3] += ez[i + 3];
+        }
+        for (; i < n; i++) {
+            int b = (i & 3) * S + bucket[i];
+            count4[b]++;
+            mass4[b] += ez[i];
+        }
+        start[0] = 0;
+        for (int b = 0; b < BUCKETS; b++) {
+            mass[b] = (mass4[b] + mass4[S + b]) + (mass4[2 * S + b] + mass4[3 * S + b]);
+            start[b + 1] = start[b] + count4[b] + count4[S + b] + count4[2 * S + b] + count4[3 * S + b];
+        }
+        scaledZ = scaled;   // a bucket's keys are gathered when it is first sorted: most draws look at one or two
         buckets = BUCKETS;
         bucketedByZ = true;
         double total = 0;
@@ -75,10 +96,10 @@ final class SortedCandidates {
         int size = Logits.selectBest(scaled, k, keys);
         Arrays.sort(keys, 0, size);
         double total = 0;
-        for (int j = 0; j < size; j++) {
-            weight[j] = StrictMath.exp(scaled[Logits.idOf(keys[j])]);
-            total += weight[j];
-        }
+        float[] kept = new float[size];   // only the k kept need a weight
+        for (int j = 0; j < size; j++) kept[j] = scaled[Logits.idOf(keys[j])];
+        VectorMath.expShifted(kept, 0, 0, weight, size);
+        for (int j = 0; j < size; j++) total += weight[j];
         buckets = 1;
         start[0] = 0;
         start[1] = size;
@@ -169,10 +190,11 @@ final class SortedCandidates {
     }
 
     private void prepare(float[] scaled) {
-        z = scaled;
         if (keys.length != scaled.length) {
             keys = new long[scaled.length];
             weight = new double[scaled.length];
+            ez = new double[scaled.length];
+            bucket = new int[scaled.length];
         }
     }
 
@@ -195,8 +217,14 @@ final class SortedCandidates {
     private void sort(int b) {
         if (sorted[b]) return;
         int from = start[b], to = start[b + 1];
+        if (bucketedByZ) {
+            int j = from;
+            for (int i = 0; j < to; i++) {
+                if (bucket[i] == b) keys[j++] = Logits.rankKey(scaledZ[i], i);
+            }
+        }
         Arrays.sort(keys, from, to);
-        for (int j = from; j < to; j++) weight[j] = StrictMath.exp(z[Logits.idOf(keys[j])]);
+        for (int j = from; j < to; j++) weight[j] = ez[Logits.idOf(keys[j])];
         sorted[b] = true;
     }
 }

@@ -1,7 +1,9 @@
 package io.steermesh.engine.tensor;
 
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
@@ -85,7 +87,8 @@ public final class VectorMath {
      */
     public static FloatVector exp(FloatVector x) {
         FloatVector xc = x.min(EXP_HI).max(EXP_LO);
-        FloatVector n = xc.fma(FloatVector.broadcast(F, LOG2E), FloatVector.broadcast(F, ROUND)).sub(ROUND);
+        FloatVector t = xc.fma(FloatVector.broadcast(F, LOG2E), FloatVector.broadcast(F, ROUND));   // ROUND + n
+        FloatVector n = t.sub(ROUND);
         FloatVector r = n.fma(FloatVector.broadcast(F, -LN2_HI), xc);
         r = n.fma(FloatVector.broadcast(F, -LN2_LO), r);
         FloatVector p = FloatVector.broadcast(F, 1.9875691500e-4f);
@@ -95,8 +98,64 @@ public final class VectorMath {
         p = p.fma(r, FloatVector.broadcast(F, 1.6666665459e-1f));
         p = p.fma(r, FloatVector.broadcast(F, 5.0000001201e-1f));
         FloatVector e = p.mul(r).fma(r, r).add(1f);
-        IntVector bits = ((IntVector) n.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23);
+        // 2^n: n sits in the low mantissa bits of t, so the exponent field is (bits(t) - bits(ROUND) + 127) << 23
+        IntVector bits = t.reinterpretAsInts().add(127 - Float.floatToRawIntBits(ROUND)).lanewise(VectorOperators.LSHL, 23);
         return e.mul(bits.reinterpretAsFloats()).blend(0f, x.lt(EXP_LO));
+    }
+
+    private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
+    private static final int DL = D.length();
+    private static final double DEXP_HI = 709.0;
+    private static final double DEXP_LO = -708.0;
+    private static final double DLOG2E = 1.4426950408889634;
+    private static final double DLN2_HI = 6.93147180369123816490e-01;   // fdlibm's split of ln 2
+    private static final double DLN2_LO = 1.90821492927058770002e-10;
+    private static final double DROUND = 0x1.8p52;
+
+    /**
+     * e^x per lane in double precision, from lane-wise IEEE operations only (as {@link #exp}): n = round(x / ln 2),
+     * r = x - n ln 2 in two steps, Taylor's series to degree 13 (error below 1e-17 relative), times 2^n
+     * from the exponent bits. Below -708 the result is 0.
+     */
+    public static DoubleVector exp(DoubleVector x) {
+        DoubleVector xc = x.min(DEXP_HI).max(DEXP_LO);
+        DoubleVector t = xc.fma(DoubleVector.broadcast(D, DLOG2E), DoubleVector.broadcast(D, DROUND));   // DROUND + n
+        DoubleVector n = t.sub(DROUND);
+        DoubleVector r = n.fma(DoubleVector.broadcast(D, -DLN2_HI), xc);
+        r = n.fma(DoubleVector.broadcast(D, -DLN2_LO), r);
+        DoubleVector e = taylor(r).mul(r).fma(r, r).add(1.0);
+        LongVector bits = t.reinterpretAsLongs().add(1023 - Double.doubleToRawLongBits(DROUND)).lanewise(VectorOperators.LSHL, 52);
+        return e.mul(bits.reinterpretAsDoubles()).blend(0.0, x.lt(DEXP_LO));
+    }
+
+    /** Horner's scheme for sum_{k=2..13} r^(k-2) / k! (split from {@link #exp(DoubleVector)} so that C2 inlines both). */
+    private static DoubleVector taylor(DoubleVector r) {
+        DoubleVector p = DoubleVector.broadcast(D, 1.0 / 6227020800.0);
+        p = p.fma(r, DoubleVector.broadcast(D, 1.0 / 479001600.0));
+        p = p.fma(r, DoubleVector.broadcast(D, 1.0 / 39916800.0));
+        p = p.fma(r, DoubleVector.broadcast(D, 1.0 / 3628800.0));
+        p = p.fma(r, DoubleVector.broadcast(D, 1.0 / 362880.0));
+        p = p.fma(r, DoubleVector.broadcast(D, 1.0 / 40320.0));
+        p = p.fma(r, DoubleVector.broadcast(D, 1.0 / 5040.0));
+        p = p.fma(r, DoubleVector.broadcast(D, 1.0 / 720.0));
+        p = p.fma(r, DoubleVector.broadcast(D, 1.0 / 120.0));
+        p = p.fma(r, DoubleVector.broadcast(D, 1.0 / 24.0));
+        p = p.fma(r, DoubleVector.broadcast(D, 1.0 / 6.0));
+        return p.fma(r, DoubleVector.broadcast(D, 0.5));
+    }
+
+    /**
+     * {@code dst[i] = exp((double) src[srcOff + i] - shift)} for i < n (-Infinity gives 0), in double
+     * precision. Each element's bits depend only on its input, not on the CPU or its vector width.
+     */
+    public static void expShifted(float[] src, int srcOff, double shift, double[] dst, int n) {
+        for (int i = 0; i < n; i++) dst[i] = (double) src[srcOff + i] - shift;
+        int i = 0;
+        for (; i + DL <= n; i += DL) exp(DoubleVector.fromArray(D, dst, i)).intoArray(dst, i);
+        if (i < n) {
+            VectorMask<Double> in = D.indexInRange(i, n);
+            exp(DoubleVector.fromArray(D, dst, i, in)).intoArray(dst, i, in);
+        }
     }
 
     /** In place: {@code x = exp(x - max)} for i < n; returns the sum (the softmax denominator). */

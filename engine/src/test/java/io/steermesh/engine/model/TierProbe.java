@@ -64,6 +64,13 @@ public final class TierProbe {
             VectorMath.exp(FloatVector.fromArray(FloatVector.SPECIES_PREFERRED, v, i)).intoArray(e, i);
         }
         out.add("exp " + digest(e));
+        double[] de = new double[v.length];
+        VectorMath.expShifted(v, 0, -3.5, de, de.length - 1);
+        float[] dehi = new float[de.length], delo = new float[de.length];
+        for (int i = 0; i < de.length; i++) { long b = Double.doubleToRawLongBits(de[i]); dehi[i] = Float.intBitsToFloat((int) (b >>> 32)); delo[i] = Float.intBitsToFloat((int) b); }
+        out.add("exp double " + digest(dehi) + digest(delo));
+        out.add("sampler " + io.steermesh.engine.sampler.Sampler.standard().sample(gaussian(r, 5000),
+                io.steermesh.engine.sampler.SamplingParams.builder().temperature(0.9).topP(0.95).topLogprobs(3).seed(4).build(), 7, new int[0], new int[0]));
         float[] g = v.clone();
         VectorMath.geluNew(g, 0, g.length - 3);
         out.add("gelu " + digest(g));
