@@ -93,6 +93,7 @@ public final class BatchScheduler implements AutoCloseable {
         final List<String> blockHashes = new ArrayList<>();
         int[] feed;                  // prompt + sampled tokens, known so far
         int fed;                     // positions of feed already in the KV cache
+        long emittedAt = Long.MIN_VALUE / 2;   // nanoTime of the last logits sent to the sampler
         SteeringPlanSpec steering;
         SteeringChanged scheduledSteering;
         /** The plan in effect from each position on (live steering changes add entries). */
@@ -155,18 +156,28 @@ public final class BatchScheduler implements AutoCloseable {
         }
     };
     private final Thread thread;
+    private final long gatherMaxNanos;
+    private long lastStepNanos;
+    private final long[] forwardNanos = new long[4096];
+    private final long[] gatherNanos = new long[4096];
+    private int profiled;
+    private long profiledSequences;
     private volatile boolean running = true;
     private long forwardPasses;
     private long positionsComputed;
     private long positionsReused;
 
     public BatchScheduler(Model model, String modelName, String workerId, Sink sink, KvBlockStore store, int maxBatchTokens, int prefillChunk) {
-        this(model, modelName, workerId, sink, null, store, maxBatchTokens, prefillChunk);
+        this(model, modelName, workerId, sink, null, store, maxBatchTokens, prefillChunk, 50);
     }
 
-    /** @param features SAE readout for requests that ask for it; null when this worker loads no SAEs */
+    /**
+     * @param features SAE readout for requests that ask for it; null when this worker loads no SAEs
+     * @param gatherMaxMs longest wait for the tokens still at the sampler before stepping without them
+     */
     public BatchScheduler(Model model, String modelName, String workerId, Sink sink, SaeLookup features, KvBlockStore store,
-                          int maxBatchTokens, int prefillChunk) {
+                          int maxBatchTokens, int prefillChunk, int gatherMaxMs) {
+        this.gatherMaxNanos = gatherMaxMs * 1_000_000L;
         this.features = features;
         this.model = model;
         this.modelName = modelName;
@@ -190,6 +201,28 @@ public final class BatchScheduler implements AutoCloseable {
                 + " reused from stored KV blocks (" + store.hits() + " block hits, " + store.misses() + " misses)";
     }
 
+    /** Since the last call: steps, mean sequences per step, forward-pass and token-wait times (ms, median / max). */
+    private String loopProfile() {
+        int n = profiled;
+        if (n == 0) return "no steps";
+        long[] f = Arrays.copyOf(forwardNanos, n), g = Arrays.copyOf(gatherNanos, n);
+        Arrays.sort(f);
+        Arrays.sort(g);
+        String line = String.format(java.util.Locale.ROOT, "last %d steps: %.1f sequences per step, forward pass %.1f / %.1f ms, "
+                        + "waiting for tokens still at the sampler %.1f / %.1f ms", n, (double) profiledSequences / n,
+                f[n / 2] / 1e6, f[n - 1] / 1e6, g[n / 2] / 1e6, g[n - 1] / 1e6);
+        profiled = 0;
+        profiledSequences = 0;
+        return line;
+    }
+
+    private void profile(long gather, long forward, int sequences) {
+        if (profiled == forwardNanos.length) return;
+        gatherNanos[profiled] = gather;
+        forwardNanos[profiled++] = forward;
+        profiledSequences += sequences;
+    }
+
     public long positionsReused() { return positionsReused; }
 
     private void loop() {
@@ -198,7 +231,9 @@ public final class BatchScheduler implements AutoCloseable {
         while (running) {
             try {
                 if (System.nanoTime() > nextReport) {
-                    if (!live.isEmpty()) LOG.infof("worker %s: %d live sequences; %s", workerId, live.size(), stats());
+                    if (!live.isEmpty() || profiled > 0) {
+                        LOG.infof("worker %s: %d live sequences; %s; %s", workerId, live.size(), stats(), loopProfile());
+                    }
                     nextReport = System.nanoTime() + 10_000_000_000L;
                 }
                 if (!hasWork()) {
@@ -209,7 +244,12 @@ public final class BatchScheduler implements AutoCloseable {
                 inbox.drainTo(batch);
                 for (Work w : batch) accept(w);
                 batch.clear();
-                step();
+                long g0 = System.nanoTime();
+                gather(batch);
+                long t0 = System.nanoTime();
+                int stepped = step();
+                lastStepNanos = System.nanoTime() - t0;
+                if (stepped > 0) profile(t0 - g0, lastStepNanos, stepped);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
@@ -219,6 +259,36 @@ public final class BatchScheduler implements AutoCloseable {
                 live.clear();
             }
         }
+    }
+
+    /**
+     * Continuous batching across a loop that runs through the sampler: after a step, the tokens of its
+     * sequences come back one by one. Stepping on the first would run a batch of one and read every
+     * weight again for each of the others, so the step waits for the tokens still out, but no longer than
+     * the last step took (or {@code gatherMaxMs}): a late token then joins the step after.
+     */
+    private void gather(List<Work> batch) throws InterruptedException {
+        long start = System.nanoTime();
+        long window = Math.min(gatherMaxNanos, Math.max(1_000_000L, lastStepNanos));
+        long now = start;
+        while (awaitingTokens(now) && now - start < window) {
+            Work w = inbox.poll(window - (now - start), TimeUnit.NANOSECONDS);
+            if (w != null) {
+                batch.add(w);
+                inbox.drainTo(batch);
+                for (Work b : batch) accept(b);
+                batch.clear();
+            }
+            now = System.nanoTime();
+        }
+    }
+
+    /** Whether a generation emitted logits recently (within a second) and its token has not come back yet. */
+    private boolean awaitingTokens(long now) {
+        for (Live l : live.values()) {
+            if (l.capture == null && l.waiting() && now - l.emittedAt < 1_000_000_000L) return true;
+        }
+        return false;
     }
 
     private boolean hasWork() {
@@ -418,8 +488,8 @@ public final class BatchScheduler implements AutoCloseable {
         }
     }
 
-    /** One batched forward pass over everything ready. */
-    private void step() {
+    /** One batched forward pass over everything ready; returns how many sequences it served. */
+    private int step() {
         List<Step> steps = new ArrayList<>();
         List<Live> owners = new ArrayList<>();
         int budget = maxBatchTokens;
@@ -436,7 +506,7 @@ public final class BatchScheduler implements AutoCloseable {
                 budget -= n;
             }
         }
-        if (steps.isEmpty()) return;
+        if (steps.isEmpty()) return 0;
         float[][] logits = model.transformer().forward(steps);
         forwardPasses++;
         for (int i = 0; i < steps.size(); i++) {
@@ -454,6 +524,7 @@ public final class BatchScheduler implements AutoCloseable {
                 l.acks.clear();
             }
         }
+        return steps.size();
     }
 
     /** Blocks that just became full go to the store under their chained hash. */
@@ -519,6 +590,7 @@ public final class BatchScheduler implements AutoCloseable {
 
     private void emit(Live l, float[] logits) {
         PromptTokenized p = l.prompt;
+        l.emittedAt = System.nanoTime();
         List<FeatureActivation> readout = null;
         if (l.featureHook != null) {
             // the residual that produced these logits: the last position fed

@@ -104,7 +104,8 @@ public class ForwardWorker {
                 activations.send(Keyed.message(event.sequenceId(), event));
             }
         };
-        scheduler = new BatchScheduler(model, name, id, sink, registry.saes(), store, config.maxBatchTokens(), config.prefillChunk());
+        scheduler = new BatchScheduler(model, name, id, sink, registry.saes(), store, config.maxBatchTokens(), config.prefillChunk(),
+                config.gatherMaxMs());
     }
 
     @Incoming(Topics.PROMPTS)

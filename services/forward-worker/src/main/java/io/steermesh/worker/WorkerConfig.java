@@ -28,6 +28,14 @@ public interface WorkerConfig {
     @WithDefault("128")
     int prefillChunk();
 
+    /**
+     * Longest wait, after some sequences are ready, for the tokens of the others still at the sampler, so
+     * that they share one forward pass instead of each reading the weights again (the wait is also capped
+     * by the last step's duration). 0 steps as soon as anything is ready.
+     */
+    @WithDefault("50")
+    int gatherMaxMs();
+
     /** This worker's name in LogitsComputed events (default: worker-<pid>). */
     Optional<String> id();
 

@@ -11,7 +11,11 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.Outgoing;
 
-/** logits → tokens. Broadcast: both the forward worker (next step) and the tokenizer (text) read tokens. */
+/**
+ * logits → tokens. Broadcast: both the forward worker (next step) and the tokenizer (text) read tokens.
+ * Unordered: the logits of a batched step (one per sequence) are sampled concurrently on the worker pool;
+ * a sequence never has two steps in flight, and each token carries its index.
+ */
 @ApplicationScoped
 public class SamplerProcessor {
     private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(SamplerProcessor.class);
@@ -21,7 +25,7 @@ public class SamplerProcessor {
     @Incoming(Topics.LOGITS)
     @Outgoing(Topics.TOKENS)
     @Broadcast
-    @Blocking
+    @Blocking(ordered = false)
     public Message<TokenSampled> sample(LogitsComputed in) {
         String summary = hops.record(in.computedAt(), System.currentTimeMillis());
         if (summary != null) LOG.infof("sampler: %s", summary);
