@@ -62,13 +62,16 @@ public record SteeringPlanSpec(@JsonValue List<SteeringSpec> specs) {
         return of(out);
     }
 
-    /** The engine's plan for a model with {@code layers} blocks (hooks checked against it). */
-    public SteeringPlan toPlan(int layers) {
+    /**
+     * The engine's plan for a model with {@code layers} blocks (hooks checked against it) and width
+     * {@code dim} (a normalized multi-row vector is normalized row by row).
+     */
+    public SteeringPlan toPlan(int layers, int dim) {
         if (specs.isEmpty()) return SteeringPlan.NONE;
         List<Injection> injections = new ArrayList<>(specs.size());
         for (int i = 0; i < specs.size(); i++) {
             try {
-                injections.add(specs.get(i).toInjection(layers));
+                injections.add(specs.get(i).toInjection(layers, dim));
             } catch (InvalidEventException e) {
                 throw e.within("[" + i + "]");
             }

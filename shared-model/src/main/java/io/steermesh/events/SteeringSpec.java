@@ -105,8 +105,8 @@ public record SteeringSpec(
         return new SteeringSpec(hook, coefficient, newPositions, normalize, vector, values, sae, feature);
     }
 
-    /** The engine's injection for a model with {@code layers} blocks; normalized when asked. */
-    public Injection toInjection(int layers) {
+    /** The engine's injection for a model with {@code layers} blocks of width {@code dim}; normalized (row by row) when asked. */
+    public Injection toInjection(int layers, int dim) {
         if (!resolved()) throw new IllegalStateException("steering vector " + source() + " is not resolved");
         HookPoint point;
         try {
@@ -115,7 +115,13 @@ public record SteeringSpec(
             throw InvalidEventException.fromEngine(e);
         }
         Injection injection = new Injection(point, values, coefficient, positions);
-        return normalize ? injection.normalized() : injection;
+        if (!normalize) return injection;
+        try {
+            // each row of an ActAdd (multi-row) vector gets unit length: every steered position moves by `coefficient`
+            return values.length % dim == 0 ? injection.normalized(dim) : injection.normalized();
+        } catch (IllegalArgumentException e) {
+            throw InvalidEventException.fromEngine(e);
+        }
     }
 
     /** Where the direction comes from, for messages: {@code vector "honesty"}, {@code sae "x" feature 12} or {@code values}. */

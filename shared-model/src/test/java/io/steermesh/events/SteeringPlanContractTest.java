@@ -62,7 +62,7 @@ class SteeringPlanContractTest {
 
     @Test
     void planBecomesTheEngineSteeringPlan() {
-        SteeringPlan plan = Fixtures.resolvedPlan().toPlan(12);
+        SteeringPlan plan = Fixtures.resolvedPlan().toPlan(12, 4);
         Injection first = plan.injections().get(0);
         assertEquals(new HookPoint(6, HookPoint.Kind.RESID_PRE), first.hook());
         double norm = 0;
@@ -71,9 +71,20 @@ class SteeringPlanContractTest {
         Injection second = plan.injections().get(1);
         assertEquals(PositionSet.range(0, 3), second.positions());
         assertEquals(-2f, second.coefficient());
-        InvalidEventException tooDeep = assertThrows(InvalidEventException.class, () -> Fixtures.resolvedPlan().toPlan(8));
+        InvalidEventException tooDeep = assertThrows(InvalidEventException.class, () -> Fixtures.resolvedPlan().toPlan(8, 4));
         assertEquals("[1].hook layer must be in [0, 7] (got 8 in \"blocks.8.hook_resid_post\")", tooDeep.getMessage());
         assertEquals("steering[1].hook", tooDeep.within("steering").field());
+    }
+
+    @Test
+    void aNormalizedMultiRowVectorIsNormalizedRowByRow() {
+        // two ActAdd rows of width 4 with norms 5 and 2: each becomes a unit row (not the 8 values as one vector)
+        float[] rows = {3f, 4f, 0f, 0f, 0f, 0f, 2f, 0f};
+        SteeringPlanSpec spec = SteeringPlanSpec.of(new SteeringSpec("blocks.1.hook_resid_post", 2f, PositionSet.ALL, true, null, rows, null, null));
+        float[] v = spec.toPlan(4, 4).injections().getFirst().vector();
+        assertEquals(0.6f, v[0], 1e-6f);
+        assertEquals(0.8f, v[1], 1e-6f);
+        assertEquals(1f, v[6], 1e-6f);
     }
 
     @Test

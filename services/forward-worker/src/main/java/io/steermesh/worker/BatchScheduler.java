@@ -140,6 +140,7 @@ public final class BatchScheduler implements AutoCloseable {
     private final int prefillChunk;
     private final int layers;
     private final int kvDim;
+    private final int dim;
     private final LinkedBlockingQueue<Work> inbox = new LinkedBlockingQueue<>();
     private final Map<String, Live> live = new HashMap<>();
     private final Map<String, Boolean> ended = new LinkedHashMap<>(1024, 0.75f, false) {
@@ -188,6 +189,7 @@ public final class BatchScheduler implements AutoCloseable {
         this.prefillChunk = prefillChunk;
         this.layers = model.config().nLayers();
         this.kvDim = model.config().kvDim();
+        this.dim = model.config().dim();
         this.thread = Thread.ofPlatform().name("steermesh-worker-loop").daemon().start(this::loop);
     }
 
@@ -337,7 +339,7 @@ public final class BatchScheduler implements AutoCloseable {
                 throw new IllegalArgumentException("prompt_ids contains " + id + ", outside the vocabulary [0, " + (model.config().vocabSize() - 1) + "]");
             }
         }
-        if (p.steering() != null) p.steering().toPlan(layers).validate(model.config());
+        if (p.steering() != null) p.steering().toPlan(layers, dim).validate(model.config());
         if (p.features() != null) {
             if (features == null) throw new IllegalArgumentException("features.sae \"" + p.features().sae() + "\" is not loaded on this worker (it loads no SAEs)");
             features.hook(p.features().sae());
@@ -356,7 +358,7 @@ public final class BatchScheduler implements AutoCloseable {
         Set<HookPoint> hooks = new LinkedHashSet<>();
         for (String h : a.hooks()) hooks.add(HookPoint.parse(h, layers));
         Live l = new Live(p, model.newSequence(a.sequenceId(), a.promptIds().length), a.promptIds().clone());
-        l.sequence.setSteering(l.steering.toPlan(layers));
+        l.sequence.setSteering(l.steering.toPlan(layers, dim));
         l.capture = a;
         l.rows = new Rows(hooks);
         l.sequence.setCapture(l.rows);
@@ -367,7 +369,7 @@ public final class BatchScheduler implements AutoCloseable {
     /** A live sequence for {@code feed}, with as many leading blocks as the store has copied in. */
     private Live start(PromptTokenized p, int[] feed) {
         Live l = new Live(p, model.newSequence(p.sequenceId(), p.promptIds().length), feed);
-        l.sequence.setSteering(l.steering.toPlan(layers));
+        l.sequence.setSteering(l.steering.toPlan(layers, dim));
         if (p.features() != null && features != null) {
             l.featureHook = features.hook(p.features().sae());
             l.rows = new Rows(Set.of(l.featureHook));
@@ -466,7 +468,7 @@ public final class BatchScheduler implements AutoCloseable {
 
     private void acceptSteering(SteeringChanged s, Work w) {
         Live l = live.get(s.sequenceId());
-        s.steering().requireResolved().toPlan(layers).validate(model.config());
+        s.steering().requireResolved().toPlan(layers, dim).validate(model.config());
         if (l != null && l.capture == null) {
             l.scheduledSteering = s;
         } else if (l == null && !ended.containsKey(s.sequenceId())) {
@@ -545,14 +547,13 @@ public final class BatchScheduler implements AutoCloseable {
         if (s == null || (s.fromIndex() != null && s.fromIndex() > l.nextIndex())) return;
         l.steering = s.steering();
         l.plans.put(l.fed, s.steering());
-        l.sequence.setSteering(s.steering().toPlan(layers));
+        l.sequence.setSteering(s.steering().toPlan(layers, dim));
         l.scheduledSteering = null;
     }
 
     /** The capture is complete: one {@link ActivationsCaptured} per hook, reduced as asked; the sequence is dropped. */
     private void answerCapture(Live l) {
         ActivationsRequested a = l.capture;
-        int dim = model.config().dim();
         int n = l.promptLength();
         List<HookPoint> hooks = new ArrayList<>(l.rows.hooks);
         for (int part = 0; part < hooks.size(); part++) {

@@ -142,7 +142,7 @@ public final class PromptStage {
         }
         SteeringPlan plan;
         try {
-            plan = steering.toPlan(config.nLayers());
+            plan = steering.toPlan(config.nLayers(), config.dim());
         } catch (InvalidEventException e) {
             throw e.within("steering");
         }
