@@ -38,7 +38,11 @@ public class ModelConfigSourceFactory implements ConfigSourceFactory {
         }
         Path path = Path.of(model.getValue());
         ConfigValue explicitName = context.getValue("steermesh.model-name");
-        String name = explicitName != null && explicitName.getValue() != null ? explicitName.getValue() : ModelLoader.defaultName(path);
+        // Only a name someone set counts (system property, environment, application.properties). Quarkus records
+        // the values seen at build time, this source's own derivations included, as low-ordinal runtime
+        // defaults: taking those as explicit made `up --model other` keep the build's model name.
+        boolean explicit = explicitName != null && explicitName.getValue() != null && explicitName.getSourceOrdinal() > ORDINAL;
+        String name = explicit ? explicitName.getValue() : ModelLoader.defaultName(path);
         derived.put("steermesh.model-name", name);
         derived.put("steermesh.tokenizer.model", path.toString());
         derived.put("steermesh.tokenizer.model-name", name);
