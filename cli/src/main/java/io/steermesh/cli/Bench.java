@@ -39,7 +39,7 @@ public final class Bench {
         int threads = a.intValue("threads", Runtime.getRuntime().availableProcessors());
         int decode = a.intValue("decode-tokens", 64);
         int prompt = a.intValue("prompt-tokens", 512);
-        int warmup = a.intValue("warmup", 8);
+        int warmup = a.intValue("warmup", 32);
         if (threads < 1) throw new UserError("--threads must be >= 1 (got " + threads + ")");
         if (decode < 1) throw new UserError("--decode-tokens must be >= 1 (got " + decode + ")");
         if (prompt < 0) throw new UserError("--prompt-tokens must be >= 0 (got " + prompt + ")");

@@ -104,7 +104,7 @@ public final class Main {
               --threads N              threads (default: all processors)
               --decode-tokens N        timed decode steps (default 64)
               --prompt-tokens N        prefill length, 0 = skip (default 512)
-              --warmup N               untimed decode steps first (default 8)
+              --warmup N               untimed decode steps first (default 32; 8 per round with --steering)
               --same-jvm               run every weight type in this JVM (default: one child JVM per type)
               --bandwidth GBPS         use this read bandwidth (GB/s) instead of measuring it
               --steering               instead: decode ms/step with 0, 1 and 4 steering vectors (4 hooks of

@@ -53,9 +53,24 @@ public abstract sealed class PackedHalf extends PackedTensor permits PackedHalf.
         @Override float widen(short bits) { return Float.intBitsToFloat(bits << 16); }
     }
 
-    /** IEEE half panels. */
+    /**
+     * IEEE half panels. Widening a half takes six vector operations (BF16: one), so the kernels take two
+     * panels (one token) or one panel (four tokens) at a time: with four, C2 stops inlining the vector
+     * intrinsics of a method that large and the kernel falls back to plain Java.
+     */
     public static final class F16 extends PackedHalf {
         F16(MemorySegment seg, int rows, int cols) { super(seg, rows, cols); }
+
+        @Override
+        void kernel1x4(int p, float[] x, int t, float[] y) {
+            kernel1x2(p, x, t, y);
+            kernel1x2(p + 2, x, t, y);
+        }
+
+        @Override
+        void kernel4x4(int p, float[] x, int t, float[] y) {
+            for (int i = 0; i < G; i++) kernel4x1(p + i, x, t, y);
+        }
 
         @Override public DType dtype() { return DType.F16; }
 
@@ -171,5 +186,53 @@ public abstract sealed class PackedHalf extends PackedTensor permits PackedHalf.
         }
         store(a00, y, t, p); store(a01, y, t + 1, p); store(a02, y, t + 2, p); store(a03, y, t + 3, p);
         store(a10, y, t, p + 1); store(a11, y, t + 1, p + 1); store(a12, y, t + 2, p + 1); store(a13, y, t + 3, p + 1);
+    }
+
+    /** Token t, panels p and p + 1. */
+    final void kernel1x2(int p, float[] x, int t, float[] y) {
+        long b0 = base(p), b1 = b0 + VB;
+        int xo = t * cols;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        int j = 0;
+        for (; j < pairs; j++) {
+            long o = j * CS;
+            int c = xo + 2 * j;
+            IntVector q0 = w(b0 + o), q1 = w(b1 + o);
+            FloatVector xe = bx(x, c), xd = bx(x, c + 1);
+            a0 = even(q0).fma(xe, a0); a0 = odd(q0).fma(xd, a0);
+            a1 = even(q1).fma(xe, a1); a1 = odd(q1).fma(xd, a1);
+        }
+        if (2 * pairs < cols) {
+            long o = j * CS;
+            FloatVector xe = bx(x, xo + 2 * j);
+            a0 = even(w(b0 + o)).fma(xe, a0);
+            a1 = even(w(b1 + o)).fma(xe, a1);
+        }
+        store(a0, y, t, p); store(a1, y, t, p + 1);
+    }
+
+    /** Tokens t..t+3, panel p. */
+    final void kernel4x1(int p, float[] x, int t, float[] y) {
+        long b0 = base(p);
+        int x0 = t * cols, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        int j = 0;
+        for (; j < pairs; j++) {
+            IntVector q0 = w(b0 + j * CS);
+            int c = 2 * j;
+            FloatVector e = even(q0);
+            a0 = e.fma(bx(x, x0 + c), a0); a1 = e.fma(bx(x, x1 + c), a1);
+            a2 = e.fma(bx(x, x2 + c), a2); a3 = e.fma(bx(x, x3 + c), a3);
+            FloatVector d = odd(q0);
+            a0 = d.fma(bx(x, x0 + c + 1), a0); a1 = d.fma(bx(x, x1 + c + 1), a1);
+            a2 = d.fma(bx(x, x2 + c + 1), a2); a3 = d.fma(bx(x, x3 + c + 1), a3);
+        }
+        if (2 * pairs < cols) {
+            FloatVector e = even(w(b0 + j * CS));
+            int c = 2 * j;
+            a0 = e.fma(bx(x, x0 + c), a0); a1 = e.fma(bx(x, x1 + c), a1);
+            a2 = e.fma(bx(x, x2 + c), a2); a3 = e.fma(bx(x, x3 + c), a3);
+        }
+        store(a0, y, t, p); store(a1, y, t + 1, p); store(a2, y, t + 2, p); store(a3, y, t + 3, p);
     }
 }
