@@ -55,16 +55,29 @@ public final class PackedF32 extends PackedTensor {
 
     @Override
     void kernel1x4(int p, float[] x, int t, float[] y) {
-        long b0 = base(p), b1 = b0 + VB, b2 = b1 + VB, b3 = b2 + VB;
+        long b0 = base(p);
         int xo = t * cols;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        for (int c = 0; c < cols; c++) {
-            long o = c * CS;
+        int c = 0;
+        for (; c + 2 <= cols; c += 2) {   // two columns per pass, each accumulator still in column order
+            long o = b0 + c * CS;
+            FloatVector x0 = bx(x, xo + c), x1 = bx(x, xo + c + 1);
+            a0 = w(o).fma(x0, a0);
+            a1 = w(o + VB).fma(x0, a1);
+            a2 = w(o + 2 * VB).fma(x0, a2);
+            a3 = w(o + 3 * VB).fma(x0, a3);
+            a0 = w(o + CS).fma(x1, a0);
+            a1 = w(o + CS + VB).fma(x1, a1);
+            a2 = w(o + CS + 2 * VB).fma(x1, a2);
+            a3 = w(o + CS + 3 * VB).fma(x1, a3);
+        }
+        if (c < cols) {
+            long o = b0 + c * CS;
             FloatVector x0 = bx(x, xo + c);
-            a0 = w(b0 + o).fma(x0, a0);
-            a1 = w(b1 + o).fma(x0, a1);
-            a2 = w(b2 + o).fma(x0, a2);
-            a3 = w(b3 + o).fma(x0, a3);
+            a0 = w(o).fma(x0, a0);
+            a1 = w(o + VB).fma(x0, a1);
+            a2 = w(o + 2 * VB).fma(x0, a2);
+            a3 = w(o + 3 * VB).fma(x0, a3);
         }
         store(a0, y, t, p); store(a1, y, t, p + 1); store(a2, y, t, p + 2); store(a3, y, t, p + 3);
     }
