@@ -519,9 +519,16 @@ public final class BatchScheduler implements AutoCloseable {
                 if (l.fed == l.feed.length) answerCapture(l);
                 continue;
             }
+            if (logits[i] != null) emit(l, logits[i]);
+        }
+        // KV write-through (a Redis round trip per filled block in the mesh) after every step's logits are out,
+        // so it overlaps the sampler instead of delaying it; a worker that dies in between leaves a block
+        // that a takeover recomputes
+        for (int i = 0; i < steps.size(); i++) {
+            Live l = owners.get(i);
+            if (l.capture != null) continue;
             writeThrough(l);
             if (logits[i] != null) {
-                emit(l, logits[i]);
                 l.acks.forEach(Runnable::run);
                 l.acks.clear();
             }
