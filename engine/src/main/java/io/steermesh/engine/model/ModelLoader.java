@@ -36,10 +36,6 @@ public final class ModelLoader {
     /**
      * @param convertTo in-memory type for the matrices (null keeps each tensor as stored)
      * @param tokenizer explicit tokenizer path (null: look beside the model)
-     */
-    /**
-     * @param convertTo in-memory type for the matrices (null keeps each tensor as stored)
-     * @param tokenizer explicit tokenizer path (null: look beside the model)
      * @param pack repack the matrices into panels for the matmul kernels ({@link PackedTensor}); off
      *             keeps them mapped as stored (row-major dot-product kernels), for comparison
      */

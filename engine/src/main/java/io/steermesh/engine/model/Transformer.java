@@ -2,7 +2,6 @@ package io.steermesh.engine.model;
 
 import io.steermesh.engine.tensor.MatMul;
 import io.steermesh.engine.tensor.Parallel;
-import io.steermesh.engine.tensor.Parallel;
 import io.steermesh.engine.tensor.VectorMath;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
