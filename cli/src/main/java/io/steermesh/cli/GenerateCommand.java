@@ -195,14 +195,17 @@ final class GenerateCommand {
     private static SteeringPlan steeringPlan(List<SteeringVectors.Spec> specs, PositionSet positions, boolean normalize, ModelConfig config) {
         if (specs.isEmpty()) return SteeringPlan.NONE;
         List<Injection> injections = new ArrayList<>();
+        int dim = config.dim();
         for (SteeringVectors.Spec s : specs) {
             HookPoint hook = HookPoint.parse(s.hook(), config.nLayers());
-            if (s.vector().length != config.dim()) {
+            if (s.vector().length % dim != 0) {
                 throw new UserError("steering vector " + s.file() + " has " + s.vector().length + " values; " + hook
-                        + " needs " + config.dim() + " (the model width)");
+                        + " needs a multiple of " + dim + " (the model width): " + dim + " for one row, R x " + dim
+                        + " for R rows (row r is added at the r-th steered position)");
             }
+            // one row: added at every position of the set; R rows (ActAdd): row r at the r-th position, none past row R-1
             Injection i = new Injection(hook, s.vector(), s.coefficient(), positions);
-            injections.add(normalize ? i.normalized() : i);
+            injections.add(normalize ? i.normalized(dim) : i);   // row by row
         }
         SteeringPlan plan = new SteeringPlan(injections);
         plan.validate(config);

@@ -62,11 +62,13 @@ public final class Main {
               --steer HOOK:COEFF:FILE  add COEFF x vector to the residual stream at HOOK, e.g.
                                        blocks.0.hook_resid_post:4.0:vector.json; HOOK is blocks.L.hook_resid_pre,
                                        hook_attn_out, hook_mlp_out or hook_resid_post; FILE is a JSON array
-                                       of floats or raw little-endian float32 (model width values);
+                                       of floats or raw little-endian float32: model width values, or
+                                       R x width for R rows (ActAdd), row r added at the r-th position of
+                                       --steer-positions and nothing past the last row;
                                        repeatable: the terms add up
               --steer-positions SET    positions to steer: all | prompt | generated | FROM-TO
                                        (half-open, 0-based; default all)
-              --normalize              scale each steering vector to unit L2 norm first
+              --normalize              scale each steering vector (each row) to unit L2 norm first
               --dtype TYPE             convert the weights in memory: f32 | bf16 | f16 | q8_0 | q4_0
                                        (default: keep the stored type)
               --threads N              threads for the forward pass (default: all processors)

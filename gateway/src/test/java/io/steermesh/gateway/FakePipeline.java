@@ -43,6 +43,7 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code REPEAT n k}: n tokens of k characters each;</li>
  *   <li>{@code SHUFFLE w...}: every event at once, reordered and duplicated, GenerationFinished first (at-least-once delivery).</li>
  * </ul>
+ * A request with steering gets its words in upper case, so a test tells the twins of a comparison apart.
  * Honours {@link GenerationCancelled}: the next token is not produced, GenerationFinished(cancelled) is.
  */
 @ApplicationScoped
@@ -106,6 +107,7 @@ public class FakePipeline {
                 : r.messages() != null ? r.messages().getLast().content()
                 : String.join(" ", Arrays.stream(r.promptIds()).mapToObj(id -> "t" + id).toList());
         List<String> words = new ArrayList<>(List.of(text.trim().split("\\s+")));
+        if (r.steering() != null && !r.steering().isEmpty()) words.replaceAll(w -> w.toUpperCase(java.util.Locale.ROOT));
         int promptTokens = r.promptIds() != null ? r.promptIds().length
                 : r.messages() != null ? r.messages().stream().mapToInt(m -> words(m).size()).sum() : words.size();
         int maxTokens = r.sampling().toParams().maxTokens();

@@ -2,6 +2,7 @@ package io.steermesh.gateway;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.quarkus.test.common.http.TestHTTPResource;
+import io.steermesh.events.GenerationRequested;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
 import jakarta.inject.Inject;
@@ -157,6 +158,130 @@ class GatewayHttpTest {
         assertEquals("stop", last.at("/choices/0/finish_reason").asText());
         assertTrue(last.at("/choices/0/delta").isEmpty());
         assertEquals(6, last.at("/usage/total_tokens").asInt());
+    }
+
+    static final String STEERING = "\"steering\":[{\"hook\":\"blocks.0.hook_resid_post\",\"coefficient\":4,\"values\":[1,0,0]}]";
+
+    /** The chunks of one variant of a comparison, checking the labels agree (top level, choice, index). */
+    private static List<JsonNode> variant(List<String> events, String variant, int index) throws Exception {
+        List<JsonNode> out = new ArrayList<>();
+        for (String e : events) {
+            if (e.equals("[DONE]")) continue;
+            JsonNode chunk = WsClient.JSON.readTree(e);
+            assertTrue(chunk.has("variant"), "every chunk of a comparison is labelled: " + e);
+            if (!chunk.get("variant").asText().equals(variant)) continue;
+            assertEquals(variant, chunk.at("/choices/0/variant").asText(), e);
+            assertEquals(index, chunk.at("/choices/0/index").asInt(), e);
+            out.add(chunk);
+        }
+        return out;
+    }
+
+    @Test
+    void compareStreamsTheSteeredAndTheUnsteeredTwinLabelledWithTheirVariant() throws Exception {
+        Response r = post("/v1/completions", "{\"prompt\":\"one two three\",\"stream\":true,\"compare\":true,\"seed\":9,\"logprobs\":1," + STEERING + "}");
+        r.then().statusCode(200).contentType(containsString("text/event-stream"));
+        List<String> events = events(r.asString());
+        assertEquals("[DONE]", events.getLast());
+        assertEquals(1, events.stream().filter("[DONE]"::equals).count(), "one [DONE], after both");
+        assertEquals(9, events.size(), "3 token chunks and a final chunk per variant, then [DONE]: " + events);
+        String id = null;
+        for (String[] v : new String[][] {{"steered", "0", "ONE TWO THREE"}, {"unsteered", "1", "one two three"}}) {
+            List<JsonNode> chunks = variant(events, v[0], Integer.parseInt(v[1]));
+            assertEquals(4, chunks.size(), v[0] + ": " + events);
+            StringBuilder text = new StringBuilder();
+            for (int i = 0; i < 3; i++) {
+                text.append(chunks.get(i).at("/choices/0/text").asText());
+                assertTrue(chunks.get(i).at("/choices/0/finish_reason").isNull());
+                assertEquals(1, chunks.get(i).at("/choices/0/logprobs/tokens").size());
+            }
+            assertEquals(v[2], text.toString(), v[0]);
+            JsonNode last = chunks.getLast();
+            assertEquals("stop", last.at("/choices/0/finish_reason").asText());
+            assertEquals(3, last.at("/usage/completion_tokens").asInt(), "each variant's final chunk has its own usage");
+            if (id == null) id = last.get("id").asText();
+            assertEquals(id, last.get("id").asText(), "one response id");
+        }
+        GenerationRequested steered = pipeline.request(id), unsteered = pipeline.request(id + ".unsteered");
+        assertFalse(steered.steering().isEmpty());
+        assertTrue(unsteered.steering().isEmpty(), "the twin runs without steering");
+        assertEquals(9L, unsteered.sampling().seed(), "with the same seed");
+        assertEquals(steered.prompt(), unsteered.prompt());
+    }
+
+    @Test
+    void compareOverChatStreamsGiveEachVariantTheAssistantRole() throws Exception {
+        Response r = post("/v1/chat/completions", "{\"messages\":[{\"role\":\"user\",\"content\":\"red green\"}],\"stream\":true,\"compare\":true,"
+                + STEERING + "}");
+        r.then().statusCode(200);
+        List<String> events = events(r.asString());
+        for (String[] v : new String[][] {{"steered", "0", "RED GREEN"}, {"unsteered", "1", "red green"}}) {
+            List<JsonNode> chunks = variant(events, v[0], Integer.parseInt(v[1]));
+            assertEquals("assistant", chunks.getFirst().at("/choices/0/delta/role").asText(), v[0]);
+            StringBuilder text = new StringBuilder();
+            for (int i = 0; i < chunks.size(); i++) {
+                if (i > 0) assertFalse(chunks.get(i).at("/choices/0/delta").has("role"), "only the first chunk of a variant carries the role");
+                text.append(chunks.get(i).at("/choices/0/delta/content").asText());
+            }
+            assertEquals(v[2], text.toString());
+            assertEquals("chat.completion.chunk", chunks.getLast().get("object").asText());
+        }
+    }
+
+    @Test
+    void compareWithoutStreamAnswersBothChoices() {
+        post("/v1/completions", "{\"prompt\":\"a b c d\",\"max_tokens\":3,\"compare\":true," + STEERING + "}")
+                .then().statusCode(200)
+                .body("choices.size()", equalTo(2))
+                .body("choices[0].index", equalTo(0))
+                .body("choices[0].variant", equalTo("steered"))
+                .body("choices[0].text", equalTo("A B C"))
+                .body("choices[0].finish_reason", equalTo("length"))
+                .body("choices[1].index", equalTo(1))
+                .body("choices[1].variant", equalTo("unsteered"))
+                .body("choices[1].text", equalTo("a b c"))
+                .body("usage.prompt_tokens", equalTo(4))
+                .body("usage.completion_tokens", equalTo(6))
+                .body("usage.total_tokens", equalTo(10));
+        post("/v1/chat/completions", "{\"messages\":[{\"role\":\"user\",\"content\":\"x y\"}],\"compare\":true," + STEERING + "}")
+                .then().statusCode(200)
+                .body("choices[0].message.content", equalTo("X Y"))
+                .body("choices[1].message.content", equalTo("x y"))
+                .body("choices[1].variant", equalTo("unsteered"));
+    }
+
+    @Test
+    void compareNeedsSteeringAndAFailureBeforeAnyChunkIsOneError() {
+        post("/v1/completions", "{\"prompt\":\"x\",\"compare\":true,\"stream\":true}")
+                .then().statusCode(400).body("error.param", equalTo("compare"));
+        for (boolean stream : new boolean[] {false, true}) {
+            post("/v1/completions", "{\"prompt\":\"FAIL_CONTEXT\",\"compare\":true,\"stream\":" + stream + "," + STEERING + "}")
+                    .then().statusCode(400).contentType(containsString("application/json"))
+                    .body("error.param", equalTo("prompt"));
+        }
+    }
+
+    @Test
+    void clientDisconnectMidComparisonCancelsBothTwins() throws Exception {
+        StringBuilder prompt = new StringBuilder("SLOW");
+        for (int i = 0; i < 200; i++) prompt.append(" w").append(i);
+        HttpRequest request = HttpRequest.newBuilder(completions).header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\":\"" + prompt + "\",\"stream\":true,\"compare\":true," + STEERING + "}")).build();
+        String sequenceId;
+        try (HttpClient client = HttpClient.newHttpClient()) {
+            HttpResponse<InputStream> response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
+            assertEquals(200, response.statusCode());
+            try (InputStream in = response.body()) {
+                String line = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)).readLine();
+                sequenceId = WsClient.JSON.readTree(line.substring("data: ".length())).get("id").asText();
+            }
+        }
+        long deadline = System.currentTimeMillis() + 5000;
+        while (!(pipeline.wasCancelled(sequenceId) && pipeline.wasCancelled(sequenceId + ".unsteered")) && System.currentTimeMillis() < deadline) {
+            Thread.sleep(20);
+        }
+        assertTrue(pipeline.wasCancelled(sequenceId), "the steered one");
+        assertTrue(pipeline.wasCancelled(sequenceId + ".unsteered"), "and its twin");
     }
 
     /** Each bad body: the path, the body, the param the 400 must name (null: none). */

@@ -204,6 +204,7 @@ public final class MeshLauncher {
                         + "starting the mesh without it. Clients can still talk Kafka: ./steermesh mesh example");
             }
             ServiceProcess steering = MeshServices.STEERING.process(root, kafka.bootstrapServers()).properties(shared)
+                    .properties(MeshServices.steeringConfig(redis.url()))
                     .httpPort(steeringPort).log(logs.resolve("steering.log")).workDir(work).detached(true).start();
             services.add(steering);
             for (ServiceProcess s : services) {

@@ -102,6 +102,26 @@ public final class MeshServices {
     }
 
     /**
+     * Steering service configuration: where it keeps the durable copy of every vector
+     * ({@code steering:vector:{name}}, restored onto the topic at start-up).
+     *
+     * @param redisUrl {@code redis://HOST:PORT}, or null for no copy (a mesh whose Redis is shared with other
+     *                 meshes would otherwise restore their vectors into its topic)
+     */
+    public static Map<String, String> steeringConfig(String redisUrl) {
+        Map<String, String> p = new LinkedHashMap<>();
+        if (redisUrl == null) {
+            p.put("steermesh.steering.store", "none");
+        } else {
+            URI redis = URI.create(redisUrl);
+            p.put("steermesh.steering.store", "redis");
+            p.put("steermesh.steering.redis-host", redis.getHost());
+            p.put("steermesh.steering.redis-port", Integer.toString(redis.getPort()));
+        }
+        return p;
+    }
+
+    /**
      * What the tokenizer, the worker(s), the gateway and the steering service are all given alike: the model
      * ({@code steermesh.model}, from which each derives its own keys and the model name that registry vectors
      * are checked against), the tokenizer files when they are not beside the model, and the SAEs, so an SAE

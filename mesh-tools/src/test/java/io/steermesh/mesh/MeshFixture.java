@@ -58,6 +58,8 @@ final class MeshFixture implements AutoCloseable {
     final KafkaBroker kafka;
     final RedisServer redis;
     final Map<String, ServiceProcess> services = new HashMap<>();
+    final Map<String, ServiceProcess.Builder> builders = new HashMap<>();
+    private int steeringRestarts;
     final Path dir;
 
     private MeshFixture(KafkaBroker kafka, RedisServer redis, Path dir) {
@@ -104,10 +106,12 @@ final class MeshFixture implements AutoCloseable {
                 if (s != MeshServices.SAMPLER) b.properties(shared);
                 if (s == MeshServices.TOKENIZER) b.properties(MeshServices.tokenizerConfig(setup.model()));
                 if (s == MeshServices.WORKER) b.properties(MeshServices.workerConfig(setup.model(), "worker-it", 2, redis == null ? null : redis.url()));
+                if (s == MeshServices.STEERING) b.properties(MeshServices.steeringConfig(redis == null ? null : redis.url()));
                 if (s == MeshServices.GATEWAY) {
                     if (setup.gatewayReply() == null) throw new IllegalArgumentException("the gateway needs Setup.gatewayReply");
                     b.properties(MeshServices.gatewayConfig(setup.gatewayReply()));
                 }
+                mesh.builders.put(s.name(), b);
                 mesh.services.put(s.name(), b.start());
             }
             for (ServiceProcess p : mesh.services.values()) p.awaitReady(READY);
@@ -125,6 +129,20 @@ final class MeshFixture implements AutoCloseable {
 
     ServiceProcess service(MeshServices.Service s) {
         return services.get(s.name());
+    }
+
+    /** Kills {@code s} (SIGKILL) and starts it again with the same settings (on a new HTTP port), ready. */
+    ServiceProcess restart(MeshServices.Service s) {
+        services.remove(s.name()).kill();
+        ServiceProcess p = builders.get(s.name()).start();
+        services.put(s.name(), p);
+        p.awaitReady(READY);
+        if (s == MeshServices.STEERING) {
+            // each start joins a group of its own (steering-<uuid>); the killed one's stays listed
+            kafka.awaitConsumerGroupsNamed(MeshServices.STEERING_GROUP_PREFIX, ++steeringRestarts + 1,
+                    List.of(io.steermesh.events.Topics.ACTIVATION_RESULTS), Duration.ofSeconds(60));
+        }
+        return p;
     }
 
     <V> KafkaProducer<String, V> producer(Serializer<V> values) {

@@ -12,6 +12,9 @@ import io.steermesh.engine.steering.SaeWriter;
 import io.steermesh.engine.steering.SteeringVectors;
 import io.steermesh.engine.steering.SyntheticSae;
 import io.steermesh.engine.tokenizer.Tokenizer;
+import io.steermesh.events.SteeringVectorPublished;
+import io.steermesh.events.wire.RedisClient;
+import io.steermesh.events.wire.SteeringVectorCodec;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -254,6 +257,44 @@ class MeshSteeringIT {
             assertFalse(live.get(i).get("steering_identity").asText().isEmpty(), "the token names the plan that produced it");
         }
         assertNotEquals(plain.subList(k, n).toString(), live.subList(k, n).toString(), "the change did something");
+    }
+
+    @Test
+    @Timeout(value = 240, unit = TimeUnit.SECONDS)
+    void vectorsAreStoredInRedisAndRestoredOntoTheTopicAtStartUp() throws Exception {
+        String name = "redis-copy";
+        float[] v = new float[DIM];
+        for (int i = 0; i < DIM; i++) v[i] = (float) Math.sin(3 * i);
+        ObjectNode raw = GatewayClient.JSON.createObjectNode().put("type", "raw");
+        raw.set("values", array(v));
+        JsonNode registered = register(name, "blocks.0.hook_resid_post", raw);
+        java.net.URI redisUri = java.net.URI.create(mesh.redis.url());
+        try (RedisClient redis = new RedisClient(redisUri.getHost(), redisUri.getPort())) {
+            SteeringVectorPublished stored = SteeringVectorCodec.decode(redis.get("steering:vector:" + name));
+            assertArrayEquals(v, stored.values());
+            assertEquals(registered.get("version").asInt(), stored.version());
+            HttpResponse<String> deleted = client.http.send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create(steering() + "/v1/steering/vectors/" + name)).DELETE().build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(204, deleted.statusCode(), deleted.body());
+            assertEquals(null, redis.get("steering:vector:" + name), "DELETE deletes the Redis copy");
+
+            // a vector the topic does not have (lost with the broker's data, say) but Redis does
+            SteeringVectorPublished only = new SteeringVectorPublished("only-in-redis", "gpt2-tiny", "blocks.0.hook_resid_post", v,
+                    "upload", null, System.currentTimeMillis(), 4, 1);
+            redis.set("steering:vector:" + only.name(), SteeringVectorCodec.encode(only), null);
+            mesh.restart(MeshServices.STEERING);
+        }
+        HttpResponse<String> r = client.get(steering() + "/v1/steering/vectors/only-in-redis");
+        assertEquals(200, r.statusCode(), r.body() + logs());
+        assertEquals(4, GatewayClient.JSON.readTree(r.body()).get("version").asInt());
+        // published on the topic again: the tokenizer resolves the name, and the tokens are those of the values inline
+        JsonNode ids = GatewayClient.JSON.createArrayNode().add(464).add(3797).add(3332);
+        ObjectNode byName = generate(ids, 6);
+        byName.putArray("steering").addObject().put("vector", "only-in-redis").put("hook", "blocks.0.hook_resid_post").put("coefficient", 8);
+        ObjectNode inline = generate(ids, 6);
+        inline.putArray("steering").addObject().put("hook", "blocks.0.hook_resid_post").put("coefficient", 8).set("values", array(v));
+        assertEquals(strip(tokens(inline)), strip(tokens(byName)), "a restored vector steers by name in every process" + logs());
+        assertEquals(404, client.get(steering() + "/v1/steering/vectors/" + name).statusCode(), "a deleted vector stays deleted");
     }
 
     @Test

@@ -134,10 +134,16 @@ class ExamplesContractTest {
     }
 
     @Test
-    void documentedSequenceRecordHashesItsBlocks() {
-        KvSequenceRecord r = EventCodec.fromJson(KvSequenceRecord.class,
-                withoutComment(ContractFiles.read(ContractFiles.EXAMPLES.resolve("KvSequenceRecord.json"))).toString());
-        assertEquals(BlockHash.chain(r.model(), r.tokens(), r.promptTokens(), r.steering()), r.blockHashes());
+    void documentedSequenceRecordsHashTheirBlocks() {
+        int records = 0;
+        for (Path p : ContractFiles.list(ContractFiles.EXAMPLES, ".json")) {
+            if (!typeOf(p).equals("KvSequenceRecord")) continue;
+            KvSequenceRecord r = EventCodec.fromJson(KvSequenceRecord.class, withoutComment(ContractFiles.read(p)).toString());
+            assertEquals(BlockHash.chain(r.model(), r.tokens(), r.promptTokens(), r::planAt), r.blockHashes(), p.toString());
+            assertEquals(r.steering().identity(), r.steeringIdentity(), p + ": steering_identity");
+            records++;
+        }
+        assertEquals(2, records, "KvSequenceRecord examples: one unsteered, one with live changes");
     }
 
     @Test

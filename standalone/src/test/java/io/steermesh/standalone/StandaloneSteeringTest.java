@@ -510,4 +510,70 @@ class StandaloneSteeringTest {
         assertArrayEquals(logprobs(u), logprobs(gotU), 1e-4);
         assertArrayEquals(logprobs(s), logprobs(gotS), 1e-4);
     }
+
+    /** The SSE counterpart of {@link #compareStreamsSteeredAndUnsteeredLabelled}: /v1/completions and /v1/chat/completions. */
+    @Test
+    void compareOverSseStreamsBothTwinsLabelled() throws Exception {
+        JsonNode ids = JSON.createArrayNode().add(464).add(3797).add(3332);
+        float[] v = new float[64];
+        for (int i = 0; i < 64; i++) v[i] = (float) Math.cos(5 * i);
+        ObjectNode steered = generate(ids, 8).put("temperature", 0.9).put("seed", 11);
+        steered.putArray("steering").addObject().put("hook", "blocks.0.hook_resid_post").put("coefficient", 6).set("values", array(v));
+        ObjectNode plain = generate(ids, 8).put("temperature", 0.9).put("seed", 11);
+        List<JsonNode> s = tokens(steered), u = tokens(plain);
+        String sText = texts(s), uText = texts(u);
+        assertNotEquals(sText, uText, "the steering changes the completion");
+
+        ObjectNode body = JSON.createObjectNode().put("temperature", 0.9).put("seed", 11).put("max_tokens", 8).put("stream", true)
+                .put("compare", true).put("logprobs", 1);
+        body.set("prompt", ids);
+        body.putArray("stop_token_ids");
+        body.set("steering", steered.get("steering"));
+        HttpResponse<String> sse = post("/v1/completions", body.toString());
+        assertEquals(200, sse.statusCode(), sse.body());
+        StringBuilder gotS = new StringBuilder(), gotU = new StringBuilder();
+        List<Double> lpS = new ArrayList<>(), lpU = new ArrayList<>();
+        int finals = 0;
+        for (String line : sse.body().split("\n")) {
+            if (!line.startsWith("data: ") || line.equals("data: [DONE]")) continue;
+            JsonNode chunk = JSON.readTree(line.substring(6));
+            boolean isSteered = chunk.get("variant").asText().equals("steered");
+            assertEquals(isSteered ? 0 : 1, chunk.at("/choices/0/index").asInt(), line);
+            if (!chunk.at("/choices/0/finish_reason").isNull()) {
+                finals++;
+                continue;
+            }
+            (isSteered ? gotS : gotU).append(chunk.at("/choices/0/text").asText());
+            (isSteered ? lpS : lpU).add(chunk.at("/choices/0/logprobs/token_logprobs/0").asDouble());
+        }
+        assertTrue(sse.body().endsWith("data: [DONE]\n\n"), sse.body());
+        assertEquals(2, finals, "a final chunk per variant");
+        assertEquals(sText, gotS.toString(), "steered, as the WebSocket streams it alone");
+        assertEquals(uText, gotU.toString(), "unsteered: the same request without steering, same seed");
+        // the twins may share a batch (see compareStreamsSteeredAndUnsteeredLabelled): close logprobs
+        assertArrayEquals(logprobs(s), lpS.stream().mapToDouble(Double::doubleValue).toArray(), 1e-4);
+        assertArrayEquals(logprobs(u), lpU.stream().mapToDouble(Double::doubleValue).toArray(), 1e-4);
+
+        // not streamed, chat: both choices in one body
+        ObjectNode chat = JSON.createObjectNode().put("temperature", 0).put("max_tokens", 6).put("compare", true);
+        chat.putArray("messages").addObject().put("role", "user").put("content", "Once upon a time");
+        chat.set("steering", steered.get("steering"));
+        HttpResponse<String> r = post("/v1/chat/completions", chat.toString());
+        assertEquals(200, r.statusCode(), r.body());
+        JsonNode answer = JSON.readTree(r.body());
+        assertEquals("steered", answer.at("/choices/0/variant").asText());
+        assertEquals("unsteered", answer.at("/choices/1/variant").asText());
+        chat.remove("compare");
+        String alone = JSON.readTree(post("/v1/chat/completions", chat.toString()).body()).at("/choices/0/message/content").asText();
+        assertEquals(alone, answer.at("/choices/0/message/content").asText(), "choice 0 is the steered completion");
+        chat.remove("steering");
+        String unsteeredAlone = JSON.readTree(post("/v1/chat/completions", chat.toString()).body()).at("/choices/0/message/content").asText();
+        assertEquals(unsteeredAlone, answer.at("/choices/1/message/content").asText(), "choice 1 is the unsteered one");
+    }
+
+    static String texts(List<JsonNode> tokens) {
+        StringBuilder sb = new StringBuilder();
+        for (JsonNode t : tokens) sb.append(t.get("text").asText());
+        return sb.toString();
+    }
 }

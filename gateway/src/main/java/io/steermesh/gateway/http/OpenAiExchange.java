@@ -3,8 +3,10 @@ package io.steermesh.gateway.http;
 import io.steermesh.events.GenerationCancelled;
 import io.steermesh.events.GenerationFailed;
 import io.steermesh.events.GenerationFinished;
+import io.steermesh.events.GenerationRequested;
 import io.steermesh.events.TextDelta;
 import io.steermesh.gateway.messaging.Generations;
+import io.steermesh.gateway.request.Compare;
 import io.steermesh.gateway.request.OpenAiRequest;
 import io.steermesh.gateway.routing.CompletionSubscriber;
 import io.steermesh.gateway.routing.Outbox;
@@ -19,8 +21,14 @@ import java.util.List;
  * request the pipeline refuses (a prompt longer than the context) still gets its 4xx; after that a stream
  * sends one SSE chunk per token, and a plain request waits for the end. Every response operation runs on
  * the request's Vert.x context, in the order the router delivered the events.
+ *
+ * <p>A comparison ({@code "compare": true}, {@link Compare}) is two generations in one response: the steered
+ * one is choice 0 and its unsteered twin choice 1, every chunk labelled with its {@code variant}, each with its
+ * own final chunk (finish reason and usage); {@code [DONE]} follows once both have ended. Without
+ * {@code stream} the body has both choices. A failure before anything was sent answers with its status and
+ * cancels the other; a failure in the stream is an error chunk of that variant, and the other goes on.
  */
-final class OpenAiExchange implements CompletionSubscriber {
+final class OpenAiExchange {
 
     private static final String DONE = "data: [DONE]\n\n";
 
@@ -30,12 +38,11 @@ final class OpenAiExchange implements CompletionSubscriber {
     private final Context context;
     private final OpenAiFormat format;
     private final Outbox outbox;
+    private final List<Variant> variants = new ArrayList<>();
 
     // touched only on the request's context
-    private final List<TextDelta> tokens = new ArrayList<>();
     private boolean committed;
     private boolean ended;
-    private int textOffset;
 
     OpenAiExchange(OpenAiRequest request, Generations generations, HttpServerResponse response, Context context,
                    String modelName, int maxPendingFrames) {
@@ -45,73 +52,106 @@ final class OpenAiExchange implements CompletionSubscriber {
         this.context = context;
         this.format = new OpenAiFormat(request.request().sequenceId(), modelName, request.chat(), request.output());
         this.outbox = new Outbox(chunk -> response.write(chunk).toCompletionStage(), maxPendingFrames);
-    }
-
-    String sequenceId() {
-        return request.request().sequenceId();
+        if (request.output().compare()) {
+            variants.add(new Variant(request.request(), new OpenAiFormat.Choice(0, Compare.STEERED)));
+            variants.add(new Variant(Compare.unsteeredTwin(request.request()), new OpenAiFormat.Choice(1, Compare.UNSTEERED)));
+        } else {
+            variants.add(new Variant(request.request(), OpenAiFormat.Choice.ONLY));
+        }
     }
 
     /** Called on a worker thread: publishing may block (a full Kafka buffer, an in-process consumer). */
     void start() {
         response.closeHandler(closed -> clientGone());
-        generations.start(request.request(), this);
+        for (Variant v : variants) generations.start(v.request, v);
         if (response.closed()) context.runOnContext(v -> clientGone());
     }
 
-    @Override
-    public void onToken(TextDelta delta) {
-        context.runOnContext(v -> token(delta));
+    /** One generation of this response: the only one, or a twin of a comparison. */
+    private final class Variant implements CompletionSubscriber {
+        final GenerationRequested request;
+        final OpenAiFormat.Choice choice;
+        final List<TextDelta> tokens = new ArrayList<>();
+        GenerationFinished finished;
+        boolean over;               // finished or failed
+        boolean first = true;       // no chunk of this choice sent yet (a chat delta then carries the role)
+        int textOffset;
+
+        Variant(GenerationRequested request, OpenAiFormat.Choice choice) {
+            this.request = request;
+            this.choice = choice;
+        }
+
+        @Override
+        public void onToken(TextDelta delta) {
+            context.runOnContext(x -> token(this, delta));
+        }
+
+        @Override
+        public void onFinished(GenerationFinished f) {
+            context.runOnContext(x -> finished(this, f));
+        }
+
+        @Override
+        public void onFailed(GenerationFailed f) {
+            context.runOnContext(x -> failed(this, f));
+        }
     }
 
-    @Override
-    public void onFinished(GenerationFinished finished) {
-        context.runOnContext(v -> finished(finished));
-    }
-
-    @Override
-    public void onFailed(GenerationFailed failed) {
-        context.runOnContext(v -> failed(failed));
-    }
-
-    private void token(TextDelta d) {
-        if (ended) return;
+    private void token(Variant v, TextDelta d) {
+        if (ended || v.over) return;
         if (!request.stream()) {
-            tokens.add(d);
+            v.tokens.add(d);
             return;
         }
-        boolean first = !committed;
         commitStream();
-        chunk(format.tokenChunk(d, textOffset, first));
-        textOffset += d.text().length();
+        chunk(format.tokenChunk(d, v.textOffset, v.first, v.choice));
+        v.first = false;
+        v.textOffset += d.text().length();
     }
 
-    private void finished(GenerationFinished f) {
-        if (ended) return;
+    private void finished(Variant v, GenerationFinished f) {
+        if (ended || v.over) return;
+        v.over = true;
+        v.finished = f;
         if (request.stream()) {
-            boolean first = !committed;
             commitStream();
-            chunk(format.finalChunk(f, first));
-            chunk(DONE);
-            end();
-        } else {
+            chunk(format.finalChunk(f, v.first, v.choice));
+            v.first = false;
+            if (allOver()) {
+                chunk(DONE);
+                end();
+            }
+        } else if (allOver()) {
             ended = true;
-            response.setStatusCode(200).putHeader("content-type", "application/json").end(format.body(tokens, f));
+            List<OpenAiFormat.Answer> answers = new ArrayList<>();
+            for (Variant each : variants) answers.add(new OpenAiFormat.Answer(each.choice, each.tokens, each.finished));
+            response.setStatusCode(200).putHeader("content-type", "application/json").end(format.body(answers));
         }
     }
 
-    private void failed(GenerationFailed f) {
-        if (ended) return;
+    private void failed(Variant v, GenerationFailed f) {
+        if (ended || v.over) return;
+        v.over = true;
         if (!committed) {
             ended = true;
+            cancelRunning(GenerationCancelled.CLIENT);   // the client has its answer and reads no further
             response.setStatusCode(OpenAiFormat.status(f.error().code()))
                     .putHeader("content-type", "application/json")
                     .end(OpenAiFormat.error(f));
             return;
         }
         // the 200 is out already: report in the stream, as OpenAI does
-        chunk("data: " + OpenAiFormat.error(f) + "\n\n");
-        chunk(DONE);
-        end();
+        chunk("data: " + OpenAiFormat.error(f, v.choice.variant()) + "\n\n");
+        if (allOver()) {
+            chunk(DONE);
+            end();
+        }
+    }
+
+    private boolean allOver() {
+        for (Variant v : variants) if (!v.over) return false;
+        return true;
     }
 
     private void commitStream() {
@@ -130,8 +170,15 @@ final class OpenAiExchange implements CompletionSubscriber {
         if (!outbox.offer(framed)) {
             // the client reads more slowly than tokens come: drop it rather than buffer without bound
             ended = true;
-            generations.cancel(sequenceId(), "too_slow");
+            cancelRunning("too_slow");
             response.reset();
+        }
+    }
+
+    /** Cancels the generations of this response that have not ended. */
+    private void cancelRunning(String reason) {
+        for (Variant v : variants) {
+            if (!v.over) generations.cancel(v.request.sequenceId(), reason);
         }
     }
 
@@ -145,6 +192,6 @@ final class OpenAiExchange implements CompletionSubscriber {
         if (ended) return;
         ended = true;
         outbox.close();
-        generations.cancel(sequenceId(), GenerationCancelled.CLIENT);
+        cancelRunning(GenerationCancelled.CLIENT);
     }
 }

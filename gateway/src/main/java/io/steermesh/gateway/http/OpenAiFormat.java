@@ -30,6 +30,17 @@ final class OpenAiFormat {
     private final boolean chat;
     private final OutputOptions output;
 
+    /**
+     * Which choice a chunk or body entry is: index 0 for the one completion, or for a comparison
+     * ({@code compare}) 0 = the steered and 1 = the unsteered, each labelled with its {@code variant}.
+     */
+    record Choice(int index, String variant) {
+        static final Choice ONLY = new Choice(0, null);
+    }
+
+    /** One finished choice of a body: its tokens and how it ended. */
+    record Answer(Choice choice, List<TextDelta> tokens, GenerationFinished finished) {}
+
     OpenAiFormat(String id, String model, boolean chat, OutputOptions output) {
         this.id = id;
         this.model = model;
@@ -40,8 +51,13 @@ final class OpenAiFormat {
 
     /** A stream chunk carrying one token; {@code first} adds the assistant role to a chat delta. */
     String tokenChunk(TextDelta d, int textOffset, boolean first) {
-        ObjectNode chunk = envelope(chat ? "chat.completion.chunk" : "text_completion");
-        ObjectNode choice = chunk.putArray("choices").addObject().put("index", 0);
+        return tokenChunk(d, textOffset, first, Choice.ONLY);
+    }
+
+    /** {@link #tokenChunk(TextDelta, int, boolean)} of choice {@code c}: a comparison's chunks carry their variant. */
+    String tokenChunk(TextDelta d, int textOffset, boolean first, Choice c) {
+        ObjectNode chunk = envelope(chat ? "chat.completion.chunk" : "text_completion", c);
+        ObjectNode choice = choice(chunk.putArray("choices"), c);
         if (chat) {
             ObjectNode delta = choice.putObject("delta");
             if (first) delta.put("role", "assistant");
@@ -66,8 +82,13 @@ final class OpenAiFormat {
 
     /** The last stream chunk: no text, the finish reason and the usage. {@code first}: no token chunk went before. */
     String finalChunk(GenerationFinished f, boolean first) {
-        ObjectNode chunk = envelope(chat ? "chat.completion.chunk" : "text_completion");
-        ObjectNode choice = chunk.putArray("choices").addObject().put("index", 0);
+        return finalChunk(f, first, Choice.ONLY);
+    }
+
+    /** The last chunk of choice {@code c}, with that choice's usage (a comparison sends one per variant). */
+    String finalChunk(GenerationFinished f, boolean first, Choice c) {
+        ObjectNode chunk = envelope(chat ? "chat.completion.chunk" : "text_completion", c);
+        ObjectNode choice = choice(chunk.putArray("choices"), c);
         if (chat) {
             ObjectNode delta = choice.putObject("delta");
             if (first) delta.put("role", "assistant").put("content", "");
@@ -82,38 +103,63 @@ final class OpenAiFormat {
 
     /** The whole answer of a request without {@code stream}. */
     String body(List<TextDelta> tokens, GenerationFinished f) {
-        StringBuilder text = new StringBuilder();
-        for (TextDelta d : tokens) text.append(d.text());
-        ObjectNode body = envelope(chat ? "chat.completion" : "text_completion");
-        ObjectNode choice = body.putArray("choices").addObject().put("index", 0);
-        if (chat) {
-            choice.putObject("message").put("role", "assistant").put("content", text.toString());
-        } else {
-            choice.put("text", text.toString());
+        return body(List.of(new Answer(Choice.ONLY, tokens, f)));
+    }
+
+    /**
+     * The whole answer, one choice per entry (a comparison: the steered, then the unsteered). The usage counts
+     * the prompt once and the completion tokens of every choice, as OpenAI's {@code n} does.
+     */
+    String body(List<Answer> answers) {
+        ObjectNode body = envelope(chat ? "chat.completion" : "text_completion", Choice.ONLY);
+        ArrayNode choices = body.putArray("choices");
+        int completionTokens = 0;
+        for (Answer a : answers) {
+            StringBuilder text = new StringBuilder();
+            for (TextDelta d : a.tokens()) text.append(d.text());
+            ObjectNode choice = choice(choices, a.choice());
+            if (chat) {
+                choice.putObject("message").put("role", "assistant").put("content", text.toString());
+            } else {
+                choice.put("text", text.toString());
+            }
+            if (output.logprobs()) {
+                choice.set("logprobs", chat ? chatLogprobs(a.tokens()) : completionLogprobs(a.tokens(), 0));
+            } else {
+                choice.putNull("logprobs");
+            }
+            choice.put("finish_reason", a.finished().finishReason().label());
+            completionTokens += a.finished().usage().completionTokens();
         }
-        if (output.logprobs()) {
-            choice.set("logprobs", chat ? chatLogprobs(tokens) : completionLogprobs(tokens, 0));
-        } else {
-            choice.putNull("logprobs");
-        }
-        choice.put("finish_reason", f.finishReason().label());
-        usage(body, f.usage());
+        GenerationFinished.Usage first = answers.getFirst().finished().usage();
+        usage(body, answers.size() == 1 ? first : GenerationFinished.Usage.of(first.promptTokens(), completionTokens));
         return write(body);
     }
 
     /** OpenAI's error body: {@code {"error":{"message","type","param","code"}}}. */
     static String error(String code, String field, String message) {
+        return write(errorNode(code, field, message));
+    }
+
+    private static ObjectNode errorNode(String code, String field, String message) {
         ObjectNode body = JSON.createObjectNode();
         ObjectNode e = body.putObject("error");
         e.put("message", message);
         e.put("type", status(code) < 500 ? "invalid_request_error" : "server_error");
         e.put("param", field);
         if (RequestException.INVALID_REQUEST.equals(code)) e.putNull("code"); else e.put("code", code);
-        return write(body);
+        return body;
     }
 
     static String error(GenerationFailed failed) {
-        return error(failed.error().code(), failed.error().field(), failed.error().message());
+        return error(failed, null);
+    }
+
+    /** The error of one variant of a comparison, labelled with it ({@code variant} null: not a comparison). */
+    static String error(GenerationFailed failed, String variant) {
+        ObjectNode body = errorNode(failed.error().code(), failed.error().field(), failed.error().message());
+        if (variant != null) body.put("variant", variant);
+        return write(body);
     }
 
     /** The HTTP status of an error code of {@link GenerationFailed} or {@link RequestException}. */
@@ -128,13 +174,20 @@ final class OpenAiFormat {
         };
     }
 
-    private ObjectNode envelope(String object) {
+    private ObjectNode envelope(String object, Choice c) {
         ObjectNode n = JSON.createObjectNode();
         n.put("id", id);
         n.put("object", object);
         n.put("created", created);
         n.put("model", model);
+        if (c.variant() != null) n.put("variant", c.variant());   // steermesh extension: which twin of a comparison
         return n;
+    }
+
+    private static ObjectNode choice(ArrayNode choices, Choice c) {
+        ObjectNode choice = choices.addObject().put("index", c.index());
+        if (c.variant() != null) choice.put("variant", c.variant());
+        return choice;
     }
 
     private static void usage(ObjectNode n, GenerationFinished.Usage u) {

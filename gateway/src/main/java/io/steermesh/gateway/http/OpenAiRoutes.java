@@ -65,10 +65,6 @@ public class OpenAiRoutes {
         OpenAiRequest request;
         try {
             request = chat ? generations.parser().parseChat(text, sequenceId) : generations.parser().parseCompletion(text, sequenceId);
-            if (request.output().compare()) {
-                throw RequestException.field("compare", "side-by-side comparison streams two labelled completions and is served on the "
-                        + "WebSocket /v1/stream; over HTTP, send the request twice, with and without steering, with the same seed");
-            }
         } catch (RequestException e) {
             json(ctx, OpenAiFormat.status(e.code()), OpenAiFormat.error(e.code(), e.field(), e.getMessage()));
             return;

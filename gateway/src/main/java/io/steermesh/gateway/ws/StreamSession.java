@@ -8,6 +8,7 @@ import io.steermesh.events.GenerationRequested;
 import io.steermesh.events.TextDelta;
 import io.steermesh.gateway.messaging.Generations;
 import io.steermesh.gateway.request.ClientFrame;
+import io.steermesh.gateway.request.Compare;
 import io.steermesh.gateway.request.OutputOptions;
 import io.steermesh.gateway.request.RequestException;
 import io.steermesh.gateway.routing.CompletionSubscriber;
@@ -26,10 +27,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class StreamSession {
 
-    static final String STEERED = "steered";
-    static final String UNSTEERED = "unsteered";
+    static final String STEERED = Compare.STEERED;
+    static final String UNSTEERED = Compare.UNSTEERED;
     /** Sequence id (and running key) suffix of the unsteered twin of a {@code compare} request. */
-    static final String UNSTEERED_SUFFIX = ".unsteered";
+    static final String UNSTEERED_SUFFIX = Compare.UNSTEERED_SUFFIX;
 
     /** Reason of the {@link GenerationCancelled} sent for a client that read too slowly. */
     static final String TOO_SLOW = "too_slow";
@@ -92,7 +93,7 @@ final class StreamSession {
         }
         if (compare) {
             // the same request without steering: same seed, so the same random draws at every index
-            GenerationRequested plain = g.request().toBuilder(sequenceId + UNSTEERED_SUFFIX).steering(null).build();
+            GenerationRequested plain = Compare.unsteeredTwin(g.request());
             Stream twin = new Stream(id, plain.sequenceId(), g.output(), UNSTEERED);
             running.put(id + UNSTEERED_SUFFIX, twin);
             generations.start(g.request(), stream);

@@ -96,8 +96,10 @@ public final class BatchScheduler implements AutoCloseable {
         long emittedAt = Long.MIN_VALUE / 2;   // nanoTime of the last logits sent to the sampler
         SteeringPlanSpec steering;
         SteeringChanged scheduledSteering;
-        /** The plan in effect from each position on (live steering changes add entries). */
+        /** The plan in effect from each position on (live steering changes add entries); kept in the sequence record. */
         final TreeMap<Integer, SteeringPlanSpec> plans = new TreeMap<>();
+        /** The plan the engine's sequence is steered with now (one of {@link #plans}). */
+        SteeringPlanSpec engineSteering;
         /** A capture request (no logits, no KV reuse, answered with activations); null for a generation. */
         ActivationsRequested capture;
         Rows rows;
@@ -320,7 +322,7 @@ public final class BatchScheduler implements AutoCloseable {
             return;
         }
         check(p);
-        Live l = start(p, p.promptIds().clone());
+        Live l = start(p, p.promptIds().clone(), null);
         l.scheduledSteering = early.remove(p.sequenceId());
         store.putSequence(record(l));
         l.acks.add(w.ack());
@@ -358,7 +360,7 @@ public final class BatchScheduler implements AutoCloseable {
         Set<HookPoint> hooks = new LinkedHashSet<>();
         for (String h : a.hooks()) hooks.add(HookPoint.parse(h, layers));
         Live l = new Live(p, model.newSequence(a.sequenceId(), a.promptIds().length), a.promptIds().clone());
-        l.sequence.setSteering(l.steering.toPlan(layers, dim));
+        steerAt(l);
         l.capture = a;
         l.rows = new Rows(hooks);
         l.sequence.setCapture(l.rows);
@@ -366,10 +368,19 @@ public final class BatchScheduler implements AutoCloseable {
         live.put(a.sequenceId(), l);
     }
 
-    /** A live sequence for {@code feed}, with as many leading blocks as the store has copied in. */
-    private Live start(PromptTokenized p, int[] feed) {
+    /**
+     * A live sequence for {@code feed}, with as many leading blocks as the store has copied in.
+     *
+     * @param history the plan in effect from each position on (a sequence taken over after live steering
+     *                changes); null: the prompt's plan everywhere
+     */
+    private Live start(PromptTokenized p, int[] feed, List<KvSequenceRecord.PlanEntry> history) {
         Live l = new Live(p, model.newSequence(p.sequenceId(), p.promptIds().length), feed);
-        l.sequence.setSteering(l.steering.toPlan(layers, dim));
+        if (history != null) {
+            l.plans.clear();
+            for (KvSequenceRecord.PlanEntry e : history) l.plans.put(e.fromPosition(), e.plan());
+            l.steering = l.plans.lastEntry().getValue();
+        }
         if (p.features() != null && features != null) {
             l.featureHook = features.hook(p.features().sae());
             l.rows = new Rows(Set.of(l.featureHook));
@@ -397,6 +408,7 @@ public final class BatchScheduler implements AutoCloseable {
         }
         l.fed = l.blockHashes.size() * KvBlock.POSITIONS;
         l.sequence.setLength(l.fed);
+        steerAt(l);
         positionsReused += l.fed;
         live.put(p.sequenceId(), l);
         return l;
@@ -454,15 +466,18 @@ public final class BatchScheduler implements AutoCloseable {
         if (rec.isEmpty()) return null;
         KvSequenceRecord r = rec.get();
         int[] prompt = Arrays.copyOf(r.tokens(), r.promptTokens());
+        // the request's own plan; live changes the previous owner applied come back from plan_history
         PromptTokenized p = new PromptTokenized(r.sequenceId(), r.model(), prompt, r.params(), r.stop(),
-                r.steering() == null ? SteeringPlanSpec.NONE : r.steering(), r.replyTo(), r.updatedAt());
+                r.plans().getFirst().plan(), r.replyTo(), r.updatedAt());
         int[] feed = new int[prompt.length + t.index() + 1];
         System.arraycopy(prompt, 0, feed, 0, prompt.length);
         System.arraycopy(t.generatedIds(), 0, feed, prompt.length, t.index());
         feed[feed.length - 1] = t.tokenId();
-        Live l = start(p, feed);
-        LOG.infof("worker %s: took over %s at index %d (%d of %d positions from stored blocks)", workerId, t.sequenceId(),
-                t.index(), l.fed, feed.length);
+        Live l = start(p, feed, r.plans());
+        KvSequenceRecord.PendingSteering pending = r.pendingSteering();
+        if (pending != null) l.scheduledSteering = new SteeringChanged(r.sequenceId(), pending.fromIndex(), pending.steering());
+        LOG.infof("worker %s: took over %s at index %d (%d of %d positions from stored blocks%s)", workerId, t.sequenceId(),
+                t.index(), l.fed, feed.length, l.plans.size() > 1 ? ", " + l.plans.size() + " steering plans" : "");
         return l;
     }
 
@@ -471,6 +486,7 @@ public final class BatchScheduler implements AutoCloseable {
         s.steering().requireResolved().toPlan(layers, dim).validate(model.config());
         if (l != null && l.capture == null) {
             l.scheduledSteering = s;
+            store.putSequence(record(l));   // a worker taking over before from_index applies it too
         } else if (l == null && !ended.containsKey(s.sequenceId())) {
             // the control topic can overtake the prompt (which goes through the tokenizer first): keep it for the prompt
             early.put(s.sequenceId(), s);
@@ -500,8 +516,12 @@ public final class BatchScheduler implements AutoCloseable {
                 int missing = l.feed.length - l.fed;
                 if (missing == 0 || budget <= 0 || (pass == 0) != (missing == 1)) continue;
                 int n = Math.min(Math.min(missing, pass == 0 ? 1 : prefillChunk), budget);
+                // a chunk never spans a plan change (a sequence taken over after live steering recomputes across them)
+                Integer change = l.plans.higherKey(l.fed);
+                if (change != null) n = Math.min(n, change - l.fed);
                 boolean exhausts = n == missing;
                 if (exhausts) applyScheduledSteering(l);
+                steerAt(l);
                 boolean wantLogits = exhausts && l.capture == null;
                 steps.add(new Step(l.sequence, Arrays.copyOfRange(l.feed, l.fed, l.fed + n), wantLogits ? Step.Logits.LAST : Step.Logits.NONE));
                 owners.add(l);
@@ -554,8 +574,17 @@ public final class BatchScheduler implements AutoCloseable {
         if (s == null || (s.fromIndex() != null && s.fromIndex() > l.nextIndex())) return;
         l.steering = s.steering();
         l.plans.put(l.fed, s.steering());
-        l.sequence.setSteering(s.steering().toPlan(layers, dim));
         l.scheduledSteering = null;
+        store.putSequence(record(l));   // the plan history outlives this worker
+    }
+
+    /** Steers the engine's sequence with the plan in effect at the next position it computes. */
+    private void steerAt(Live l) {
+        SteeringPlanSpec plan = l.planAt(l.fed);
+        if (plan != l.engineSteering) {
+            l.sequence.setSteering(plan.toPlan(layers, dim));
+            l.engineSteering = plan;
+        }
     }
 
     /** The capture is complete: one {@link ActivationsCaptured} per hook, reduced as asked; the sequence is dropped. */
@@ -613,8 +642,15 @@ public final class BatchScheduler implements AutoCloseable {
 
     private KvSequenceRecord record(Live l) {
         PromptTokenized p = l.prompt;
+        List<KvSequenceRecord.PlanEntry> history = new ArrayList<>();
+        if (l.plans.size() > 1) {
+            l.plans.forEach((from, plan) -> history.add(new KvSequenceRecord.PlanEntry(from, plan)));
+        }
+        SteeringChanged s = l.scheduledSteering;
         return new KvSequenceRecord(p.sequenceId(), p.model(), l.feed, l.promptLength(), p.sampling(), p.stop(), p.replyTo(),
-                l.steering, l.steering.isEmpty() ? null : l.steering.identity(), List.copyOf(l.blockHashes), System.currentTimeMillis());
+                l.steering, l.steering.isEmpty() ? null : l.steering.identity(), history,
+                s == null ? null : new KvSequenceRecord.PendingSteering(s.fromIndex(), s.steering()),
+                List.copyOf(l.blockHashes), System.currentTimeMillis());
     }
 
     @Override

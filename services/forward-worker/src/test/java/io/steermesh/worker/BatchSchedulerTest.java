@@ -4,9 +4,13 @@ import io.steermesh.engine.model.Model;
 import io.steermesh.engine.model.ModelLoader;
 import io.steermesh.events.LogitsComputed;
 import io.steermesh.events.PromptTokenized;
+import io.steermesh.engine.model.PositionSet;
 import io.steermesh.events.SamplingSpec;
+import io.steermesh.events.SteeringChanged;
 import io.steermesh.events.SteeringPlanSpec;
+import io.steermesh.events.SteeringSpec;
 import io.steermesh.events.TokenSampled;
+import io.steermesh.events.wire.KvSequenceRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -14,8 +18,11 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -190,6 +197,184 @@ class BatchSchedulerTest {
             LogitsComputed next = rig.next();
             assertEquals(1, next.index());
             assertNull(rig.out().poll(500, TimeUnit.MILLISECONDS), "a duplicate must not produce a second step");
+        }
+    }
+
+    /** A store that remembers the hash of every block written to it, in order. */
+    static final class RecordingStore implements KvBlockStore {
+        final KvBlockStore inner;
+        final List<String> written = Collections.synchronizedList(new ArrayList<>());
+
+        RecordingStore(KvBlockStore inner) { this.inner = inner; }
+
+        @Override public Optional<byte[]> block(String hash) { return inner.block(hash); }
+        @Override public void putBlock(String hash, byte[] encoded) { written.add(hash); inner.putBlock(hash, encoded); }
+        @Override public Optional<KvSequenceRecord> sequence(String sequenceId) { return inner.sequence(sequenceId); }
+        @Override public void putSequence(KvSequenceRecord record) { inner.putSequence(record); }
+        @Override public void deleteSequence(String sequenceId) { inner.deleteSequence(sequenceId); }
+        @Override public long hits() { return inner.hits(); }
+        @Override public long misses() { return inner.misses(); }
+    }
+
+    static int argmax(float[] logits) {
+        int best = 0;
+        for (int i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;
+        return best;
+    }
+
+    static float[] vector(long seed) {
+        float[] v = new float[model.config().dim()];
+        SplittableRandom r = new SplittableRandom(seed);
+        for (int i = 0; i < v.length; i++) v[i] = (float) r.nextGaussian();
+        return v;
+    }
+
+    static final int LIVE_PROMPT = 40;
+    static final int LAST_INDEX = 30;
+    static final int TAKE_OVER_AT = 12;
+
+    /** The request's plan: v at blocks.1.hook_resid_post on generated positions. */
+    static SteeringPlanSpec requestPlan() {
+        return SteeringPlanSpec.of(new SteeringSpec("blocks.1.hook_resid_post", 3f, PositionSet.GENERATED, false, null, vector(1), null, null));
+    }
+
+    /**
+     * The live changes, completion index → the whole new plan: at 3 (position 42, inside the third block,
+     * which the taking-over worker copies), at 10 (position 49, inside the tail it recomputes: the tail
+     * spans two plans) and at 20 (position 59, sent before the take-over but applied after it).
+     */
+    static java.util.TreeMap<Integer, SteeringPlanSpec> liveChanges() {
+        java.util.TreeMap<Integer, SteeringPlanSpec> changes = new java.util.TreeMap<>();
+        changes.put(3, SteeringPlanSpec.of(SteeringSpec.ofValues("blocks.2.hook_resid_post", 4f, vector(2))));
+        changes.put(10, SteeringPlanSpec.NONE);
+        changes.put(20, SteeringPlanSpec.of(SteeringSpec.ofValues("blocks.0.hook_resid_pre", -3f, vector(3)),
+                new SteeringSpec("blocks.3.hook_mlp_out", 2f, PositionSet.GENERATED, false, null, vector(4), null, null)));
+        return changes;
+    }
+
+    static void awaitAcks(Rig rig, int n) throws InterruptedException {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (rig.acks().get() < n) {
+            assertTrue(System.nanoTime() < deadline, "only " + rig.acks().get() + " of " + n + " records acknowledged within 30 s");
+            Thread.sleep(5);
+        }
+    }
+
+    /**
+     * A greedy generation of indices 0 to {@link #LAST_INDEX} with the live changes of {@link #liveChanges()}.
+     * A change for an index before {@link #TAKE_OVER_AT} is sent just before the token that leads to it;
+     * the last one is sent ahead, before the token for index TAKE_OVER_AT. With {@code takeOver}, the first
+     * scheduler stops there (once it has acknowledged everything) and a second one on the same store
+     * receives that token, a sequence it never saw. Returns the logits of every index, first first.
+     */
+    static List<LogitsComputed> liveSteeredRun(KvBlockStore store, String id, long seed, boolean takeOver, List<Rig> rigs) throws Exception {
+        java.util.TreeMap<Integer, SteeringPlanSpec> changes = liveChanges();
+        PromptTokenized p = new PromptTokenized(id, "stories260K", randomPrompt(seed, LIVE_PROMPT), SamplingSpec.DEFAULTS, null,
+                requestPlan(), "completions", 0L);
+        List<LogitsComputed> out = new ArrayList<>();
+        Rig rig = Rig.of(store);
+        rigs.add(rig);
+        int sent = 0;
+        rig.send(p);
+        sent++;
+        LogitsComputed l = rig.next();
+        out.add(l);
+        while (l.index() < LAST_INDEX) {
+            int next = l.index() + 1;
+            if (next < TAKE_OVER_AT && changes.containsKey(next)) {
+                rig.send(new SteeringChanged(id, next, changes.get(next)));
+                sent++;
+            }
+            if (l.index() == TAKE_OVER_AT) {
+                Integer ahead = changes.ceilingKey(TAKE_OVER_AT);
+                rig.send(new SteeringChanged(id, ahead, changes.get(ahead)));
+                sent++;
+                if (takeOver) {
+                    awaitAcks(rig, sent);     // the change is in the store; the first worker "dies" here
+                    rig.close();
+                    rig = Rig.of(store);
+                    rigs.add(rig);
+                }
+            }
+            rig.send(token(l, argmax(l.logits())));
+            sent++;
+            l = rig.next();
+            out.add(l);
+        }
+        return out;
+    }
+
+    @Test
+    void liveSteeringHistorySurvivesATakeOver() throws Exception {
+        liveTakeOver(new InProcessKvBlockStore(1 << 26), "live", 21);
+    }
+
+    @Test
+    void liveSteeringHistorySurvivesATakeOverThroughRedis() throws Exception {
+        RedisKvBlockStoreTest.requireRedis();
+        // a fresh prompt and id per run: blocks of earlier runs may still be in Redis (TTL)
+        try (RedisKvBlockStore store = new RedisKvBlockStore("127.0.0.1", RedisKvBlockStoreTest.PORT, java.time.Duration.ofMinutes(2))) {
+            long seed = System.nanoTime();
+            liveTakeOver(store, "live-" + seed, seed);
+        }
+    }
+
+    /**
+     * An undisturbed run with live changes against one where a second scheduler on {@code sharedStore} takes
+     * the sequence over after them (and before one it was sent): the same tokens, logits bit for bit, plans
+     * and block hashes.
+     */
+    static void liveTakeOver(KvBlockStore sharedStore, String id, long seed) throws Exception {
+        List<Rig> rigs = new ArrayList<>();
+        try {
+            RecordingStore undisturbedStore = new RecordingStore(new InProcessKvBlockStore(1 << 26));
+            List<LogitsComputed> expected = liveSteeredRun(undisturbedStore, id, seed, false, rigs);
+
+            RecordingStore shared = new RecordingStore(sharedStore);
+            List<LogitsComputed> got = liveSteeredRun(shared, id, seed, true, rigs);
+
+            assertEquals(3, rigs.size(), "one worker for the undisturbed run, two for the other");
+            BatchScheduler second = rigs.getLast().scheduler();
+            assertEquals(48, second.positionsReused(), "blocks [0, 48) copied, the block holding the change at position 42 included: "
+                    + second.stats());
+            assertEquals(expected.size(), got.size());
+            for (int i = 0; i < expected.size(); i++) {
+                LogitsComputed e = expected.get(i), g = got.get(i);
+                assertEquals(e.index(), g.index());
+                assertArrayEquals(e.generatedIds(), g.generatedIds(), "tokens before index " + e.index());
+                assertArrayEquals(e.logits(), g.logits(), "logits of index " + e.index() + " (bit for bit)");
+                assertEquals(e.steeringIdentity(), g.steeringIdentity(), "plan of index " + e.index());
+            }
+            assertEquals(4, undisturbedStore.written.size(), "blocks written in " + (LIVE_PROMPT + LAST_INDEX) + " positions");
+            assertEquals(undisturbedStore.written, shared.written, "block hashes, across the take-over");
+            // the steering really changed the run: the last plan is not the request's
+            assertTrue(!expected.getLast().steeringIdentity().equals(requestPlan().identity()));
+        } finally {
+            rigs.forEach(Rig::close);
+        }
+    }
+
+    @Test
+    void theSequenceRecordKeepsThePlanHistoryAndAPendingChange() throws Exception {
+        InProcessKvBlockStore store = new InProcessKvBlockStore(1 << 24);
+        java.util.TreeMap<Integer, SteeringPlanSpec> changes = liveChanges();
+        try (Rig rig = Rig.of(store)) {
+            PromptTokenized p = new PromptTokenized("rec", "stories260K", randomPrompt(5, 20), SamplingSpec.DEFAULTS, null,
+                    requestPlan(), "completions", 0L);
+            rig.send(p);
+            LogitsComputed l = rig.next();
+            assertTrue(store.sequence("rec").orElseThrow().planHistory().isEmpty(), "no live change yet: no history");
+            rig.send(new SteeringChanged("rec", 1, changes.get(3)));
+            rig.send(token(l, 7));
+            l = rig.next();
+            rig.send(new SteeringChanged("rec", 5, changes.get(20)));
+            awaitAcks(rig, 4);
+            KvSequenceRecord r = store.sequence("rec").orElseThrow();
+            assertEquals(List.of(new KvSequenceRecord.PlanEntry(0, requestPlan()), new KvSequenceRecord.PlanEntry(20, changes.get(3))),
+                    r.planHistory(), "index 1 is computed from position 20");
+            assertEquals(changes.get(3), r.steering());
+            assertEquals(new KvSequenceRecord.PendingSteering(5, changes.get(20)), r.pendingSteering());
+            assertEquals(1, l.index());
         }
     }
 }

@@ -45,7 +45,7 @@ class RedisKvBlockStoreTest {
             assertEquals(1, store.misses());
             String id = "seq-" + UUID.randomUUID();
             KvSequenceRecord r = new KvSequenceRecord(id, "stories260K", new int[] {1, 403, 407}, 2, SamplingSpec.DEFAULTS, null,
-                    "completions", SteeringPlanSpec.NONE, null, List.of(), 1L);
+                    "completions", SteeringPlanSpec.NONE, null, null, null, List.of(), 1L);
             store.putSequence(r);
             assertArrayEquals(r.tokens(), store.sequence(id).orElseThrow().tokens());
             store.deleteSequence(id);

@@ -2,18 +2,24 @@ package io.steermesh.steering;
 
 import io.steermesh.events.SteeringVectorPublished;
 import io.steermesh.events.Topics;
+import io.steermesh.events.wire.RedisClient;
 import io.steermesh.events.wire.SteeringVectorPublishedSerde;
 import io.steermesh.service.steering.SteeringRegistry;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
+import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
 
+import java.time.Duration;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
@@ -25,12 +31,20 @@ import java.util.concurrent.TimeoutException;
  * value deletes), and waits for the broker's acknowledgement, so a 201 means every worker will see it.
  * In one JVM ({@code steermesh.registry.feed=memory}) the registry is this process's own and is written
  * directly. Either way this process's registry is updated at once, so its own reads see the write.
+ *
+ * <p>With {@code steermesh.steering.store=redis} (the mesh) every published version is also stored in
+ * Redis ({@link RedisVectorStore}) after the broker acknowledged it, and a deletion deletes the Redis copy
+ * first; at start-up the two are synced ({@link #syncWithStore}).
  */
 @ApplicationScoped
 public class VectorPublisher {
+    private static final Logger LOG = Logger.getLogger(VectorPublisher.class);
 
     @Inject
     SteeringRegistry registry;
+
+    @Inject
+    Instance<SteeringService> service;   // the model name, for the start-up sync (SteeringService publishes through this bean)
 
     @ConfigProperty(name = "steermesh.registry.feed", defaultValue = "memory")
     String feed;
@@ -38,10 +52,30 @@ public class VectorPublisher {
     @ConfigProperty(name = "kafka.bootstrap.servers")
     Optional<String> bootstrap;
 
+    /** none, or redis: keep a copy of every vector in Redis. */
+    @ConfigProperty(name = "steermesh.steering.store", defaultValue = "none")
+    String storeKind;
+
+    @ConfigProperty(name = "steermesh.steering.redis-host", defaultValue = "127.0.0.1")
+    String redisHost;
+
+    @ConfigProperty(name = "steermesh.steering.redis-port", defaultValue = "6379")
+    int redisPort;
+
+    /** How long start-up waits for the registry to read the topic before syncing it with Redis. */
+    @ConfigProperty(name = "steermesh.steering.sync-timeout", defaultValue = "PT30S")
+    Duration syncTimeout;
+
     private KafkaProducer<String, SteeringVectorPublished> producer;
+    private RedisVectorStore store;
 
     @PostConstruct
     void start() {
+        store = switch (storeKind) {
+            case "none" -> null;
+            case "redis" -> new RedisVectorStore(new RedisClient(redisHost, redisPort));
+            default -> throw new IllegalArgumentException("steermesh.steering.store must be none or redis (got " + storeKind + ")");
+        };
         if (!feed.equals("kafka")) return;
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap.orElseThrow(() -> new IllegalStateException(
@@ -56,11 +90,37 @@ public class VectorPublisher {
     public void publish(SteeringVectorPublished v) {
         send(v.name(), v);
         registry.vectors().put(v);
+        if (store != null) store.put(v);
     }
 
     public void delete(String name) {
+        if (store != null) store.delete(name);   // first: a copy left behind would be restored at the next start
         send(name, null);
         registry.vectors().remove(name);
+    }
+
+    /**
+     * Start-up, with a Redis store: once the registry has read the topic, vectors of {@code model} that only
+     * Redis has (or has in a later version) are published again, and vectors only the topic has are stored.
+     * Skipped, with a warning, when the topic cannot be read within {@code steermesh.steering.sync-timeout}.
+     */
+    void onStart(@Observes StartupEvent ignored) {
+        if (store != null) syncWithStore(service.get().modelName());
+    }
+
+    void syncWithStore(String model) {
+        if (feed.equals("kafka") && !registry.vectors().awaitCaughtUp(syncTimeout)) {
+            LOG.warnf("steering: %s was not read within %s; vectors in Redis at %s are not restored", Topics.STEERING_VECTORS,
+                    syncTimeout, store.address());
+            return;
+        }
+        RedisVectorStore.Synced s = store.sync(model, registry.vectors().all(), v -> {
+            send(v.name(), v);
+            registry.vectors().put(v);
+        });
+        LOG.infof("steering: vectors in Redis at %s; %d restored from it onto %s%s, %d newly stored in it", store.address(),
+                s.restored().size(), Topics.STEERING_VECTORS, s.restored().isEmpty() ? "" : " (" + String.join(", ",
+                        s.restored().stream().map(v -> v.name() + " v" + v.version()).toList()) + ")", s.stored().size());
     }
 
     private void send(String name, SteeringVectorPublished v) {
@@ -78,5 +138,6 @@ public class VectorPublisher {
     @PreDestroy
     void stop() {
         if (producer != null) producer.close();
+        if (store != null) store.close();
     }
 }

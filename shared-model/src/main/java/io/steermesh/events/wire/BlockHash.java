@@ -7,6 +7,7 @@ import io.steermesh.events.SteeringPlanSpec;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.IntFunction;
 import java.util.regex.Pattern;
 
 /**
@@ -59,11 +60,20 @@ public final class BlockHash {
      * @param steering     the plan, the same for the whole sequence
      */
     public static List<String> chain(String model, int[] tokens, int promptLength, SteeringPlanSpec steering) {
+        return chain(model, tokens, promptLength, position -> steering);
+    }
+
+    /**
+     * {@link #chain(String, int[], int, SteeringPlanSpec)} for a sequence whose plan changed on the way
+     * (live steering): {@code planAt} gives the plan in effect at each position, as
+     * {@code kv:seq:{id}.plan_history} records it.
+     */
+    public static List<String> chain(String model, int[] tokens, int promptLength, IntFunction<SteeringPlanSpec> planAt) {
         List<String> hashes = new ArrayList<>();
         String parent = "";
         for (int start = 0; start + KvBlock.POSITIONS <= tokens.length; start += KvBlock.POSITIONS) {
             int[] block = Arrays.copyOfRange(tokens, start, start + KvBlock.POSITIONS);
-            parent = of(model, parent, block, steering.blockIdentity(start, promptLength));
+            parent = of(model, parent, block, SteeringPlanSpec.blockIdentity(start, promptLength, planAt));
             hashes.add(parent);
         }
         return List.copyOf(hashes);

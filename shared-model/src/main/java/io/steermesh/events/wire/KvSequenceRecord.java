@@ -17,9 +17,10 @@ import java.util.regex.Pattern;
 
 /**
  * What a worker needs to take over a sequence: the value of {@code kv:seq:{sequenceId}} (JSON). Written
- * by the owning worker after each step that completes a block (and at the end); a worker that sees a gap
- * in a sequence's indices reads it, loads {@code block_hashes} from {@code kv:block:*} and recomputes only
- * the positions after the last full block.
+ * by the owning worker when the prompt arrives and again when a live steering change arrives or is
+ * applied, deleted when the sequence ends; a worker that sees a gap in a sequence's indices reads it,
+ * loads the chain of blocks its tokens and plans give from {@code kv:block:*} and recomputes only the
+ * positions after the last full block, each with the plan in effect there.
  *
  * @param sequenceId       the generation
  * @param model            the model
@@ -30,6 +31,12 @@ import java.util.regex.Pattern;
  * @param replyTo          topic for the completion events
  * @param steering         the plan in effect now (resolved)
  * @param steeringIdentity its {@link SteeringPlanSpec#identity()}
+ * @param planHistory      the plan in effect from each position on, when live steering changes
+ *                         ({@code SteeringChanged}) replaced the request's plan: first entry at position 0,
+ *                         positions increasing, the last plan is {@code steering}. Empty (absent in JSON,
+ *                         as in records written before the field existed) when the plan never changed:
+ *                         {@code steering} then applies at every position. See {@link #plans()}.
+ * @param pendingSteering  a live change received but not yet applied (its {@code from_index} is still ahead); null when none
  * @param blockHashes      {@link BlockHash} of each full block, first first ({@code tokens.length / 16} of them at most)
  * @param updatedAt        epoch milliseconds
  */
@@ -46,8 +53,41 @@ public record KvSequenceRecord(
         @JsonProperty(required = true) String replyTo,
         SteeringPlanSpec steering,
         String steeringIdentity,
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) List<PlanEntry> planHistory,
+        PendingSteering pendingSteering,
         @JsonProperty(required = true) List<String> blockHashes,
         @JsonProperty(required = true) long updatedAt) {
+
+    /**
+     * The plan in effect from {@code fromPosition} on (until the next entry's position).
+     *
+     * @param fromPosition first sequence position computed with {@code plan}
+     * @param plan         the resolved plan
+     */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record PlanEntry(@JsonProperty(required = true) int fromPosition, @JsonProperty(required = true) SteeringPlanSpec plan) {
+        public PlanEntry {
+            if (fromPosition < 0) throw InvalidEventException.invalid("from_position", "must be >= 0 (got " + fromPosition + ")");
+            if (plan == null) throw InvalidEventException.missing("plan");
+        }
+    }
+
+    /**
+     * A {@code SteeringChanged} the worker holds until the step that produces {@code fromIndex}.
+     *
+     * @param fromIndex first completion index the plan applies to; null = the next index computed
+     * @param steering  the whole new plan (resolved)
+     */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record PendingSteering(Integer fromIndex, @JsonProperty(required = true) SteeringPlanSpec steering) {
+        public PendingSteering {
+            if (fromIndex != null && fromIndex < 0) throw InvalidEventException.invalid("from_index", "must be >= 0 (got " + fromIndex + ")");
+            if (steering == null) throw InvalidEventException.missing("steering");
+        }
+    }
 
     private static final Pattern HEX64 = Pattern.compile("[0-9a-f]{64}");
 
@@ -66,6 +106,24 @@ public record KvSequenceRecord(
         if (replyTo == null) throw InvalidEventException.missing("reply_to");
         if (steering == null) steering = SteeringPlanSpec.NONE;
         if (steeringIdentity == null) steeringIdentity = "";
+        planHistory = planHistory == null ? List.of() : List.copyOf(planHistory);
+        for (int i = 0; i < planHistory.size(); i++) {
+            int from = planHistory.get(i).fromPosition();
+            if (i == 0 && from != 0) {
+                throw InvalidEventException.invalid("plan_history[0].from_position", "must be 0 (got " + from + ")");
+            }
+            if (i > 0 && from <= planHistory.get(i - 1).fromPosition()) {
+                throw InvalidEventException.invalid("plan_history[" + i + "].from_position", "must be greater than plan_history["
+                        + (i - 1) + "].from_position = " + planHistory.get(i - 1).fromPosition() + " (got " + from + ")");
+            }
+            if (from >= tokens.length) {
+                throw InvalidEventException.invalid("plan_history[" + i + "].from_position", "must be in [0, " + (tokens.length - 1)
+                        + "], a position of tokens (got " + from + ")");
+            }
+        }
+        if (!planHistory.isEmpty() && !planHistory.getLast().plan().equals(steering)) {
+            throw InvalidEventException.rule("plan_history", "its last plan must be steering, the plan in effect now");
+        }
         blockHashes = blockHashes == null ? List.of() : List.copyOf(blockHashes);
         for (int i = 0; i < blockHashes.size(); i++) {
             if (!HEX64.matcher(blockHashes.get(i)).matches()) {
@@ -78,24 +136,41 @@ public record KvSequenceRecord(
         }
     }
 
+    /** The plan in effect from each position on: {@code plan_history}, or {@code steering} from position 0 when it is empty. */
+    public List<PlanEntry> plans() {
+        return planHistory.isEmpty() ? List.of(new PlanEntry(0, steering)) : planHistory;
+    }
+
+    /** The plan in effect at sequence position {@code position} (for block identities: {@link BlockHash#chain(String, int[], int, java.util.function.IntFunction)}). */
+    public SteeringPlanSpec planAt(int position) {
+        SteeringPlanSpec at = steering;
+        for (PlanEntry e : plans()) {
+            if (e.fromPosition() > position) break;
+            at = e.plan();
+        }
+        return at;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof KvSequenceRecord r
                 && sequenceId.equals(r.sequenceId) && model.equals(r.model) && Arrays.equals(tokens, r.tokens)
                 && promptTokens == r.promptTokens && params.equals(r.params) && stop.equals(r.stop) && replyTo.equals(r.replyTo)
                 && steering.equals(r.steering) && steeringIdentity.equals(r.steeringIdentity)
+                && planHistory.equals(r.planHistory) && Objects.equals(pendingSteering, r.pendingSteering)
                 && blockHashes.equals(r.blockHashes) && updatedAt == r.updatedAt;
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(sequenceId, model, Arrays.hashCode(tokens), promptTokens, params, stop, replyTo, steering,
-                steeringIdentity, blockHashes, updatedAt);
+                steeringIdentity, planHistory, pendingSteering, blockHashes, updatedAt);
     }
 
     @Override
     public String toString() {
         return "KvSequenceRecord[" + sequenceId + ", model=" + model + ", tokens=" + tokens.length + " (prompt " + promptTokens
-                + "), blocks=" + blockHashes.size() + "]";
+                + "), blocks=" + blockHashes.size() + (planHistory.isEmpty() ? "" : ", plans from " + planHistory.stream().map(e -> Integer.toString(e.fromPosition())).toList())
+                + (pendingSteering == null ? "" : ", a change pending") + "]";
     }
 }

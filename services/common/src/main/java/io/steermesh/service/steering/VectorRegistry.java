@@ -51,6 +51,14 @@ public final class VectorRegistry {
         return Optional.ofNullable(v);
     }
 
+    /**
+     * Waits until the feed has applied every record the topic held when this was called (or {@code timeout}
+     * passed); true when it has. False at once when nothing feeds this registry (one JVM).
+     */
+    public boolean awaitCaughtUp(Duration timeout) {
+        return feed.awaitCaughtUp(timeout);
+    }
+
     /** The vector called {@code name} as known now, without waiting. */
     public Optional<SteeringVectorPublished> peek(String name) {
         return Optional.ofNullable(vectors.get(name));
