@@ -160,6 +160,7 @@ public final class BatchScheduler implements AutoCloseable {
     };
     private final Thread thread;
     private final long gatherMaxNanos;
+    private final long gatherMinNanos;
     private long lastStepNanos;
     private final long[] forwardNanos = new long[4096];
     private final long[] gatherNanos = new long[4096];
@@ -180,7 +181,14 @@ public final class BatchScheduler implements AutoCloseable {
      */
     public BatchScheduler(Model model, String modelName, String workerId, Sink sink, SaeLookup features, KvBlockStore store,
                           int maxBatchTokens, int prefillChunk, int gatherMaxMs) {
+        this(model, modelName, workerId, sink, features, store, maxBatchTokens, prefillChunk, gatherMaxMs, 1);
+    }
+
+    /** @param gatherMinMs the wait for tokens still out is at least this, however short the last step was (tests) */
+    BatchScheduler(Model model, String modelName, String workerId, Sink sink, SaeLookup features, KvBlockStore store,
+                   int maxBatchTokens, int prefillChunk, int gatherMaxMs, int gatherMinMs) {
         this.gatherMaxNanos = gatherMaxMs * 1_000_000L;
+        this.gatherMinNanos = gatherMinMs * 1_000_000L;
         this.features = features;
         this.model = model;
         this.modelName = modelName;
@@ -229,6 +237,9 @@ public final class BatchScheduler implements AutoCloseable {
 
     public long positionsReused() { return positionsReused; }
 
+    /** Batched forward passes run so far. */
+    public long forwardPasses() { return forwardPasses; }
+
     private void loop() {
         List<Work> batch = new ArrayList<>();
         long nextReport = System.nanoTime();
@@ -273,7 +284,7 @@ public final class BatchScheduler implements AutoCloseable {
      */
     private void gather(List<Work> batch) throws InterruptedException {
         long start = System.nanoTime();
-        long window = Math.min(gatherMaxNanos, Math.max(1_000_000L, lastStepNanos));
+        long window = Math.min(gatherMaxNanos, Math.max(gatherMinNanos, lastStepNanos));
         long now = start;
         while (awaitingTokens(now) && now - start < window) {
             Work w = inbox.poll(window - (now - start), TimeUnit.NANOSECONDS);

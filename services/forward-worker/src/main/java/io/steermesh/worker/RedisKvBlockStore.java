@@ -27,14 +27,16 @@ public final class RedisKvBlockStore implements KvBlockStore {
 
     @Override
     public Optional<byte[]> block(String hash) {
-        byte[] v = redis.get(KvKeys.block(hash));
+        // a block that is read stays: its TTL restarts, so a shared prefix in use never expires
+        byte[] v = redis.getAndTouch(KvKeys.block(hash), ttl);
         (v == null ? misses : hits).incrementAndGet();
         return Optional.ofNullable(v);
     }
 
     @Override
     public void putBlock(String hash, byte[] encoded) {
-        redis.set(KvKeys.block(hash), encoded, ttl);
+        // the hash names the content: a block already there holds these very bytes
+        redis.setIfAbsent(KvKeys.block(hash), encoded, ttl);
     }
 
     @Override

@@ -42,6 +42,16 @@ public final class RedisClient implements AutoCloseable {
         return (byte[]) call(bytes("GET"), bytes(key));
     }
 
+    /** {@code GETEX key PX ttl}: the value of {@code key} (null when there is none), its expiry reset to {@code ttl}. */
+    public byte[] getAndTouch(String key, Duration ttl) {
+        return (byte[]) call(bytes("GETEX"), bytes(key), bytes("PX"), bytes(Long.toString(ttl.toMillis())));
+    }
+
+    /** {@code SET key value NX PX ttl}: writes only when the key does not exist yet; true when it wrote. */
+    public boolean setIfAbsent(String key, byte[] value, Duration ttl) {
+        return call(bytes("SET"), bytes(key), value, bytes("NX"), bytes("PX"), bytes(Long.toString(ttl.toMillis()))) != null;
+    }
+
     /** {@code SET key value}, with {@code PX ttl} unless {@code ttl} is null (no expiry). */
     public void set(String key, byte[] value, Duration ttl) {
         if (ttl == null) call(bytes("SET"), bytes(key), value);
