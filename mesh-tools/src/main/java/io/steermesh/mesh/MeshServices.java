@@ -57,6 +57,10 @@ public final class MeshServices {
     public static final Service WORKER = new Service("forward-worker", "services/forward-worker", "forward-worker",
             List.of(Topics.PROMPTS, Topics.TOKENS, Topics.GENERATION_CONTROL),
             List.of(Topics.PROMPTS, Topics.TOKENS, Topics.GENERATION_CONTROL), WORKER_JVM);
+    /**
+     * Its second consumer group, on {@code generation-control}, is {@code sampler-control-${quarkus.uuid}} (every
+     * replica reads every cancel, from the earliest record, so nothing needs to wait for it) and is not listed here.
+     */
     public static final Service SAMPLER = new Service("sampler", "services/sampler", "sampler",
             List.of(Topics.LOGITS), List.of(Topics.LOGITS), SAMPLER_JVM);
     /** Its consumer group and channels are its own business (it reads only its reply topic). */

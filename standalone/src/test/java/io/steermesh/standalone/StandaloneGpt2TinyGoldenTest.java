@@ -8,23 +8,32 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
+import io.steermesh.engine.generate.Generator;
+import io.steermesh.engine.model.Model;
+import io.steermesh.engine.model.ModelLoader;
+import io.steermesh.engine.sampler.SamplingParams;
+import io.steermesh.engine.tokenizer.Tokenizer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.net.URI;
 import java.net.URL;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 /**
  * gpt2-tiny through the whole standalone loop: the golden greedy continuations of
  * ../shared/golden/gpt2-tiny-golden.json, unsteered and steered (the unit vector given inline,
  * 4.0 at blocks.0.hook_resid_post, all positions), over the WebSocket (token ids) and over SSE and
- * plain HTTP (text).
+ * plain HTTP (text); and greedy and seeded sampling from a text prompt equal to the one-process generator.
  */
 @QuarkusTest
 @TestProfile(StandaloneGpt2TinyGoldenTest.Gpt2Tiny.class)
@@ -96,6 +105,50 @@ class StandaloneGpt2TinyGoldenTest {
             }
             assertEquals(expected, text.toString(), "SSE " + c.get("prompt").asText());
         }
+    }
+
+    /**
+     * Acceptance 1 for gpt2-tiny in standalone, greedy and seeded: the WebSocket (ids and text), SSE and HTTP
+     * (text) give what the one-process generator the CLI uses gives (the mesh counterpart: MeshGpt2TinyConsistencyIT).
+     */
+    @ParameterizedTest(name = "temperature {0}, seed {1}")
+    @CsvSource({"0.0, 0", "0.8, 7", "1.2, 12345"})
+    void webSocketSseHttpAndTheGeneratorAgree(double temperature, long seed) throws Exception {
+        String prompt = "The capital of France is";
+        int maxTokens = 20;
+        Generator.Result expected;
+        try (Model m = ModelLoader.load(StandaloneLoopTest.SHARED.resolve("models/gpt2-tiny"),
+                ModelLoader.Options.defaults().withTokenizer(StandaloneLoopTest.SHARED.resolve("tokenizers/gpt2")), msg -> { })) {
+            Generator g = new Generator(m);
+            Tokenizer tok = m.tokenizer().orElseThrow();
+            assertFalse(tok.addBosToPrompts(), "GPT-2 prompts get no BOS, in the tokenizer service as in the CLI");
+            SamplingParams p = SamplingParams.builder().temperature(temperature).topP(0.9).seed(seed).maxTokens(maxTokens)
+                    .stopTokenIds(g.defaultStopIds()).build();
+            expected = g.generate(new Generator.Request("ref", tok.encode(prompt), p, null), e -> { });
+        }
+        HttpClient http = HttpClient.newHttpClient();
+        ObjectNode frame = JSON.createObjectNode().put("type", "generate").put("prompt", prompt).put("temperature", temperature)
+                .put("top_p", 0.9).put("seed", seed).put("max_tokens", maxTokens);
+        List<JsonNode> tokens = GatewaySocket.tokens(http, base, frame.toString());
+        assertArrayEquals(expected.tokenIds(), GatewaySocket.ids(tokens), "WebSocket token ids");
+        StringBuilder wsText = new StringBuilder();
+        for (JsonNode t : tokens) wsText.append(t.path("text").asText());
+        assertEquals(expected.text(), wsText.toString(), "WebSocket text");
+
+        URI completions = base.toURI().resolve("/v1/completions");
+        ObjectNode body = JSON.createObjectNode().put("prompt", prompt).put("temperature", temperature).put("top_p", 0.9)
+                .put("seed", seed).put("max_tokens", maxTokens);
+        HttpResponse<String> plain = http.send(HttpRequest.newBuilder(completions).header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, plain.statusCode(), plain.body());
+        assertEquals(expected.text(), JSON.readTree(plain.body()).at("/choices/0/text").asText(), "HTTP");
+        HttpResponse<String> sse = http.send(HttpRequest.newBuilder(completions).header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body.put("stream", true).toString())).build(), HttpResponse.BodyHandlers.ofString());
+        StringBuilder sseText = new StringBuilder();
+        for (String line : sse.body().split("\n")) {
+            if (line.startsWith("data: ") && !line.equals("data: [DONE]")) sseText.append(JSON.readTree(line.substring(6)).at("/choices/0/text").asText(""));
+        }
+        assertEquals(expected.text(), sseText.toString(), "SSE");
     }
 
     int[] webSocketIds(HttpClient http, String frame) throws Exception {

@@ -2,6 +2,7 @@ package io.steermesh.gateway.messaging;
 
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.smallrye.reactive.messaging.annotations.Broadcast;
 import io.steermesh.events.CompletionEvent;
 import io.steermesh.events.ControlEvent;
 import io.steermesh.events.GenerationCancelled;
@@ -50,10 +51,12 @@ public class Generations {
 
     /**
      * Shared with the tokenizer's emitter (stop strings) in one JVM, and Quarkus requires every emitter of a
-     * channel to be configured alike: keep this in step with {@code TokenizerProcessor}.
+     * channel to be configured alike: keep this in step with {@code TokenizerProcessor}. Broadcast: in one JVM
+     * both the forward worker and the sampler (which drops the tokens of cancelled sequences) read it.
      */
     @Inject
     @Channel(Topics.GENERATION_CONTROL)
+    @Broadcast
     @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 1024)
     Emitter<ControlEvent> control;
 

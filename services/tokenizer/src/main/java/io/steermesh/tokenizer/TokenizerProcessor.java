@@ -55,6 +55,7 @@ public class TokenizerProcessor {
 
     @Inject
     @Channel(Topics.GENERATION_CONTROL)
+    @Broadcast
     @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 1024)
     Emitter<ControlEvent> control;
 
