@@ -6,9 +6,11 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 
 /**
- * Stop generating this sequence. Workers drop its pending steps; the tokenizer answers the client with
- * {@link GenerationFinished} ({@code cancelled}, or {@code stop} when it sent this itself because a stop
- * string appeared).
+ * Stop generating this sequence. Workers drop its pending steps and the sampler fences the {@code tokens}
+ * topic (nothing of the sequence beyond the last index it had emitted when it read this). No
+ * {@link GenerationFinished} follows on the reply topic: whoever cancels ends its own stream (the gateway
+ * does for its clients, with {@code cancelled}); when the tokenizer sends this itself because a stop string
+ * appeared, it has already written {@link GenerationFinished} ({@code stop}).
  *
  * @param sequenceId the generation
  * @param reason     {@code client} (cancelled or disconnected), {@code stop} (a stop string appeared),
