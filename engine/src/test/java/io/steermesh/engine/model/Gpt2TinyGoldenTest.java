@@ -195,6 +195,24 @@ class Gpt2TinyGoldenTest {
         }
     }
 
+    /** The row-major kernels (kept for Q4_0 and grouped Q8_0, which are not packed) against the same files. */
+    @Test
+    void unpackedWeightsMatchTheReferenceFilesToo() throws IOException {
+        try (Model m = ModelLoader.load(SharedFiles.require("models/gpt2-tiny"),
+                ModelLoader.Options.defaults().withThreads(2).withPacking(false), s -> { })) {
+            for (JsonNode c : golden.get("cases")) {
+                if (!c.hasNonNull("last_logits_file")) continue;
+                ByteBuffer bb = ByteBuffer.wrap(Files.readAllBytes(SharedFiles.require("golden/" + c.get("last_logits_file").asText())))
+                        .order(ByteOrder.LITTLE_ENDIAN);
+                int[] ids = ints(c.get("input_ids"));
+                float[] logits = m.transformer().forward(List.of(new Step(m.newSequence("u", ids.length), ids, Step.Logits.LAST)))[0];
+                double worst = 0;
+                for (int i = 0; i < logits.length; i++) worst = Math.max(worst, Math.abs(logits[i] - bb.getFloat(i * 4)));
+                assertTrue(worst <= 1e-3, "unpacked: max |Δlogit| " + worst + " for " + c.get("prompt").asText());
+            }
+        }
+    }
+
     @Test
     void convertedWeightsStayCloseToF32() throws IOException {
         int[] ids = ints(golden.get("cases").get(0).get("input_ids"));
