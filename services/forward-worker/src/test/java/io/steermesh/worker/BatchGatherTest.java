@@ -14,6 +14,7 @@ import static io.steermesh.worker.BatchSchedulerTest.randomPrompt;
 import static io.steermesh.worker.BatchSchedulerTest.token;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Continuous batching across the sampler: after a step, the tokens of its sequences come back one by
@@ -34,8 +35,12 @@ class BatchGatherTest {
 
     @Test
     void aLateTokenJoinsTheStepOfTheOthers() throws Exception {
-        assertEquals(1, passesForTheNextStep(200, 50), "with a 50 ms window the 20 ms straggler joins the step");
-        assertEquals(2, passesForTheNextStep(0, 0), "without a window the straggler gets a forward pass of its own");
+        assertEquals(1, passesForTheNextStep(400, 150), "with a 150 ms window the 20 ms straggler joins the step");
+        // Without a window the loop steps on whatever has arrived: the three prompt tokens may even be
+        // split over two passes (the loop can wake between two submits), and the straggler 20 ms later
+        // always gets a pass of its own. So at least two, never the one pass of the gathered step.
+        long unwindowed = passesForTheNextStep(0, 0);
+        assertTrue(unwindowed >= 2, "without a window the straggler gets a forward pass of its own, got " + unwindowed + " pass(es)");
     }
 
     /** Four sequences decode together; three tokens come back at once and the fourth 20 ms later. */
