@@ -57,16 +57,16 @@ class RedisKvBlockStoreTest {
     void aBlockIsWrittenOnceAndItsTtlRestartsWhenRead() throws Exception {
         requireRedis();
         String hash = "test-" + UUID.randomUUID();
-        try (RedisKvBlockStore store = new RedisKvBlockStore("127.0.0.1", PORT, Duration.ofMillis(1500));
+        try (RedisKvBlockStore store = new RedisKvBlockStore("127.0.0.1", PORT, Duration.ofMillis(2000));
              io.steermesh.events.wire.RedisClient redis = new io.steermesh.events.wire.RedisClient("127.0.0.1", PORT)) {
             store.putBlock(hash, new byte[] {1, 2, 3});
             store.putBlock(hash, new byte[] {9, 9, 9});   // the same hash names the same content: the first write stays
             assertArrayEquals(new byte[] {1, 2, 3}, store.block(hash).orElseThrow());
-            for (int i = 0; i < 4; i++) {      // read every 0.6 s for 2.4 s: longer than the TTL, but each read restarts it
-                Thread.sleep(600);
+            for (int i = 0; i < 5; i++) {      // read every 0.5 s for 2.5 s: longer than the TTL, but each read restarts it
+                Thread.sleep(500);
                 assertTrue(store.block(hash).isPresent(), "read " + i + " found the block");
             }
-            Thread.sleep(2000);
+            Thread.sleep(3000);
             assertTrue(store.block(hash).isEmpty(), "unread for longer than the TTL: expired");
             redis.del("kv:block:" + hash);
         }
