@@ -27,6 +27,10 @@ public final class MeshTopics {
         for (String t : Topics.ALL) {
             NewTopic topic = new NewTopic(t, Topics.PARTITIONS, REPLICATION);
             if (t.equals(Topics.STEERING_VECTORS)) topic.configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
+            // logits are read within milliseconds and are 200 KB a token for GPT-2 (20 MB/s at 100 tokens/s): kept
+            // an hour, as in k8s/kafka-topics, in 64 MB segments so that the hour is what stays on disk
+            if (t.equals(Topics.LOGITS)) topic.configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, "3600000",
+                    TopicConfig.SEGMENT_BYTES_CONFIG, Integer.toString(64 << 20)));
             topics.add(topic);
         }
         for (String t : Topics.ALL) topics.add(new NewTopic(Topics.dlq(t), 1, REPLICATION));

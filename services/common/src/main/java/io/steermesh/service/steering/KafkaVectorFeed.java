@@ -48,7 +48,10 @@ public final class KafkaVectorFeed implements VectorFeed {
         p.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "20");
+        // Kafka's default wait (500 ms): a fetch is answered the moment a record arrives, and poll() below returns
+        // every 50 ms whatever the fetch in flight. A 20 ms wait here had every process of the mesh send the broker
+        // 50 empty fetches a second, a tenth of a core on an idle 2-core host, taken from the forward pass.
+        p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "500");
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         this.consumer = new KafkaConsumer<>(p);
@@ -62,21 +65,30 @@ public final class KafkaVectorFeed implements VectorFeed {
             consumer.seekToBeginning(partitions);
             LOG.infof("steering registry: following %s (%d partitions) from the beginning", Topics.STEERING_VECTORS, partitions.size());
             while (running) {
-                long request = requested.get();
-                if (served < request) {
-                    // a lookup missed: learn where the topic ends now, then poll until we are there
-                    endOffsets = Map.copyOf(consumer.endOffsets(partitions));
-                    served = request;
+                try {
+                    ConsumerRecords<String, byte[]> records;
+                    long request = requested.get();
+                    if (served < request) {
+                        // a lookup missed: learn where the topic ends now, then poll until we are there
+                        endOffsets = Map.copyOf(consumer.endOffsets(partitions));
+                        served = request;
+                        synchronized (progress) {
+                            progress.notifyAll();   // perhaps there already: the waiter need not sit out the poll
+                        }
+                    }
+                    // long polls while idle (a lookup that misses wakes this one at once)
+                    records = consumer.poll(Duration.ofMillis(served < requested.get() ? 0 : 500));
+                    for (ConsumerRecord<String, byte[]> r : records) apply(r);
+                    for (TopicPartition tp : partitions) applied.put(tp, consumer.position(tp));
+                } catch (WakeupException e) {
+                    continue;   // a catch-up request, or close(): the loop condition tells which
                 }
-                ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofMillis(50));
-                for (ConsumerRecord<String, byte[]> r : records) apply(r);
-                for (TopicPartition tp : partitions) applied.put(tp, consumer.position(tp));
                 synchronized (progress) {
                     progress.notifyAll();
                 }
             }
         } catch (WakeupException e) {
-            // closing
+            // closing, while the partitions were looked up
         } catch (RuntimeException e) {
             if (running) LOG.errorf(e, "steering registry: the feed from %s stopped: %s", Topics.STEERING_VECTORS, e.getMessage());
         } finally {
@@ -86,7 +98,12 @@ public final class KafkaVectorFeed implements VectorFeed {
 
     private List<TopicPartition> partitions() {
         while (running) {
-            List<PartitionInfo> infos = consumer.partitionsFor(Topics.STEERING_VECTORS, Duration.ofSeconds(10));
+            List<PartitionInfo> infos;
+            try {
+                infos = consumer.partitionsFor(Topics.STEERING_VECTORS, Duration.ofSeconds(10));
+            } catch (WakeupException e) {
+                continue;   // a lookup asked to catch up before the topic was known; close() ends the loop
+            }
             if (infos != null && !infos.isEmpty()) {
                 return infos.stream().map(i -> new TopicPartition(i.topic(), i.partition())).toList();
             }
@@ -116,6 +133,7 @@ public final class KafkaVectorFeed implements VectorFeed {
     public boolean awaitCaughtUp(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         long request = requested.incrementAndGet();   // the feed thread fetches the end offsets as of now
+        consumer.wakeup();                            // out of its idle poll (the one method safe from another thread)
         synchronized (progress) {
             while (System.nanoTime() < deadline) {
                 if (served >= request && reached(endOffsets)) return true;
