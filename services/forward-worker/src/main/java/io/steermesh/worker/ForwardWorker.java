@@ -2,6 +2,7 @@ package io.steermesh.worker;
 
 import io.quarkus.runtime.Startup;
 import io.smallrye.reactive.messaging.annotations.Merge;
+import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 import io.steermesh.engine.model.Model;
 import io.steermesh.engine.model.ModelLoader;
 import io.steermesh.engine.tensor.DType;
@@ -16,6 +17,7 @@ import io.steermesh.service.steering.SteeringResolver;
 import io.steermesh.events.PromptTokenized;
 import io.steermesh.events.TokenSampled;
 import io.steermesh.events.Topics;
+import io.steermesh.service.HopLatency;
 import io.steermesh.service.Keyed;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
@@ -44,6 +46,8 @@ import java.util.concurrent.CompletionStage;
 @Startup
 public class ForwardWorker {
     private static final Logger LOG = Logger.getLogger(ForwardWorker.class);
+    private final HopLatency tokenHops = new HopLatency("token hop", 1000);
+    private String id;
     private static final CompletionStage<Void> DONE = CompletableFuture.completedFuture(null);
 
     @Inject
@@ -81,7 +85,7 @@ public class ForwardWorker {
             throw new UncheckedIOException("worker could not load " + path + ": " + e.getMessage(), e);
         }
         String name = config.modelName().orElse(ModelLoader.defaultName(path));
-        String id = config.id().orElse("worker-" + ProcessHandle.current().pid());
+        id = config.id().orElse("worker-" + ProcessHandle.current().pid());
         LOG.infof("worker %s: serving \"%s\" (%s, %d layers, dim %d, context %d) loaded in %.1f s", id, name,
                 model.config().arch(), model.config().nLayers(), model.config().dim(), model.config().contextLength(),
                 (System.nanoTime() - t0) / 1e9);
@@ -116,6 +120,11 @@ public class ForwardWorker {
 
     @Incoming(Topics.TOKENS)
     public CompletionStage<Void> onToken(Message<TokenSampled> m) {
+        // the token hop (sampler emit -> here), from the record's create time: Kafka only, standalone has none
+        m.getMetadata(IncomingKafkaRecordMetadata.class).ifPresent(k -> {
+            String summary = tokenHops.record(k.getTimestamp().toEpochMilli(), System.currentTimeMillis());
+            if (summary != null) LOG.infof("worker %s: %s", id, summary);
+        });
         scheduler.submit(m.getPayload(), m::ack, m::nack);
         return DONE;
     }

@@ -9,6 +9,7 @@ import io.steermesh.events.GenerationCancelled;
 import io.steermesh.events.LogitsComputed;
 import io.steermesh.events.Topics;
 import io.steermesh.events.TokenSampled;
+import io.steermesh.service.HopLatency;
 import io.steermesh.service.Keyed;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -32,7 +33,7 @@ import java.util.concurrent.CompletionStage;
 public class SamplerProcessor {
     private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(SamplerProcessor.class);
     private final SamplingStage stage = new SamplingStage();
-    private final HopLatency hops = new HopLatency(1000);
+    private final HopLatency hops = new HopLatency("logits hop", 1000);
 
     @Inject
     SamplerConfig config;
