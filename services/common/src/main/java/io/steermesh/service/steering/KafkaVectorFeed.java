@@ -39,10 +39,17 @@ public final class KafkaVectorFeed implements VectorFeed {
     private volatile long served;                             // the request the current end offsets answer
     private volatile Map<TopicPartition, Long> endOffsets = Map.of();
     private final Thread thread;
+    private final Duration idlePoll;
     private volatile boolean running = true;
 
     public KafkaVectorFeed(String bootstrapServers, VectorRegistry registry, String clientId) {
+        this(bootstrapServers, registry, clientId, Duration.ofMillis(500));
+    }
+
+    /** @param idlePoll how long one poll waits while nothing is asked of the feed (a lookup that misses wakes it) */
+    public KafkaVectorFeed(String bootstrapServers, VectorRegistry registry, String clientId, Duration idlePoll) {
         this.registry = registry;
+        this.idlePoll = idlePoll;
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         p.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
@@ -77,7 +84,7 @@ public final class KafkaVectorFeed implements VectorFeed {
                         }
                     }
                     // long polls while idle (a lookup that misses wakes this one at once)
-                    records = consumer.poll(Duration.ofMillis(served < requested.get() ? 0 : 500));
+                    records = consumer.poll(served < requested.get() ? Duration.ZERO : idlePoll);
                     for (ConsumerRecord<String, byte[]> r : records) apply(r);
                     for (TopicPartition tp : partitions) applied.put(tp, consumer.position(tp));
                 } catch (WakeupException e) {
