@@ -20,7 +20,7 @@ import java.util.Set;
  */
 public final class Bench {
     static final Set<String> VALUE_FLAGS = Set.of("model", "dtypes", "threads", "batches", "decode-tokens", "prompt-tokens", "warmup",
-            "bandwidth", "rounds", "sae-expansion");
+            "bandwidth", "rounds", "sae-expansion", "against-llamacpp");
     static final Set<String> SWITCHES = Set.of("same-jvm", "steering");
 
     private Bench() {}
@@ -31,6 +31,7 @@ public final class Bench {
         Path model = Path.of(a.require("model"));
         if (!Files.exists(model)) throw new UserError("--model " + model + " does not exist (make one with 'steermesh synth-model')");
         if (a.has("steering")) return steering(a, model, out, err);
+        if (a.has("against-llamacpp")) return againstLlamaCpp(a, model, out, err);
         for (String f : List.of("rounds", "sae-expansion")) {
             if (a.has(f)) throw new UserError("--" + f + " applies only to bench --steering");
         }
@@ -58,7 +59,7 @@ public final class Bench {
         StringBuilder table = new StringBuilder();
         for (DType d : dtypes) {
             List<String> cmd = new ArrayList<>(childJvm());
-            cmd.addAll(List.of("bench", "--model", model.toString(), "--dtypes", d.name(), "--threads", String.valueOf(threads),
+            cmd.addAll(List.of("bench", "--model", model.toString(), "--dtypes", d == null ? "file" : d.name(), "--threads", String.valueOf(threads),
                     "--batches", a.has("batches") ? a.get("batches") : "1,4,16", "--decode-tokens", String.valueOf(decode),
                     "--prompt-tokens", String.valueOf(prompt), "--warmup", String.valueOf(warmup),
                     "--bandwidth", String.format(Locale.ROOT, "%.3f", bandwidth / 1e9)));
@@ -74,6 +75,33 @@ public final class Bench {
         }
         out.print(Benchmark.markdown(List.of()));
         out.print(table);
+        out.flush();
+        return 0;
+    }
+
+    /**
+     * {@code bench --against-llamacpp DIR}: the same GGUF file through our engine (weights as stored) and
+     * through llama.cpp's own benchmarks, interleaved ({@link PeerBench}).
+     */
+    private static int againstLlamaCpp(CliArgs a, Path model, PrintStream out, PrintStream err) throws IOException {
+        if (!model.getFileName().toString().endsWith(".gguf")) {
+            throw new UserError("--against-llamacpp needs a .gguf --model, the file both engines read (got " + model + ")");
+        }
+        for (String f : List.of("dtypes", "same-jvm", "sae-expansion")) {
+            if (a.has(f)) throw new UserError("--" + f + " does not apply to bench --against-llamacpp (both read the file as stored)");
+        }
+        Path dir = Path.of(a.get("against-llamacpp"));
+        int threads = a.intValue("threads", Runtime.getRuntime().availableProcessors());
+        int decode = a.intValue("decode-tokens", 64);
+        int prompt = a.intValue("prompt-tokens", 512);
+        int rounds = a.intValue("rounds", 3);
+        if (threads < 1) throw new UserError("--threads must be >= 1 (got " + threads + ")");
+        if (decode < 1) throw new UserError("--decode-tokens must be >= 1 (got " + decode + ")");
+        if (prompt < 0) throw new UserError("--prompt-tokens must be >= 0 (got " + prompt + ")");
+        if (rounds < 1) throw new UserError("--rounds must be >= 1 (got " + rounds + ")");
+        PeerBench peer = new PeerBench(model, dir, threads, decode, prompt, rounds, batches(a, "1,16"), childJvm(), err);
+        double bandwidth = a.has("bandwidth") ? a.doubleValue("bandwidth", 0) : Benchmark.measureReadBandwidth(threads, err) / 1e9;
+        out.print(peer.run(bandwidth));
         out.flush();
         return 0;
     }
@@ -109,15 +137,20 @@ public final class Bench {
         return 0;
     }
 
+    /** Weight types to load as; {@code file} (null) keeps every tensor as the file stores it. */
     private static List<DType> dtypes(CliArgs a, String fallback) {
         List<DType> dtypes = new ArrayList<>();
         for (String d : (a.has("dtypes") ? a.get("dtypes") : fallback).split(",")) {
+            if (d.trim().equalsIgnoreCase("file")) {
+                dtypes.add(null);
+                continue;
+            }
             try {
                 DType t = DType.valueOf(d.trim().toUpperCase(Locale.ROOT));
                 if (t == DType.Q8_0_GROUPED) throw new IllegalArgumentException();
                 dtypes.add(t);
             } catch (IllegalArgumentException e) {
-                throw new UserError("--dtypes must list f32, bf16, f16, q8_0 or q4_0 (got \"" + d + "\")");
+                throw new UserError("--dtypes must list f32, bf16, f16, q8_0, q4_0 or file (as stored) (got \"" + d + "\")");
             }
         }
         return dtypes;

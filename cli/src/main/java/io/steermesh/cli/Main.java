@@ -101,7 +101,12 @@ public final class Main {
             steermesh bench --model PATH [FLAGS]
               decode ms/step and tokens/s per weight type and batch size, prefill tokens/s, and the
               share of the measured memory-bandwidth bound; progress on stderr, Markdown on stdout
-              --dtypes LIST            weight types to run, e.g. f32,bf16,q8_0 (default f32,bf16,q8_0)
+              --dtypes LIST            weight types to run, e.g. f32,bf16,q8_0 (default f32,bf16,q8_0);
+                                       "file" keeps each tensor as the file stores it
+              --against-llamacpp DIR   run llama.cpp's llama-bench and llama-batched-bench (from the build in
+                                       DIR, DIR/bin or DIR/build/bin; never downloaded) on the same .gguf,
+                                       interleaved with ours for --rounds N (default 3), and print medians,
+                                       spreads and ratios with the bandwidth and load average (batches 1,16)
               --batches LIST           sequences decoded together (default 1,4,16)
               --threads N              threads (default: all processors)
               --decode-tokens N        timed decode steps (default 64)

@@ -101,7 +101,7 @@ public final class Benchmark {
         double bandwidth = cfg.bandwidth() > 0 ? cfg.bandwidth() : measureReadBandwidth(cfg.threads(), log);
         List<Row> rows = new ArrayList<>();
         for (DType dtype : cfg.dtypes()) {
-            log.println("loading " + cfg.model() + " as " + dtype + " ...");
+            log.println("loading " + cfg.model() + (dtype == null ? " as stored" : " as " + dtype) + " ...");
             try (Model m = ModelLoader.load(cfg.model(), ModelLoader.Options.defaults().withThreads(cfg.threads()).withConvertTo(dtype), s -> { })) {
                 long bytes = weightBytesPerStep(m.weights());
                 double floorSeconds = bytes / bandwidth;
@@ -167,7 +167,7 @@ public final class Benchmark {
         sb.append("| measurement | weights | batch | ms/step | tokens/s | weight MB/step | share of bandwidth bound |\n");
         sb.append("|---|---|---|---|---|---|---|\n");
         for (Row r : rows) {
-            sb.append(String.format(Locale.ROOT, "| %s | %s | %d | %.2f | %.1f | %.0f | %s |%n", r.what(), r.dtype(), r.batch(),
+            sb.append(String.format(Locale.ROOT, "| %s | %s | %d | %.2f | %.1f | %.0f | %s |%n", r.what(), r.dtype() == null ? "as stored" : r.dtype(), r.batch(),
                     r.msPerStep(), r.tokensPerSecond(), r.bytesPerStep() / 1e6,
                     Double.isNaN(r.boundShare()) ? "—" : String.format(Locale.ROOT, "%.0f%%", 100 * r.boundShare())));
         }
