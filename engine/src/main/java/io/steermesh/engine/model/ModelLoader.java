@@ -323,7 +323,7 @@ public final class ModelLoader {
         return f;
     }
 
-    private static ModelConfig ggufConfig(GgufFile gg, Path file) {
+    static ModelConfig ggufConfig(GgufFile gg, Path file) {
         String arch = gg.architecture();
         int vocab = gg.require("token_embd.weight").dim(0);
         String name = gg.findString("general.name").orElse(file.getFileName().toString());
