@@ -118,8 +118,9 @@ public final class Transformer {
         float[] v = new float[T * kvDim];
         float[] att = new float[T * qDim];     // (T, heads * headDim) attention output before projection
         float[] out = new float[T * dim];      // (T, dim) what a sublayer adds to the stream
-        float[] h1 = new float[T * hidden];    // (T, hidden)
-        float[] h2 = variant.activation() != ModelConfig.Activation.GELU ? new float[T * hidden] : null;
+        boolean dense = variant.experts() == 0;  // a mixture of experts sizes its buffers per expert
+        float[] h1 = dense ? new float[T * hidden] : null;                                                   // (T, hidden)
+        float[] h2 = dense && variant.activation() != ModelConfig.Activation.GELU ? new float[T * hidden] : null;  // (T, hidden)
         boolean postNorms = variant.normPlacement() == ModelConfig.NormPlacement.PRE_AND_POST;
 
         for (int l = 0; l < c.nLayers(); l++) {
@@ -148,28 +149,8 @@ public final class Transformer {
 
             // mlp: x = x + mlp(norm_2(x))   (Gemma 2: x = x + norm_post(mlp(norm_2(x))); Mixtral: a mixture of expert MLPs)
             norm(x, xn, T, L.ffnNorm(), L.ffnNormBias());
-            if (L.experts() != null) {
-                experts(steps, rowStep, rowPos, l, L.experts(), xn, out, T);
-            } else {
-                MatMul.matmul(par, L.wUp(), hidden, dim, xn, T, h1);
-                MatMul.addBias(h1, T, L.bUp());
-                float[] act = h1;
-                switch (variant.activation()) {
-                    case GELU -> rows(T, 4, (from, to) -> VectorMath.geluNew(h1, from * hidden, (to - from) * hidden));
-                    case SWIGLU -> {
-                        MatMul.matmul(par, L.wGate(), hidden, dim, xn, T, h2);
-                        rows(T, 4, (from, to) -> VectorMath.swiglu(h2, h1, from * hidden, (to - from) * hidden));
-                        act = h2;
-                    }
-                    case GEGLU -> {
-                        MatMul.matmul(par, L.wGate(), hidden, dim, xn, T, h2);
-                        rows(T, 4, (from, to) -> geglu(h2, h1, from * hidden, (to - from) * hidden));
-                        act = h2;
-                    }
-                }
-                MatMul.matmul(par, L.wDown(), dim, hidden, act, T, out);
-                MatMul.addBias(out, T, L.bDown());
-            }
+            if (L.experts() != null) experts(steps, rowStep, rowPos, l, L.experts(), xn, out, T);
+            else denseMlp(L, xn, h1, h2, out, T);
             if (postNorms) norm(out, out, T, L.ffnPostNorm(), null);
             hook(steps, rowStep, rowPos, new HookPoint(l, HookPoint.Kind.MLP_OUT), out, T);
             add(x, out, T * dim);
@@ -179,6 +160,32 @@ public final class Transformer {
 
         for (Step s : steps) s.sequence().setLength(s.sequence().length() + s.tokens().length);
         return logits(steps, x);
+    }
+
+    /**
+     * The dense MLP of one layer: {@code out = down(act(up(xn)))} for GPT-2's gelu_new, or gated,
+     * {@code out = down(act(gate(xn)) * up(xn))}, with SwiGLU (Llama, Qwen2) or GeGLU (Gemma 2).
+     */
+    private void denseMlp(Weights.Layer L, float[] xn, float[] h1, float[] h2, float[] out, int T) {
+        final int dim = c.dim(), hidden = c.hiddenDim();
+        MatMul.matmul(par, L.wUp(), hidden, dim, xn, T, h1);
+        MatMul.addBias(h1, T, L.bUp());
+        float[] act = h1;
+        switch (variant.activation()) {
+            case GELU -> rows(T, 4, (from, to) -> VectorMath.geluNew(h1, from * hidden, (to - from) * hidden));
+            case SWIGLU -> {
+                MatMul.matmul(par, L.wGate(), hidden, dim, xn, T, h2);
+                rows(T, 4, (from, to) -> VectorMath.swiglu(h2, h1, from * hidden, (to - from) * hidden));
+                act = h2;
+            }
+            case GEGLU -> {
+                MatMul.matmul(par, L.wGate(), hidden, dim, xn, T, h2);
+                rows(T, 4, (from, to) -> geglu(h2, h1, from * hidden, (to - from) * hidden));
+                act = h2;
+            }
+        }
+        MatMul.matmul(par, L.wDown(), dim, hidden, act, T, out);
+        MatMul.addBias(out, T, L.bDown());
     }
 
     /** Only the rows whose logits were asked for go through the final norm and the LM head. */
