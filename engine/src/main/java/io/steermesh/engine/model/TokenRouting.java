@@ -28,5 +28,8 @@ public record TokenRouting(int position, int[][] experts, float[][] weights) {
 
         /** The routing of {@code position}, removed from the recorder; null when none was reported. */
         public TokenRouting take(int position) { return byPosition.remove(position); }
+
+        /** Forgets every position reported so far. */
+        public void clear() { byPosition.clear(); }
     }
 }
