@@ -111,19 +111,37 @@ public record ModelConfig(
             };
         }
 
-        public Variant withEmbeddingScale(float s) { return new Variant(layerNorm, normPlacement, activation, s, ropeFreqFactors, queryScale, attnSoftCap, finalSoftCap, slidingWindow, slidingPattern, experts, expertsUsed); }
+        public Variant withEmbeddingScale(float s) {
+            return new Variant(layerNorm, normPlacement, activation, s, ropeFreqFactors, queryScale, attnSoftCap, finalSoftCap,
+                    slidingWindow, slidingPattern, experts, expertsUsed);
+        }
 
-        public Variant withRopeFreqFactors(float[] f) { return new Variant(layerNorm, normPlacement, activation, embeddingScale, f, queryScale, attnSoftCap, finalSoftCap, slidingWindow, slidingPattern, experts, expertsUsed); }
+        public Variant withRopeFreqFactors(float[] f) {
+            return new Variant(layerNorm, normPlacement, activation, embeddingScale, f, queryScale, attnSoftCap, finalSoftCap,
+                    slidingWindow, slidingPattern, experts, expertsUsed);
+        }
 
-        public Variant withQueryScale(float s) { return new Variant(layerNorm, normPlacement, activation, embeddingScale, ropeFreqFactors, s, attnSoftCap, finalSoftCap, slidingWindow, slidingPattern, experts, expertsUsed); }
+        public Variant withQueryScale(float s) {
+            return new Variant(layerNorm, normPlacement, activation, embeddingScale, ropeFreqFactors, s, attnSoftCap, finalSoftCap,
+                    slidingWindow, slidingPattern, experts, expertsUsed);
+        }
 
-        public Variant withSoftCaps(float attn, float fin) { return new Variant(layerNorm, normPlacement, activation, embeddingScale, ropeFreqFactors, queryScale, attn, fin, slidingWindow, slidingPattern, experts, expertsUsed); }
+        public Variant withSoftCaps(float attn, float fin) {
+            return new Variant(layerNorm, normPlacement, activation, embeddingScale, ropeFreqFactors, queryScale, attn, fin,
+                    slidingWindow, slidingPattern, experts, expertsUsed);
+        }
 
-        public Variant withSlidingWindow(int window, int pattern) { return new Variant(layerNorm, normPlacement, activation, embeddingScale, ropeFreqFactors, queryScale, attnSoftCap, finalSoftCap, window, pattern, experts, expertsUsed); }
+        public Variant withSlidingWindow(int window, int pattern) {
+            return new Variant(layerNorm, normPlacement, activation, embeddingScale, ropeFreqFactors, queryScale, attnSoftCap, finalSoftCap,
+                    window, pattern, experts, expertsUsed);
+        }
 
-        public Variant withExperts(int n, int used) { return new Variant(layerNorm, normPlacement, activation, embeddingScale, ropeFreqFactors, queryScale, attnSoftCap, finalSoftCap, slidingWindow, slidingPattern, n, used); }
+        public Variant withExperts(int n, int used) {
+            return new Variant(layerNorm, normPlacement, activation, embeddingScale, ropeFreqFactors, queryScale, attnSoftCap, finalSoftCap,
+                    slidingWindow, slidingPattern, n, used);
+        }
 
-        /** Whether layer {@code l} attends through the sliding window. */
+        /** Whether {@code layer} attends through the sliding window. */
         public boolean isLocal(int layer) {
             return slidingWindow > 0 && layer % slidingPattern < slidingPattern - 1;
         }
@@ -150,7 +168,7 @@ public record ModelConfig(
         require(headDim > 0, "head dim must be > 0 (got " + headDim + ")");
         require(arch == Architecture.GPT2 || headDim % 2 == 0, "a rotary head dim must be even (got " + headDim + ")");
         require(variant != null, "variant must be given");
-        require(arch == Architecture.GPT2 || variant.layerNorm() == false, arch + " uses RMSNorm");
+        require(arch == Architecture.GPT2 || !variant.layerNorm(), arch + " uses RMSNorm");
         require(nKvHeads > 0 && nHeads % nKvHeads == 0, "heads " + nHeads + " must be a multiple of kv heads " + nKvHeads);
         require(nLayers > 0, "layers must be > 0");
         require(vocabSize > 0, "vocab size must be > 0");
