@@ -408,8 +408,12 @@ public final class ModelLoader {
                         "blk.%d.ffn_down.weight", "output_norm.weight", gg.get("output.weight").isPresent() ? "output.weight" : null);
                 if (config.arch() == Architecture.GEMMA2) names = names.withPostNorms("blk.%d.post_attention_norm.weight", "blk.%d.post_ffw_norm.weight");
                 if (config.variant().experts() > 0) {
-                    names = names.withExperts("blk.%d.ffn_gate_inp.weight", "blk.%d.ffn_gate_exps.weight", "blk.%d.ffn_up_exps.weight",
-                            "blk.%d.ffn_down_exps.weight");
+                    // stacked (experts, out, in) tensors; files converted before llama.cpp stacked them hold one per expert
+                    names = gg.get("blk.0.ffn_gate_exps.weight").isPresent() || gg.get("blk.0.ffn_gate.0.weight").isEmpty()
+                            ? names.withExperts("blk.%d.ffn_gate_inp.weight", "blk.%d.ffn_gate_exps.weight", "blk.%d.ffn_up_exps.weight",
+                                    "blk.%d.ffn_down_exps.weight")
+                            : names.withExperts("blk.%d.ffn_gate_inp.weight", "blk.%d.ffn_gate.%d.weight", "blk.%d.ffn_up.%d.weight",
+                                    "blk.%d.ffn_down.%d.weight");
                 }
                 yield llamaWeights(config, n -> gg.get(n).orElse(null), 0, 0f, names);
             }
