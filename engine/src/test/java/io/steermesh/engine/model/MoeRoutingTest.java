@@ -1,9 +1,16 @@
 package io.steermesh.engine.model;
 
 import io.steermesh.engine.SharedFiles;
+import io.steermesh.engine.format.GgufFile;
+import io.steermesh.engine.format.GgufWriter;
+import io.steermesh.engine.format.RawTensor;
+import io.steermesh.engine.tensor.DType;
+import io.steermesh.engine.tensor.Quant;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -90,5 +97,33 @@ class MoeRoutingTest {
         int best = 0;
         for (int i = 1; i < x.length; i++) if (x[i] > x[best]) best = i;
         return best;
+    }
+
+    /** Files converted before llama.cpp stacked the experts name one tensor per expert (blk.L.ffn_gate.E.weight): same logits. */
+    @Test
+    void perExpertTensorNamesOfOlderGgufFilesLoadToTheSameLogits(@TempDir Path tmp) throws IOException {
+        Path split = tmp.resolve("moe-split.gguf");
+        try (GgufFile gg = GgufFile.open(SharedFiles.require("models/arch-tiny/moe-tiny.gguf"))) {
+            GgufWriter w = new io.steermesh.engine.format.GgufWriter().putAll(gg);
+            for (RawTensor t : gg.tensors().values()) {
+                float[] x = Quant.dequantize(t);
+                String name = t.name();
+                if (name.matches("blk\\.\\d+\\.ffn_(gate|up|down)_exps\\.weight")) {
+                    int per = x.length / t.dim(0);
+                    for (int e = 0; e < t.dim(0); e++) {
+                        w.addTensor(name.replace("_exps.weight", "." + e + ".weight"), DType.F32,
+                                new long[] {t.shape()[1], t.shape()[2]}, Arrays.copyOfRange(x, e * per, (e + 1) * per));
+                    }
+                } else {
+                    w.addTensor(name, DType.F32, t.shape(), x);
+                }
+            }
+            w.write(split);
+        }
+        try (Model stacked = load(); Model perExpert = ModelLoader.load(split, ModelLoader.Options.defaults().withThreads(2), s -> { })) {
+            float[] a = stacked.transformer().forward(List.of(new Step(stacked.newSequence("a", PROMPT.length), PROMPT, Step.Logits.ALL)))[0];
+            float[] b = perExpert.transformer().forward(List.of(new Step(perExpert.newSequence("b", PROMPT.length), PROMPT, Step.Logits.ALL)))[0];
+            assertArrayEquals(a, b, 0f);
+        }
     }
 }
