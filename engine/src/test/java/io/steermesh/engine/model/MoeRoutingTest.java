@@ -104,7 +104,7 @@ class MoeRoutingTest {
     void perExpertTensorNamesOfOlderGgufFilesLoadToTheSameLogits(@TempDir Path tmp) throws IOException {
         Path split = tmp.resolve("moe-split.gguf");
         try (GgufFile gg = GgufFile.open(SharedFiles.require("models/arch-tiny/moe-tiny.gguf"))) {
-            GgufWriter w = new io.steermesh.engine.format.GgufWriter().putAll(gg);
+            GgufWriter w = new GgufWriter().putAll(gg);
             for (RawTensor t : gg.tensors().values()) {
                 float[] x = Quant.dequantize(t);
                 String name = t.name();
