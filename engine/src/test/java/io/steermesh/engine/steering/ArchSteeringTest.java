@@ -12,10 +12,13 @@ import io.steermesh.engine.model.SteeringPlan;
 import io.steermesh.engine.model.Step;
 import io.steermesh.engine.tensor.MatMul;
 import io.steermesh.engine.tensor.VectorMath;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -71,15 +74,23 @@ class ArchSteeringTest {
         }
     }
 
-    /** A feature's decoder row added at its hook: the SAE read out at that hook finds that feature on top everywhere. */
+    /**
+     * A feature's decoder row added at its hook: the SAE read out at that hook finds that feature on top
+     * everywhere. The SAEs go through their files: SAELens (standard) and Gemma Scope's params.npz (JumpReLU).
+     */
     @ParameterizedTest
     @ValueSource(strings = {"gemma2-tiny", "moe-tiny"})
-    void saeReadoutAtAHookFindsTheFeatureSteeredAlong(String name) throws IOException {
+    void saeReadoutAtAHookFindsTheFeatureSteeredAlong(String name, @TempDir Path tmp) throws IOException {
         try (Model m = load(name)) {
             ModelConfig c = m.config();
             int dim = c.dim();
             for (boolean jump : new boolean[] {false, true}) {
-                Sae sae = SyntheticSae.random("blocks.1.hook_resid_post", dim, 256, 11, jump);
+                Sae made = SyntheticSae.random("blocks.1.hook_resid_post", dim, 256, 11, jump);
+                Path dir = tmp.resolve(jump ? "gemma-scope" : "saelens");
+                Files.createDirectories(dir);
+                if (jump) SaeWriter.writeNpz(made, dir.resolve(Sae.GEMMA_SCOPE_PARAMS));
+                else SaeWriter.writeSaeLens(made, dir);
+                Sae sae = Sae.load(dir, jump ? "blocks.1.hook_resid_post" : null);
                 HookPoint hook = sae.hook(c.nLayers());
                 float[] plain = Captures.capture(m, PROMPT, List.of(hook)).get(hook);
                 int feature = 37;
