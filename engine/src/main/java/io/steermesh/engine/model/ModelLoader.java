@@ -280,6 +280,9 @@ public final class ModelLoader {
                         + "\" is not supported (supported: llama3, default) in " + dir.resolve("config.json"));
             }
         }
+        if (type.equals("qwen2") && cfg.path("use_sliding_window").asBoolean(false)) {
+            throw new IllegalArgumentException("use_sliding_window true is not supported for qwen2 (config.json of " + dir + ")");
+        }
         if (type.equals("mixtral")) {
             v = v.withExperts(cfg.path("num_local_experts").asInt(), cfg.path("num_experts_per_tok").asInt(2));
         }

@@ -77,5 +77,9 @@ class ArchConfigTest {
                 {"model_type":"mixtral","hidden_size":64,"intermediate_size":128,"num_hidden_layers":2,"num_attention_heads":4,
                  "vocab_size":512,"num_local_experts":4,"num_experts_per_tok":6}"""));
         assertEquals("invalid model config: experts used per token must be in [1, 4] (got 6)", experts.getMessage());
+        var window = assertThrows(IllegalArgumentException.class, () -> read(tmp.resolve("w"), """
+                {"model_type":"qwen2","hidden_size":64,"intermediate_size":128,"num_hidden_layers":2,"num_attention_heads":4,
+                 "vocab_size":512,"use_sliding_window":true}"""));
+        assertTrue(window.getMessage().startsWith("use_sliding_window true is not supported for qwen2"), window.getMessage());
     }
 }
