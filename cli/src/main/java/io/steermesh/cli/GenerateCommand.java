@@ -10,6 +10,7 @@ import io.steermesh.engine.model.ModelConfig;
 import io.steermesh.engine.model.ModelLoader;
 import io.steermesh.engine.model.PositionSet;
 import io.steermesh.engine.model.SteeringPlan;
+import io.steermesh.engine.model.TokenRouting;
 import io.steermesh.engine.sampler.Logits;
 import io.steermesh.engine.sampler.Sampler;
 import io.steermesh.engine.sampler.SamplingParams;
@@ -33,7 +34,7 @@ final class GenerateCommand {
     static final Set<String> VALUE_FLAGS = Set.of("model", "tokenizer", "prompt", "prompt-ids", "max-tokens", "temperature",
             "top-k", "top-p", "min-p", "repetition-penalty", "presence-penalty", "frequency-penalty", "seed", "stop-ids",
             "top-logits", "steer", "steer-positions", "dtype", "threads");
-    static final Set<String> SWITCHES = Set.of("normalize", "json", "verbose");
+    static final Set<String> SWITCHES = Set.of("normalize", "json", "verbose", "routing");
 
     private static final JsonFactory JSON = new JsonFactory();
 
@@ -41,6 +42,8 @@ final class GenerateCommand {
         CliArgs a = CliArgs.parse("generate", argList, VALUE_FLAGS, SWITCHES, Set.of("steer"));
         boolean json = a.has("json");
         boolean verbose = a.has("verbose");
+        boolean routing = a.has("routing");
+        if (routing && !json) throw new UserError("--routing prints expert routing in the JSON lines; add --json");
 
         // Everything that can be checked without the model is checked before loading it.
         Path modelPath = Path.of(a.require("model"));
@@ -84,6 +87,9 @@ final class GenerateCommand {
                         config.arch().name().toLowerCase(Locale.ROOT), config.nLayers(), config.dim(), config.vocabSize(),
                         config.contextLength(), (System.nanoTime() - t0) / 1e9);
             }
+            if (routing && config.variant().experts() == 0) {
+                throw new UserError("--routing needs a mixture-of-experts model; " + modelPath + " has no experts");
+            }
             Tokenizer tokenizer = model.tokenizer().orElse(null);
             if (tokenizer == null && (!json || promptIds == null)) {
                 throw new UserError("no tokenizer " + (modelPath.toString().endsWith(".gguf") ? "embedded in " : "found beside ")
@@ -108,7 +114,7 @@ final class GenerateCommand {
             }
             SteeringPlan plan = steeringPlan(steers, positions, a.has("normalize"), config);
 
-            Generator.Request request = new Generator.Request("cli", prompt, params, plan);
+            Generator.Request request = new Generator.Request("cli", prompt, params, plan, routing);
             StringBuilder printed = new StringBuilder();
             long t1 = System.nanoTime();
             Generator.Result result = generator.generate(request, e -> {
@@ -212,7 +218,11 @@ final class GenerateCommand {
         return plan;
     }
 
-    /** {@code {"index":0,"id":..,"text":"..","logprob":..,"top_logits":[[id,logit],...]}}; text is null without a tokenizer. */
+    /**
+     * {@code {"index":0,"id":..,"text":"..","logprob":..,"top_logits":[[id,logit],...]}}; text is null without a tokenizer.
+     * With {@code --routing}: {@code "routing":{"position":P,"layers":[{"experts":[..],"weights":[..]},...]}}, the routing
+     * of position P, the input whose forward step gave this token's logits.
+     */
     static String tokenLine(Generator.TokenEvent e, boolean hasText, int topLogits) {
         StringWriter w = new StringWriter();
         try (JsonGenerator g = JSON.createGenerator(w)) {
@@ -229,6 +239,10 @@ final class GenerateCommand {
                 g.writeEndArray();
             }
             g.writeEndArray();
+            if (e.routing() != null) {
+                g.writeFieldName("routing");
+                writeRouting(g, e.routing());
+            }
             g.writeEndObject();
         } catch (IOException x) {
             throw new java.io.UncheckedIOException(x);   // a StringWriter does not fail
@@ -246,10 +260,34 @@ final class GenerateCommand {
             g.writeNumberField("completion_tokens", r.completionTokens());
             g.writeNumberField("total_tokens", r.promptTokens() + r.completionTokens());
             g.writeEndObject();
+            if (!r.promptRouting().isEmpty()) {
+                g.writeArrayFieldStart("prompt_routing");
+                for (TokenRouting t : r.promptRouting()) writeRouting(g, t);
+                g.writeEndArray();
+            }
             g.writeEndObject();
         } catch (IOException x) {
             throw new java.io.UncheckedIOException(x);
         }
         return w.append('\n').toString();
+    }
+
+    /** {@code {"position":P,"layers":[{"experts":[e,..],"weights":[w,..]},...]}}, layer by layer, best expert first. */
+    private static void writeRouting(JsonGenerator g, TokenRouting r) throws IOException {
+        g.writeStartObject();
+        g.writeNumberField("position", r.position());
+        g.writeArrayFieldStart("layers");
+        for (int l = 0; l < r.experts().length; l++) {
+            g.writeStartObject();
+            g.writeArrayFieldStart("experts");
+            for (int x : r.experts()[l]) g.writeNumber(x);
+            g.writeEndArray();
+            g.writeArrayFieldStart("weights");
+            for (float w : r.weights()[l]) g.writeNumber(w);
+            g.writeEndArray();
+            g.writeEndObject();
+        }
+        g.writeEndArray();
+        g.writeEndObject();
     }
 }

@@ -77,6 +77,10 @@ public final class Main {
                                        {"finish_reason":"stop|length","usage":{"prompt_tokens":N,
                                        "completion_tokens":M,"total_tokens":N+M}}
                                        (text is null when the model has no tokenizer)
+              --routing                with --json, on a mixture-of-experts model: each token line gets
+                                       "routing":{"position":P,"layers":[{"experts":[..],"weights":[..]},..]}
+                                       (the experts chosen per layer for position P, the input whose step
+                                       gave this token), the summary "prompt_routing":[..] for the prompt
               --verbose                loading progress and a summary on stderr
               without --json the completion (not the prompt) streams to stdout as it is generated
 

@@ -31,6 +31,22 @@ class GatewayRequestParserTest {
     }
 
     @Test
+    void routingIsAskedForWithTrueAndOtherwiseLeftOut() {
+        ClientFrame.Generate g = assertInstanceOf(ClientFrame.Generate.class,
+                parser.parseFrame("{\"type\":\"generate\",\"prompt\":\"hi\",\"routing\":true}", "gen-1"));
+        assertTrue(g.request().wantsRouting());
+        OpenAiRequest chat = parser.parseChat("{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"routing\":true}", "gen-2");
+        assertTrue(chat.request().wantsRouting());
+        ClientFrame.Generate off = assertInstanceOf(ClientFrame.Generate.class,
+                parser.parseFrame("{\"type\":\"generate\",\"prompt\":\"hi\",\"routing\":false}", "gen-3"));
+        assertFalse(off.request().wantsRouting());
+        assertNull(off.request().routing(), "false is sent as absent");
+        RequestException e = assertThrows(RequestException.class,
+                () -> parser.parseFrame("{\"type\":\"generate\",\"prompt\":\"hi\",\"routing\":\"yes\"}", "gen-4"));
+        assertTrue(e.getMessage().contains("routing must be true or false"), e.getMessage());
+    }
+
+    @Test
     void generateFrameBecomesTheWireRequest() {
         ClientFrame.Generate g = assertInstanceOf(ClientFrame.Generate.class, parser.parseFrame("""
                 {"type":"generate","id":"x1","prompt":"hi","max_tokens":7,"temperature":0.5,"top_k":3,"seed":-4,

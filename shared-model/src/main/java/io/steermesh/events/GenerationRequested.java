@@ -24,6 +24,7 @@ import java.util.Objects;
  * @param stop       up to 4 strings that end the completion (not included in the text)
  * @param steering   steering terms; may name registry vectors, the tokenizer resolves them
  * @param features   SAE feature readout attached to each token; null for none
+ * @param routing    true: attach each token's expert routing (mixture-of-experts models); null or false for none
  * @param replyTo    topic for the {@link CompletionEvent}s; default {@code completions}
  * @param createdAt  when the client asked, epoch milliseconds
  * @param client     who asked (API key name, user); null when unknown
@@ -44,7 +45,8 @@ public record GenerationRequested(
         FeatureSpec features,
         String replyTo,
         @JsonProperty(required = true) long createdAt,
-        String client) implements Event {
+        String client,
+        Boolean routing) implements Event {
 
     /** OpenAI's limit on stop strings. */
     public static final int MAX_STOP = 4;
@@ -72,6 +74,19 @@ public record GenerationRequested(
         replyTo = replyTo == null ? Topics.COMPLETIONS : Check.topic(replyTo, "reply_to");
         Check.atLeast(createdAt, 0, "created_at");
         Check.optionalId(client, "client");
+        if (Boolean.FALSE.equals(routing)) routing = null;   // one form for "none"
+    }
+
+    /** Without a routing readout. */
+    public GenerationRequested(String sequenceId, String model, String prompt, List<ChatMessage> messages, int[] promptIds,
+                               Boolean addBos, SamplingSpec sampling, List<String> stop, SteeringPlanSpec steering,
+                               FeatureSpec features, String replyTo, long createdAt, String client) {
+        this(sequenceId, model, prompt, messages, promptIds, addBos, sampling, stop, steering, features, replyTo, createdAt, client, null);
+    }
+
+    /** Whether each token should carry its expert routing. */
+    public boolean wantsRouting() {
+        return Boolean.TRUE.equals(routing);
     }
 
     @Override
@@ -90,13 +105,13 @@ public record GenerationRequested(
                 && Objects.equals(messages, g.messages) && Arrays.equals(promptIds, g.promptIds) && addBos.equals(g.addBos)
                 && sampling.equals(g.sampling) && stop.equals(g.stop) && steering.equals(g.steering)
                 && Objects.equals(features, g.features) && replyTo.equals(g.replyTo) && createdAt == g.createdAt
-                && Objects.equals(client, g.client);
+                && Objects.equals(client, g.client) && Objects.equals(routing, g.routing);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(sequenceId, model, prompt, messages, Arrays.hashCode(promptIds), addBos, sampling, stop, steering,
-                features, replyTo, createdAt, client);
+                features, replyTo, createdAt, client, routing);
     }
 
     @Override
@@ -123,6 +138,7 @@ public record GenerationRequested(
         b.replyTo = replyTo;
         b.createdAt = createdAt;
         b.client = client;
+        b.routing = routing;
         return b;
     }
 
@@ -141,6 +157,7 @@ public record GenerationRequested(
         private String replyTo;
         private Long createdAt;
         private String client;
+        private Boolean routing;
 
         private Builder(String sequenceId) {
             this.sequenceId = sequenceId;
@@ -170,9 +187,11 @@ public record GenerationRequested(
 
         public Builder client(String v) { client = v; return this; }
 
+        public Builder routing(boolean v) { routing = v; return this; }
+
         public GenerationRequested build() {
             return new GenerationRequested(sequenceId, model, prompt, messages, promptIds, addBos, sampling, stop, steering,
-                    features, replyTo, createdAt == null ? System.currentTimeMillis() : createdAt, client);
+                    features, replyTo, createdAt == null ? System.currentTimeMillis() : createdAt, client, routing);
         }
     }
 }

@@ -32,6 +32,7 @@ import java.util.Objects;
  * @param worker           which forward-worker computed them (diagnostics)
  * @param computedAt       when, epoch milliseconds
  * @param features         SAE features at the position these logits come from (the request's readout); null for none
+ * @param routing          expert routing of the position these logits come from, per layer (when asked); null for none
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -50,7 +51,8 @@ public record LogitsComputed(
         String steeringIdentity,
         @JsonProperty(required = true) String worker,
         @JsonProperty(required = true) long computedAt,
-        List<FeatureActivation> features) implements TensorEvent {
+        List<FeatureActivation> features,
+        List<ExpertRoute> routing) implements TensorEvent {
 
     public LogitsComputed {
         Check.id(sequenceId, "sequence_id");
@@ -76,6 +78,15 @@ public record LogitsComputed(
         Check.id(worker, "worker");
         Check.atLeast(computedAt, 0, "computed_at");
         features = FeatureActivation.checked(features, "features");
+        routing = ExpertRoute.checked(routing, "routing");
+    }
+
+    /** Without a routing readout. */
+    public LogitsComputed(String sequenceId, String model, int index, float[] logits, int[] promptIds, int[] generatedIds,
+                          int contextLength, SamplingSpec sampling, List<String> stop, String replyTo, String steeringIdentity,
+                          String worker, long computedAt, List<FeatureActivation> features) {
+        this(sequenceId, model, index, logits, promptIds, generatedIds, contextLength, sampling, stop, replyTo, steeringIdentity,
+                worker, computedAt, features, null);
     }
 
     /** Without a feature readout. */
@@ -83,7 +94,7 @@ public record LogitsComputed(
                           int contextLength, SamplingSpec sampling, List<String> stop, String replyTo, String steeringIdentity,
                           String worker, long computedAt) {
         this(sequenceId, model, index, logits, promptIds, generatedIds, contextLength, sampling, stop, replyTo, steeringIdentity,
-                worker, computedAt, null);
+                worker, computedAt, null, null);
     }
 
     /**
@@ -130,13 +141,13 @@ public record LogitsComputed(
                 && Arrays.equals(generatedIds, l.generatedIds) && contextLength == l.contextLength
                 && sampling.equals(l.sampling) && stop.equals(l.stop) && replyTo.equals(l.replyTo)
                 && steeringIdentity.equals(l.steeringIdentity) && worker.equals(l.worker) && computedAt == l.computedAt
-                && Objects.equals(features, l.features);
+                && Objects.equals(features, l.features) && Objects.equals(routing, l.routing);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(sequenceId, model, index, Arrays.hashCode(logits), Arrays.hashCode(promptIds),
-                Arrays.hashCode(generatedIds), contextLength, sampling, stop, replyTo, steeringIdentity, worker, computedAt, features);
+                Arrays.hashCode(generatedIds), contextLength, sampling, stop, replyTo, steeringIdentity, worker, computedAt, features, routing);
     }
 
     @Override

@@ -22,6 +22,7 @@ import java.util.Objects;
  * @param replyTo    topic for the completion events
  * @param createdAt  the request's {@code created_at}, epoch milliseconds
  * @param features   SAE feature readout to attach to each token; null for none
+ * @param routing    true: attach each token's expert routing (mixture-of-experts models); null for none
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -35,7 +36,8 @@ public record PromptTokenized(
         SteeringPlanSpec steering,
         @JsonProperty(required = true) String replyTo,
         @JsonProperty(required = true) long createdAt,
-        FeatureSpec features) implements Event {
+        FeatureSpec features,
+        Boolean routing) implements Event {
 
     public PromptTokenized {
         Check.id(sequenceId, "sequence_id");
@@ -51,19 +53,31 @@ public record PromptTokenized(
         }
         Check.topic(replyTo, "reply_to");
         Check.atLeast(createdAt, 0, "created_at");
+        if (Boolean.FALSE.equals(routing)) routing = null;   // one form for "none"
+    }
+
+    /** Without a routing readout. */
+    public PromptTokenized(String sequenceId, String model, int[] promptIds, SamplingSpec sampling, List<String> stop,
+                           SteeringPlanSpec steering, String replyTo, long createdAt, FeatureSpec features) {
+        this(sequenceId, model, promptIds, sampling, stop, steering, replyTo, createdAt, features, null);
+    }
+
+    /** Whether each token should carry its expert routing. */
+    public boolean wantsRouting() {
+        return Boolean.TRUE.equals(routing);
     }
 
     /** Without a feature readout. */
     public PromptTokenized(String sequenceId, String model, int[] promptIds, SamplingSpec sampling, List<String> stop,
                            SteeringPlanSpec steering, String replyTo, long createdAt) {
-        this(sequenceId, model, promptIds, sampling, stop, steering, replyTo, createdAt, null);
+        this(sequenceId, model, promptIds, sampling, stop, steering, replyTo, createdAt, null, null);
     }
 
     /** The tokenizer's answer to {@code request}: its ids, the (possibly amended) sampling and the resolved steering. */
     public static PromptTokenized of(GenerationRequested request, String model, int[] promptIds, SamplingSpec sampling,
                                      SteeringPlanSpec resolvedSteering) {
         return new PromptTokenized(request.sequenceId(), model, promptIds, sampling, request.stop(), resolvedSteering,
-                request.replyTo(), request.createdAt(), request.features());
+                request.replyTo(), request.createdAt(), request.features(), request.routing());
     }
 
     @Override
@@ -76,12 +90,13 @@ public record PromptTokenized(
         return o instanceof PromptTokenized p
                 && sequenceId.equals(p.sequenceId) && model.equals(p.model) && Arrays.equals(promptIds, p.promptIds)
                 && sampling.equals(p.sampling) && stop.equals(p.stop) && steering.equals(p.steering)
-                && replyTo.equals(p.replyTo) && createdAt == p.createdAt && Objects.equals(features, p.features);
+                && replyTo.equals(p.replyTo) && createdAt == p.createdAt && Objects.equals(features, p.features)
+                && Objects.equals(routing, p.routing);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(sequenceId, model, Arrays.hashCode(promptIds), sampling, stop, steering, replyTo, createdAt, features);
+        return Objects.hash(sequenceId, model, Arrays.hashCode(promptIds), sampling, stop, steering, replyTo, createdAt, features, routing);
     }
 
     @Override

@@ -21,6 +21,7 @@ import java.util.List;
  * @param topRaw           best alternatives of the raw model logits
  * @param steeringIdentity identity of the steering plan that produced it; "" for none
  * @param features         SAE features read out at the position that produced the token, when asked; else null
+ * @param routing          expert routing of the position that produced the token, per layer, when asked; else null
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -34,7 +35,8 @@ public record TextDelta(
         List<TopToken> topLogprobs,
         List<TopToken> topRaw,
         String steeringIdentity,
-        List<FeatureActivation> features) implements CompletionEvent {
+        List<FeatureActivation> features,
+        List<ExpertRoute> routing) implements CompletionEvent {
 
     public TextDelta {
         Check.id(sequenceId, "sequence_id");
@@ -46,17 +48,24 @@ public record TextDelta(
         topRaw = Check.topTokens(topRaw, "top_raw");
         if (steeringIdentity == null) steeringIdentity = "";
         features = FeatureActivation.checked(features, "features");
+        routing = ExpertRoute.checked(routing, "routing");
+    }
+
+    /** Without a routing readout. */
+    public TextDelta(String sequenceId, int index, int tokenId, String text, double logprob, List<TopToken> topLogprobs,
+                     List<TopToken> topRaw, String steeringIdentity, List<FeatureActivation> features) {
+        this(sequenceId, index, tokenId, text, logprob, topLogprobs, topRaw, steeringIdentity, features, null);
     }
 
     /** Without a feature readout. */
     public TextDelta(String sequenceId, int index, int tokenId, String text, double logprob, List<TopToken> topLogprobs,
                      List<TopToken> topRaw, String steeringIdentity) {
-        this(sequenceId, index, tokenId, text, logprob, topLogprobs, topRaw, steeringIdentity, null);
+        this(sequenceId, index, tokenId, text, logprob, topLogprobs, topRaw, steeringIdentity, null, null);
     }
 
     /** The tokenizer's text for {@code token}. */
     public static TextDelta of(TokenSampled token, String text) {
         return new TextDelta(token.sequenceId(), token.index(), token.tokenId(), text, token.logprob(), token.topProcessed(),
-                token.topRaw(), token.steeringIdentity(), token.features());
+                token.topRaw(), token.steeringIdentity(), token.features(), token.routing());
     }
 }

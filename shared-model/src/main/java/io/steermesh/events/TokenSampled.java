@@ -35,6 +35,7 @@ import java.util.Objects;
  * @param replyTo          topic for the completion events
  * @param steeringIdentity identity of the plan that produced the token; "" for none
  * @param features         the readout carried over from {@link LogitsComputed#features()}; null for none
+ * @param routing          the expert routing carried over from {@link LogitsComputed#routing()}; null for none
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -53,7 +54,8 @@ public record TokenSampled(
         List<String> stop,
         @JsonProperty(required = true) String replyTo,
         String steeringIdentity,
-        List<FeatureActivation> features) implements Event {
+        List<FeatureActivation> features,
+        List<ExpertRoute> routing) implements Event {
 
     public TokenSampled {
         Check.id(sequenceId, "sequence_id");
@@ -73,6 +75,15 @@ public record TokenSampled(
         Check.topic(replyTo, "reply_to");
         if (steeringIdentity == null) steeringIdentity = "";
         features = FeatureActivation.checked(features, "features");
+        routing = ExpertRoute.checked(routing, "routing");
+    }
+
+    /** Without a routing readout. */
+    public TokenSampled(String sequenceId, String model, int index, int tokenId, double logprob, List<TopToken> topRaw,
+                        List<TopToken> topProcessed, FinishReason finishReason, int promptTokens, int[] generatedIds,
+                        List<String> stop, String replyTo, String steeringIdentity, List<FeatureActivation> features) {
+        this(sequenceId, model, index, tokenId, logprob, topRaw, topProcessed, finishReason, promptTokens, generatedIds, stop,
+                replyTo, steeringIdentity, features, null);
     }
 
     /** Without a feature readout. */
@@ -80,14 +91,15 @@ public record TokenSampled(
                         List<TopToken> topProcessed, FinishReason finishReason, int promptTokens, int[] generatedIds,
                         List<String> stop, String replyTo, String steeringIdentity) {
         this(sequenceId, model, index, tokenId, logprob, topRaw, topProcessed, finishReason, promptTokens, generatedIds, stop,
-                replyTo, steeringIdentity, null);
+                replyTo, steeringIdentity, null, null);
     }
 
     /** The sampler's answer to {@code in}. */
     public static TokenSampled of(LogitsComputed in, SampleResult sample, SampleResult.FinishReason finish) {
         return new TokenSampled(in.sequenceId(), in.model(), in.index(), sample.id(), sample.logprob(),
                 TopToken.of(sample.topRaw()), TopToken.of(sample.topProcessed()), FinishReason.of(finish),
-                in.promptIds().length, in.generatedIds(), in.stop(), in.replyTo(), in.steeringIdentity(), in.features());
+                in.promptIds().length, in.generatedIds(), in.stop(), in.replyTo(), in.steeringIdentity(), in.features(),
+                in.routing());
     }
 
     /** Whether the forward-worker should compute the next step. */
@@ -107,13 +119,13 @@ public record TokenSampled(
                 && Double.compare(logprob, t.logprob) == 0 && topRaw.equals(t.topRaw) && topProcessed.equals(t.topProcessed)
                 && finishReason == t.finishReason && promptTokens == t.promptTokens
                 && Arrays.equals(generatedIds, t.generatedIds) && stop.equals(t.stop) && replyTo.equals(t.replyTo)
-                && steeringIdentity.equals(t.steeringIdentity) && Objects.equals(features, t.features);
+                && steeringIdentity.equals(t.steeringIdentity) && Objects.equals(features, t.features) && Objects.equals(routing, t.routing);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(sequenceId, model, index, tokenId, logprob, topRaw, topProcessed, finishReason, promptTokens,
-                Arrays.hashCode(generatedIds), stop, replyTo, steeringIdentity, features);
+                Arrays.hashCode(generatedIds), stop, replyTo, steeringIdentity, features, routing);
     }
 
     @Override

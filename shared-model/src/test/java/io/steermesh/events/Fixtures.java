@@ -91,13 +91,27 @@ final class Fixtures {
                 new float[] {1f, 2f, 3f, -4f, -5f, -6f}, "worker-1", 1_760_000_000_456L);
     }
 
+    /** A mixture-of-experts request that asks for each token's expert routing, and its events down to the text. */
+    static List<Event> routed() {
+        GenerationRequested request = GenerationRequested.builder("seq-moe").model("moe-tiny").promptIds(1, 54, 83).routing(true)
+                .createdAt(1_760_000_000_000L).build();
+        PromptTokenized prompt = PromptTokenized.of(request, "moe-tiny", new int[] {1, 54, 83}, SamplingSpec.DEFAULTS, SteeringPlanSpec.NONE);
+        LogitsComputed logits = new LogitsComputed("seq-moe", "moe-tiny", 0, new float[] {0.5f, 2f, -1f}, new int[] {1, 54, 83},
+                new int[0], 256, SamplingSpec.DEFAULTS, List.of(), "completions", "", "worker-1", 1_760_000_000_123L, null,
+                List.of(new ExpertRoute(0, new int[] {3, 1}, new float[] {0.625f, 0.375f}),
+                        new ExpertRoute(1, new int[] {0, 2}, new float[] {0.5f, 0.5f})));
+        TokenSampled token = TokenSampled.of(logits, new SampleResult(1, -0.3, List.of(), List.of()), null);
+        return List.of(request, prompt, logits, token, TextDelta.of(token, "x"));
+    }
+
     /** Every event type, at least once. */
     static List<Event> all() {
         return List.of(request(), GenerationRequested.builder("seq-chat").messages(List.of(new ChatMessage("system", "Be brief."),
                         new ChatMessage("user", "Hi"))).createdAt(1L).build(),
                 GenerationRequested.builder("seq-ids").promptIds(50256, 40).addBos(false).createdAt(1L).build(),
                 prompt(), logits(), token(), lastToken(), delta(), finished(), failed(), cancelled(), steeringChanged(),
-                vector(), activationsRequested(), activationsCaptured());
+                vector(), activationsRequested(), activationsCaptured(), routed().get(0), routed().get(1), routed().get(2),
+                routed().get(3), routed().get(4));
     }
 
 }

@@ -110,20 +110,31 @@ public final class ModelLoader {
      * head too (embedding rows are read from it), so nothing is kept twice.
      */
     private Weights pack(Weights w, ModelConfig c) {
-        int dim = c.dim(), qDim = c.nHeads() * c.headDim(), kvDim = c.kvDim(), hidden = c.hiddenDim();
+        int dim = c.dim(), qDim = c.qDim(), kvDim = c.kvDim(), hidden = c.hiddenDim();
         Weights.Layer[] layers = new Weights.Layer[w.layers().length];
         for (int i = 0; i < layers.length; i++) {
             Weights.Layer l = w.layers()[i];
+            Weights.Experts e = l.experts();
             layers[i] = new Weights.Layer(l.attnNorm(), l.attnNormBias(),
                     pack(l.wq(), qDim, dim), l.bq(), pack(l.wk(), kvDim, dim), l.bk(), pack(l.wv(), kvDim, dim), l.bv(),
                     pack(l.wo(), dim, qDim), l.bo(), l.ffnNorm(), l.ffnNormBias(),
                     l.wGate() == null ? null : pack(l.wGate(), hidden, dim),
-                    pack(l.wUp(), hidden, dim), l.bUp(), pack(l.wDown(), dim, hidden), l.bDown());
+                    l.wUp() == null ? null : pack(l.wUp(), hidden, dim), l.bUp(),
+                    l.wDown() == null ? null : pack(l.wDown(), dim, hidden), l.bDown(),
+                    l.attnPostNorm(), l.ffnPostNorm(),
+                    e == null ? null : new Weights.Experts(pack(e.router(), c.variant().experts(), dim),
+                            packAll(e.gate(), hidden, dim), packAll(e.up(), hidden, dim), packAll(e.down(), dim, hidden)));
         }
         FloatTensor head = pack(w.lmHead(), c.vocabSize(), dim);
         boolean tied = w.lmHead() == w.tokenEmbedding();
         FloatTensor emb = tied ? head : keep(w.tokenEmbedding());
         return new Weights(emb, w.positionEmbedding(), layers, w.finalNorm(), w.finalNormBias(), head);
+    }
+
+    private FloatTensor[] packAll(FloatTensor[] ts, int rows, int cols) {
+        FloatTensor[] out = new FloatTensor[ts.length];
+        for (int i = 0; i < ts.length; i++) out[i] = pack(ts[i], rows, cols);
+        return out;
     }
 
     private FloatTensor pack(FloatTensor t, int rows, int cols) {
@@ -151,13 +162,23 @@ public final class ModelLoader {
         if (config.arch() == Architecture.GPT2) {
             weights = gpt2Weights(config, n -> optional(st, n), "", true);
         } else {
-            boolean tied = cfg.path("tie_word_embeddings").asBoolean(false);
-            weights = llamaWeights(config, n -> optional(st, n), new LlamaNames(
-                    "model.embed_tokens.weight", "model.layers.%d.input_layernorm.weight",
-                    "model.layers.%d.self_attn.q_proj.", "model.layers.%d.self_attn.k_proj.", "model.layers.%d.self_attn.v_proj.",
-                    "model.layers.%d.self_attn.o_proj.", "model.layers.%d.post_attention_layernorm.weight",
-                    "model.layers.%d.mlp.gate_proj.weight", "model.layers.%d.mlp.up_proj.weight", "model.layers.%d.mlp.down_proj.weight",
-                    "model.norm.weight", tied ? null : "lm_head.weight"));
+            boolean gemma = config.arch() == Architecture.GEMMA2;
+            boolean tied = cfg.path("tie_word_embeddings").asBoolean(gemma);
+            String l = "model.layers.%d.";
+            LlamaNames names = new LlamaNames(
+                    "model.embed_tokens.weight", l + "input_layernorm.weight",
+                    l + "self_attn.q_proj.", l + "self_attn.k_proj.", l + "self_attn.v_proj.", l + "self_attn.o_proj.",
+                    l + (gemma ? "pre_feedforward_layernorm.weight" : "post_attention_layernorm.weight"),
+                    l + "mlp.gate_proj.weight", l + "mlp.up_proj.weight", l + "mlp.down_proj.weight",
+                    "model.norm.weight", tied ? null : "lm_head.weight");
+            // Gemma 2: its post_attention_layernorm is the norm after attention, not the one before the MLP
+            if (gemma) names = names.withPostNorms(l + "post_attention_layernorm.weight", l + "post_feedforward_layernorm.weight");
+            if (config.variant().experts() > 0) {
+                String e = l + "block_sparse_moe.experts.%d.";
+                names = names.withExperts(l + "block_sparse_moe.gate.weight", e + "w1.weight", e + "w3.weight", e + "w2.weight");
+            }
+            // Gemma's RMSNorm multiplies by (1 + w) and Hugging Face stores w; GGUF stores 1 + w
+            weights = llamaWeights(config, n -> optional(st, n), 0, gemma ? 1f : 0f, names);
         }
         Tokenizer tok = options.tokenizer() != null ? Tokenizers.load(options.tokenizer(), config.vocabSize())
                 : Tokenizers.find(dir, config.vocabSize()).orElse(null);
@@ -226,40 +247,91 @@ public final class ModelLoader {
                         cfg.path("vocab_size").asInt(), cfg.path("n_positions").asInt(cfg.path("n_ctx").asInt()),
                         (float) cfg.path("layer_norm_epsilon").asDouble(1e-5), 0, false);
             }
-            case "llama", "mistral", "qwen2" -> {
-                if (cfg.hasNonNull("rope_scaling")) {
-                    throw new IllegalArgumentException("rope_scaling is not supported yet (config.json of " + dir + ")");
-                }
-                int dim = cfg.path("hidden_size").asInt();
-                int heads = cfg.path("num_attention_heads").asInt();
-                if (cfg.hasNonNull("head_dim") && cfg.get("head_dim").asInt() != dim / heads) {
-                    throw new IllegalArgumentException("head_dim different from hidden_size / num_attention_heads is not supported");
-                }
-                return new ModelConfig(dir.getFileName().toString(), Architecture.LLAMA, dim, cfg.path("intermediate_size").asInt(),
-                        cfg.path("num_hidden_layers").asInt(), heads, cfg.path("num_key_value_heads").asInt(heads),
-                        cfg.path("vocab_size").asInt(), cfg.path("max_position_embeddings").asInt(2048),
-                        (float) cfg.path("rms_norm_eps").asDouble(1e-6), (float) cfg.path("rope_theta").asDouble(10000), false);
+            case "llama", "mistral", "qwen2", "mixtral", "gemma2" -> {
+                return hfRotaryConfig(dir, cfg, type);
             }
             default -> throw new IllegalArgumentException("unsupported model_type \"" + type + "\" in " + dir.resolve("config.json")
-                    + " (supported: gpt2, llama)");
+                    + " (supported: gpt2, llama, mistral, qwen2, mixtral, gemma2)");
         }
     }
 
-    private static ModelConfig ggufConfig(GgufFile gg, Path file) {
+    /** Llama-family config.json (llama, mistral, qwen2, mixtral, gemma2). */
+    private static ModelConfig hfRotaryConfig(Path dir, JsonNode cfg, String type) {
+        int dim = cfg.path("hidden_size").asInt();
+        int heads = cfg.path("num_attention_heads").asInt();
+        int headDim = cfg.hasNonNull("head_dim") ? cfg.get("head_dim").asInt() : (heads > 0 ? dim / heads : 0);
+        Architecture arch = switch (type) {
+            case "qwen2" -> Architecture.QWEN2;
+            case "gemma2" -> Architecture.GEMMA2;
+            default -> Architecture.LLAMA;
+        };
+        ModelConfig.Variant v = ModelConfig.Variant.of(arch, headDim);
+        float theta = (float) cfg.path("rope_theta").asDouble(10000);
+        // rope scaling: Llama 3.1's per-frequency factors, computed as llama.cpp's converter bakes them into GGUF
+        JsonNode rs = cfg.path("rope_scaling");
+        if (!rs.isMissingNode() && !rs.isNull()) {
+            String ropeType = rs.path("rope_type").asText(rs.path("type").asText(""));
+            switch (ropeType) {
+                case "default" -> { }
+                case "llama3" -> v = v.withRopeFreqFactors(llama3RopeFactors(theta, headDim, (float) rs.path("factor").asDouble(8),
+                        (float) rs.path("low_freq_factor").asDouble(1), (float) rs.path("high_freq_factor").asDouble(4),
+                        rs.path("original_max_position_embeddings").asInt(8192)));
+                default -> throw new IllegalArgumentException("rope_scaling.rope_type \"" + ropeType
+                        + "\" is not supported (supported: llama3, default) in " + dir.resolve("config.json"));
+            }
+        }
+        if (type.equals("qwen2") && cfg.path("use_sliding_window").asBoolean(false)) {
+            throw new IllegalArgumentException("use_sliding_window true is not supported for qwen2 (config.json of " + dir + ")");
+        }
+        if (type.equals("mixtral")) {
+            v = v.withExperts(cfg.path("num_local_experts").asInt(), cfg.path("num_experts_per_tok").asInt(2));
+        }
+        if (type.equals("gemma2")) {
+            String act = cfg.path("hidden_activation").asText(cfg.path("hidden_act").asText("gelu_pytorch_tanh"));
+            if (!act.equals("gelu_pytorch_tanh") && !act.equals("gelu_new")) {
+                throw new IllegalArgumentException("unsupported Gemma 2 hidden_activation \"" + act + "\" (supported: gelu_pytorch_tanh)");
+            }
+            float qpas = (float) cfg.path("query_pre_attn_scalar").asDouble(headDim);
+            v = v.withEmbeddingScale((float) Math.sqrt(dim))
+                    .withQueryScale((float) (1.0 / Math.sqrt(qpas)))
+                    .withSoftCaps((float) cfg.path("attn_logit_softcapping").asDouble(0), (float) cfg.path("final_logit_softcapping").asDouble(0))
+                    .withSlidingWindow(cfg.path("sliding_window").asInt(0), 2);
+        }
+        return new ModelConfig(dir.getFileName().toString(), arch, dim, cfg.path("intermediate_size").asInt(),
+                cfg.path("num_hidden_layers").asInt(), heads, cfg.path("num_key_value_heads").asInt(heads), headDim,
+                cfg.path("vocab_size").asInt(), cfg.path("max_position_embeddings").asInt(2048),
+                (float) cfg.path("rms_norm_eps").asDouble(1e-6), theta, false, v);
+    }
+
+    /**
+     * Llama 3.1's rope scaling as per-frequency divisors (Meta's apply_scaling, as llama.cpp's converter
+     * writes rope_freqs.weight): high frequencies keep theirs, low ones are divided by {@code factor},
+     * those between are interpolated on the wavelength.
+     */
+    static float[] llama3RopeFactors(float theta, int headDim, float factor, float lowFreqFactor, float highFreqFactor, int originalContext) {
+        float[] f = new float[headDim / 2];
+        double lowWavelen = originalContext / (double) lowFreqFactor, highWavelen = originalContext / (double) highFreqFactor;
+        for (int i = 0; i < f.length; i++) {
+            double freq = 1.0 / Math.pow(theta, (2 * i) / (double) headDim);
+            double wavelen = 2 * Math.PI / freq;
+            if (wavelen < highWavelen) {
+                f[i] = 1;
+            } else if (wavelen > lowWavelen) {
+                f[i] = factor;
+            } else {
+                double smooth = (originalContext / wavelen - lowFreqFactor) / (highFreqFactor - lowFreqFactor);
+                f[i] = (float) (1 / ((1 - smooth) / factor + smooth));
+            }
+        }
+        return f;
+    }
+
+    static ModelConfig ggufConfig(GgufFile gg, Path file) {
         String arch = gg.architecture();
         int vocab = gg.require("token_embd.weight").dim(0);
         String name = gg.findString("general.name").orElse(file.getFileName().toString());
         return switch (arch) {
-            case "llama" -> {
-                int dim = (int) gg.integer("llama.embedding_length");
-                int heads = (int) gg.integer("llama.attention.head_count");
-                yield new ModelConfig(name, Architecture.LLAMA, dim, (int) gg.integer("llama.feed_forward_length"),
-                        (int) gg.integer("llama.block_count"), heads,
-                        (int) gg.findInteger("llama.attention.head_count_kv").orElse(heads), vocab,
-                        (int) gg.integer("llama.context_length"),
-                        gg.findFloat32("llama.attention.layer_norm_rms_epsilon").orElse(1e-5f),
-                        gg.findFloat32("llama.rope.freq_base").orElse(10000f), true);
-            }
+            case "llama", "qwen2", "gemma2" -> ggufRotaryConfig(gg, arch, name, vocab, file);
             case "gpt2" -> {
                 int dim = (int) gg.integer("gpt2.embedding_length");
                 int heads = (int) gg.integer("gpt2.attention.head_count");
@@ -268,8 +340,54 @@ public final class ModelLoader {
                         gg.findFloat32("gpt2.attention.layer_norm_epsilon").orElse(1e-5f), 0, false);
             }
             default -> throw new IllegalArgumentException("unsupported GGUF architecture \"" + arch + "\" in " + file
-                    + " (supported: llama, gpt2)");
+                    + " (supported: llama, qwen2, gemma2, gpt2)");
         };
+    }
+
+    /**
+     * Llama-family GGUF metadata. Rope order follows llama.cpp's rope type per architecture: {@code llama}
+     * rotates adjacent pairs (its converter permutes Q/K rows for that), {@code qwen2} and {@code gemma2}
+     * rotate halves (NEOX).
+     */
+    private static ModelConfig ggufRotaryConfig(GgufFile gg, String arch, String name, int vocab, Path file) {
+        String p = arch + ".";
+        int dim = (int) gg.integer(p + "embedding_length");
+        int heads = (int) gg.integer(p + "attention.head_count");
+        int headDim = (int) gg.findInteger(p + "attention.key_length").orElse(heads > 0 ? dim / heads : 0);
+        long valueLength = gg.findInteger(p + "attention.value_length").orElse(headDim);
+        if (valueLength != headDim) {
+            throw new IllegalArgumentException(p + "attention.value_length " + valueLength + " differs from key_length " + headDim
+                    + " in " + file + " (not supported)");
+        }
+        long ropeDims = gg.findInteger(p + "rope.dimension_count").orElse(headDim);
+        if (ropeDims != headDim) {
+            throw new IllegalArgumentException(p + "rope.dimension_count " + ropeDims + " differs from the head size " + headDim
+                    + " in " + file + " (partial rotary is not supported)");
+        }
+        Architecture a = switch (arch) {
+            case "qwen2" -> Architecture.QWEN2;
+            case "gemma2" -> Architecture.GEMMA2;
+            default -> Architecture.LLAMA;
+        };
+        int layers = (int) gg.integer(p + "block_count");
+        ModelConfig.Variant v = ModelConfig.Variant.of(a, headDim);
+        // Llama 3.1 rope scaling: the converter bakes the factors into rope_freqs.weight; they divide the frequencies
+        RawTensor ropeFreqs = gg.get("rope_freqs.weight").orElse(null);
+        if (ropeFreqs != null) v = v.withRopeFreqFactors(vector(ropeFreqs, headDim / 2));
+        long experts = gg.findInteger(p + "expert_count").orElse(0);
+        if (experts > 0) v = v.withExperts((int) experts, (int) gg.findInteger(p + "expert_used_count").orElse(2));
+        if (a == Architecture.GEMMA2) {
+            // query scale as llama.cpp sets it for Gemma 2: 1/√(dim / heads) for the 27B model (46 layers), else 1/√headDim
+            float qs = (float) (1.0 / Math.sqrt(layers == 46 ? dim / (double) heads : headDim));
+            v = v.withEmbeddingScale((float) Math.sqrt(dim)).withQueryScale(qs)
+                    .withSoftCaps(gg.findFloat32(p + "attn_logit_softcapping").orElse(0f), gg.findFloat32(p + "final_logit_softcapping").orElse(0f))
+                    .withSlidingWindow((int) gg.findInteger(p + "attention.sliding_window").orElse(0), 2);
+        }
+        return new ModelConfig(name, a, dim, (int) gg.integer(p + "feed_forward_length"), layers, heads,
+                (int) gg.findInteger(p + "attention.head_count_kv").orElse(heads), headDim, vocab,
+                (int) gg.integer(p + "context_length"),
+                gg.findFloat32(p + "attention.layer_norm_rms_epsilon").orElse(1e-5f),
+                gg.findFloat32(p + "rope.freq_base").orElse(10000f), arch.equals("llama"), v);
     }
 
     private static ModelConfig llama2cConfig(Llama2cFile.Header h, Path file) {
@@ -286,10 +404,22 @@ public final class ModelLoader {
         ModelConfig config = ggufConfig(gg, file);
         int vocab = config.vocabSize();
         Weights weights = switch (config.arch()) {
-            case LLAMA -> llamaWeights(config, n -> gg.get(n).orElse(null), new LlamaNames(
-                    "token_embd.weight", "blk.%d.attn_norm.weight", "blk.%d.attn_q.", "blk.%d.attn_k.", "blk.%d.attn_v.",
-                    "blk.%d.attn_output.", "blk.%d.ffn_norm.weight", "blk.%d.ffn_gate.weight", "blk.%d.ffn_up.weight",
-                    "blk.%d.ffn_down.weight", "output_norm.weight", gg.get("output.weight").isPresent() ? "output.weight" : null));
+            case LLAMA, QWEN2, GEMMA2 -> {
+                LlamaNames names = new LlamaNames(
+                        "token_embd.weight", "blk.%d.attn_norm.weight", "blk.%d.attn_q.", "blk.%d.attn_k.", "blk.%d.attn_v.",
+                        "blk.%d.attn_output.", "blk.%d.ffn_norm.weight", "blk.%d.ffn_gate.weight", "blk.%d.ffn_up.weight",
+                        "blk.%d.ffn_down.weight", "output_norm.weight", gg.get("output.weight").isPresent() ? "output.weight" : null);
+                if (config.arch() == Architecture.GEMMA2) names = names.withPostNorms("blk.%d.post_attention_norm.weight", "blk.%d.post_ffw_norm.weight");
+                if (config.variant().experts() > 0) {
+                    // stacked (experts, out, in) tensors; files converted before llama.cpp stacked them hold one per expert
+                    names = gg.get("blk.0.ffn_gate_exps.weight").isPresent() || gg.get("blk.0.ffn_gate.0.weight").isEmpty()
+                            ? names.withExperts("blk.%d.ffn_gate_inp.weight", "blk.%d.ffn_gate_exps.weight", "blk.%d.ffn_up_exps.weight",
+                                    "blk.%d.ffn_down_exps.weight")
+                            : names.withExperts("blk.%d.ffn_gate_inp.weight", "blk.%d.ffn_gate.%d.weight", "blk.%d.ffn_up.%d.weight",
+                                    "blk.%d.ffn_down.%d.weight");
+                }
+                yield llamaWeights(config, n -> gg.get(n).orElse(null), 0, 0f, names);
+            }
             case GPT2 -> gpt2Weights(config, n -> gg.get(ggufGpt2Name(n)).orElse(null), "", false);
         };
         Tokenizer tok = options.tokenizer() != null ? Tokenizers.load(options.tokenizer(), vocab)
@@ -323,7 +453,7 @@ public final class ModelLoader {
         progress.accept("mapped llama2.c v" + h.version() + " checkpoint " + file + " (dim " + h.dim() + ", " + h.nLayers() + " layers)");
         ModelConfig config = llama2cConfig(h, file);
         Map<String, RawTensor> t = lc.tensors();
-        Weights weights = llamaWeights(config, n -> t.get(n), h.groupSize(), new LlamaNames(
+        Weights weights = llamaWeights(config, n -> t.get(n), h.groupSize(), 0f, new LlamaNames(
                 "tok_embeddings", "layers.%d.attention_norm", "layers.%d.wq", "layers.%d.wk", "layers.%d.wv", "layers.%d.wo",
                 "layers.%d.ffn_norm", "layers.%d.w1", "layers.%d.w3", "layers.%d.w2", "norm", h.sharedClassifier() ? null : "output"));
         Tokenizer tok = options.tokenizer() != null ? Tokenizers.load(options.tokenizer(), h.vocabSize())
@@ -349,36 +479,90 @@ public final class ModelLoader {
     }
 
     /**
-     * Name patterns for Llama tensors. q/k/v/o entries are prefixes when they end with '.', to which
-     * "weight" and the optional "bias" are appended; otherwise they name the weight itself.
+     * Name patterns for Llama-family tensors. q/k/v/o entries are prefixes when they end with '.', to which
+     * "weight" and the optional "bias" are appended; otherwise they name the weight itself. The post-norms
+     * (Gemma 2) and the experts (Mixtral) are null when the model has none. An expert pattern with two
+     * {@code %d} names one tensor per expert (Hugging Face); with one, a stacked (experts, out, in) tensor (GGUF).
      */
     private record LlamaNames(String emb, String attnNorm, String q, String k, String v, String o, String ffnNorm,
-                              String gate, String up, String down, String norm, String output) {
+                              String gate, String up, String down, String norm, String output,
+                              String attnPostNorm, String ffnPostNorm,
+                              String router, String expertGate, String expertUp, String expertDown) {
+
+        LlamaNames(String emb, String attnNorm, String q, String k, String v, String o, String ffnNorm,
+                   String gate, String up, String down, String norm, String output) {
+            this(emb, attnNorm, q, k, v, o, ffnNorm, gate, up, down, norm, output, null, null, null, null, null, null);
+        }
+
+        LlamaNames withPostNorms(String attn, String ffn) {
+            return new LlamaNames(emb, attnNorm, q, k, v, o, ffnNorm, gate, up, down, norm, output, attn, ffn,
+                    router, expertGate, expertUp, expertDown);
+        }
+
+        LlamaNames withExperts(String routerName, String g, String u, String d) {
+            return new LlamaNames(emb, attnNorm, q, k, v, o, ffnNorm, gate, up, down, norm, output, attnPostNorm, ffnPostNorm,
+                    routerName, g, u, d);
+        }
     }
 
-    private Weights llamaWeights(ModelConfig c, Lookup l, LlamaNames n) {
-        return llamaWeights(c, l, 0, n);
-    }
-
-    private Weights llamaWeights(ModelConfig c, Lookup l, int groupSize, LlamaNames n) {
-        int dim = c.dim(), kvDim = c.kvDim(), hidden = c.hiddenDim();
+    /** @param normShift added to every norm weight (1 for Gemma's Hugging Face layout, which stores w for (1 + w)) */
+    private Weights llamaWeights(ModelConfig c, Lookup l, int groupSize, float normShift, LlamaNames n) {
+        int dim = c.dim(), qDim = c.qDim(), kvDim = c.kvDim(), hidden = c.hiddenDim();
         Weights.Layer[] layers = new Weights.Layer[c.nLayers()];
         for (int i = 0; i < layers.length; i++) {
+            Weights.Experts experts = n.router() == null ? null : experts(c, l, n, i);
+            boolean dense = experts == null;
             layers[i] = new Weights.Layer(
-                    vector(need(l, n.attnNorm().formatted(i)), dim), null,
-                    matrix(need(l, weightName(n.q(), i)), dim, dim, false, groupSize), bias(l, n.q(), i, dim),
+                    norm(need(l, n.attnNorm().formatted(i)), dim, normShift), null,
+                    matrix(need(l, weightName(n.q(), i)), qDim, dim, false, groupSize), bias(l, n.q(), i, qDim),
                     matrix(need(l, weightName(n.k(), i)), kvDim, dim, false, groupSize), bias(l, n.k(), i, kvDim),
                     matrix(need(l, weightName(n.v(), i)), kvDim, dim, false, groupSize), bias(l, n.v(), i, kvDim),
-                    matrix(need(l, weightName(n.o(), i)), dim, dim, false, groupSize), bias(l, n.o(), i, dim),
-                    vector(need(l, n.ffnNorm().formatted(i)), dim), null,
-                    matrix(need(l, n.gate().formatted(i)), hidden, dim, false, groupSize),
-                    matrix(need(l, n.up().formatted(i)), hidden, dim, false, groupSize), null,
-                    matrix(need(l, n.down().formatted(i)), dim, hidden, false, groupSize), null);
+                    matrix(need(l, weightName(n.o(), i)), dim, qDim, false, groupSize), bias(l, n.o(), i, dim),
+                    norm(need(l, n.ffnNorm().formatted(i)), dim, normShift), null,
+                    dense ? matrix(need(l, n.gate().formatted(i)), hidden, dim, false, groupSize) : null,
+                    dense ? matrix(need(l, n.up().formatted(i)), hidden, dim, false, groupSize) : null, null,
+                    dense ? matrix(need(l, n.down().formatted(i)), dim, hidden, false, groupSize) : null, null,
+                    n.attnPostNorm() == null ? null : norm(need(l, n.attnPostNorm().formatted(i)), dim, normShift),
+                    n.ffnPostNorm() == null ? null : norm(need(l, n.ffnPostNorm().formatted(i)), dim, normShift),
+                    experts);
             progress.accept("loaded layer " + (i + 1) + "/" + layers.length);
         }
         FloatTensor emb = matrix(need(l, n.emb()), c.vocabSize(), dim, false, groupSize);
         FloatTensor head = n.output() == null ? emb : matrix(need(l, n.output()), c.vocabSize(), dim, false, groupSize);
-        return new Weights(emb, null, layers, vector(need(l, n.norm()), dim), null, head);
+        return new Weights(emb, null, layers, norm(need(l, n.norm()), dim, normShift), null, head);
+    }
+
+    /** The router and per-expert matrices of one layer, from per-expert tensors or sliced from stacked ones. */
+    private Weights.Experts experts(ModelConfig c, Lookup l, LlamaNames n, int layer) {
+        int nE = c.variant().experts(), dim = c.dim(), hidden = c.hiddenDim();
+        FloatTensor router = matrix(need(l, n.router().formatted(layer)), nE, dim, false, 0);
+        return new Weights.Experts(router, expertMatrices(l, n.expertGate(), layer, nE, hidden, dim),
+                expertMatrices(l, n.expertUp(), layer, nE, hidden, dim), expertMatrices(l, n.expertDown(), layer, nE, dim, hidden));
+    }
+
+    private FloatTensor[] expertMatrices(Lookup l, String pattern, int layer, int nE, int rows, int cols) {
+        FloatTensor[] m = new FloatTensor[nE];
+        boolean perExpert = pattern.indexOf("%d") != pattern.lastIndexOf("%d");
+        if (perExpert) {
+            for (int e = 0; e < nE; e++) m[e] = matrix(need(l, pattern.formatted(layer, e)), rows, cols, false, 0);
+        } else {
+            RawTensor stacked = need(l, pattern.formatted(layer));
+            if (stacked.shape().length != 3 || stacked.shape()[0] != nE || stacked.shape()[1] != rows || stacked.shape()[2] != cols) {
+                throw new IllegalArgumentException("tensor " + stacked.name() + " has shape " + java.util.Arrays.toString(stacked.shape())
+                        + ", expected [" + nE + ", " + rows + ", " + cols + "]");
+            }
+            FloatTensor all = matrix(new RawTensor(stacked.name(), stacked.dtype(), new long[] {(long) nE * rows, cols}, stacked.data()),
+                    nE * rows, cols, false, 0);
+            long per = (long) rows * cols;
+            for (int e = 0; e < nE; e++) m[e] = all.slice(e * per, per);
+        }
+        return m;
+    }
+
+    private static float[] norm(RawTensor t, int n, float shift) {
+        float[] w = vector(t, n);
+        if (shift != 0) for (int i = 0; i < n; i++) w[i] += shift;
+        return w;
     }
 
     private static String weightName(String pattern, int layer) {

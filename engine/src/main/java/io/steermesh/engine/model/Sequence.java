@@ -2,7 +2,7 @@ package io.steermesh.engine.model;
 
 /**
  * Per-sequence state: its KV cache, how many positions it holds, where the prompt ends (for position
- * sets), and the steering plan and capture that apply to its next steps. Not thread-safe: a sequence
+ * sets), and the steering plan, capture and routing readout that apply to its next steps. Not thread-safe: a sequence
  * belongs to one worker at a time.
  */
 public final class Sequence {
@@ -12,6 +12,7 @@ public final class Sequence {
     private int length;
     private SteeringPlan steering = SteeringPlan.NONE;
     private ActivationCapture capture;
+    private RoutingReadout routing;
 
     public Sequence(String id, KvCache kv, int promptLength) {
         this.id = id;
@@ -36,6 +37,11 @@ public final class Sequence {
     public ActivationCapture capture() { return capture; }
 
     public void setCapture(ActivationCapture capture) { this.capture = capture; }
+
+    /** Where the forward pass reports this sequence's expert routing (mixture-of-experts models), or null. */
+    public RoutingReadout routing() { return routing; }
+
+    public void setRouting(RoutingReadout routing) { this.routing = routing; }
 
     /** Moves the end of the sequence (after a forward step, or to rewind); blocks past the end are freed. */
     public void setLength(int length) {

@@ -77,6 +77,8 @@ final class OpenAiFormat {
             ArrayNode features = choice.putArray("features");
             for (FeatureActivation f : d.features()) features.addObject().put("feature", f.feature()).put("activation", f.activation());
         }
+        // and, when asked, where each mixture-of-experts layer routed the position that produced it
+        if (d.routing() != null) choice.set("routing", JSON.valueToTree(d.routing()));
         return write(chunk);
     }
 

@@ -220,6 +220,8 @@ public final class GenerationRequestParser {
         b.stop(stop(f));
         if (f.raw("steering") != null) b.steering(steering(f));
         if (f.raw("features") != null && !f.raw("features").isNull()) b.features(features(f));
+        // each token's expert routing (mixture-of-experts models; the worker refuses it on a dense one)
+        if (Boolean.TRUE.equals(f.bool("routing"))) b.routing(true);
         if (Boolean.TRUE.equals(f.bool("compare")) && (f.raw("steering") == null || f.raw("steering").isEmpty())) {
             throw RequestException.field("compare", "compares a steered with an unsteered completion, so it needs a non-empty steering list");
         }

@@ -18,7 +18,10 @@ final class ServerFrames {
 
     private ServerFrames() {}
 
-    /** {@code {"type":"token","id","index","token_id","text","logprob","top_logprobs"?,"steering_identity"}}; alternatives carry their text when the pipeline sent it. */
+    /**
+     * {@code {"type":"token","id","index","token_id","text","logprob","top_logprobs"?,"steering_identity","features"?,"routing"?}};
+     * alternatives carry their text when the pipeline sent it.
+     */
     static String token(String id, TextDelta d, OutputOptions output) {
         return token(id, d, output, null);
     }
@@ -47,6 +50,8 @@ final class ServerFrames {
             ArrayNode features = f.putArray("features");
             for (FeatureActivation a : d.features()) features.addObject().put("feature", a.feature()).put("activation", a.activation());
         }
+        // [{"layer":L,"experts":[..],"weights":[..]},..]: where each mixture-of-experts layer routed the producing position
+        if (d.routing() != null) f.set("routing", JSON.valueToTree(d.routing()));
         return write(f);
     }
 

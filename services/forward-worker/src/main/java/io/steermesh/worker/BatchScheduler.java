@@ -6,8 +6,10 @@ import io.steermesh.engine.model.KvBlock;
 import io.steermesh.engine.model.Model;
 import io.steermesh.engine.model.Sequence;
 import io.steermesh.engine.model.Step;
+import io.steermesh.engine.model.TokenRouting;
 import io.steermesh.events.ActivationsCaptured;
 import io.steermesh.events.ActivationsRequested;
+import io.steermesh.events.ExpertRoute;
 import io.steermesh.events.FeatureActivation;
 import io.steermesh.events.GenerationCancelled;
 import io.steermesh.events.LogitsComputed;
@@ -104,6 +106,7 @@ public final class BatchScheduler implements AutoCloseable {
         ActivationsRequested capture;
         Rows rows;
         HookPoint featureHook;
+        TokenRouting.Recorder routing;   // when the request asks for expert routing
 
         Live(PromptTokenized prompt, Sequence sequence, int[] feed) {
             this.prompt = prompt;
@@ -357,6 +360,9 @@ public final class BatchScheduler implements AutoCloseable {
             if (features == null) throw new IllegalArgumentException("features.sae \"" + p.features().sae() + "\" is not loaded on this worker (it loads no SAEs)");
             features.hook(p.features().sae());
         }
+        if (p.wantsRouting() && model.config().variant().experts() == 0) {
+            throw new IllegalArgumentException("routing needs a mixture-of-experts model; \"" + modelName + "\" has no experts");
+        }
     }
 
     /** A capture: the prompt is prefilled (with its steering), its rows at the hooks kept, and the sequence dropped. */
@@ -396,6 +402,10 @@ public final class BatchScheduler implements AutoCloseable {
             l.featureHook = features.hook(p.features().sae());
             l.rows = new Rows(Set.of(l.featureHook));
             l.sequence.setCapture(l.rows);
+        }
+        if (p.wantsRouting()) {
+            l.routing = new TokenRouting.Recorder(layers);
+            l.sequence.setRouting(l.routing);
         }
         // reuse whole blocks, but always compute the last known position: its logits are needed
         String parent = "";
@@ -646,9 +656,21 @@ public final class BatchScheduler implements AutoCloseable {
             l.rows.rows.get(l.featureHook).clear();
             if (row != null) readout = features.top(p.features().sae(), row, p.features().top());
         }
+        List<ExpertRoute> routes = null;
+        if (l.routing != null) {
+            // the routing of the position that produced these logits: the last position fed
+            TokenRouting r = l.routing.take(l.fed - 1);
+            l.routing.clear();
+            if (r != null) {
+                routes = new ArrayList<>();
+                for (int layer = 0; layer < r.experts().length; layer++) {
+                    if (r.experts()[layer] != null) routes.add(new ExpertRoute(layer, r.experts()[layer], r.weights()[layer]));
+                }
+            }
+        }
         sink.logits(new LogitsComputed(p.sequenceId(), p.model(), l.nextIndex(), logits, p.promptIds(), l.generated(),
                 model.config().contextLength(), p.sampling(), p.stop(), p.replyTo(),
-                l.steering.isEmpty() ? null : l.steering.identity(), workerId, System.currentTimeMillis(), readout));
+                l.steering.isEmpty() ? null : l.steering.identity(), workerId, System.currentTimeMillis(), readout, routes));
     }
 
     private KvSequenceRecord record(Live l) {

@@ -55,7 +55,7 @@ public final class DetokenizeStage {
         boolean emitted = !stopToken || !delta.isEmpty();
         if (emitted) {
             events.add(new TextDelta(t.sequenceId(), k, t.tokenId(), delta, t.logprob(), withText(t.topProcessed()), withText(t.topRaw()),
-                    t.steeringIdentity(), t.features()));
+                    t.steeringIdentity(), t.features(), t.routing()));
         }
         if (now.stopAt >= 0) {
             events.add(new GenerationFinished(t.sequenceId(), FinishReason.STOP, GenerationFinished.Usage.of(t.promptTokens(), k + 1), k));

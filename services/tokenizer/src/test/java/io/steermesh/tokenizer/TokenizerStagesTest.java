@@ -6,6 +6,7 @@ import io.steermesh.engine.model.ModelConfig;
 import io.steermesh.engine.model.ModelLoader;
 import io.steermesh.engine.tokenizer.Tokenizer;
 import io.steermesh.events.CompletionEvent;
+import io.steermesh.events.ExpertRoute;
 import io.steermesh.events.FinishReason;
 import io.steermesh.events.GenerationFailed;
 import io.steermesh.events.GenerationFinished;
@@ -157,5 +158,21 @@ class TokenizerStagesTest {
         for (CompletionEvent e : events) {
             if (e instanceof TextDelta d) assertTrue(!d.text().contains("\uFFFD"), "half a character in \"" + d.text() + "\"");
         }
+    }
+
+    /** The routing readout asked for in the request reaches the worker, and a token's routing reaches its text delta. */
+    @Test
+    void routingPassesFromRequestToPromptAndFromTokenToText() {
+        PromptStage stage = new PromptStage("stories260K", storiesConfig, storiesTok);
+        GenerationRequested asked = GenerationRequested.builder("r1").prompt("Hi").routing(true).createdAt(0L).build();
+        assertTrue(assertInstanceOf(PromptStage.Tokenized.class, stage.tokenize(asked)).prompt().wantsRouting());
+        PromptTokenized plain = assertInstanceOf(PromptStage.Tokenized.class, stage.tokenize(request("r2", "Hi", null, null))).prompt();
+        assertTrue(!plain.wantsRouting());
+
+        List<ExpertRoute> routes = List.of(new ExpertRoute(0, new int[] {1, 3}, new float[] {0.75f, 0.25f}));
+        TokenSampled t = new TokenSampled("r1", "stories260K", 0, 500, -0.5, List.of(), List.of(), null, 3, new int[0], null,
+                "completions", null, null, routes);
+        TextDelta d = assertInstanceOf(TextDelta.class, new DetokenizeStage(storiesTok).onToken(t).events().getFirst());
+        assertEquals(routes, d.routing());
     }
 }
