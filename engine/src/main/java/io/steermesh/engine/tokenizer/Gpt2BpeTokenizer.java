@@ -190,20 +190,41 @@ public final class Gpt2BpeTokenizer implements Tokenizer {
 
     @Override
     public int[] encode(String text, boolean allowSpecial) {
-        IntList out = new IntList(text.length() / 3 + 4);
-        specials.split(text, allowSpecial, new SpecialTokens.Sink() {
-            @Override
-            public void text(String run, boolean atStart) {
-                Matcher m = PRE_TOKENIZER.matcher(run);
-                while (m.find()) out.addAll(bpe(m.group()));
-            }
+        FragmentEncoder fragments = new FragmentEncoder(text.length());
+        specials.split(text, allowSpecial, fragments);
+        return fragments.out.toArray();
+    }
 
-            @Override
-            public void special(int id) {
-                out.add(id);
-            }
-        });
-        return out.toArray();
+    @Override
+    public int[] encodeWithPlainSpans(String text, int[] plainSpans) {
+        FragmentEncoder fragments = new FragmentEncoder(text.length());
+        specials.split(text, plainSpans, fragments);
+        return fragments.out.toArray();
+    }
+
+    @Override
+    public Map<String, Integer> specialTokens() {
+        return specials.ids();
+    }
+
+    /** Encodes each plain fragment on its own; special tokens pass through as their id. */
+    private final class FragmentEncoder implements SpecialTokens.Sink {
+        final IntList out;
+
+        FragmentEncoder(int textLength) {
+            out = new IntList(textLength / 3 + 4);
+        }
+
+        @Override
+        public void text(String run, boolean atStart) {
+            Matcher m = PRE_TOKENIZER.matcher(run);
+            while (m.find()) out.addAll(bpe(m.group()));
+        }
+
+        @Override
+        public void special(int id) {
+            out.add(id);
+        }
     }
 
     /** BPE of one pre-tokenized piece: merge every occurrence of the lowest-ranked pair until none is left. */

@@ -192,19 +192,40 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
     /** Returns ids without BOS; the caller prepends it when {@link #addBosToPrompts()}. */
     @Override
     public int[] encode(String text, boolean allowSpecial) {
-        IntList out = new IntList(text.length() + 1);
-        specials.split(text, allowSpecial, new SpecialTokens.Sink() {
-            @Override
-            public void text(String run, boolean atStart) {
-                out.addAll(encodeRun(run, atStart && addDummyPrefix));
-            }
+        FragmentEncoder fragments = new FragmentEncoder(text.length());
+        specials.split(text, allowSpecial, fragments);
+        return fragments.out.toArray();
+    }
 
-            @Override
-            public void special(int id) {
-                out.add(id);
-            }
-        });
-        return out.toArray();
+    @Override
+    public int[] encodeWithPlainSpans(String text, int[] plainSpans) {
+        FragmentEncoder fragments = new FragmentEncoder(text.length());
+        specials.split(text, plainSpans, fragments);
+        return fragments.out.toArray();
+    }
+
+    @Override
+    public Map<String, Integer> specialTokens() {
+        return specials.ids();
+    }
+
+    /** Encodes each plain fragment on its own; special tokens pass through as their id. */
+    private final class FragmentEncoder implements SpecialTokens.Sink {
+        final IntList out;
+
+        FragmentEncoder(int textLength) {
+            out = new IntList(textLength / 3 + 4);
+        }
+
+        @Override
+        public void text(String run, boolean atStart) {
+            out.addAll(encodeRun(run, atStart && addDummyPrefix));
+        }
+
+        @Override
+        public void special(int id) {
+            out.add(id);
+        }
     }
 
     private int[] encodeRun(String text, boolean dummyPrefix) {

@@ -1,5 +1,6 @@
 package io.steermesh.engine.tokenizer;
 
+import java.util.Map;
 import java.util.OptionalInt;
 
 /**
@@ -14,6 +15,16 @@ public interface Tokenizer {
     }
 
     int[] encode(String text, boolean allowSpecial);
+
+    /**
+     * Encodes text rendered by a chat template: special tokens are recognised everywhere except inside
+     * {@code plainSpans} (pairs [start0, end0, start1, end1, ...] of char indices, sorted, non-overlapping: the
+     * user's content), where text is plain, as {@link #encode(String, boolean)} with allowSpecial false treats it.
+     */
+    int[] encodeWithPlainSpans(String text, int[] plainSpans);
+
+    /** The special (control and user-defined) token strings this tokenizer recognises, to their ids. */
+    Map<String, Integer> specialTokens();
 
     /** Decodes a complete id sequence to text (invalid UTF-8 becomes U+FFFD). */
     String decode(int[] ids);
