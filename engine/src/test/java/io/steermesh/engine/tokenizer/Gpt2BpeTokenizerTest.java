@@ -57,7 +57,7 @@ class Gpt2BpeTokenizerTest {
 
     @Test
     void huggingFaceMergesMayBeWrittenAsPairs(@TempDir Path dir) throws IOException {
-        Gpt2BpeTokenizer fromPairs = Gpt2BpeTokenizer.fromHuggingFaceTokenizerJson(writeHuggingFaceTokenizerJson(dir, true));
+        BpeTokenizer fromPairs = Gpt2BpeTokenizer.fromHuggingFaceTokenizerJson(writeHuggingFaceTokenizerJson(dir, true));
         for (Case c : golden.subList(0, 12)) assertArrayEquals(c.ids(), fromPairs.encode(c.text()), c.text());
     }
 
@@ -151,7 +151,7 @@ class Gpt2BpeTokenizerTest {
         assertTrue(e.getMessage().contains(expectedMessagePart), e.getMessage());
     }
 
-    private static void assertGolden(Gpt2BpeTokenizer tok) {
+    private static void assertGolden(BpeTokenizer tok) {
         for (Case c : golden) {
             assertArrayEquals(c.ids(), tok.encode(c.text()), () -> "encode " + c.text());
             assertEquals(c.text(), tok.decode(c.ids()), () -> "decode " + c.text());
