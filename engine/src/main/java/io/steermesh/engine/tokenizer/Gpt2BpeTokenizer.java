@@ -85,7 +85,8 @@ public final class Gpt2BpeTokenizer extends BpeTokenizer {
         String[] tokens = new String[size];
         for (var e : specialTokens.entrySet()) place(tokens, e.getValue(), e.getKey(), source);
         for (var e : encoder.entrySet()) {
-            if (specialTokens.containsKey(tokens[e.getValue()]) && !e.getKey().equals(tokens[e.getValue()])) continue;
+            String there = tokens[e.getValue()];
+            if (there != null && specialTokens.containsKey(there) && !e.getKey().equals(there)) continue;
             place(tokens, e.getValue(), e.getKey(), source);
         }
         return tokens;

@@ -27,6 +27,7 @@ import java.util.regex.Pattern;
 final class HuggingFaceTokenizer {
     private static final ObjectMapper JSON = new ObjectMapper();
     static final String CONFIG = "tokenizer_config.json";
+    private static final Pattern BYTE_TOKEN = Pattern.compile("<0x[0-9A-Fa-f]{2}>");
 
     private HuggingFaceTokenizer() {}
 
@@ -68,6 +69,13 @@ final class HuggingFaceTokenizer {
         String[] tokens = Gpt2BpeTokenizer.tokensById(vocab, all, src);
 
         BpeTokenizer.Builder b = new BpeTokenizer.Builder(src, tokens);
+        if (model.path("byte_fallback").asBoolean(false)) {
+            // tokenizer.json has no token types: byte fallback means the <0xNN> tokens are bytes
+            b.types = new int[tokens.length];
+            for (int id = 0; id < tokens.length; id++) {
+                b.types[id] = tokens[id] != null && BYTE_TOKEN.matcher(tokens[id]).matches() ? BpeTokenizer.BYTE : BpeTokenizer.NORMAL;
+            }
+        }
         b.merges = merges(model.path("merges"), src);
         b.control = control;
         b.userDefined = userDefined;

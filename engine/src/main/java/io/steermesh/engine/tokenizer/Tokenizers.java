@@ -120,8 +120,9 @@ public final class Tokenizers {
             int space = m.indexOf(' ', 1);
             b.merges.add(space < 0 ? new String[] {m, ""} : new String[] {m.substring(0, space), m.substring(space + 1)});
         }
-        // default BOS/EOS as llama.cpp's: 11 for gpt2 (Falcon's), none for gemma4
-        int fallbackSpecial = gemma4 || tokens.length <= 11 ? -1 : 11;
+        // without bos/eos ids: GPT-2's <|endoftext|> where the vocabulary has it (llama.cpp would take id 11, Falcon's)
+        int fallbackSpecial = -1;
+        for (int id = 0; id < tokens.length && fallbackSpecial < 0; id++) if ("<|endoftext|>".equals(tokens[id])) fallbackSpecial = id;
         b.bos = intOr(md, "tokenizer.ggml.bos_token_id", fallbackSpecial);
         b.eos = intOr(md, "tokenizer.ggml.eos_token_id", fallbackSpecial);
         b.unknownId = intOr(md, "tokenizer.ggml.unknown_token_id", -1);
