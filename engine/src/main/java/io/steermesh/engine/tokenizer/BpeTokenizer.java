@@ -42,6 +42,8 @@ public sealed class BpeTokenizer implements Tokenizer permits Gpt2BpeTokenizer {
     private static final Pattern BYTE_PIECE = Pattern.compile("<0x([0-9A-Fa-f]{2})>");
     /** Bounds the piece cache; natural text repeats a few thousand pieces, so clearing is rare. */
     private static final int CACHE_LIMIT = 1 << 16;
+    /** Longer pieces (Gemma 4's whole lines, runs of spaces) rarely repeat: not worth keeping. */
+    private static final int CACHE_MAX_PIECE = 64;
 
     private final Symbols symbols;
     private final byte[][] tokenBytes;      // (vocab) bytes each id decodes to; null for ids without a token
@@ -207,6 +209,7 @@ public sealed class BpeTokenizer implements Tokenizer permits Gpt2BpeTokenizer {
         int[] cached = cache.get(piece);
         if (cached != null) return cached;
         int[] ids = mergePiece(piece);
+        if (piece.length() > CACHE_MAX_PIECE) return ids;
         if (cache.size() >= CACHE_LIMIT) cache.clear();
         cache.put(piece, ids);
         return ids;
