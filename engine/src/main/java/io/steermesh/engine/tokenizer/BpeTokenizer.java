@@ -59,6 +59,7 @@ public sealed class BpeTokenizer implements Tokenizer permits Gpt2BpeTokenizer {
     private final int bos;
     private final int eos;
     private final boolean addBos;
+    private final boolean stripFirstSpace;
     private final Map<String, int[]> cache = new ConcurrentHashMap<>();
 
     BpeTokenizer(Builder b) {
@@ -134,6 +135,7 @@ public sealed class BpeTokenizer implements Tokenizer permits Gpt2BpeTokenizer {
         this.bos = b.bos;
         this.eos = b.eos;
         this.addBos = b.addBos;
+        this.stripFirstSpace = b.stripFirstSpace;
     }
 
     /** The bytes a normal token stands for. */
@@ -306,15 +308,31 @@ public sealed class BpeTokenizer implements Tokenizer permits Gpt2BpeTokenizer {
     @Override
     public String decode(int[] ids) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(ids.length * 4);
-        for (int id : ids) out.writeBytes(bytesOf(id));
+        int previous = -1;
+        for (int id : ids) {
+            byte[] b = bytesOf(id);
+            int skip = dropsLeadingSpace(previous, id) ? 1 : 0;
+            out.write(b, skip, b.length - skip);
+            previous = id;
+        }
         byte[] bytes = out.toByteArray();
         return Utf8.decode(bytes, 0, bytes.length);
     }
 
-    /** BPE tokens decode the same whatever precedes them. */
+    /**
+     * The bytes of {@code id}; they depend on {@code previousId} only where the decoder strips the space its
+     * normalizer prepended (tokenizer.json {@code Strip} / {@code Metaspace} decoders): the first token of a
+     * text, or the first after BOS, loses that space.
+     */
     @Override
     public byte[] tokenBytes(int previousId, int id) {
-        return bytesOf(id).clone();
+        byte[] b = bytesOf(id);
+        return dropsLeadingSpace(previousId, id) ? Arrays.copyOfRange(b, 1, b.length) : b.clone();
+    }
+
+    private boolean dropsLeadingSpace(int previousId, int id) {
+        return stripFirstSpace && (previousId < 0 || previousId == bos) && !specials.ids().containsValue(id)
+                && tokenBytes[id].length > 0 && tokenBytes[id][0] == ' ';
     }
 
     private byte[] bytesOf(int id) {
@@ -362,6 +380,7 @@ public sealed class BpeTokenizer implements Tokenizer permits Gpt2BpeTokenizer {
         int bos = -1;
         int eos = -1;
         boolean addBos;
+        boolean stripFirstSpace;
 
         Builder(String source, String[] tokens) {
             this.source = source;

@@ -91,6 +91,7 @@ final class HuggingFaceTokenizer {
         if (normalizer != null) rewrites.add(normalizer);
         b.preTokenizer = preTokenizer(pre, "pre_tokenizer", src, rewrites);
         b.normalizer = rewrites.stream().reduce(Normalizer::then).orElse(null);
+        b.stripFirstSpace = decoderStripsFirstSpace(root.path("decoder"), "decoder", src);
 
         // BOS/EOS: tokenizer_config.json beside the file, else what the post-processor adds
         JsonNode config = configBeside(tokenizerJson);
@@ -235,6 +236,29 @@ final class HuggingFaceTokenizer {
             }
             default -> throw new IllegalArgumentException(src + ": " + where + " " + type
                     + " is not supported; supported: Split, ByteLevel, Metaspace, Digits, Sequence");
+        };
+    }
+
+    /**
+     * Checks the decoder and says whether it removes the space a normalizer prepended (Strip with start,
+     * Metaspace with a prepend scheme). The byte-level table, '▁' to space and byte fallback are the
+     * engine's own decoding of its symbols.
+     */
+    private static boolean decoderStripsFirstSpace(JsonNode n, String where, String src) {
+        if (n.isMissingNode() || n.isNull()) return false;
+        String type = n.path("type").asText("(missing)");
+        return switch (type) {
+            case "ByteLevel", "ByteFallback", "Fuse", "Replace" -> false;
+            case "Strip" -> n.path("start").asInt(0) > 0 && " ".equals(n.path("content").asText(" "));
+            case "Metaspace" -> !"never".equals(n.path("prepend_scheme").asText(n.path("add_prefix_space").asBoolean(true) ? "always" : "never"));
+            case "Sequence" -> {
+                boolean strip = false;
+                int i = 0;
+                for (JsonNode child : n.path("decoders")) strip |= decoderStripsFirstSpace(child, where + ".decoders[" + i++ + "]", src);
+                yield strip;
+            }
+            default -> throw new IllegalArgumentException(src + ": " + where + " " + type
+                    + " is not supported; supported: ByteLevel, Metaspace, Replace, ByteFallback, Fuse, Strip, Sequence");
         };
     }
 
