@@ -126,7 +126,7 @@ public sealed class BpeTokenizer implements Tokenizer permits Gpt2BpeTokenizer {
             }
             merges.putIfAbsent(left, right, rank, merged);
         }
-        this.specials = new SpecialTokens(control, userDefined);
+        this.specials = new SpecialTokens(control, userDefined, b.lstrip, b.rstrip);
         this.preTokenizer = b.preTokenizer;
         this.normalizer = b.normalizer;
         this.ignoreMerges = b.ignoreMerges;
@@ -376,6 +376,8 @@ public sealed class BpeTokenizer implements Tokenizer permits Gpt2BpeTokenizer {
         boolean newlineRunsWhole;
         Map<String, Integer> control = Map.of();
         Map<String, Integer> userDefined = Map.of();
+        java.util.Set<Integer> lstrip = java.util.Set.of();
+        java.util.Set<Integer> rstrip = java.util.Set.of();
         int unknownId = -1;
         int bos = -1;
         int eos = -1;

@@ -9,6 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.text.Normalizer.Form;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,7 +21,8 @@ import java.util.regex.Pattern;
  * {@link BpeTokenizer}: normalizers NFC, NFD, NFKC, NFKD, Lowercase, Prepend, Replace and Sequence;
  * pre-tokenizers Split (regex or string, every behavior, invert), ByteLevel, Metaspace, Digits and Sequence;
  * model BPE with {@code ignore_merges} and {@code byte_fallback}; {@code added_tokens} ({@code special: true}
- * recognised only in trusted text, {@code special: false} everywhere). A {@code tokenizer_config.json} beside
+ * recognised only in trusted text, {@code special: false} everywhere; {@code lstrip}/{@code rstrip} take the
+ * whitespace beside them; {@code single_word} and {@code normalized} are not applied). A {@code tokenizer_config.json} beside
  * it supplies BOS/EOS and {@code add_bos_token}. Anything else is refused with the field and the supported
  * values. Pre-tokenizer text rewrites (ByteLevel's prefix space, Metaspace's {@code ▁}) are applied to the
  * whole fragment before any split, which is where the tokenizers that use them place them.
@@ -58,11 +61,16 @@ final class HuggingFaceTokenizer {
         }
         Map<String, Integer> control = new LinkedHashMap<>();
         Map<String, Integer> userDefined = new LinkedHashMap<>();
+        Set<Integer> lstrip = new HashSet<>();
+        Set<Integer> rstrip = new HashSet<>();
         for (JsonNode t : root.path("added_tokens")) {
             if (!t.path("content").isTextual() || !t.path("id").canConvertToInt()) {
                 throw new IllegalArgumentException(src + ": added_tokens entry needs a string content and an integer id, got " + t);
             }
-            (t.path("special").asBoolean(false) ? control : userDefined).put(t.get("content").asText(), t.get("id").intValue());
+            int id = t.get("id").intValue();
+            (t.path("special").asBoolean(false) ? control : userDefined).put(t.get("content").asText(), id);
+            if (t.path("lstrip").asBoolean(false)) lstrip.add(id);
+            if (t.path("rstrip").asBoolean(false)) rstrip.add(id);
         }
         Map<String, Integer> all = new LinkedHashMap<>(control);
         all.putAll(userDefined);
@@ -79,6 +87,8 @@ final class HuggingFaceTokenizer {
         b.merges = merges(model.path("merges"), src);
         b.control = control;
         b.userDefined = userDefined;
+        b.lstrip = lstrip;
+        b.rstrip = rstrip;
         b.ignoreMerges = model.path("ignore_merges").asBoolean(false);
         JsonNode pre = root.path("pre_tokenizer");
         b.symbols = usesByteLevel(pre) ? BpeTokenizer.Symbols.BYTE_LEVEL : BpeTokenizer.Symbols.CHARACTERS;

@@ -3,6 +3,7 @@ package io.steermesh.engine.tokenizer;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Finds special-token strings in text, so they become their single id instead of being spelled out.
@@ -20,12 +21,24 @@ final class SpecialTokens {
     private final Map<String, Integer> ids;          // control and user-defined
     private final Trie all;
     private final Trie userDefined;
+    private final Set<Integer> lstrip;               // ids that swallow the whitespace before them
+    private final Set<Integer> rstrip;               // ids that swallow the whitespace after them
 
     SpecialTokens(Map<String, Integer> control) {
         this(control, Map.of());
     }
 
     SpecialTokens(Map<String, Integer> control, Map<String, Integer> userDefinedIds) {
+        this(control, userDefinedIds, Set.of(), Set.of());
+    }
+
+    /**
+     * {@code lstrip}/{@code rstrip}: ids of tokens that remove the whitespace before/after them from the
+     * neighbouring text (Hugging Face added-token flags, llama.cpp's LSTRIP/RSTRIP attributes).
+     */
+    SpecialTokens(Map<String, Integer> control, Map<String, Integer> userDefinedIds, Set<Integer> lstrip, Set<Integer> rstrip) {
+        this.lstrip = Set.copyOf(lstrip);
+        this.rstrip = Set.copyOf(rstrip);
         Map<String, Integer> merged = new LinkedHashMap<>(control);
         userDefinedIds.forEach(merged::putIfAbsent);
         this.ids = Map.copyOf(merged);
@@ -109,9 +122,12 @@ final class SpecialTokens {
                         i++;
                         continue;
                     }
-                    if (i > fragmentStart) sink.text(text.substring(fragmentStart, i), fragmentStart == 0);
+                    int textEnd = i;
+                    if (lstrip.contains(match.id)) while (textEnd > fragmentStart && Character.isWhitespace(text.charAt(textEnd - 1))) textEnd--;
+                    if (textEnd > fragmentStart) sink.text(text.substring(fragmentStart, textEnd), fragmentStart == 0);
                     sink.special(match.id);
                     i += match.tokenLength;
+                    if (rstrip.contains(match.id)) while (i < regionEnd && Character.isWhitespace(text.charAt(i))) i++;
                     fragmentStart = i;
                 }
             }

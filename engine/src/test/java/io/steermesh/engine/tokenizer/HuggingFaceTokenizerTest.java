@@ -108,6 +108,15 @@ class HuggingFaceTokenizerTest {
     }
 
     @Test
+    void addedTokensWithStripFlagsTakeTheWhitespaceBesideThem(@TempDir Path dir) throws IOException {
+        String json = """
+                {"added_tokens": [{"id": 3, "content": "<mask>", "special": false, "lstrip": true, "rstrip": true}],
+                 "model": {"type": "BPE", "vocab": {"a": 0, "b": 1, " ": 2}, "merges": []}}""";
+        Tokenizer tok = Tokenizers.load(Files.writeString(dir.resolve("tokenizer.json"), json), 0);
+        assertArrayEquals(new int[] {0, 3, 1}, tok.encode("a  <mask> \tb"));
+    }
+
+    @Test
     void splitBehaviorsFollowHuggingFace() {
         var digits = java.util.regex.Pattern.compile("[0-9]");
         assertEquals(List.of("a", "1", "2", "b"), PreTokenizer.regex(digits, PreTokenizer.Behavior.ISOLATED, false).pieces("a12b"));
