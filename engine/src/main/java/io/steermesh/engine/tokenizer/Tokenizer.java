@@ -4,12 +4,14 @@ import java.util.Map;
 import java.util.OptionalInt;
 
 /**
- * Text to token ids and back. User text is plain text by default: special tokens such as
- * {@code <|endoftext|>} are recognized only when the caller passes {@code allowSpecial = true}.
+ * Text to token ids and back. User text is plain text by default: control tokens such as
+ * {@code <|endoftext|>} or {@code <|im_end|>} are recognized only when the caller passes
+ * {@code allowSpecial = true}. User-defined tokens (Hugging Face added tokens with {@code special: false},
+ * GGUF token type 4, e.g. Qwen's {@code <think>}) are tokens everywhere, as in llama.cpp and Hugging Face.
  */
 public interface Tokenizer {
 
-    /** Encodes user text; special-token strings inside it are encoded as plain text. */
+    /** Encodes user text; control-token strings inside it are encoded as plain text. */
     default int[] encode(String text) {
         return encode(text, false);
     }
