@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -376,8 +377,8 @@ public sealed class BpeTokenizer implements Tokenizer permits Gpt2BpeTokenizer {
         boolean newlineRunsWhole;
         Map<String, Integer> control = Map.of();
         Map<String, Integer> userDefined = Map.of();
-        java.util.Set<Integer> lstrip = java.util.Set.of();
-        java.util.Set<Integer> rstrip = java.util.Set.of();
+        Set<Integer> lstrip = Set.of();
+        Set<Integer> rstrip = Set.of();
         int unknownId = -1;
         int bos = -1;
         int eos = -1;

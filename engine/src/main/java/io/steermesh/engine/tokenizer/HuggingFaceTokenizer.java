@@ -13,7 +13,9 @@ import java.util.HashSet;
 import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -178,14 +180,14 @@ final class HuggingFaceTokenizer {
             case "NFD" -> (t, s) -> java.text.Normalizer.normalize(t, Form.NFD);
             case "NFKC" -> (t, s) -> java.text.Normalizer.normalize(t, Form.NFKC);
             case "NFKD" -> (t, s) -> java.text.Normalizer.normalize(t, Form.NFKD);
-            case "Lowercase" -> (t, s) -> t.toLowerCase(java.util.Locale.ROOT);
+            case "Lowercase" -> (t, s) -> t.toLowerCase(Locale.ROOT);
             case "Prepend" -> {
                 String prefix = n.path("prepend").asText();
                 yield (t, s) -> t.isEmpty() ? t : prefix + t;
             }
             case "Replace" -> {
                 Pattern p = pattern(n.path("pattern"), where, src);
-                String content = java.util.regex.Matcher.quoteReplacement(n.path("content").asText());
+                String content = Matcher.quoteReplacement(n.path("content").asText());
                 yield (t, s) -> p.matcher(t).replaceAll(content);
             }
             case "Sequence" -> {
