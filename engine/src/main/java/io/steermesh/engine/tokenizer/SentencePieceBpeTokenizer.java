@@ -12,11 +12,13 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.PriorityQueue;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -55,7 +57,7 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
     private final boolean addDummyPrefix;
 
     private SentencePieceBpeTokenizer(String[] rawPieces, float[] scores, int[] tokenTypes, int bos, int eos,
-                                      boolean addBos, boolean addDummyPrefix, String source) {
+                                      boolean addBos, boolean addDummyPrefix, boolean rstripSpecials, String source) {
         int n = rawPieces.length;
         if (scores == null || scores.length != n) {
             throw new IllegalArgumentException(source + ": " + n + " pieces need " + n + " scores, got "
@@ -102,6 +104,8 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
                 case UNKNOWN -> {
                     bytes[id] = UNKNOWN_SURFACE;
                     if (unk < 0) unk = id;
+                    // llama.cpp parses unknown-type tokens as specials too (Phi-3's placeholders)
+                    if (tokenTypes != null && !raw.isEmpty()) control.putIfAbsent(raw, id);
                 }
                 default -> {
                     bytes[id] = piece.getBytes(StandardCharsets.UTF_8);
@@ -111,7 +115,18 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
             }
         }
         this.unknownId = unk;
-        this.specials = new SpecialTokens(control, userDefined);
+        // Phi-3: every special but <unk>, <s> and <|endoftext|> takes the whitespace after it (its
+        // tokenizer.json rstrip flags, which GGUF does not carry; llama.cpp sets them by model name)
+        Set<Integer> rstrip = new HashSet<>();
+        if (rstripSpecials) {
+            control.forEach((t, id) -> rstrip.add(id));
+            userDefined.forEach((t, id) -> rstrip.add(id));
+            for (String keep : List.of("<unk>", "<s>", "<|endoftext|>")) {
+                rstrip.remove(control.get(keep));
+                rstrip.remove(userDefined.get(keep));
+            }
+        }
+        this.specials = new SpecialTokens(control, userDefined, Set.of(), rstrip);
         this.bos = bos;
         this.eos = eos;
         this.addBos = addBos;
@@ -172,7 +187,7 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
             throw new IllegalArgumentException(tokenizerBin + ": " + pieces.size() + " tokens; llama2.c needs at least <unk>, BOS and EOS");
         }
         return new SentencePieceBpeTokenizer(pieces.toArray(String[]::new), Arrays.copyOf(scores, pieces.size()),
-                null, 1, 2, true, true, tokenizerBin.toString());
+                null, 1, 2, true, true, false, tokenizerBin.toString());
     }
 
     /**
@@ -187,8 +202,14 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
     /** As {@link #of(String[], float[], int[], int, int)} with GGUF's add_bos_token and add_space_prefix flags. */
     static SentencePieceBpeTokenizer of(String[] pieces, float[] scores, int[] tokenTypes, int bos, int eos,
                                         boolean addBos, boolean addDummyPrefix) {
+        return of(pieces, scores, tokenTypes, bos, eos, addBos, addDummyPrefix, false);
+    }
+
+    /** As above; {@code rstripSpecials}: special tokens take the whitespace after them (Phi-3). */
+    static SentencePieceBpeTokenizer of(String[] pieces, float[] scores, int[] tokenTypes, int bos, int eos,
+                                        boolean addBos, boolean addDummyPrefix, boolean rstripSpecials) {
         return new SentencePieceBpeTokenizer(pieces, scores, tokenTypes, bos, eos, addBos, addDummyPrefix,
-                "SentencePiece vocabulary");
+                rstripSpecials, "SentencePiece vocabulary");
     }
 
     /** Returns ids without BOS; the caller prepends it when {@link #addBosToPrompts()}. */

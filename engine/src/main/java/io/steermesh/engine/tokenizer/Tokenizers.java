@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -91,7 +92,8 @@ public final class Tokenizers {
             case "llama" -> SentencePieceBpeTokenizer.of(tokens,
                     required(md, "tokenizer.ggml.scores", float[].class), types,
                     intOr(md, "tokenizer.ggml.bos_token_id", 1), intOr(md, "tokenizer.ggml.eos_token_id", 2),
-                    boolOr(md, "tokenizer.ggml.add_bos_token", true), boolOr(md, "tokenizer.ggml.add_space_prefix", true));
+                    boolOr(md, "tokenizer.ggml.add_bos_token", true), boolOr(md, "tokenizer.ggml.add_space_prefix", true),
+                    isPhi3(md));
             case "gpt2" -> bpeFromGguf(md, tokens, types, false);
             case "gemma4" -> bpeFromGguf(md, tokens, types, true);
             default -> throw new IllegalArgumentException("tokenizer.ggml.model '" + model
@@ -107,6 +109,13 @@ public final class Tokenizers {
             }
             return fromGgufMetadata(file.metadata());
         }
+    }
+
+    /** Phi-3 files, which llama.cpp recognises by general.name to give their special tokens rstrip. */
+    private static boolean isPhi3(Map<String, Object> md) {
+        Object name = md.get("general.name");
+        String n = name instanceof String s ? s.toLowerCase(Locale.ROOT) : "";
+        return n.contains("phi-3") || n.contains("phi3");
     }
 
     private static Tokenizer bpeFromGguf(Map<String, Object> md, String[] tokens, int[] types, boolean gemma4) {

@@ -56,6 +56,18 @@ class SpecialTokenSplittingTest {
     }
 
     @Test
+    void phi3SpecialTokensTakeTheWhitespaceAfterThemAsLlamaCppDoes() throws IOException {
+        Tokenizer phi3 = Tokenizers.load(SharedFiles.require("tokenizers/gguf-vocab/ggml-vocab-phi-3.gguf"), 0);
+        int user = phi3.specialTokens().get("<|user|>");
+        int end = phi3.specialTokens().get("<|end|>");
+        int s = phi3.specialTokens().get("<s>");
+        assertArrayEquals(concat(new int[] {user}, phi3.encode("Hi", false), new int[] {end}, phi3.encode("x", false)),
+                phi3.encode("<|user|>\n  Hi<|end|>\nx", true));
+        // <s> keeps the whitespace after it
+        assertArrayEquals(concat(new int[] {s}, phi3.encode(" Hi", false)), phi3.encode("<s> Hi", true));
+    }
+
+    @Test
     void malformedSpansAreRefused() {
         var e = assertThrows(IllegalArgumentException.class, () -> qwen2.encodeWithPlainSpans("abcdef", new int[] {3, 4, 1, 2}));
         assertTrue(e.getMessage().contains("plainSpans pair 1"), e.getMessage());
