@@ -12,11 +12,13 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.PriorityQueue;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -30,12 +32,12 @@ import java.util.regex.Pattern;
 public final class SentencePieceBpeTokenizer implements Tokenizer {
 
     // Token types as SentencePiece and GGUF tokenizer.ggml.token_type number them.
-    static final int NORMAL = 1;
-    static final int UNKNOWN = 2;
-    static final int CONTROL = 3;
-    static final int USER_DEFINED = 4;
-    static final int UNUSED = 5;
-    static final int BYTE = 6;
+    static final int NORMAL = BpeTokenizer.NORMAL;
+    static final int UNKNOWN = BpeTokenizer.UNKNOWN;
+    static final int CONTROL = BpeTokenizer.CONTROL;
+    static final int USER_DEFINED = BpeTokenizer.USER_DEFINED;
+    static final int UNUSED = BpeTokenizer.UNUSED;
+    static final int BYTE = BpeTokenizer.BYTE;
 
     private static final Pattern BYTE_PIECE = Pattern.compile("<0x([0-9A-Fa-f]{2})>");
     /** SentencePiece's default surface for the unknown token. */
@@ -55,7 +57,7 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
     private final boolean addDummyPrefix;
 
     private SentencePieceBpeTokenizer(String[] rawPieces, float[] scores, int[] tokenTypes, int bos, int eos,
-                                      boolean addBos, boolean addDummyPrefix, String source) {
+                                      boolean addBos, boolean addDummyPrefix, boolean rstripSpecials, String source) {
         int n = rawPieces.length;
         if (scores == null || scores.length != n) {
             throw new IllegalArgumentException(source + ": " + n + " pieces need " + n + " scores, got "
@@ -75,6 +77,7 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
         Arrays.fill(byteIds, -1);
         int unk = -1;
         Map<String, Integer> control = new LinkedHashMap<>();
+        Map<String, Integer> userDefined = new LinkedHashMap<>();
         for (int id = 0; id < n; id++) {
             String raw = rawPieces[id];
             if (raw == null) throw new IllegalArgumentException(source + ": piece " + id + " is missing");
@@ -101,15 +104,29 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
                 case UNKNOWN -> {
                     bytes[id] = UNKNOWN_SURFACE;
                     if (unk < 0) unk = id;
+                    // llama.cpp parses unknown-type tokens as specials too (Phi-3's placeholders)
+                    if (tokenTypes != null && !raw.isEmpty()) control.putIfAbsent(raw, id);
                 }
                 default -> {
                     bytes[id] = piece.getBytes(StandardCharsets.UTF_8);
                     if (type != UNUSED) pieceIds.putIfAbsent(piece, id);
+                    if (type == USER_DEFINED && !raw.isEmpty()) userDefined.putIfAbsent(raw, id);
                 }
             }
         }
         this.unknownId = unk;
-        this.specials = new SpecialTokens(control);
+        // Phi-3: every special but <unk>, <s> and <|endoftext|> takes the whitespace after it (its
+        // tokenizer.json rstrip flags, which GGUF does not carry; llama.cpp sets them by model name)
+        Set<Integer> rstrip = new HashSet<>();
+        if (rstripSpecials) {
+            control.forEach((t, id) -> rstrip.add(id));
+            userDefined.forEach((t, id) -> rstrip.add(id));
+            for (String keep : List.of("<unk>", "<s>", "<|endoftext|>")) {
+                rstrip.remove(control.get(keep));
+                rstrip.remove(userDefined.get(keep));
+            }
+        }
+        this.specials = new SpecialTokens(control, userDefined, Set.of(), rstrip);
         this.bos = bos;
         this.eos = eos;
         this.addBos = addBos;
@@ -170,7 +187,7 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
             throw new IllegalArgumentException(tokenizerBin + ": " + pieces.size() + " tokens; llama2.c needs at least <unk>, BOS and EOS");
         }
         return new SentencePieceBpeTokenizer(pieces.toArray(String[]::new), Arrays.copyOf(scores, pieces.size()),
-                null, 1, 2, true, true, tokenizerBin.toString());
+                null, 1, 2, true, true, false, tokenizerBin.toString());
     }
 
     /**
@@ -185,26 +202,54 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
     /** As {@link #of(String[], float[], int[], int, int)} with GGUF's add_bos_token and add_space_prefix flags. */
     static SentencePieceBpeTokenizer of(String[] pieces, float[] scores, int[] tokenTypes, int bos, int eos,
                                         boolean addBos, boolean addDummyPrefix) {
+        return of(pieces, scores, tokenTypes, bos, eos, addBos, addDummyPrefix, false);
+    }
+
+    /** As above; {@code rstripSpecials}: special tokens take the whitespace after them (Phi-3). */
+    static SentencePieceBpeTokenizer of(String[] pieces, float[] scores, int[] tokenTypes, int bos, int eos,
+                                        boolean addBos, boolean addDummyPrefix, boolean rstripSpecials) {
         return new SentencePieceBpeTokenizer(pieces, scores, tokenTypes, bos, eos, addBos, addDummyPrefix,
-                "SentencePiece vocabulary");
+                rstripSpecials, "SentencePiece vocabulary");
     }
 
     /** Returns ids without BOS; the caller prepends it when {@link #addBosToPrompts()}. */
     @Override
     public int[] encode(String text, boolean allowSpecial) {
-        IntList out = new IntList(text.length() + 1);
-        specials.split(text, allowSpecial, new SpecialTokens.Sink() {
-            @Override
-            public void text(String run, boolean atStart) {
-                out.addAll(encodeRun(run, atStart && addDummyPrefix));
-            }
+        FragmentEncoder fragments = new FragmentEncoder(text.length());
+        specials.split(text, allowSpecial, fragments);
+        return fragments.out.toArray();
+    }
 
-            @Override
-            public void special(int id) {
-                out.add(id);
-            }
-        });
-        return out.toArray();
+    @Override
+    public int[] encodeWithPlainSpans(String text, int[] plainSpans) {
+        FragmentEncoder fragments = new FragmentEncoder(text.length());
+        specials.split(text, plainSpans, fragments);
+        return fragments.out.toArray();
+    }
+
+    @Override
+    public Map<String, Integer> specialTokens() {
+        return specials.ids();
+    }
+
+    /** Encodes each plain fragment on its own; special tokens pass through as their id. */
+    private final class FragmentEncoder implements SpecialTokens.Sink {
+        final IntList out;
+
+        FragmentEncoder(int textLength) {
+            out = new IntList(textLength / 3 + 4);
+        }
+
+        @Override
+        public void text(String run, boolean atStart) {
+            // llama.cpp adds the dummy prefix to every fragment: each begins the text or follows a special token
+            out.addAll(encodeRun(run, addDummyPrefix));
+        }
+
+        @Override
+        public void special(int id) {
+            out.add(id);
+        }
     }
 
     private int[] encodeRun(String text, boolean dummyPrefix) {

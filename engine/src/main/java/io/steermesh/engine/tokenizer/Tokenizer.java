@@ -1,19 +1,32 @@
 package io.steermesh.engine.tokenizer;
 
+import java.util.Map;
 import java.util.OptionalInt;
 
 /**
- * Text to token ids and back. User text is plain text by default: special tokens such as
- * {@code <|endoftext|>} are recognized only when the caller passes {@code allowSpecial = true}.
+ * Text to token ids and back. User text is plain text by default: control tokens such as
+ * {@code <|endoftext|>} or {@code <|im_end|>} are recognized only when the caller passes
+ * {@code allowSpecial = true}. User-defined tokens (Hugging Face added tokens with {@code special: false},
+ * GGUF token type 4, e.g. Qwen's {@code <think>}) are tokens everywhere, as in llama.cpp and Hugging Face.
  */
 public interface Tokenizer {
 
-    /** Encodes user text; special-token strings inside it are encoded as plain text. */
+    /** Encodes user text; control-token strings inside it are encoded as plain text. */
     default int[] encode(String text) {
         return encode(text, false);
     }
 
     int[] encode(String text, boolean allowSpecial);
+
+    /**
+     * Encodes text rendered by a chat template: special tokens are recognised everywhere except inside
+     * {@code plainSpans} (pairs [start0, end0, start1, end1, ...] of char indices, sorted, non-overlapping: the
+     * user's content), where text is plain, as {@link #encode(String, boolean)} with allowSpecial false treats it.
+     */
+    int[] encodeWithPlainSpans(String text, int[] plainSpans);
+
+    /** The special (control and user-defined) token strings this tokenizer recognises, to their ids. */
+    Map<String, Integer> specialTokens();
 
     /** Decodes a complete id sequence to text (invalid UTF-8 becomes U+FFFD). */
     String decode(int[] ids);

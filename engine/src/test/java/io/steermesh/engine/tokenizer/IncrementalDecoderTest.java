@@ -120,6 +120,16 @@ class IncrementalDecoderTest {
             }
 
             @Override
+            public int[] encodeWithPlainSpans(String text, int[] plainSpans) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public java.util.Map<String, Integer> specialTokens() {
+                return java.util.Map.of();
+            }
+
+            @Override
             public String decode(int[] ids) {
                 throw new UnsupportedOperationException();
             }
