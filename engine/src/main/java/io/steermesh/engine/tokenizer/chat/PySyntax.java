@@ -120,10 +120,18 @@ final class PySyntax {
             String body = template.substring(open + 2, end);
             String head = body.replaceFirst("^[-+]?\\s*", "");
             boolean signature = kind == '%' && (head.startsWith("macro ") || head.startsWith("call"));
+            if (kind == '%' && head.startsWith("for ") && split(head, ' ').contains("if")) {
+                throw new ChatTemplateException("line " + line(template, open) + ": loop filters ('{% for x in items if condition %}')"
+                        + " are not supported; filter inside the loop or with selectattr/rejectattr");
+            }
             out.append(kind == '#' || signature ? body : expression(body)).append(close);
             i = end + 2;
         }
         return out.toString();
+    }
+
+    private static long line(String s, int index) {
+        return s.substring(0, index).chars().filter(c -> c == '\n').count() + 1;
     }
 
     /** Where {@code close} ends the tag that starts at {@code from}, skipping string literals. */
