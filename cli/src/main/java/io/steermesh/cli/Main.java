@@ -43,7 +43,8 @@ public final class Main {
 
             steermesh generate --model PATH (--prompt TEXT | --prompt-ids ID,...) [FLAGS]
               --model PATH             Hugging Face directory, .gguf file or llama2.c .bin
-              --tokenizer PATH         tokenizer directory, tokenizer.json, encoder.json/vocab.bpe or llama2.c .bin
+              --tokenizer PATH         a .gguf (model or vocabulary only), a tokenizer directory, tokenizer.json,
+                                       encoder.json/vocab.bpe or a llama2.c .bin
                                        (default: found beside the model, or embedded in the .gguf)
               --prompt TEXT            text prompt, plain text (special tokens are not recognized);
                                        BOS is added for families that expect it (Llama)
@@ -83,9 +84,12 @@ public final class Main {
 
             steermesh tokenize (--tokenizer PATH | --model PATH) [--allow-special]
               reads a JSON array of strings on stdin, writes a JSON array of token-id arrays on stdout
-              --tokenizer PATH         as for generate (a GPT-2 tokenizer is the folder with encoder.json + vocab.bpe)
+              --tokenizer PATH         as for generate: a .gguf, a directory with tokenizer.json (+ tokenizer_config.json)
+                                       or encoder.json + vocab.bpe, a tokenizer.json, or a llama2.c tokenizer.bin
               --model PATH             use the tokenizer of this model
               --allow-special          recognize special-token strings such as <|endoftext|> in the text
+              --bench FILE [--rounds N] instead: encode FILE N times (default 5) with --tokenizer and print
+                                       {"bytes","tokens","rounds","best_seconds","mb_per_s","load_seconds"}
 
             steermesh chat-template --tokenizer PATH
               reads a JSON array of {"messages": [{"role": ..., "content": ...}, ...], "add_generation_prompt": bool}

@@ -5,21 +5,27 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.steermesh.engine.model.Model;
 import io.steermesh.engine.model.ModelLoader;
+import io.steermesh.engine.tokenizer.EncodeThroughput;
 import io.steermesh.engine.tokenizer.Tokenizer;
 import io.steermesh.engine.tokenizer.Tokenizers;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 
-/** {@code steermesh tokenize}: a JSON array of strings on stdin → a JSON array of id arrays on stdout. */
+/**
+ * {@code steermesh tokenize}: a JSON array of strings on stdin → a JSON array of id arrays on stdout; with
+ * {@code --bench FILE}, the encoding throughput of the tokenizer on that file instead.
+ */
 final class TokenizeCommand {
     private TokenizeCommand() {}
 
-    static final Set<String> VALUE_FLAGS = Set.of("tokenizer", "model");
+    static final Set<String> VALUE_FLAGS = Set.of("tokenizer", "model", "bench", "rounds");
     static final Set<String> SWITCHES = Set.of("allow-special", "verbose");
 
     static int run(List<String> argList, InputStream in, PrintStream out, PrintStream err) throws IOException {
@@ -27,6 +33,7 @@ final class TokenizeCommand {
         if (a.has("tokenizer") == a.has("model")) {
             throw new UserError(a.has("model") ? "give either --tokenizer or --model, not both" : "tokenize needs --tokenizer PATH or --model PATH");
         }
+        if (a.has("bench")) return bench(a, out);
         // the input first: a malformed request fails before any file is opened
         ObjectMapper mapper = new ObjectMapper();
         JsonNode root;
@@ -60,6 +67,22 @@ final class TokenizeCommand {
         }
         out.print(mapper.writeValueAsString(ids));
         out.print('\n');
+        out.flush();
+        return 0;
+    }
+
+    /** One JSON line: the file's size, its token count, the best of --rounds passes and MB/s. */
+    private static int bench(CliArgs a, PrintStream out) throws IOException {
+        if (!a.has("tokenizer")) throw new UserError("--bench needs --tokenizer PATH");
+        int rounds = a.intValue("rounds", 5);
+        if (rounds < 1 || rounds > 1000) throw new UserError("--rounds must be 1..1000 (got " + rounds + ")");
+        String text = Files.readString(Path.of(a.get("bench")), StandardCharsets.UTF_8);
+        long loadStart = System.nanoTime();
+        Tokenizer tok = Tokenizers.load(Path.of(a.get("tokenizer")), 0);
+        double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
+        EncodeThroughput.Result r = EncodeThroughput.measure(tok, text, rounds);
+        out.printf(java.util.Locale.ROOT, "{\"bytes\":%d,\"tokens\":%d,\"rounds\":%d,\"best_seconds\":%.4f,\"mb_per_s\":%.2f,\"load_seconds\":%.2f}%n",
+                r.bytes(), r.tokens(), rounds, r.bestSeconds(), r.megabytesPerSecond(), loadSeconds);
         out.flush();
         return 0;
     }

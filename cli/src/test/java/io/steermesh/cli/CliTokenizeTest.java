@@ -34,6 +34,27 @@ class CliTokenizeTest {
     }
 
     @Test
+    void ggufFilesAndTokenizerJsonDirectoriesAreTokenizers() {
+        Invocation gguf = Invocation.withStdin("[\"Hello world\"]", "tokenize", "--tokenizer",
+                SharedData.require("tokenizers/gguf-vocab/ggml-vocab-llama-bpe.gguf").toString());
+        assertEquals(0, gguf.status(), gguf.toString());
+        assertEquals("[[9906,1917]]\n", gguf.stdout());
+        Invocation hf = Invocation.withStdin("[\"Hello world\"]", "tokenize", "--tokenizer", SharedData.require("tokenizers/hf/llama3").toString());
+        assertEquals("[[9906,1917]]\n", hf.stdout(), hf.toString());
+        Invocation gemma = Invocation.withStdin("[\"Hello world\"]", "tokenize", "--tokenizer",
+                SharedData.require("tokenizers/gguf-vocab/ggml-vocab-gemma-4.gguf").toString());
+        assertEquals(0, gemma.status(), gemma.toString());
+    }
+
+    @Test
+    void benchReportsThroughputOnAFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws java.io.IOException {
+        java.nio.file.Path text = java.nio.file.Files.writeString(dir.resolve("text.txt"), "Hello world! ".repeat(1000));
+        Invocation r = Invocation.run("tokenize", "--tokenizer", SharedData.gpt2Tokenizer(), "--bench", text.toString(), "--rounds", "2");
+        assertEquals(0, r.status(), r.toString());
+        org.junit.jupiter.api.Assertions.assertTrue(r.stdout().matches("\\{\"bytes\":13000,\"tokens\":3000,\"rounds\":2,.*\"mb_per_s\":.*\n"), r.stdout());
+    }
+
+    @Test
     void inputThatIsNotAnArrayOfStringsIsAUserError() {
         String tok = SharedData.gpt2Tokenizer();
         CliErrorsTest.assertUserError(Invocation.withStdin("{\"text\": \"hi\"}", "tokenize", "--tokenizer", tok), "JSON array of strings");

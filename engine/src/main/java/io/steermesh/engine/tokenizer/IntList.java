@@ -22,6 +22,10 @@ final class IntList {
         size += vs.length;
     }
 
+    void clear() {
+        size = 0;
+    }
+
     int size() {
         return size;
     }

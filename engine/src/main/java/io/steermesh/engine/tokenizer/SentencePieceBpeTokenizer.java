@@ -30,12 +30,12 @@ import java.util.regex.Pattern;
 public final class SentencePieceBpeTokenizer implements Tokenizer {
 
     // Token types as SentencePiece and GGUF tokenizer.ggml.token_type number them.
-    static final int NORMAL = 1;
-    static final int UNKNOWN = 2;
-    static final int CONTROL = 3;
-    static final int USER_DEFINED = 4;
-    static final int UNUSED = 5;
-    static final int BYTE = 6;
+    static final int NORMAL = BpeTokenizer.NORMAL;
+    static final int UNKNOWN = BpeTokenizer.UNKNOWN;
+    static final int CONTROL = BpeTokenizer.CONTROL;
+    static final int USER_DEFINED = BpeTokenizer.USER_DEFINED;
+    static final int UNUSED = BpeTokenizer.UNUSED;
+    static final int BYTE = BpeTokenizer.BYTE;
 
     private static final Pattern BYTE_PIECE = Pattern.compile("<0x([0-9A-Fa-f]{2})>");
     /** SentencePiece's default surface for the unknown token. */
@@ -75,6 +75,7 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
         Arrays.fill(byteIds, -1);
         int unk = -1;
         Map<String, Integer> control = new LinkedHashMap<>();
+        Map<String, Integer> userDefined = new LinkedHashMap<>();
         for (int id = 0; id < n; id++) {
             String raw = rawPieces[id];
             if (raw == null) throw new IllegalArgumentException(source + ": piece " + id + " is missing");
@@ -105,11 +106,12 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
                 default -> {
                     bytes[id] = piece.getBytes(StandardCharsets.UTF_8);
                     if (type != UNUSED) pieceIds.putIfAbsent(piece, id);
+                    if (type == USER_DEFINED && !raw.isEmpty()) userDefined.putIfAbsent(raw, id);
                 }
             }
         }
         this.unknownId = unk;
-        this.specials = new SpecialTokens(control);
+        this.specials = new SpecialTokens(control, userDefined);
         this.bos = bos;
         this.eos = eos;
         this.addBos = addBos;
@@ -219,7 +221,8 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
 
         @Override
         public void text(String run, boolean atStart) {
-            out.addAll(encodeRun(run, atStart && addDummyPrefix));
+            // llama.cpp adds the dummy prefix to every fragment: each begins the text or follows a special token
+            out.addAll(encodeRun(run, addDummyPrefix));
         }
 
         @Override

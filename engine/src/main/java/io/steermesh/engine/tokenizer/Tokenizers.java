@@ -1,11 +1,12 @@
 package io.steermesh.engine.tokenizer;
 
+import io.steermesh.engine.format.GgufFile;
+
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -48,9 +49,10 @@ public final class Tokenizers {
     }
 
     /**
-     * A tokenizer from an explicit path: a directory (searched as {@link #find(Path, int)} does),
-     * {@code tokenizer.json} (any {@code .json} but encoder.json), {@code encoder.json} or {@code vocab.bpe}
-     * (the other must lie beside it), or a llama2.c {@code .bin}.
+     * A tokenizer from an explicit path: a directory (searched as {@link #find(Path, int)} does), a GGUF file
+     * (a model or a vocabulary-only file: its {@code tokenizer.ggml.*} metadata), {@code tokenizer.json} (any
+     * {@code .json} but encoder.json; a {@code tokenizer_config.json} beside it supplies BOS/EOS),
+     * {@code encoder.json} or {@code vocab.bpe} (the other must lie beside it), or a llama2.c {@code .bin}.
      */
     public static Tokenizer load(Path tokenizerPath, int vocabSize) throws IOException {
         if (Files.isDirectory(tokenizerPath)) {
@@ -65,20 +67,19 @@ public final class Tokenizers {
         Path dir = tokenizerPath.toAbsolutePath().getParent();
         if (name.equals(ENCODER)) return Gpt2BpeTokenizer.fromEncoderJson(tokenizerPath, requireBeside(dir, MERGES, tokenizerPath));
         if (name.equals(MERGES)) return Gpt2BpeTokenizer.fromEncoderJson(requireBeside(dir, ENCODER, tokenizerPath), tokenizerPath);
-        if (name.endsWith(".json")) return Gpt2BpeTokenizer.fromHuggingFaceTokenizerJson(tokenizerPath);
+        if (name.endsWith(".json")) return HuggingFaceTokenizer.load(tokenizerPath);
         if (name.endsWith(".bin")) return SentencePieceBpeTokenizer.fromLlama2cTokenizerBin(tokenizerPath, vocabSize);
-        if (name.endsWith(".gguf")) {
-            throw new IllegalArgumentException(tokenizerPath + ": a GGUF tokenizer is embedded in the model; "
-                    + "build it from the file's metadata with Tokenizers.fromGgufMetadata");
-        }
-        throw new IllegalArgumentException(tokenizerPath + ": unknown tokenizer file; expected tokenizer.json, "
-                + "encoder.json, vocab.bpe or a llama2.c .bin");
+        if (name.endsWith(".gguf")) return fromGguf(tokenizerPath);
+        throw new IllegalArgumentException(tokenizerPath + ": unknown tokenizer file; expected a .gguf (model or "
+                + "vocabulary only), tokenizer.json, encoder.json, vocab.bpe or a llama2.c .bin");
     }
 
     /**
      * Builds the tokenizer a GGUF file embeds, from its metadata: {@code tokenizer.ggml.model} "llama"
-     * (SentencePiece: tokens, scores, token_type, bos/eos ids, add_bos_token, add_space_prefix) or
-     * "gpt2" (byte-level BPE: tokens, merges, token_type; control and user-defined tokens become special).
+     * (SentencePiece: tokens, scores, token_type, bos/eos ids, add_bos_token, add_space_prefix), "gpt2"
+     * (byte-level BPE: tokens, merges, token_type, the pre-tokenizer {@code tokenizer.ggml.pre} names) or
+     * "gemma4" (BPE over UTF-8 text with spaces as '▁' and {@code <0xNN>} byte fallback, as llama.cpp reads it).
+     * Control tokens are recognised only in trusted text, user-defined ones everywhere, as llama.cpp does.
      * String arrays are {@code String[]}, float32 arrays {@code float[]}, int32 arrays {@code int[]},
      * integer scalars any {@link Number}.
      */
@@ -91,41 +92,61 @@ public final class Tokenizers {
                     required(md, "tokenizer.ggml.scores", float[].class), types,
                     intOr(md, "tokenizer.ggml.bos_token_id", 1), intOr(md, "tokenizer.ggml.eos_token_id", 2),
                     boolOr(md, "tokenizer.ggml.add_bos_token", true), boolOr(md, "tokenizer.ggml.add_space_prefix", true));
-            case "gpt2" -> gpt2FromGguf(md, tokens, types);
+            case "gpt2" -> bpeFromGguf(md, tokens, types, false);
+            case "gemma4" -> bpeFromGguf(md, tokens, types, true);
             default -> throw new IllegalArgumentException("tokenizer.ggml.model '" + model
-                    + "' is not supported; expected 'llama' (SentencePiece) or 'gpt2' (byte-level BPE)");
+                    + "' is not supported; supported: 'llama' (SentencePiece), 'gpt2' (byte-level BPE), 'gemma4' (BPE over text)");
         };
     }
 
-    private static Tokenizer gpt2FromGguf(Map<String, Object> md, String[] tokens, int[] types) {
-        // Newer BPE models (Llama 3, Qwen, ...) are also "gpt2" in GGUF but split text with other regexes,
-        // named by tokenizer.ggml.pre; encoding them with GPT-2's regex would give wrong ids.
-        String pre = optional(md, "tokenizer.ggml.pre", String.class);
-        if (pre != null && !pre.equals("gpt-2")) {
-            throw new IllegalArgumentException("tokenizer.ggml.pre '" + pre
-                    + "' is not supported; only GPT-2's own pre-tokenizer ('gpt-2') is implemented");
-        }
-        if (types != null && types.length != tokens.length) {
-            throw new IllegalArgumentException("tokenizer.ggml.token_type has " + types.length + " entries for "
-                    + tokens.length + " tokens");
-        }
-        Map<String, Integer> encoder = LinkedHashMap.newLinkedHashMap(tokens.length);
-        Map<String, Integer> specials = new LinkedHashMap<>();
-        for (int id = 0; id < tokens.length; id++) {
-            int type = types == null ? SentencePieceBpeTokenizer.NORMAL : types[id];
-            if (type == SentencePieceBpeTokenizer.CONTROL || type == SentencePieceBpeTokenizer.USER_DEFINED) {
-                specials.putIfAbsent(tokens[id], id);
-            } else if (encoder.putIfAbsent(tokens[id], id) != null) {
-                throw new IllegalArgumentException("tokenizer.ggml.tokens has '" + tokens[id] + "' twice (ids "
-                        + encoder.get(tokens[id]) + " and " + id + ")");
+    /** The tokenizer a GGUF file's metadata describes. */
+    public static Tokenizer fromGguf(Path gguf) throws IOException {
+        try (GgufFile file = GgufFile.open(gguf)) {
+            if (!file.metadata().containsKey("tokenizer.ggml.model")) {
+                throw new IllegalArgumentException(gguf + ": this GGUF file has no tokenizer (no tokenizer.ggml.model)");
             }
+            return fromGgufMetadata(file.metadata());
         }
-        return Gpt2BpeTokenizer.of(encoder, List.of(required(md, "tokenizer.ggml.merges", String[].class)), specials);
+    }
+
+    private static Tokenizer bpeFromGguf(Map<String, Object> md, String[] tokens, int[] types, boolean gemma4) {
+        String source = "GGUF tokenizer." + (gemma4 ? "gemma4" : "gpt2");
+        BpeTokenizer.Builder b = new BpeTokenizer.Builder(source, tokens);
+        b.types = types;
+        String[] merges = required(md, "tokenizer.ggml.merges", String[].class);
+        b.merges = new ArrayList<>(merges.length);
+        for (String m : merges) {
+            // llama.cpp splits at the first space after the first byte, so a merge may start with a space
+            int space = m.indexOf(' ', 1);
+            b.merges.add(space < 0 ? new String[] {m, ""} : new String[] {m.substring(0, space), m.substring(space + 1)});
+        }
+        // without bos/eos ids: GPT-2's <|endoftext|> where the vocabulary has it (llama.cpp would take id 11, Falcon's)
+        int fallbackSpecial = -1;
+        for (int id = 0; id < tokens.length && fallbackSpecial < 0; id++) if ("<|endoftext|>".equals(tokens[id])) fallbackSpecial = id;
+        b.bos = intOr(md, "tokenizer.ggml.bos_token_id", fallbackSpecial);
+        b.eos = intOr(md, "tokenizer.ggml.eos_token_id", fallbackSpecial);
+        b.unknownId = intOr(md, "tokenizer.ggml.unknown_token_id", -1);
+        if (gemma4) {
+            // llama.cpp: spaces become '▁' (escape_whitespaces), only newlines split, BOS always added
+            b.symbols = BpeTokenizer.Symbols.CHARACTERS;
+            b.normalizer = (text, atStart) -> text.replace(' ', '\u2581');
+            b.preTokenizer = PreTokenizer.regexes("[^\\n]+|[\\n]+");
+            b.newlineRunsWhole = true;
+            b.addBos = true;
+        } else {
+            String pre = optional(md, "tokenizer.ggml.pre", String.class);
+            if (pre == null) pre = "gpt-2"; // files written before tokenizer.ggml.pre existed
+            b.preTokenizer = PreTokenizers.forGguf(pre);
+            // Llama 3 takes a piece that is a token whole, and adds BOS unless the file says otherwise
+            b.ignoreMerges = pre.equals("llama-bpe");
+            b.addBos = boolOr(md, "tokenizer.ggml.add_bos_token", pre.equals("llama-bpe"));
+        }
+        return b.build();
     }
 
     private static Optional<Tokenizer> findInDirectory(Path dir, int vocabSize, Path modelFile) throws IOException {
         Path hf = dir.resolve(HF_TOKENIZER);
-        if (Files.isRegularFile(hf)) return Optional.of(Gpt2BpeTokenizer.fromHuggingFaceTokenizerJson(hf));
+        if (Files.isRegularFile(hf)) return Optional.of(HuggingFaceTokenizer.load(hf));
         Path encoder = dir.resolve(ENCODER);
         Path merges = dir.resolve(MERGES);
         if (Files.isRegularFile(encoder) && Files.isRegularFile(merges)) {

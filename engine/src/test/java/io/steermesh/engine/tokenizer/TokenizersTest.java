@@ -3,6 +3,8 @@ package io.steermesh.engine.tokenizer;
 import io.steermesh.engine.SharedFiles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -34,11 +36,34 @@ class TokenizersTest {
     }
 
     @Test
-    void ggufModelLeavesTheTokenizerToItsMetadata() throws IOException {
+    void ggufModelFileLoadsTheTokenizerInItsMetadata() throws IOException {
         Path gguf = SharedFiles.require("models/stories260K/stories260K.gguf");
         assertEquals(Optional.empty(), Tokenizers.find(gguf));
-        var e = assertThrows(IllegalArgumentException.class, () -> Tokenizers.load(gguf, 512));
-        assertTrue(e.getMessage().contains("fromGgufMetadata"), e.getMessage());
+        Tokenizer tok = Tokenizers.load(gguf, 512);
+        assertInstanceOf(SentencePieceBpeTokenizer.class, tok);
+        assertArrayEquals(DOG_PROMPT_IDS, tok.encode(DOG_PROMPT));
+    }
+
+    @Test
+    void vocabularyOnlyGgufLoadsLikeTheOpenAiFiles() throws IOException {
+        Tokenizer tok = Tokenizers.load(SharedFiles.require("tokenizers/gguf-vocab/ggml-vocab-gpt-2.gguf"), 0);
+        assertArrayEquals(new int[] {15496, 995}, tok.encode("Hello world"));
+        assertEquals(50256, tok.eosId().orElseThrow());
+    }
+
+    /**
+     * Acceptance 4 of issue 10: these families were refused before (tokenizer.ggml.pre other than gpt-2, or
+     * tokenizer.ggml.model gemma4), so building them from their metadata threw; now each encodes llama.cpp's
+     * "Hello world" case exactly.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"llama-bpe", "qwen2", "qwen35", "deepseek-llm", "deepseek-coder", "falcon", "mpt",
+            "starcoder", "refact", "gemma-4"})
+    void previouslyRefusedGgufFamiliesLoadAndEncode(String family) throws IOException {
+        Path gguf = SharedFiles.require("tokenizers/gguf-vocab/ggml-vocab-" + family + ".gguf");
+        Tokenizer tok = Tokenizers.fromGgufMetadata(GgufTestMetadata.read(gguf));
+        var hello = GgufVocabFamiliesTest.cases(gguf).stream().filter(c -> c.text().equals("Hello world")).findFirst().orElseThrow();
+        assertArrayEquals(hello.ids(), tok.encode(hello.text()), family);
     }
 
     @Test
@@ -105,7 +130,7 @@ class TokenizersTest {
         md.put("tokenizer.ggml.token_type", types);
         md.put("tokenizer.ggml.merges", new String[] {"h e", "l l", "he ll", "hell o"});
         Tokenizer tok = Tokenizers.fromGgufMetadata(md);
-        assertInstanceOf(Gpt2BpeTokenizer.class, tok);
+        assertInstanceOf(BpeTokenizer.class, tok);
         assertArrayEquals(new int[] {259, 260}, tok.encode("hello<|endoftext|>", true));
         assertEquals(260, tok.eosId().orElseThrow());
         assertEquals("hello<|endoftext|>", tok.decode(new int[] {259, 260}));
@@ -119,8 +144,9 @@ class TokenizersTest {
         md.put("tokenizer.ggml.model", "bert");
         assertRejected(md, "'bert' is not supported");
         md.put("tokenizer.ggml.model", "gpt2");
-        md.put("tokenizer.ggml.pre", "llama-bpe");
-        assertRejected(md, "tokenizer.ggml.pre 'llama-bpe'");
+        md.put("tokenizer.ggml.merges", new String[0]);
+        md.put("tokenizer.ggml.pre", "made-up");
+        assertRejected(md, "tokenizer.ggml.pre 'made-up' is not supported; supported: default, gpt-2, mpt, llama-bpe");
         md.put("tokenizer.ggml.model", "llama");
         md.put("tokenizer.ggml.tokens", List.of("a"));
         assertRejected(md, "tokenizer.ggml.tokens is a");
