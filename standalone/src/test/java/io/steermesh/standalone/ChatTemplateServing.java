@@ -8,6 +8,7 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.steermesh.engine.format.SyntheticModel;
 import io.steermesh.engine.tensor.DType;
 import io.steermesh.engine.tokenizer.Tokenizer;
+import io.steermesh.engine.tokenizer.Tokenizers;
 import io.steermesh.engine.tokenizer.chat.ChatTemplate;
 import org.junit.jupiter.api.Test;
 
@@ -36,6 +37,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 abstract class ChatTemplateServing {
     static final ObjectMapper JSON = new ObjectMapper();
+    static final Path GGUF = StandaloneLoopTest.SHARED.resolve("tokenizers/gguf-vocab");
+    static final Path HF = StandaloneLoopTest.SHARED.resolve("tokenizers/hf");
 
     /** A synthetic Llama model in a temp dir whose vocabulary size is the tokenizer's. */
     static Path syntheticModel(int vocab) {
@@ -50,10 +53,26 @@ abstract class ChatTemplateServing {
     /** The key of the served vocabulary in the golden file. */
     abstract String goldenKey();
 
-    /** The served tokenizer and its template, as the test reads them itself. */
-    abstract Tokenizer tokenizer() throws IOException;
+    /** The served tokenizer (a .gguf vocabulary or a Hugging Face directory), as steermesh.tokenizer.tokenizer names it. */
+    abstract Path tokenizerPath();
 
-    abstract ChatTemplate template() throws IOException;
+    Tokenizer tokenizer() throws IOException {
+        return Tokenizers.load(tokenizerPath(), 0);
+    }
+
+    ChatTemplate template() throws IOException {
+        return ChatTemplate.find(tokenizerPath()).orElseThrow();
+    }
+
+    /** The profile's settings: a synthetic model of the tokenizer's vocabulary size, served with that tokenizer. */
+    static Map<String, String> serving(Path tokenizer) {
+        try {
+            Path model = syntheticModel(Tokenizers.load(tokenizer, 0).vocabSize());
+            return Map.of("steermesh.model", model.toString(), "steermesh.tokenizer.tokenizer", tokenizer.toString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
 
     @TestHTTPResource("/")
     URL base;

@@ -6,9 +6,6 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.steermesh.engine.format.GgufFile;
 import io.steermesh.engine.format.GgufWriter;
-import io.steermesh.engine.tokenizer.Tokenizer;
-import io.steermesh.engine.tokenizer.Tokenizers;
-import io.steermesh.engine.tokenizer.chat.ChatTemplate;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -33,7 +30,6 @@ class StandaloneChatTemplateTest extends ChatTemplateServing {
     static final String GUARD = "{% for m in messages %}{% if loop.index0 > 0 and m.role == messages[loop.index0 - 1].role %}"
             + "{{ raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}{% endif %}{% endfor %}";
     static final Path VOCAB;
-    static final Path MODEL;
 
     static {
         try {
@@ -41,7 +37,6 @@ class StandaloneChatTemplateTest extends ChatTemplateServing {
             try (GgufFile phi3 = GgufFile.open(PHI3)) {
                 new GgufWriter().putAll(phi3).put("tokenizer.chat_template", GUARD + phi3.string("tokenizer.chat_template")).write(VOCAB);
             }
-            MODEL = syntheticModel(Tokenizers.fromGguf(VOCAB).vocabSize());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -50,7 +45,7 @@ class StandaloneChatTemplateTest extends ChatTemplateServing {
     public static class Phi3Vocabulary implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("steermesh.model", MODEL.toString(), "steermesh.tokenizer.tokenizer", VOCAB.toString());
+            return serving(VOCAB);
         }
     }
 
@@ -60,13 +55,8 @@ class StandaloneChatTemplateTest extends ChatTemplateServing {
     }
 
     @Override
-    Tokenizer tokenizer() throws IOException {
-        return Tokenizers.fromGguf(VOCAB);
-    }
-
-    @Override
-    ChatTemplate template() throws IOException {
-        return ChatTemplate.find(VOCAB).orElseThrow();
+    Path tokenizerPath() {
+        return VOCAB;
     }
 
     @Test
