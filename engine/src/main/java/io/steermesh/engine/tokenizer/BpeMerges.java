@@ -53,9 +53,13 @@ final class BpeMerges {
         return i;
     }
 
+    /** MurmurHash3's 64-bit finalizer: every key bit reaches the low bits the table index uses. */
     private static long mix(long k) {
-        k *= 0x9E3779B97F4A7C15L;
-        return k ^ (k >>> 29);
+        k ^= k >>> 33;
+        k *= 0xFF51AFD7ED558CCDL;
+        k ^= k >>> 33;
+        k *= 0xC4CEB9FE1A85EC53L;
+        return k ^ (k >>> 33);
     }
 
     private void grow() {

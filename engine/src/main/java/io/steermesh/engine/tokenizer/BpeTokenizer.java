@@ -42,6 +42,8 @@ public sealed class BpeTokenizer implements Tokenizer permits Gpt2BpeTokenizer {
     private static final Pattern BYTE_PIECE = Pattern.compile("<0x([0-9A-Fa-f]{2})>");
     /** Bounds the piece cache; natural text repeats a few thousand pieces, so clearing is rare. */
     private static final int CACHE_LIMIT = 1 << 16;
+    /** Longer pieces (Gemma 4's whole lines, runs of spaces) rarely repeat: not worth keeping. */
+    private static final int CACHE_MAX_PIECE = 64;
 
     private final Symbols symbols;
     private final byte[][] tokenBytes;      // (vocab) bytes each id decodes to; null for ids without a token
@@ -57,6 +59,7 @@ public sealed class BpeTokenizer implements Tokenizer permits Gpt2BpeTokenizer {
     private final int bos;
     private final int eos;
     private final boolean addBos;
+    private final boolean stripFirstSpace;
     private final Map<String, int[]> cache = new ConcurrentHashMap<>();
 
     BpeTokenizer(Builder b) {
@@ -123,7 +126,7 @@ public sealed class BpeTokenizer implements Tokenizer permits Gpt2BpeTokenizer {
             }
             merges.putIfAbsent(left, right, rank, merged);
         }
-        this.specials = new SpecialTokens(control, userDefined);
+        this.specials = new SpecialTokens(control, userDefined, b.lstrip, b.rstrip);
         this.preTokenizer = b.preTokenizer;
         this.normalizer = b.normalizer;
         this.ignoreMerges = b.ignoreMerges;
@@ -132,6 +135,7 @@ public sealed class BpeTokenizer implements Tokenizer permits Gpt2BpeTokenizer {
         this.bos = b.bos;
         this.eos = b.eos;
         this.addBos = b.addBos;
+        this.stripFirstSpace = b.stripFirstSpace;
     }
 
     /** The bytes a normal token stands for. */
@@ -207,6 +211,7 @@ public sealed class BpeTokenizer implements Tokenizer permits Gpt2BpeTokenizer {
         int[] cached = cache.get(piece);
         if (cached != null) return cached;
         int[] ids = mergePiece(piece);
+        if (piece.length() > CACHE_MAX_PIECE) return ids;
         if (cache.size() >= CACHE_LIMIT) cache.clear();
         cache.put(piece, ids);
         return ids;
@@ -303,15 +308,31 @@ public sealed class BpeTokenizer implements Tokenizer permits Gpt2BpeTokenizer {
     @Override
     public String decode(int[] ids) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(ids.length * 4);
-        for (int id : ids) out.writeBytes(bytesOf(id));
+        int previous = -1;
+        for (int id : ids) {
+            byte[] b = bytesOf(id);
+            int skip = dropsLeadingSpace(previous, id) ? 1 : 0;
+            out.write(b, skip, b.length - skip);
+            previous = id;
+        }
         byte[] bytes = out.toByteArray();
         return Utf8.decode(bytes, 0, bytes.length);
     }
 
-    /** BPE tokens decode the same whatever precedes them. */
+    /**
+     * The bytes of {@code id}; they depend on {@code previousId} only where the decoder strips the space its
+     * normalizer prepended (tokenizer.json {@code Strip} / {@code Metaspace} decoders): the first token of a
+     * text, or the first after BOS, loses that space.
+     */
     @Override
     public byte[] tokenBytes(int previousId, int id) {
-        return bytesOf(id).clone();
+        byte[] b = bytesOf(id);
+        return dropsLeadingSpace(previousId, id) ? Arrays.copyOfRange(b, 1, b.length) : b.clone();
+    }
+
+    private boolean dropsLeadingSpace(int previousId, int id) {
+        return stripFirstSpace && (previousId < 0 || previousId == bos) && !specials.ids().containsValue(id)
+                && tokenBytes[id].length > 0 && tokenBytes[id][0] == ' ';
     }
 
     private byte[] bytesOf(int id) {
@@ -355,10 +376,13 @@ public sealed class BpeTokenizer implements Tokenizer permits Gpt2BpeTokenizer {
         boolean newlineRunsWhole;
         Map<String, Integer> control = Map.of();
         Map<String, Integer> userDefined = Map.of();
+        java.util.Set<Integer> lstrip = java.util.Set.of();
+        java.util.Set<Integer> rstrip = java.util.Set.of();
         int unknownId = -1;
         int bos = -1;
         int eos = -1;
         boolean addBos;
+        boolean stripFirstSpace;
 
         Builder(String source, String[] tokens) {
             this.source = source;

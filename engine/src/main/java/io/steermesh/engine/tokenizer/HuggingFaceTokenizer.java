@@ -9,6 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.text.Normalizer.Form;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,7 +21,8 @@ import java.util.regex.Pattern;
  * {@link BpeTokenizer}: normalizers NFC, NFD, NFKC, NFKD, Lowercase, Prepend, Replace and Sequence;
  * pre-tokenizers Split (regex or string, every behavior, invert), ByteLevel, Metaspace, Digits and Sequence;
  * model BPE with {@code ignore_merges} and {@code byte_fallback}; {@code added_tokens} ({@code special: true}
- * recognised only in trusted text, {@code special: false} everywhere). A {@code tokenizer_config.json} beside
+ * recognised only in trusted text, {@code special: false} everywhere; {@code lstrip}/{@code rstrip} take the
+ * whitespace beside them; {@code single_word} and {@code normalized} are not applied). A {@code tokenizer_config.json} beside
  * it supplies BOS/EOS and {@code add_bos_token}. Anything else is refused with the field and the supported
  * values. Pre-tokenizer text rewrites (ByteLevel's prefix space, Metaspace's {@code ▁}) are applied to the
  * whole fragment before any split, which is where the tokenizers that use them place them.
@@ -58,11 +61,16 @@ final class HuggingFaceTokenizer {
         }
         Map<String, Integer> control = new LinkedHashMap<>();
         Map<String, Integer> userDefined = new LinkedHashMap<>();
+        Set<Integer> lstrip = new HashSet<>();
+        Set<Integer> rstrip = new HashSet<>();
         for (JsonNode t : root.path("added_tokens")) {
             if (!t.path("content").isTextual() || !t.path("id").canConvertToInt()) {
                 throw new IllegalArgumentException(src + ": added_tokens entry needs a string content and an integer id, got " + t);
             }
-            (t.path("special").asBoolean(false) ? control : userDefined).put(t.get("content").asText(), t.get("id").intValue());
+            int id = t.get("id").intValue();
+            (t.path("special").asBoolean(false) ? control : userDefined).put(t.get("content").asText(), id);
+            if (t.path("lstrip").asBoolean(false)) lstrip.add(id);
+            if (t.path("rstrip").asBoolean(false)) rstrip.add(id);
         }
         Map<String, Integer> all = new LinkedHashMap<>(control);
         all.putAll(userDefined);
@@ -79,6 +87,8 @@ final class HuggingFaceTokenizer {
         b.merges = merges(model.path("merges"), src);
         b.control = control;
         b.userDefined = userDefined;
+        b.lstrip = lstrip;
+        b.rstrip = rstrip;
         b.ignoreMerges = model.path("ignore_merges").asBoolean(false);
         JsonNode pre = root.path("pre_tokenizer");
         b.symbols = usesByteLevel(pre) ? BpeTokenizer.Symbols.BYTE_LEVEL : BpeTokenizer.Symbols.CHARACTERS;
@@ -91,6 +101,7 @@ final class HuggingFaceTokenizer {
         if (normalizer != null) rewrites.add(normalizer);
         b.preTokenizer = preTokenizer(pre, "pre_tokenizer", src, rewrites);
         b.normalizer = rewrites.stream().reduce(Normalizer::then).orElse(null);
+        b.stripFirstSpace = decoderStripsFirstSpace(root.path("decoder"), "decoder", src);
 
         // BOS/EOS: tokenizer_config.json beside the file, else what the post-processor adds
         JsonNode config = configBeside(tokenizerJson);
@@ -191,10 +202,21 @@ final class HuggingFaceTokenizer {
         };
     }
 
+    /** The contractions of Llama 3, Qwen and others, case-insensitive. */
+    private static final String CONTRACTIONS_ANY_CASE = "(?i:'s|'t|'re|'ve|'m|'ll|'d)";
+    /**
+     * The same set spelled out: what Oniguruma's and Java's Unicode case folding accept (U+017F long s folds
+     * to s), without a case-insensitive group, which makes Java's engine about three times slower here.
+     */
+    private static final String CONTRACTIONS_SPELLED = "(?:'[sS\u017F]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])";
+
     /** A Split/Replace pattern: {"String": literal} or {"Regex": Oniguruma regex}. */
     private static Pattern pattern(JsonNode p, String where, String src) {
         if (p.path("String").isTextual()) return Pattern.compile(Pattern.quote(p.path("String").asText()));
-        if (p.path("Regex").isTextual()) return Pattern.compile(p.path("Regex").asText(), Pattern.UNICODE_CHARACTER_CLASS);
+        if (p.path("Regex").isTextual()) {
+            String regex = p.path("Regex").asText().replace(CONTRACTIONS_ANY_CASE, CONTRACTIONS_SPELLED);
+            return Pattern.compile(regex, Pattern.UNICODE_CHARACTER_CLASS);
+        }
         throw new IllegalArgumentException(src + ": " + where + ".pattern must be {\"String\": ...} or {\"Regex\": ...}, got " + p);
     }
 
@@ -235,6 +257,29 @@ final class HuggingFaceTokenizer {
             }
             default -> throw new IllegalArgumentException(src + ": " + where + " " + type
                     + " is not supported; supported: Split, ByteLevel, Metaspace, Digits, Sequence");
+        };
+    }
+
+    /**
+     * Checks the decoder and says whether it removes the space a normalizer prepended (Strip with start,
+     * Metaspace with a prepend scheme). The byte-level table, '▁' to space and byte fallback are the
+     * engine's own decoding of its symbols.
+     */
+    private static boolean decoderStripsFirstSpace(JsonNode n, String where, String src) {
+        if (n.isMissingNode() || n.isNull()) return false;
+        String type = n.path("type").asText("(missing)");
+        return switch (type) {
+            case "ByteLevel", "ByteFallback", "Fuse", "Replace" -> false;
+            case "Strip" -> n.path("start").asInt(0) > 0 && " ".equals(n.path("content").asText(" "));
+            case "Metaspace" -> !"never".equals(n.path("prepend_scheme").asText(n.path("add_prefix_space").asBoolean(true) ? "always" : "never"));
+            case "Sequence" -> {
+                boolean strip = false;
+                int i = 0;
+                for (JsonNode child : n.path("decoders")) strip |= decoderStripsFirstSpace(child, where + ".decoders[" + i++ + "]", src);
+                yield strip;
+            }
+            default -> throw new IllegalArgumentException(src + ": " + where + " " + type
+                    + " is not supported; supported: ByteLevel, Metaspace, Replace, ByteFallback, Fuse, Strip, Sequence");
         };
     }
 

@@ -1,13 +1,9 @@
 package io.steermesh.engine.tokenizer;
 
-import java.util.Collection;
-import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.function.Function;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.stream.Collectors;
+import java.util.Set;
 
 /**
  * Finds special-token strings in text, so they become their single id instead of being spelled out.
@@ -15,34 +11,71 @@ import java.util.stream.Collectors;
  * control tokens ({@code <|endoftext|>}, {@code <|im_end|>}; HF {@code special: true}) are recognised only in
  * text the caller trusts, user-defined tokens (HF {@code special: false}, e.g. {@code <think>}) everywhere.
  * The text is split at special tokens first; each plain fragment between them is then tokenized on its own.
- * Where two tokens start at the same place the longer wins.
+ * Where two tokens start at the same place the longer wins. Matching walks a trie of the token strings at
+ * each position (vocabularies carry thousands of added tokens: DeepSeek 2,398, so one regex alternation of
+ * them all would try every one at every character).
  */
 final class SpecialTokens {
     private static final int[] NO_SPANS = new int[0];
 
     private final Map<String, Integer> ids;          // control and user-defined
-    private final Pattern all;                       // null when there are none
-    private final Pattern userDefined;               // null when there are none
+    private final Trie all;
+    private final Trie userDefined;
+    private final Set<Integer> lstrip;               // ids that swallow the whitespace before them
+    private final Set<Integer> rstrip;               // ids that swallow the whitespace after them
 
     SpecialTokens(Map<String, Integer> control) {
         this(control, Map.of());
     }
 
     SpecialTokens(Map<String, Integer> control, Map<String, Integer> userDefinedIds) {
+        this(control, userDefinedIds, Set.of(), Set.of());
+    }
+
+    /**
+     * {@code lstrip}/{@code rstrip}: ids of tokens that remove the whitespace before/after them from the
+     * neighbouring text (Hugging Face added-token flags, llama.cpp's LSTRIP/RSTRIP attributes).
+     */
+    SpecialTokens(Map<String, Integer> control, Map<String, Integer> userDefinedIds, Set<Integer> lstrip, Set<Integer> rstrip) {
+        this.lstrip = Set.copyOf(lstrip);
+        this.rstrip = Set.copyOf(rstrip);
         Map<String, Integer> merged = new LinkedHashMap<>(control);
         userDefinedIds.forEach(merged::putIfAbsent);
         this.ids = Map.copyOf(merged);
-        this.all = alternation(merged.keySet());
-        this.userDefined = alternation(userDefinedIds.keySet());
+        this.all = new Trie(merged);
+        this.userDefined = new Trie(userDefinedIds);
     }
 
-    private static Pattern alternation(Collection<String> tokens) {
-        String alt = tokens.stream()
-                .filter(s -> !s.isEmpty())
-                .sorted(Comparator.comparingInt(String::length).reversed().thenComparing(Function.identity()))
-                .map(Pattern::quote)
-                .collect(Collectors.joining("|"));
-        return alt.isEmpty() ? null : Pattern.compile(alt);
+    /** Token strings in a character trie: the longest token starting at a position in one walk. */
+    private static final class Trie {
+        private final Map<Character, Trie> children = new HashMap<>();
+        private int id = -1;
+        private int tokenLength;
+
+        Trie(Map<String, Integer> tokens) {
+            tokens.forEach((token, tokenId) -> {
+                if (token.isEmpty()) return;
+                Trie node = this;
+                for (int i = 0; i < token.length(); i++) node = node.children.computeIfAbsent(token.charAt(i), c -> new Trie(Map.of()));
+                node.id = tokenId;
+                node.tokenLength = token.length();
+            });
+        }
+
+        boolean isEmpty() {
+            return children.isEmpty();
+        }
+
+        /** The node of the longest token that starts at {@code from} and ends by {@code to}, or null. */
+        Trie longestAt(String text, int from, int to) {
+            Trie node = this, best = null;
+            for (int i = from; i < to; i++) {
+                node = node.children.get(text.charAt(i));
+                if (node == null) break;
+                if (node.id >= 0) best = node;
+            }
+            return best;
+        }
     }
 
     /** Every special token string (control and user-defined) to its id. */
@@ -81,14 +114,21 @@ final class SpecialTokens {
             // regions alternate: outside a span (even s), inside span s/2 (odd s)
             boolean inside = (s & 1) == 1;
             int regionEnd = s == plainSpans.length ? text.length() : plainSpans[s];
-            Pattern pattern = inside ? userDefined : all;
-            if (pattern != null && regionEnd > regionStart) {
-                Matcher m = pattern.matcher(text);
-                m.region(regionStart, regionEnd);
-                while (m.find()) {
-                    if (m.start() > fragmentStart) sink.text(text.substring(fragmentStart, m.start()), fragmentStart == 0);
-                    sink.special(ids.get(m.group()));
-                    fragmentStart = m.end();
+            Trie trie = inside ? userDefined : all;
+            if (!trie.isEmpty()) {
+                for (int i = regionStart; i < regionEnd; ) {
+                    Trie match = trie.longestAt(text, i, regionEnd);
+                    if (match == null) {
+                        i++;
+                        continue;
+                    }
+                    int textEnd = i;
+                    if (lstrip.contains(match.id)) while (textEnd > fragmentStart && Character.isWhitespace(text.charAt(textEnd - 1))) textEnd--;
+                    if (textEnd > fragmentStart) sink.text(text.substring(fragmentStart, textEnd), fragmentStart == 0);
+                    sink.special(match.id);
+                    i += match.tokenLength;
+                    if (rstrip.contains(match.id)) while (i < regionEnd && Character.isWhitespace(text.charAt(i))) i++;
+                    fragmentStart = i;
                 }
             }
             regionStart = regionEnd;

@@ -94,6 +94,26 @@ class HuggingFaceTokenizerTest {
         assertArrayEquals(new int[] {7, 3, 1, 2}, tok.encode("hi é"));
         assertEquals(" hi é", tok.decode(new int[] {7, 3, 1, 2}));
         assertArrayEquals(new int[] {0, 7}, tok.encode("<s>hi", true));
+
+        // with Llama 2's decoder the prepended space comes off again, also when streaming
+        Path withDecoder = Files.writeString(dir.resolve("tokenizer.json"), json.replace("\"pre_tokenizer\": null,",
+                "\"pre_tokenizer\": null, \"decoder\": {\"type\": \"Sequence\", \"decoders\": [{\"type\": \"Replace\", "
+                        + "\"pattern\": {\"String\": \"\u2581\"}, \"content\": \" \"}, {\"type\": \"ByteFallback\"}, "
+                        + "{\"type\": \"Fuse\"}, {\"type\": \"Strip\", \"content\": \" \", \"start\": 1, \"stop\": 0}]},"));
+        Tokenizer llama2 = Tokenizers.load(withDecoder, 0);
+        assertEquals("hi é", llama2.decode(new int[] {7, 3, 1, 2}));
+        IncrementalDecoder stream = new IncrementalDecoder(llama2);
+        assertEquals("hi", stream.push(7));
+        assertEquals(" ", stream.push(3));
+    }
+
+    @Test
+    void addedTokensWithStripFlagsTakeTheWhitespaceBesideThem(@TempDir Path dir) throws IOException {
+        String json = """
+                {"added_tokens": [{"id": 3, "content": "<mask>", "special": false, "lstrip": true, "rstrip": true}],
+                 "model": {"type": "BPE", "vocab": {"a": 0, "b": 1, " ": 2}, "merges": []}}""";
+        Tokenizer tok = Tokenizers.load(Files.writeString(dir.resolve("tokenizer.json"), json), 0);
+        assertArrayEquals(new int[] {0, 3, 1}, tok.encode("a  <mask> \tb"));
     }
 
     @Test
@@ -115,6 +135,8 @@ class HuggingFaceTokenizerTest {
         assertRejected(dir, "{\"model\":{\"type\":\"BPE\",\"vocab\":{},\"merges\":[]},\"pre_tokenizer\":{\"type\":\"Sequence\","
                 + "\"pretokenizers\":[{\"type\":\"Whitespace\"}]}}", "pre_tokenizer.pretokenizers[0] Whitespace is not supported");
         assertRejected(dir, "{\"model\":{\"type\":\"BPE\",\"vocab\":{},\"merges\":[[\"a\"]]}}", "model.merges[0]");
+        assertRejected(dir, "{\"model\":{\"type\":\"BPE\",\"vocab\":{},\"merges\":[]},\"decoder\":{\"type\":\"WordPiece\"}}",
+                "decoder WordPiece is not supported; supported: ByteLevel");
     }
 
     private static void assertRejected(Path dir, String json, String expectedMessagePart) throws IOException {
