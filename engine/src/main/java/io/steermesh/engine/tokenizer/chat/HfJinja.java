@@ -9,6 +9,9 @@ import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.lib.filter.Filter;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
+import com.hubspot.jinjava.lib.tag.Tag;
+import com.hubspot.jinjava.tree.Node;
+import com.hubspot.jinjava.tree.TagNode;
 import java.beans.FeatureDescriptor;
 import java.time.ZonedDateTime;
 import java.util.Collection;
@@ -63,6 +66,7 @@ final class HfJinja {
         globals.registerFunction(new ELFunctionDefinition("", "strftime_now", HfJinja.class, "strftimeNow", String.class));
         globals.registerFunction(new ELFunctionDefinition("", PySyntax.FUNCTION, PySyntax.class, "slice", Object.class, Object.class, Object.class));
         globals.registerFilter(new ToJson());
+        globals.registerTag(new Generation());
     }
 
     /** Rewrites the Python syntax Jinjava lacks; done once per template. */
@@ -133,6 +137,29 @@ final class HfJinja {
         }
     }
 
+    /**
+     * {@code {% generation %}...{% endgeneration %}}: transformers' AssistantTracker marks the assistant's tokens
+     * with it (for training masks); rendering a prompt, it is its body.
+     */
+    private static final class Generation implements Tag {
+        @Override
+        public String getName() {
+            return "generation";
+        }
+
+        @Override
+        public String getEndTagName() {
+            return "endgeneration";
+        }
+
+        @Override
+        public String interpret(TagNode tagNode, JinjavaInterpreter interpreter) {
+            StringBuilder body = new StringBuilder();
+            for (Node child : tagNode.getChildren()) body.append(child.render(interpreter).getValue());
+            return body.toString();
+        }
+    }
+
     /** Python str methods on strings, Python dict.get with a default, and slices of lists and strings. */
     private static final class PythonMethods extends ELResolver {
         @Override
@@ -153,6 +180,13 @@ final class HfJinja {
 
         @Override
         public Object getValue(ELContext context, Object base, Object property) {
+            if (base instanceof String s && index(property) != null) {
+                // Python's s[i]: one character, negative i from the end
+                int i = index(property), at = i < 0 ? i + s.length() : i;
+                if (at < 0 || at >= s.length()) throw new IllegalArgumentException("string index " + i + " out of range");
+                context.setPropertyResolved(true);
+                return String.valueOf(s.charAt(at));
+            }
             PySyntax.Slice slice = PySyntax.Slice.parse(property);
             if (slice != null) {
                 if (base instanceof String s) {
@@ -168,6 +202,12 @@ final class HfJinja {
                     return slice.apply(List.copyOf(c));
                 }
             }
+            return null;
+        }
+
+        private static Integer index(Object property) {
+            if (property instanceof Integer || property instanceof Long) return ((Number) property).intValue();
+            if (property instanceof String p && p.matches("-?\\d{1,9}")) return Integer.valueOf(p);
             return null;
         }
 

@@ -40,6 +40,18 @@ class ChatTemplateTest {
         assertEquals("yes no", render("{{ 'yes' if 'x.y'.startswith('x') }} {{ 'yes' if 'x.y'.endswith(('z', 'q')) else 'no' }}"));
         assertEquals("ok", render("{{ 'ok\n\n'.rstrip() }}"));
         assertEquals("['a', 'b', 'c']", render("{{ ' a b  c '.split() }}"));
+        assertEquals("B.", render("{{ messages[0].content[0] }}{{ messages[0].content[-1] }}"));
+    }
+
+    @Test
+    void filtersTestsAndTagsTemplatesUse() {
+        assertEquals("user", render("{{ (messages|rejectattr('role', 'equalto', 'system')|first).role }}"));
+        assertEquals("S", render("{% if messages[0]['role'] == 'system' %}{% set sys = 'S' %}{% endif %}{{ sys }}"));
+        assertEquals("y|d", render("{{ 'y' if messages[0].tool_calls is not defined }}|{{ messages[0].get('nope', 'd') }}"));
+        assertEquals("system", render("{%- for m in messages %}{%- if loop.index0 == 1 %}{% break %}{% endif %}{{ m.role }}{%- endfor %}"));
+        assertEquals("1x2y", render("{% macro m(a, b='x') %}{{ a }}{{ b }}{% endmacro %}{{ m(1) }}{{ m(2, b='y') }}"));
+        // transformers' {% generation %} (assistant masks for training) renders its body
+        assertEquals("Hello.", render("{% generation %}{{ messages[-1].content }}{% endgeneration %}"));
     }
 
     @Test
