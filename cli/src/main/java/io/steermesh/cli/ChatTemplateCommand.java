@@ -11,6 +11,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -23,7 +27,7 @@ import java.util.Set;
 final class ChatTemplateCommand {
     private ChatTemplateCommand() {}
 
-    static final Set<String> VALUE_FLAGS = Set.of("tokenizer");
+    static final Set<String> VALUE_FLAGS = Set.of("tokenizer", "date");
     static final Set<String> SWITCHES = Set.of();
 
     private record Conversation(List<Map<String, Object>> messages, boolean addGenerationPrompt, Map<String, Object> extra) {}
@@ -38,6 +42,7 @@ final class ChatTemplateCommand {
         Path path = Path.of(a.get("tokenizer"));
         ChatTemplate template = ChatTemplate.find(path).orElseThrow(() -> new UserError(path + " has no chat template "
                 + "(looked for " + ChatTemplate.GGUF_KEY + " in a .gguf file, chat_template in " + ChatTemplate.HF_CONFIG + ")"));
+        if (a.has("date")) template = template.withClock(fixedDate(a.get("date")));
         List<String> rendered = new ArrayList<>(conversations.size());
         for (int i = 0; i < conversations.size(); i++) {
             Conversation c = conversations.get(i);
@@ -51,6 +56,15 @@ final class ChatTemplateCommand {
         out.print('\n');
         out.flush();
         return 0;
+    }
+
+    /** {@code --date YYYY-MM-DD}: what the template's {@code strftime_now} sees (midnight UTC that day). */
+    private static Clock fixedDate(String date) {
+        try {
+            return Clock.fixed(LocalDate.parse(date).atStartOfDay(ZoneOffset.UTC).toInstant(), ZoneOffset.UTC);
+        } catch (DateTimeParseException e) {
+            throw new UserError("--date must be a date as YYYY-MM-DD (got \"" + date + "\")");
+        }
     }
 
     private static List<Conversation> parse(ObjectMapper mapper, InputStream in) throws IOException {

@@ -91,12 +91,13 @@ public final class Main {
               --bench FILE [--rounds N] instead: encode FILE N times (default 5) with --tokenizer and print
                                        {"bytes","tokens","rounds","best_seconds","mb_per_s","load_seconds"}
 
-            steermesh chat-template --tokenizer PATH
+            steermesh chat-template --tokenizer PATH [--date YYYY-MM-DD]
               reads a JSON array of {"messages": [{"role": ..., "content": ...}, ...], "add_generation_prompt": bool}
               on stdin (further keys such as "tools" or "enable_thinking" reach the template), writes a JSON array
               of rendered prompts on stdout, as Hugging Face's apply_chat_template renders them
               --tokenizer PATH         a .gguf file (tokenizer.chat_template), a tokenizer_config.json
                                        (chat_template) or the directory holding it
+              --date YYYY-MM-DD        the day the template's strftime_now sees (default: today)
 
             steermesh synth-model --arch gpt2|llama --layers N --dim D --heads H --seed S --out DIR [FLAGS]
               --kv-heads K             key/value heads, Llama grouped-query attention (default: --heads)

@@ -70,7 +70,16 @@ class CliChatTemplateTest {
     }
 
     @Test
+    void dateFixesWhatStrftimeNowSees(@TempDir Path dir) throws Exception {
+        Path config = dir.resolve("tokenizer_config.json");
+        Files.writeString(config, "{\"chat_template\": \"Today: {{ strftime_now('%d %b %Y') }}\"}");
+        Invocation r = Invocation.withStdin("[{\"messages\": []}]", "chat-template", "--tokenizer", config.toString(), "--date", "2026-01-02");
+        assertEquals("[\"Today: 02 Jan 2026\"]\n", r.stdout(), r.toString());
+        CliErrorsTest.assertUserError(Invocation.withStdin("[]", "chat-template", "--tokenizer", config.toString(), "--date", "Jan 2"), "--date");
+    }
+
+    @Test
     void helpListsTheCommand() {
-        assertTrue(Invocation.run("help").stdout().contains("chat-template --tokenizer PATH"));
+        assertTrue(Invocation.run("help").stdout().contains("chat-template --tokenizer PATH [--date YYYY-MM-DD]"));
     }
 }
