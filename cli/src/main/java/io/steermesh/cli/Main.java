@@ -34,6 +34,7 @@ public final class Main {
             commands:
               generate      generate a completion for a prompt
               tokenize      encode a JSON array of strings (stdin) to token ids (stdout)
+              chat-template render conversations (stdin) with a tokenizer's own Jinja chat template (stdout)
               synth-model   write a seeded random GPT-2 or Llama model (Hugging Face layout)
               bench         run the benchmarks
               steer-sweep   steer towards a word at several hooks and coefficients; count how often it appears
@@ -93,6 +94,14 @@ public final class Main {
               --allow-special          recognize special-token strings such as <|endoftext|> in the text
               --bench FILE [--rounds N] instead: encode FILE N times (default 5) with --tokenizer and print
                                        {"bytes","tokens","rounds","best_seconds","mb_per_s","load_seconds"}
+
+            steermesh chat-template --tokenizer PATH [--date YYYY-MM-DD]
+              reads a JSON array of {"messages": [{"role": ..., "content": ...}, ...], "add_generation_prompt": bool}
+              on stdin (further keys such as "tools" or "enable_thinking" reach the template), writes a JSON array
+              of rendered prompts on stdout, as Hugging Face's apply_chat_template renders them
+              --tokenizer PATH         a .gguf file (tokenizer.chat_template), a tokenizer_config.json
+                                       (chat_template) or the directory holding it
+              --date YYYY-MM-DD        the day the template's strftime_now sees (default: today)
 
             steermesh synth-model --arch gpt2|llama --layers N --dim D --heads H --seed S --out DIR [FLAGS]
               --kv-heads K             key/value heads, Llama grouped-query attention (default: --heads)
@@ -190,13 +199,14 @@ public final class Main {
                 }
                 case "generate" -> wantsHelp(rest, GenerateCommand.VALUE_FLAGS, out) ? 0 : GenerateCommand.run(rest, out, err);
                 case "tokenize" -> wantsHelp(rest, TokenizeCommand.VALUE_FLAGS, out) ? 0 : TokenizeCommand.run(rest, in, out, err);
+                case "chat-template" -> wantsHelp(rest, ChatTemplateCommand.VALUE_FLAGS, out) ? 0 : ChatTemplateCommand.run(rest, in, out);
                 case "synth-model" -> wantsHelp(rest, SynthModelCommand.VALUE_FLAGS, out) ? 0 : SynthModelCommand.run(rest, out, err);
                 case "bench" -> Bench.run(rest.toArray(String[]::new), out, err);
                 case "steer-sweep" -> wantsHelp(rest, SteerSweepCommand.VALUE_FLAGS, out) ? 0 : SteerSweepCommand.run(rest, out, err);
                 case "loadtest" -> LoadTest.run(rest, out, err);
                 default -> throw new UserError(args[0].startsWith("-")
                         ? "unknown flag " + args[0] + "; flags come after a command (see 'steermesh help')"
-                        : "unknown command \"" + args[0] + "\" (commands: generate, tokenize, synth-model, bench, steer-sweep, loadtest, help)");
+                        : "unknown command \"" + args[0] + "\" (commands: generate, tokenize, chat-template, synth-model, bench, steer-sweep, loadtest, help)");
             };
         } catch (UserError e) {
             return fail(err, e.getMessage(), 2);

@@ -379,7 +379,8 @@ class GatewayHttpTest {
                 .body("data[0].id", equalTo("steermesh"))
                 .body("data[0].object", equalTo("model"))
                 .body("data[0].owned_by", equalTo("steermesh"))
-                .body("data[0].context_length", equalTo(1024));
+                .body("data[0].context_length", equalTo(1024))
+                .body("data[0].chat_template", equalTo("generic"));
     }
 
     @Test

@@ -14,6 +14,7 @@ import io.steermesh.engine.tensor.Q8GroupedTensor;
 import io.steermesh.engine.tensor.Quant;
 import io.steermesh.engine.tokenizer.Tokenizer;
 import io.steermesh.engine.tokenizer.Tokenizers;
+import io.steermesh.engine.tokenizer.chat.ChatTemplate;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -23,6 +24,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -214,6 +216,16 @@ public final class ModelLoader {
         }
         throw new IllegalArgumentException("unknown model format: " + path
                 + " (expected a Hugging Face directory with config.json, a .gguf file or a llama2.c .bin)");
+    }
+
+    /**
+     * The model's own chat template, without loading its weights: from {@code explicitTokenizer} when given (a
+     * .gguf vocabulary, a tokenizer_config.json or the directory or file beside one), else from the GGUF metadata
+     * or the {@code tokenizer_config.json} of the model's directory. Empty when there is none.
+     */
+    public static Optional<ChatTemplate> readChatTemplate(Path model, Path explicitTokenizer) throws IOException {
+        if (explicitTokenizer != null) return ChatTemplate.find(explicitTokenizer);
+        return ChatTemplate.find(model);
     }
 
     /**

@@ -26,6 +26,14 @@ public interface GatewayConfig {
     int contextLength();
 
     /**
+     * Which template renders chat messages into the prompt, as {@code /v1/models} reports it: {@code model} (the
+     * served model's own Jinja template, from its GGUF metadata or tokenizer_config.json) or {@code generic}
+     * ({@code role: content} lines, for models that ship none). Derived from the model; the tokenizer service renders.
+     */
+    @WithDefault("generic")
+    String chatTemplate();
+
+    /**
      * How many outgoing frames (WebSocket frames, SSE chunks) one connection may have waiting to be written
      * before the gateway gives up on it as too slow, cancels its generations and closes it.
      */

@@ -15,8 +15,11 @@ import java.util.Map;
 @Produces(MediaType.APPLICATION_JSON)
 public class ModelsResource {
 
-    /** One entry of {@code /v1/models}; {@code context_length} is vLLM's extension. */
-    public record Model(String id, String object, long created, String owned_by, int context_length) {}
+    /**
+     * One entry of {@code /v1/models}; {@code context_length} is vLLM's extension, {@code chat_template} steermesh's:
+     * {@code model} when chat messages go through the model's own template, {@code generic} otherwise.
+     */
+    public record Model(String id, String object, long created, String owned_by, int context_length, String chat_template) {}
 
     public record ModelList(String object, List<Model> data) {}
 
@@ -28,7 +31,8 @@ public class ModelsResource {
     @GET
     @Path("v1/models")
     public ModelList models() {
-        return new ModelList("list", List.of(new Model(config.modelName(), "model", STARTED, "steermesh", config.contextLength())));
+        return new ModelList("list", List.of(new Model(config.modelName(), "model", STARTED, "steermesh", config.contextLength(),
+                config.chatTemplate())));
     }
 
     @GET

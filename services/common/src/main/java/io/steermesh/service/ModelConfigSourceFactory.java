@@ -17,8 +17,8 @@ import java.util.Map;
 
 /**
  * One setting, {@code steermesh.model}, configures every service: from the model file it derives the
- * id clients use ({@code steermesh.model-name}, default the file name without extension) and the
- * context length, and hands them to each service's own keys. Explicit settings still win (this
+ * id clients use ({@code steermesh.model-name}, default the file name without extension), the
+ * context length and whether the model has a chat template of its own, and hands them to each service's own keys. Explicit settings still win (this
  * source ranks below application.properties and system properties).
  */
 public class ModelConfigSourceFactory implements ConfigSourceFactory {
@@ -52,6 +52,12 @@ public class ModelConfigSourceFactory implements ConfigSourceFactory {
         try {
             ModelConfig config = ModelLoader.readConfig(path);
             derived.put("steermesh.gateway.context-length", Integer.toString(config.contextLength()));
+            // which template renders chat messages (the tokenizer service renders; the gateway reports it)
+            ConfigValue tokenizer = context.getValue("steermesh.tokenizer.tokenizer");
+            Path explicitTokenizer = tokenizer == null || tokenizer.getValue() == null || tokenizer.getValue().isBlank()
+                    ? null : Path.of(tokenizer.getValue());
+            boolean own = ModelLoader.readChatTemplate(path, explicitTokenizer).isPresent();
+            derived.put("steermesh.gateway.chat-template", own ? "model" : "generic");
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the model configured as steermesh.model=" + path + ": " + e.getMessage(), e);
         }

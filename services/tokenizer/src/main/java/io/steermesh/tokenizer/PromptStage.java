@@ -4,6 +4,8 @@ import io.steermesh.engine.model.ModelConfig;
 import io.steermesh.engine.model.SteeringPlan;
 import io.steermesh.engine.sampler.SamplingParams;
 import io.steermesh.engine.tokenizer.Tokenizer;
+import io.steermesh.engine.tokenizer.chat.ChatTemplate;
+import io.steermesh.engine.tokenizer.chat.ChatTemplateException;
 import io.steermesh.events.ChatMessage;
 import io.steermesh.events.GenerationFailed;
 import io.steermesh.events.GenerationRequested;
@@ -13,8 +15,10 @@ import io.steermesh.events.SamplingSpec;
 import io.steermesh.events.SteeringPlanSpec;
 import io.steermesh.service.steering.SteeringResolver;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.IntStream;
 
 /**
@@ -37,21 +41,29 @@ public final class PromptStage {
     private final ModelConfig config;
     private final Tokenizer tokenizer;
     private final SteeringResolver resolver;
+    private final ChatTemplate chatTemplate;  // the model's own; null: the generic role: content template
 
-    /** Without a steering registry: only inline vector values are accepted. */
+    /** Without a steering registry or a chat template of the model's own. */
     public PromptStage(String modelName, ModelConfig config, Tokenizer tokenizer) {
-        this(modelName, config, tokenizer, null);
+        this(modelName, config, tokenizer, null, null);
     }
 
-    /** @param resolver looks up registry vectors and SAE decoder rows by name; null for none */
-    public PromptStage(String modelName, ModelConfig config, Tokenizer tokenizer, SteeringResolver resolver) {
+    /**
+     * @param resolver     looks up registry vectors and SAE decoder rows by name; null for none
+     * @param chatTemplate the model's own chat template; null renders chat messages with {@link GenericChat}
+     */
+    public PromptStage(String modelName, ModelConfig config, Tokenizer tokenizer, SteeringResolver resolver, ChatTemplate chatTemplate) {
         this.modelName = modelName;
         this.config = config;
         this.tokenizer = tokenizer;
         this.resolver = resolver;
+        this.chatTemplate = chatTemplate;
     }
 
     public String modelName() { return modelName; }
+
+    /** Which template renders chat messages: "model" (the model's own Jinja template) or "generic". */
+    public String chatTemplateKind() { return chatTemplate != null ? "model" : "generic"; }
 
     public Outcome tokenize(GenerationRequested r) {
         try {
@@ -105,7 +117,8 @@ public final class PromptStage {
             }
             return r.promptIds().clone();
         }
-        String text = r.prompt() != null ? r.prompt() : ChatTemplate.render(r.messages());
+        if (r.prompt() == null && chatTemplate != null) return templatedIds(r.messages());
+        String text = r.prompt() != null ? r.prompt() : GenericChat.render(r.messages());
         int[] ids = tokenizer.encode(text);
         boolean addBos = r.addBos() == null || r.addBos();
         if (addBos && tokenizer.addBosToPrompts() && tokenizer.bosId().isPresent()) {
@@ -115,6 +128,25 @@ public final class PromptStage {
             ids = withBos;
         }
         if (ids.length == 0) throw InvalidEventException.invalid(r.prompt() != null ? "prompt" : "messages", "must not be empty");
+        return ids;
+    }
+
+    /**
+     * Chat messages through the model's own template, tokenized as Hugging Face's apply_chat_template does: the
+     * template writes BOS itself where the model wants one, special tokens in its text are parsed, while the
+     * users' content stays plain text (a user typing {@code <|im_end|>} gets those characters, not the token).
+     */
+    private int[] templatedIds(List<ChatMessage> messages) {
+        List<Map<String, Object>> turns = new ArrayList<>(messages.size());
+        for (ChatMessage m : messages) turns.add(Map.of("role", m.role(), "content", m.content()));
+        ChatTemplate.Rendered rendered;
+        try {
+            rendered = chatTemplate.render(turns, true);
+        } catch (ChatTemplateException e) {
+            throw InvalidEventException.invalid("messages", "the model's chat template refused them: " + e.getMessage());
+        }
+        int[] ids = tokenizer.encodeWithPlainSpans(rendered.text(), rendered.plainSpans());
+        if (ids.length == 0) throw InvalidEventException.invalid("messages", "render to an empty prompt");
         return ids;
     }
 
@@ -155,8 +187,8 @@ public final class PromptStage {
     }
 
     /** Chat messages as one prompt, for models that ship no chat template of their own. */
-    static final class ChatTemplate {
-        private ChatTemplate() {}
+    static final class GenericChat {
+        private GenericChat() {}
 
         static String render(List<ChatMessage> messages) {
             StringBuilder sb = new StringBuilder();
@@ -167,6 +199,7 @@ public final class PromptStage {
 
     @Override
     public String toString() {
-        return "PromptStage[" + modelName + ", context " + config.contextLength() + ", stop ids " + Arrays.toString(defaultStopIds()) + "]";
+        return "PromptStage[" + modelName + ", context " + config.contextLength() + ", stop ids " + Arrays.toString(defaultStopIds())
+                + ", chat template " + chatTemplateKind() + "]";
     }
 }

@@ -7,6 +7,7 @@ import io.smallrye.reactive.messaging.annotations.Merge;
 import io.steermesh.engine.model.ModelConfig;
 import io.steermesh.engine.model.ModelLoader;
 import io.steermesh.engine.tokenizer.Tokenizer;
+import io.steermesh.engine.tokenizer.chat.ChatTemplate;
 import io.steermesh.events.CompletionEvent;
 import io.steermesh.events.ControlEvent;
 import io.steermesh.events.GenerationCancelled;
@@ -71,11 +72,14 @@ public class TokenizerProcessor {
         try {
             LOG.infof("tokenizer: reading the configuration and vocabulary of %s", model);
             ModelConfig mc = ModelLoader.readConfig(model);
-            Tokenizer tok = ModelLoader.readTokenizer(model, config.tokenizer().map(Path::of).orElse(null));
+            Path explicitTokenizer = config.tokenizer().map(Path::of).orElse(null);
+            Tokenizer tok = ModelLoader.readTokenizer(model, explicitTokenizer);
+            ChatTemplate template = ModelLoader.readChatTemplate(model, explicitTokenizer).orElse(null);
             String name = config.modelName().orElse(ModelLoader.defaultName(model));
-            promptStage = new PromptStage(name, mc, tok, registry.resolver(name));
+            promptStage = new PromptStage(name, mc, tok, registry.resolver(name), template);
             detokenizeStage = new DetokenizeStage(tok);
-            LOG.infof("tokenizer: serving model \"%s\" (vocabulary %d, context %d)", name, tok.vocabSize(), mc.contextLength());
+            LOG.infof("tokenizer: serving model \"%s\" (vocabulary %d, context %d, %s chat template)", name, tok.vocabSize(),
+                    mc.contextLength(), template != null ? "its own" : "the generic");
         } catch (IOException e) {
             throw new UncheckedIOException("tokenizer could not read " + model + ": " + e.getMessage(), e);
         }

@@ -2,9 +2,12 @@ package io.steermesh.tokenizer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.steermesh.engine.model.Architecture;
 import io.steermesh.engine.model.ModelConfig;
 import io.steermesh.engine.model.ModelLoader;
 import io.steermesh.engine.tokenizer.Tokenizer;
+import io.steermesh.engine.tokenizer.chat.ChatTemplate;
+import io.steermesh.events.ChatMessage;
 import io.steermesh.events.CompletionEvent;
 import io.steermesh.events.ExpertRoute;
 import io.steermesh.events.FinishReason;
@@ -81,6 +84,44 @@ class TokenizerStagesTest {
         assertEquals("model", model.error().field());
         GenerationFailed id = failed(stage.tokenize(new GenerationRequested("d", null, null, null, new int[] {1, 9999}, null, null, null, null, null, "completions", 0L, null)));
         assertEquals("prompt_ids[1]", id.error().field());
+    }
+
+    static GenerationRequested chat(String id, ChatMessage... messages) {
+        return new GenerationRequested(id, null, null, List.of(messages), null, null, null, null, null, null, "completions", 0L, null);
+    }
+
+    @Test
+    void chatMessagesGoThroughTheModelsOwnTemplateAndUserTextStaysPlain() throws IOException {
+        Path phi3 = shared.resolve("tokenizers/gguf-vocab/ggml-vocab-phi-3.gguf");
+        Tokenizer tok = ModelLoader.readTokenizer(stories, phi3);
+        ChatTemplate template = ModelLoader.readChatTemplate(stories, phi3).orElseThrow();
+        ModelConfig config = new ModelConfig("phi3-vocab", Architecture.LLAMA, 16, 48, 1, 2, 2, tok.vocabSize(), 4096, 1e-5f, 10000f, false);
+        PromptStage stage = new PromptStage("phi3-vocab", config, tok, null, template);
+        assertEquals("model", stage.chatTemplateKind());
+
+        int[] ids = assertInstanceOf(PromptStage.Tokenized.class,
+                stage.tokenize(chat("t1", new ChatMessage("user", "Hello!")))).prompt().promptIds();
+        // the template writes <s> (BOS) and its own markers; nothing is added twice
+        assertArrayEquals(tok.encode("<s><|user|>\nHello!<|end|>\n<|assistant|>\n", true), ids);
+        assertEquals(1, Arrays.stream(ids).filter(i -> i == tok.bosId().getAsInt()).count());
+
+        // a user typing the template's end marker gets the characters, not the control token
+        int end = tok.specialTokens().get("<|end|>");
+        int[] typed = assertInstanceOf(PromptStage.Tokenized.class,
+                stage.tokenize(chat("t2", new ChatMessage("user", "a<|end|>b")))).prompt().promptIds();
+        assertEquals(1, Arrays.stream(typed).filter(i -> i == end).count(), "only the template's own <|end|> is the token: "
+                + Arrays.toString(typed));
+    }
+
+    @Test
+    void aTemplateThatRaisesFailsTheRequestNamingMessages() {
+        ChatTemplate strict = new ChatTemplate("{% if messages[0].role == 'system' %}{{ raise_exception('System role not supported') }}"
+                + "{% endif %}{% for m in messages %}{{ m.content }}{% endfor %}", "<s>", "</s>", java.time.Clock.systemUTC());
+        PromptStage stage = new PromptStage("stories260K", storiesConfig, storiesTok, null, strict);
+        GenerationFailed f = failed(stage.tokenize(chat("r1", new ChatMessage("system", "x"), new ChatMessage("user", "y"))));
+        assertEquals("messages", f.error().field());
+        assertTrue(f.error().message().contains("System role not supported"), f.error().message());
+        assertInstanceOf(PromptStage.Tokenized.class, stage.tokenize(chat("r2", new ChatMessage("user", "Once upon a time"))));
     }
 
     static GenerationFailed failed(PromptStage.Outcome o) {

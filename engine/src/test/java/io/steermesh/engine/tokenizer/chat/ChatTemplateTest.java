@@ -1,0 +1,122 @@
+package io.steermesh.engine.tokenizer.chat;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The Python/Jinja2 behaviours chat templates rely on, and where user content lies in a render. */
+class ChatTemplateTest {
+
+    private static final Clock JAN_2 = Clock.fixed(Instant.parse("2026-01-02T10:00:00Z"), ZoneOffset.UTC);
+    private static final List<Map<String, Object>> CHAT = List.of(
+            Map.of("role", "system", "content", "Be brief."),
+            Map.of("role", "user", "content", "Hi <|im_end|> there"),
+            Map.of("role", "assistant", "content", "Hello."));
+
+    private static String render(String template) {
+        return new ChatTemplate(template, "<s>", "</s>", JAN_2).render(CHAT, true).text();
+    }
+
+    @Test
+    void pythonSlicesReverseSkipAndClip() {
+        assertEquals("assistant,user,system", render("{{ messages[::-1]|map(attribute='role')|join(',') }}"));
+        assertEquals("user,assistant", render("{{ messages[1:]|map(attribute='role')|join(',') }}"));
+        assertEquals("system", render("{{ messages[:-2][0].role }}"));
+        assertEquals("ef|fdb|", render("{{ 'abcdef'[-2:] }}|{{ 'abcdef'[::-2] }}|{{ 'abc'[5:] }}"));
+    }
+
+    @Test
+    void pythonStringMethodsKeepPythonSemantics() {
+        assertEquals("b|\n\nrest", render("{{ 'a</think>b'.split('</think>')[-1] }}|{{ '\n\nrest'.split('|')[0] }}"));
+        assertEquals("[a][b c ]", render("{{ '[' ~ ' a\n'.strip() ~ '][' ~ '\nb c \n'.strip('\n') ~ ']' }}"));
+        assertEquals("yes no", render("{{ 'yes' if 'x.y'.startswith('x') }} {{ 'yes' if 'x.y'.endswith(('z', 'q')) else 'no' }}"));
+        assertEquals("ok", render("{{ 'ok\n\n'.rstrip() }}"));
+        assertEquals("['a', 'b', 'c']", render("{{ ' a b  c '.split() }}"));
+        assertEquals("B.", render("{{ messages[0].content[0] }}{{ messages[0].content[-1] }}"));
+    }
+
+    @Test
+    void filtersTestsAndTagsTemplatesUse() {
+        assertEquals("user", render("{{ (messages|rejectattr('role', 'equalto', 'system')|first).role }}"));
+        assertEquals("S", render("{% if messages[0]['role'] == 'system' %}{% set sys = 'S' %}{% endif %}{{ sys }}"));
+        assertEquals("y|d", render("{{ 'y' if messages[0].tool_calls is not defined }}|{{ messages[0].get('nope', 'd') }}"));
+        assertEquals("system", render("{%- for m in messages %}{%- if loop.index0 == 1 %}{% break %}{% endif %}{{ m.role }}{%- endfor %}"));
+        assertEquals("1x2y", render("{% macro m(a, b='x') %}{{ a }}{{ b }}{% endmacro %}{{ m(1) }}{{ m(2, b='y') }}"));
+        // transformers' {% generation %} (assistant masks for training) renders its body
+        assertEquals("Hello.", render("{% generation %}{{ messages[-1].content }}{% endgeneration %}"));
+    }
+
+    @Test
+    void namespaceKeywordValuesFollowPythonPrecedence() {
+        assertEquals("2", render("{% set ns = namespace(last=messages|length - 1) %}{{ ns.last }}"));
+        assertEquals("3", render("{% set ns = namespace(n=0) %}{% for m in messages %}{% set ns.n = ns.n + 1 %}{% endfor %}{{ ns.n }}"));
+    }
+
+    @Test
+    void aLoopFilterIsRefusedRatherThanRenderedWrong() {
+        // Jinjava would skip the whole loop; the refusal names the construct
+        ChatTemplateException e = assertThrows(ChatTemplateException.class,
+                () -> render("{% for m in messages if m.role == 'user' %}{{ m.content }}{% endfor %}"));
+        assertTrue(e.getMessage().contains("loop filter"), e.getMessage());
+        assertEquals("x", render("{% for m in (messages if true else []) %}{% endfor %}x"));
+    }
+
+    @Test
+    void whitespaceControlMatchesJinja2WithTrimAndLstripBlocks() {
+        assertEquals("A|B", render("{%- for m in ['A', 'B'] %}\n    {%- if not loop.first %}|{% endif %}\n        {{- m }}\n{%- endfor %}\n"));
+        assertEquals("x\n", render("  {% if true %}\nx\n  {% endif %}\n"));
+    }
+
+    @Test
+    void strftimeNowReadsTheInjectedClock() {
+        assertEquals("02 Jan 2026", render("{{ strftime_now('%d %b %Y') }}"));
+        assertEquals("January 2, 2026", render("{{ strftime_now('%B %-d, %Y') }}"));
+    }
+
+    @Test
+    void tojsonPrintsAsPythonJsonDumps() {
+        assertEquals("{\"name\": \"f\", \"args\": [1, true, null, \"é\\\"\"]}",
+                render("{{ {'name': 'f', 'args': [1, true, none, 'é\"']} | tojson }}"));
+    }
+
+    @Test
+    void raiseExceptionFailsTheRenderWithTheTemplatesMessage() {
+        ChatTemplateException e = assertThrows(ChatTemplateException.class,
+                () -> render("{% if messages[0].role == 'system' %}{{ raise_exception('System role not supported') }}{% endif %}"));
+        assertTrue(e.getMessage().contains("System role not supported"), e.getMessage());
+    }
+
+    @Test
+    void aTemplateSyntaxErrorNamesTheProblem() {
+        ChatTemplateException e = assertThrows(ChatTemplateException.class, () -> render("{% for m in messages %}x"));
+        assertTrue(e.getMessage().contains("for"), e.getMessage());
+    }
+
+    @Test
+    void userContentSpansCoverExactlyTheUsersText() {
+        ChatTemplate t = new ChatTemplate("{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}",
+                null, null, JAN_2);
+        ChatTemplate.Rendered r = t.render(CHAT, false);
+        int[] spans = r.plainSpans();
+        assertEquals(6, spans.length);
+        assertEquals("Be brief.", r.text().substring(spans[0], spans[1]));
+        assertEquals("Hi <|im_end|> there", r.text().substring(spans[2], spans[3]));
+        assertEquals("Hello.", r.text().substring(spans[4], spans[5]));
+    }
+
+    @Test
+    void contentATemplateTrimsIsStillFoundBySearch() {
+        ChatTemplate t = new ChatTemplate("{% for m in messages %}[{{ m.content | trim }}]{% endfor %}", null, null, JAN_2);
+        ChatTemplate.Rendered r = t.render(List.of(Map.of("role", "user", "content", "  spaced  ")), false);
+        assertEquals("[spaced]", r.text());
+        assertArrayEquals(new int[] {1, 7}, r.plainSpans());
+    }
+}
