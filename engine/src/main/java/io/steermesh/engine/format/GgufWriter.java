@@ -101,8 +101,6 @@ public final class GgufWriter {
             throw new IllegalArgumentException("tensor '" + name + "' of shape " + Arrays.toString(shape) + " needs " + n + " values, got " + values.length);
         }
         byte[] data = switch (dtype) {
-            case Q8_0 -> Quant.quantizeQ8_0(values, 0, values.length);
-            case Q4_0 -> Quant.quantizeQ4_0(values, 0, values.length);
             case F32, F16, BF16 -> {
                 ByteBuffer b = ByteBuffer.allocate(Math.toIntExact(dtype.byteSize(n))).order(ByteOrder.LITTLE_ENDIAN);
                 for (float v : values) {
@@ -111,7 +109,7 @@ public final class GgufWriter {
                 }
                 yield b.array();
             }
-            case Q8_0_GROUPED -> throw new IllegalStateException();
+            default -> Quant.quantize(dtype, values, 0, values.length);
         };
         return add(name, dtype, shape, data);
     }
