@@ -11,76 +11,110 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * ggml Q8_0 weights (blocks of 32 along a row, one scale each) in panel groups: per block of 32
- * columns, a group holds its four panels' scales as floats (L rows each, widened from float16, exactly),
- * then for each of the 32 columns the four panels' L signed bytes side by side.
+ * Block-quantized weights with one signed byte per weight, in panel groups: Q8_0, and every ggml type
+ * whose integers need more than 4 bits or a table (Q5_0, Q5_1, Q2_K, Q3_K, Q5_K, Q6_K, IQ4_NL), decoded
+ * at load into the form of {@link QuantBlocks}: weight = scale * q - min per sub-block of {@code sub}
+ * columns. Per sub-block, a group holds its four panels' scales as floats (L rows each), then their
+ * mins (types with mins only), then for each of the {@code sub} columns the four panels' L bytes side by side.
  *
- * <p>A kernel widens {@code q} to float and multiplies it by its scale: a 7-bit integer times an
- * 11-bit mantissa fits float32's 24 bits, so {@code q * scale} is the exact dequantized weight, and the
- * sum over columns is the same fused multiply-add chain as {@link PackedF32}'s. A Q8_0 matrix therefore
+ * <p>A kernel widens {@code q} to float and computes {@code scale * q - min}: the same float operations
+ * as ggml's dequantization, so each weight is its exact dequantized value, and the sum over columns is
+ * the same fused multiply-add chain as {@link PackedF32}'s. A matrix of any of these types therefore
  * gives bit for bit what its dequantized float32 copy gives.
  */
 public final class PackedQ8 extends PackedTensor {
     private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(L * 8));
-    private static final int QK = Q8_0Tensor.BLOCK;
-    private static final long SV = 4L * L;                  // bytes of one panel's scales in a block
-    private static final long QV = L;                       // bytes of one panel's column in a block
-    private static final long SCALES = G * SV;              // bytes of a group's scales in a block
+    private static final long SV = 4L * L;                  // bytes of one panel's scales (or mins) in a sub-block
+    private static final long QV = L;                       // bytes of one panel's column in a sub-block
+    private static final long SCALES = G * SV;              // bytes of a group's scales in a sub-block
     private static final long QS = G * QV;                  // bytes of one column of a group
-    private static final long BB = SCALES + QK * QS;        // bytes of one block of a group
 
-    private final int blocks;
+    private final DType type;
+    private final int sub;          // columns per scale
+    private final boolean hasMin;
+    private final long mins;        // offset of the mins in a sub-block (= SCALES; unused without mins)
+    private final long quants;      // offset of the quants in a sub-block
+    private final long bb;          // bytes of one sub-block of a group
+    private final int subs;         // sub-blocks per row
 
-    private PackedQ8(MemorySegment seg, int rows, int cols) {
-        super(seg, rows, cols, cols / QK * BB);
-        this.blocks = cols / QK;
+    private PackedQ8(MemorySegment seg, DType type, int rows, int cols) {
+        super(seg, rows, cols, groupBytes(type, cols));
+        this.type = type;
+        this.sub = QuantBlocks.subBlock(type);
+        this.hasMin = QuantBlocks.hasMin(type);
+        this.mins = SCALES;
+        this.quants = SCALES + (hasMin ? SCALES : 0);
+        this.bb = quants + sub * QS;
+        this.subs = cols / sub;
     }
 
-    static PackedQ8 pack(Q8_0Tensor w, int rows, int cols, Arena arena) {
-        int blocks = cols / QK;
-        long groupBytes = blocks * BB;
-        MemorySegment out = allocate(arena, rows, groupBytes);
+    private static long groupBytes(DType type, int cols) {
+        int sub = QuantBlocks.subBlock(type);
+        return (long) (cols / sub) * (SCALES * (QuantBlocks.hasMin(type) ? 2 : 1) + sub * QS);
+    }
+
+    /** Whether {@code w} (rows of {@code cols}) can be packed here: a ggml block type, whole blocks per row. */
+    static boolean accepts(FloatTensor w, int cols) {
+        DType t = w.dtype();
+        return (w instanceof Q8_0Tensor || w instanceof BlockQuantTensor) && cols % t.blockSize() == 0;
+    }
+
+    static PackedQ8 from(FloatTensor w, int rows, int cols, Arena arena) {
+        DType t = w.dtype();
+        MemorySegment out = allocate(arena, rows, groupBytes(t, cols));
+        PackedQ8 p = new PackedQ8(out, t, rows, cols);
         MemorySegment src = w.segment();
+        int bs = t.blockSize(), perBlock = bs / p.sub, blocks = cols / bs;
+        byte[] q = new byte[bs];
+        float[] scale = new float[perBlock], min = new float[perBlock];
         for (int r = 0; r < rows; r++) {
-            int p = r / L, lane = r % L;
-            long sAt = scaleBase(p, groupBytes) + 4L * lane, qAt = quantBase(p, groupBytes) + lane;
+            int panel = r / L, lane = r % L;
+            long base = (panel / G) * p.groupBytes, sAt = base + (panel % G) * SV + 4L * lane, qAt = base + p.quants + (panel % G) * QV + lane;
             for (int b = 0; b < blocks; b++) {
-                long s = ((long) r * blocks + b) * Q8_0Tensor.BLOCK_BYTES;
-                float scale = Float.float16ToFloat(src.get(ValueLayout.JAVA_SHORT_UNALIGNED, s));
-                out.set(ValueLayout.JAVA_FLOAT_UNALIGNED, sAt + b * BB, scale);
-                for (int k = 0; k < QK; k++) {
-                    out.set(ValueLayout.JAVA_BYTE, qAt + b * BB + k * QS, src.get(ValueLayout.JAVA_BYTE, s + 2 + k));
+                QuantBlocks.unpack(t, src, ((long) r * blocks + b) * t.blockBytes(), q, 0, scale, min, 0);
+                for (int s = 0; s < perBlock; s++) {
+                    long so = (long) (b * perBlock + s) * p.bb;
+                    out.set(ValueLayout.JAVA_FLOAT_UNALIGNED, sAt + so, scale[s]);
+                    if (p.hasMin) out.set(ValueLayout.JAVA_FLOAT_UNALIGNED, sAt + so + p.mins, min[s]);
+                    for (int k = 0; k < p.sub; k++) out.set(ValueLayout.JAVA_BYTE, qAt + so + k * QS, q[s * p.sub + k]);
                 }
             }
         }
-        return new PackedQ8(out, rows, cols);
+        return p;
     }
 
-    private static long scaleBase(int p, long groupBytes) {
+    private long scaleBase(int p) {
         return (p / G) * groupBytes + (p % G) * SV;
     }
 
-    private static long quantBase(int p, long groupBytes) {
-        return (p / G) * groupBytes + SCALES + (p % G) * QV;
+    private long quantBase(int p) {
+        return (p / G) * groupBytes + quants + (p % G) * QV;
     }
 
     @Override
-    public DType dtype() { return DType.Q8_0; }
+    public DType dtype() { return type; }
 
     @Override
     float weight(int r, int c) {
         int p = r / L, lane = r % L;
-        long b = (c / QK) * BB;
-        return seg.get(ValueLayout.JAVA_BYTE, quantBase(p, groupBytes) + b + (c % QK) * QS + lane)
-                * seg.get(ValueLayout.JAVA_FLOAT_UNALIGNED, scaleBase(p, groupBytes) + b + 4L * lane);
+        long so = (c / sub) * bb;
+        float scale = seg.get(ValueLayout.JAVA_FLOAT_UNALIGNED, scaleBase(p) + so + 4L * lane);
+        float min = hasMin ? seg.get(ValueLayout.JAVA_FLOAT_UNALIGNED, scaleBase(p) + so + mins + 4L * lane) : 0f;
+        return scale * seg.get(ValueLayout.JAVA_BYTE, quantBase(p) + so + (c % sub) * QS + lane) - min;
     }
 
     private FloatVector q(long off) {
         return (FloatVector) ByteVector.fromMemorySegment(B, seg, off, LE).convertShape(VectorOperators.B2F, F, 0);
     }
 
-    private FloatVector scale(long off) {
+    private FloatVector vec(long off) {
         return FloatVector.fromMemorySegment(F, seg, off, LE);
+    }
+
+    /** The dequantized weights of one panel's column: scale * q - min. */
+    private FloatVector w(FloatVector d, FloatVector m, long off) {
+        FloatVector w = d.mul(q(off));
+        return hasMin ? w.sub(m) : w;
     }
 
     private static FloatVector bx(float[] x, int i) {
@@ -89,20 +123,25 @@ public final class PackedQ8 extends PackedTensor {
 
     @Override
     void kernel1x4(int p, float[] x, int t, float[] y) {
-        long sb = scaleBase(p, groupBytes), qb = quantBase(p, groupBytes);
+        long sb = scaleBase(p), qb = quantBase(p);
         int xo = t * cols;
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        for (int b = 0; b < blocks; b++) {
-            long so = sb + b * BB, qo = qb + b * BB;
-            FloatVector d0 = scale(so), d1 = scale(so + SV), d2 = scale(so + 2 * SV), d3 = scale(so + 3 * SV);
-            int c = xo + b * QK;
-            for (int k = 0; k < QK; k++) {
+        FloatVector zero = FloatVector.zero(F);
+        FloatVector a0 = zero, a1 = zero, a2 = zero, a3 = zero;
+        FloatVector m0 = zero, m1 = zero, m2 = zero, m3 = zero;
+        for (int b = 0; b < subs; b++) {
+            long so = sb + b * bb, qo = qb + b * bb;
+            FloatVector d0 = vec(so), d1 = vec(so + SV), d2 = vec(so + 2 * SV), d3 = vec(so + 3 * SV);
+            if (hasMin) {
+                m0 = vec(so + mins); m1 = vec(so + mins + SV); m2 = vec(so + mins + 2 * SV); m3 = vec(so + mins + 3 * SV);
+            }
+            int c = xo + b * sub;
+            for (int k = 0; k < sub; k++) {
                 long o = qo + k * QS;
                 FloatVector v = bx(x, c + k);
-                a0 = d0.mul(q(o)).fma(v, a0);
-                a1 = d1.mul(q(o + QV)).fma(v, a1);
-                a2 = d2.mul(q(o + 2 * QV)).fma(v, a2);
-                a3 = d3.mul(q(o + 3 * QV)).fma(v, a3);
+                a0 = w(d0, m0, o).fma(v, a0);
+                a1 = w(d1, m1, o + QV).fma(v, a1);
+                a2 = w(d2, m2, o + 2 * QV).fma(v, a2);
+                a3 = w(d3, m3, o + 3 * QV).fma(v, a3);
             }
         }
         store(a0, y, t, p); store(a1, y, t, p + 1); store(a2, y, t, p + 2); store(a3, y, t, p + 3);
@@ -110,19 +149,24 @@ public final class PackedQ8 extends PackedTensor {
 
     @Override
     void kernel4x4(int p, float[] x, int t, float[] y) {
-        long sb = scaleBase(p, groupBytes), qb = quantBase(p, groupBytes);
+        long sb = scaleBase(p), qb = quantBase(p);
         int x0 = t * cols, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
-        FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00;
-        FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
-        FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
-        FloatVector a30 = a00, a31 = a00, a32 = a00, a33 = a00;
-        for (int b = 0; b < blocks; b++) {
-            long so = sb + b * BB, qo = qb + b * BB;
-            FloatVector d0 = scale(so), d1 = scale(so + SV), d2 = scale(so + 2 * SV), d3 = scale(so + 3 * SV);
-            for (int k = 0; k < QK; k++) {
+        FloatVector zero = FloatVector.zero(F);
+        FloatVector a00 = zero, a01 = zero, a02 = zero, a03 = zero;
+        FloatVector a10 = zero, a11 = zero, a12 = zero, a13 = zero;
+        FloatVector a20 = zero, a21 = zero, a22 = zero, a23 = zero;
+        FloatVector a30 = zero, a31 = zero, a32 = zero, a33 = zero;
+        FloatVector m0 = zero, m1 = zero, m2 = zero, m3 = zero;
+        for (int b = 0; b < subs; b++) {
+            long so = sb + b * bb, qo = qb + b * bb;
+            FloatVector d0 = vec(so), d1 = vec(so + SV), d2 = vec(so + 2 * SV), d3 = vec(so + 3 * SV);
+            if (hasMin) {
+                m0 = vec(so + mins); m1 = vec(so + mins + SV); m2 = vec(so + mins + 2 * SV); m3 = vec(so + mins + 3 * SV);
+            }
+            for (int k = 0; k < sub; k++) {
                 long o = qo + k * QS;
-                int c = b * QK + k;
-                FloatVector w0 = d0.mul(q(o)), w1 = d1.mul(q(o + QV)), w2 = d2.mul(q(o + 2 * QV)), w3 = d3.mul(q(o + 3 * QV));
+                int c = b * sub + k;
+                FloatVector w0 = w(d0, m0, o), w1 = w(d1, m1, o + QV), w2 = w(d2, m2, o + 2 * QV), w3 = w(d3, m3, o + 3 * QV);
                 FloatVector v = bx(x, x0 + c);
                 a00 = w0.fma(v, a00); a10 = w1.fma(v, a10); a20 = w2.fma(v, a20); a30 = w3.fma(v, a30);
                 v = bx(x, x1 + c);
