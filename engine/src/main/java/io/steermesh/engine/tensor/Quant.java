@@ -118,16 +118,31 @@ public final class Quant {
     }
 
     /**
-     * Quantizes {@code n} floats (a multiple of the block size) into {@code type}'s ggml blocks: Q8_0 and
-     * Q4_0 as ggml's reference quantizers, Q4_K, Q5_K and Q6_K with the simple quantizers below.
+     * Encodes {@code n} floats as {@code type} stores them: F32, F16 and BF16 by rounding to nearest even;
+     * ggml blocks ({@code n} a multiple of the block size) for Q8_0 and Q4_0 as ggml's reference quantizers,
+     * for Q4_K, Q5_K and Q6_K with the simple quantizers below.
      */
     public static byte[] quantize(DType type, float[] src, int off, int n) {
         return switch (type) {
+            case F32, F16, BF16 -> {
+                java.util.Objects.checkFromIndexSize(off, n, src.length);
+                byte[] out = new byte[Math.toIntExact(type.byteSize(n))];
+                MemorySegment seg = MemorySegment.ofArray(out);
+                for (int i = 0; i < n; i++) {
+                    float v = src[off + i];
+                    switch (type) {
+                        case F32 -> seg.set(F32, 4L * i, v);
+                        case F16 -> seg.set(I16, 2L * i, floatToFloat16(v));
+                        default -> seg.set(I16, 2L * i, floatToBf16(v));
+                    }
+                }
+                yield out;
+            }
             case Q8_0 -> quantizeQ8_0(src, off, n);
             case Q4_0 -> quantizeQ4_0(src, off, n);
             case Q4_K, Q5_K -> quantizeQ45K(type, src, off, n);
             case Q6_K -> quantizeQ6K(src, off, n);
-            default -> throw new IllegalArgumentException("no quantizer for " + type + " (quantizers: Q8_0, Q4_0, Q4_K, Q5_K, Q6_K)");
+            default -> throw new IllegalArgumentException("no quantizer for " + type + " (quantizers: F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q5_K, Q6_K)");
         };
     }
 
