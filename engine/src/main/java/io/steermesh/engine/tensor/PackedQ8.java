@@ -17,27 +17,28 @@ import java.lang.foreign.ValueLayout;
  * columns. Per sub-block, a group holds its four panels' scales as floats (L rows each), then their
  * mins (types with mins only), then for each of the {@code sub} columns the four panels' L bytes side by side.
  *
- * <p>A kernel widens {@code q} to float and computes {@code scale * q - min}: the same float operations
- * as ggml's dequantization, so each weight is its exact dequantized value, and the sum over columns is
- * the same fused multiply-add chain as {@link PackedF32}'s. A matrix of any of these types therefore
- * gives bit for bit what its dequantized float32 copy gives.
+ * <p>A kernel widens {@code q} to float and computes {@code scale * q} ({@link Plain}) or
+ * {@code scale * q - min} ({@link WithMin}): the same float operations as ggml's dequantization, so each
+ * weight is its exact dequantized value, and the sum over columns is the same fused multiply-add chain
+ * as {@link PackedF32}'s. A matrix of any of these types therefore gives bit for bit what its
+ * dequantized float32 copy gives.
  */
-public final class PackedQ8 extends PackedTensor {
+public abstract sealed class PackedQ8 extends PackedTensor permits PackedQ8.Plain, PackedQ8.WithMin {
     private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(L * 8));
     private static final long SV = 4L * L;                  // bytes of one panel's scales (or mins) in a sub-block
     private static final long QV = L;                       // bytes of one panel's column in a sub-block
     private static final long SCALES = G * SV;              // bytes of a group's scales in a sub-block
     private static final long QS = G * QV;                  // bytes of one column of a group
 
-    private final DType type;
-    private final int sub;          // columns per scale
-    private final boolean hasMin;
-    private final long mins;        // offset of the mins in a sub-block (= SCALES; unused without mins)
-    private final long quants;      // offset of the quants in a sub-block
-    private final long bb;          // bytes of one sub-block of a group
-    private final int subs;         // sub-blocks per row
+    final DType type;
+    final int sub;          // columns per scale
+    final boolean hasMin;
+    final long mins;        // offset of the mins in a sub-block (= SCALES; unused without mins)
+    final long quants;      // offset of the quants in a sub-block
+    final long bb;          // bytes of one sub-block of a group
+    final int subs;         // sub-blocks per row
 
-    private PackedQ8(MemorySegment seg, DType type, int rows, int cols) {
+    PackedQ8(MemorySegment seg, DType type, int rows, int cols) {
         super(seg, rows, cols, groupBytes(type, cols));
         this.type = type;
         this.sub = QuantBlocks.subBlock(type);
@@ -62,7 +63,7 @@ public final class PackedQ8 extends PackedTensor {
     static PackedQ8 from(FloatTensor w, int rows, int cols, Arena arena) {
         DType t = w.dtype();
         MemorySegment out = allocate(arena, rows, groupBytes(t, cols));
-        PackedQ8 p = new PackedQ8(out, t, rows, cols);
+        PackedQ8 p = QuantBlocks.hasMin(t) ? new WithMin(out, t, rows, cols) : new Plain(out, t, rows, cols);
         MemorySegment src = w.segment();
         int bs = t.blockSize(), perBlock = bs / p.sub, blocks = cols / bs;
         byte[] q = new byte[bs];
@@ -83,11 +84,11 @@ public final class PackedQ8 extends PackedTensor {
         return p;
     }
 
-    private long scaleBase(int p) {
+    long scaleBase(int p) {
         return (p / G) * groupBytes + (p % G) * SV;
     }
 
-    private long quantBase(int p) {
+    long quantBase(int p) {
         return (p / G) * groupBytes + quants + (p % G) * QV;
     }
 
@@ -103,83 +104,133 @@ public final class PackedQ8 extends PackedTensor {
         return scale * seg.get(ValueLayout.JAVA_BYTE, quantBase(p) + so + (c % sub) * QS + lane) - min;
     }
 
-    private FloatVector q(long off) {
+    FloatVector q(long off) {
         return (FloatVector) ByteVector.fromMemorySegment(B, seg, off, LE).convertShape(VectorOperators.B2F, F, 0);
     }
 
-    private FloatVector vec(long off) {
+    FloatVector vec(long off) {
         return FloatVector.fromMemorySegment(F, seg, off, LE);
     }
 
-    /** The dequantized weights of one panel's column: scale * q - min. */
-    private FloatVector w(FloatVector d, FloatVector m, long off) {
-        FloatVector w = d.mul(q(off));
-        return hasMin ? w.sub(m) : w;
-    }
-
-    private static FloatVector bx(float[] x, int i) {
+    static FloatVector bx(float[] x, int i) {
         return FloatVector.broadcast(F, x[i]);
     }
 
-    @Override
-    void kernel1x4(int p, float[] x, int t, float[] y) {
-        long sb = scaleBase(p), qb = quantBase(p);
-        int xo = t * cols;
-        FloatVector zero = FloatVector.zero(F);
-        FloatVector a0 = zero, a1 = zero, a2 = zero, a3 = zero;
-        FloatVector m0 = zero, m1 = zero, m2 = zero, m3 = zero;
-        for (int b = 0; b < subs; b++) {
-            long so = sb + b * bb, qo = qb + b * bb;
-            FloatVector d0 = vec(so), d1 = vec(so + SV), d2 = vec(so + 2 * SV), d3 = vec(so + 3 * SV);
-            if (hasMin) {
-                m0 = vec(so + mins); m1 = vec(so + mins + SV); m2 = vec(so + mins + 2 * SV); m3 = vec(so + mins + 3 * SV);
+    /** Types without mins (Q8_0, Q5_0, Q3_K, Q6_K, IQ4_NL): weight = scale * q. */
+    static final class Plain extends PackedQ8 {
+        Plain(MemorySegment seg, DType type, int rows, int cols) { super(seg, type, rows, cols); }
+
+        @Override
+        void kernel1x4(int p, float[] x, int t, float[] y) {
+            long sb = scaleBase(p), qb = quantBase(p);
+            int xo = t * cols;
+            FloatVector zero = FloatVector.zero(F);
+            FloatVector a0 = zero, a1 = zero, a2 = zero, a3 = zero;
+            for (int b = 0; b < subs; b++) {
+                long so = sb + b * bb, qo = qb + b * bb;
+                FloatVector d0 = vec(so), d1 = vec(so + SV), d2 = vec(so + 2 * SV), d3 = vec(so + 3 * SV);
+                int c = xo + b * sub;
+                for (int k = 0; k < sub; k++) {
+                    long o = qo + k * QS;
+                    FloatVector v = bx(x, c + k);
+                    FloatVector w0 = d0.mul(q(o)), w1 = d1.mul(q(o + QV)), w2 = d2.mul(q(o + 2 * QV)), w3 = d3.mul(q(o + 3 * QV));
+                    a0 = w0.fma(v, a0);
+                    a1 = w1.fma(v, a1);
+                    a2 = w2.fma(v, a2);
+                    a3 = w3.fma(v, a3);
+                }
             }
-            int c = xo + b * sub;
-            for (int k = 0; k < sub; k++) {
-                long o = qo + k * QS;
-                FloatVector v = bx(x, c + k);
-                a0 = w(d0, m0, o).fma(v, a0);
-                a1 = w(d1, m1, o + QV).fma(v, a1);
-                a2 = w(d2, m2, o + 2 * QV).fma(v, a2);
-                a3 = w(d3, m3, o + 3 * QV).fma(v, a3);
-            }
+            store(a0, y, t, p); store(a1, y, t, p + 1); store(a2, y, t, p + 2); store(a3, y, t, p + 3);
         }
-        store(a0, y, t, p); store(a1, y, t, p + 1); store(a2, y, t, p + 2); store(a3, y, t, p + 3);
+
+        @Override
+        void kernel4x4(int p, float[] x, int t, float[] y) {
+            long sb = scaleBase(p), qb = quantBase(p);
+            int x0 = t * cols, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
+            FloatVector zero = FloatVector.zero(F);
+            FloatVector a00 = zero, a01 = zero, a02 = zero, a03 = zero;
+            FloatVector a10 = zero, a11 = zero, a12 = zero, a13 = zero;
+            FloatVector a20 = zero, a21 = zero, a22 = zero, a23 = zero;
+            FloatVector a30 = zero, a31 = zero, a32 = zero, a33 = zero;
+            for (int b = 0; b < subs; b++) {
+                long so = sb + b * bb, qo = qb + b * bb;
+                FloatVector d0 = vec(so), d1 = vec(so + SV), d2 = vec(so + 2 * SV), d3 = vec(so + 3 * SV);
+                for (int k = 0; k < sub; k++) {
+                    long o = qo + k * QS;
+                    int c = b * sub + k;
+                    FloatVector w0 = d0.mul(q(o)), w1 = d1.mul(q(o + QV)), w2 = d2.mul(q(o + 2 * QV)), w3 = d3.mul(q(o + 3 * QV));
+                    FloatVector v = bx(x, x0 + c);
+                    a00 = w0.fma(v, a00); a10 = w1.fma(v, a10); a20 = w2.fma(v, a20); a30 = w3.fma(v, a30);
+                    v = bx(x, x1 + c);
+                    a01 = w0.fma(v, a01); a11 = w1.fma(v, a11); a21 = w2.fma(v, a21); a31 = w3.fma(v, a31);
+                    v = bx(x, x2 + c);
+                    a02 = w0.fma(v, a02); a12 = w1.fma(v, a12); a22 = w2.fma(v, a22); a32 = w3.fma(v, a32);
+                    v = bx(x, x3 + c);
+                    a03 = w0.fma(v, a03); a13 = w1.fma(v, a13); a23 = w2.fma(v, a23); a33 = w3.fma(v, a33);
+                }
+            }
+            store(a00, y, t, p); store(a01, y, t + 1, p); store(a02, y, t + 2, p); store(a03, y, t + 3, p);
+            store(a10, y, t, p + 1); store(a11, y, t + 1, p + 1); store(a12, y, t + 2, p + 1); store(a13, y, t + 3, p + 1);
+            store(a20, y, t, p + 2); store(a21, y, t + 1, p + 2); store(a22, y, t + 2, p + 2); store(a23, y, t + 3, p + 2);
+            store(a30, y, t, p + 3); store(a31, y, t + 1, p + 3); store(a32, y, t + 2, p + 3); store(a33, y, t + 3, p + 3);
+        }
     }
 
-    @Override
-    void kernel4x4(int p, float[] x, int t, float[] y) {
-        long sb = scaleBase(p), qb = quantBase(p);
-        int x0 = t * cols, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
-        FloatVector zero = FloatVector.zero(F);
-        FloatVector a00 = zero, a01 = zero, a02 = zero, a03 = zero;
-        FloatVector a10 = zero, a11 = zero, a12 = zero, a13 = zero;
-        FloatVector a20 = zero, a21 = zero, a22 = zero, a23 = zero;
-        FloatVector a30 = zero, a31 = zero, a32 = zero, a33 = zero;
-        FloatVector m0 = zero, m1 = zero, m2 = zero, m3 = zero;
-        for (int b = 0; b < subs; b++) {
-            long so = sb + b * bb, qo = qb + b * bb;
-            FloatVector d0 = vec(so), d1 = vec(so + SV), d2 = vec(so + 2 * SV), d3 = vec(so + 3 * SV);
-            if (hasMin) {
-                m0 = vec(so + mins); m1 = vec(so + mins + SV); m2 = vec(so + mins + 2 * SV); m3 = vec(so + mins + 3 * SV);
-            }
-            for (int k = 0; k < sub; k++) {
-                long o = qo + k * QS;
-                int c = b * sub + k;
-                FloatVector w0 = w(d0, m0, o), w1 = w(d1, m1, o + QV), w2 = w(d2, m2, o + 2 * QV), w3 = w(d3, m3, o + 3 * QV);
-                FloatVector v = bx(x, x0 + c);
-                a00 = w0.fma(v, a00); a10 = w1.fma(v, a10); a20 = w2.fma(v, a20); a30 = w3.fma(v, a30);
-                v = bx(x, x1 + c);
-                a01 = w0.fma(v, a01); a11 = w1.fma(v, a11); a21 = w2.fma(v, a21); a31 = w3.fma(v, a31);
-                v = bx(x, x2 + c);
-                a02 = w0.fma(v, a02); a12 = w1.fma(v, a12); a22 = w2.fma(v, a22); a32 = w3.fma(v, a32);
-                v = bx(x, x3 + c);
-                a03 = w0.fma(v, a03); a13 = w1.fma(v, a13); a23 = w2.fma(v, a23); a33 = w3.fma(v, a33);
-            }
+    /**
+     * Types with mins (Q5_1, Q2_K, Q5_K): weight = scale * q - min. Two panels (one token) or one panel
+     * (four tokens) at a time: the extra subtraction and min registers push four-panel kernels past
+     * what C2 inlines in one compilation, and they then run several times slower.
+     */
+    static final class WithMin extends PackedQ8 {
+        WithMin(MemorySegment seg, DType type, int rows, int cols) { super(seg, type, rows, cols); }
+
+        @Override
+        void kernel1x4(int p, float[] x, int t, float[] y) {
+            kernel1x2(p, x, t, y);
+            kernel1x2(p + 2, x, t, y);
         }
-        store(a00, y, t, p); store(a01, y, t + 1, p); store(a02, y, t + 2, p); store(a03, y, t + 3, p);
-        store(a10, y, t, p + 1); store(a11, y, t + 1, p + 1); store(a12, y, t + 2, p + 1); store(a13, y, t + 3, p + 1);
-        store(a20, y, t, p + 2); store(a21, y, t + 1, p + 2); store(a22, y, t + 2, p + 2); store(a23, y, t + 3, p + 2);
-        store(a30, y, t, p + 3); store(a31, y, t + 1, p + 3); store(a32, y, t + 2, p + 3); store(a33, y, t + 3, p + 3);
+
+        @Override
+        void kernel4x4(int p, float[] x, int t, float[] y) {
+            for (int i = 0; i < G; i++) kernel4x1(p + i, x, t, y);
+        }
+
+        private void kernel1x2(int p, float[] x, int t, float[] y) {
+            long sb = scaleBase(p), qb = quantBase(p);
+            int xo = t * cols;
+            FloatVector a0 = FloatVector.zero(F), a1 = a0;
+            for (int b = 0; b < subs; b++) {
+                long so = sb + b * bb, qo = qb + b * bb;
+                FloatVector d0 = vec(so), d1 = vec(so + SV), m0 = vec(so + mins), m1 = vec(so + mins + SV);
+                int c = xo + b * sub;
+                for (int k = 0; k < sub; k++) {
+                    long o = qo + k * QS;
+                    FloatVector v = bx(x, c + k);
+                    a0 = d0.mul(q(o)).sub(m0).fma(v, a0);
+                    a1 = d1.mul(q(o + QV)).sub(m1).fma(v, a1);
+                }
+            }
+            store(a0, y, t, p);
+            store(a1, y, t, p + 1);
+        }
+
+        private void kernel4x1(int p, float[] x, int t, float[] y) {
+            long sb = scaleBase(p), qb = quantBase(p);
+            int x0 = t * cols, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+            for (int b = 0; b < subs; b++) {
+                long so = sb + b * bb, qo = qb + b * bb;
+                FloatVector d = vec(so), m = vec(so + mins);
+                for (int k = 0; k < sub; k++) {
+                    int c = b * sub + k;
+                    FloatVector w = d.mul(q(qo + k * QS)).sub(m);
+                    a0 = w.fma(bx(x, x0 + c), a0);
+                    a1 = w.fma(bx(x, x1 + c), a1);
+                    a2 = w.fma(bx(x, x2 + c), a2);
+                    a3 = w.fma(bx(x, x3 + c), a3);
+                }
+            }
+            store(a0, y, t, p); store(a1, y, t + 1, p); store(a2, y, t + 2, p); store(a3, y, t + 3, p);
+        }
     }
 }
