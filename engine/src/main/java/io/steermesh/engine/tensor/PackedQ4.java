@@ -12,10 +12,16 @@ import java.lang.foreign.ValueLayout;
 /**
  * 4-bit ggml weights (Q4_0, Q4_1, Q4_K) in panel groups, kept at 4 bits so that decode reads about two
  * thirds of {@link PackedQ8}'s bytes. Per sub-block of 32 columns, a group holds its four panels' scales
- * as floats (L rows each), then their mins, then four words per panel: int lane i of word w holds row
- * i's nibbles of columns 8w..8w+7, column 8w + j in bits 4j..4j+3. Every weight is {@code scale * nibble - min}:
- * Q4_K's {@code d1 * q - m1}, Q4_1's {@code q * d + m}, and Q4_0's {@code (q - 8) * d} as {@code d * q - 8d},
- * which is the same float: d (a float16) times a 4-bit integer is exact, and so is their difference.
+ * as floats (L rows each), then their negated mins, then four words per panel: int lane i of word w holds
+ * row i's nibbles of columns 8w..8w+7, column 8w + j in bits 4j..4j+3. Every weight is
+ * {@code scale * nibble - min}: Q4_K's {@code d1 * q - m1}, Q4_1's {@code q * d + m}, and Q4_0's
+ * {@code (q - 8) * d} as {@code d * q - 8d}, which is the same float (d, a float16, times a 4-bit integer
+ * is exact, and so is their difference).
+ *
+ * <p>The product {@code scale * nibble} is always exact (Q4_K's scale is a float16 times a 6-bit integer:
+ * at most 17 significant bits, times 4 more), so the kernels compute the weight as one fused
+ * {@code nibble * scale + (-min)}: rounding once after an exact product is rounding once after the
+ * multiplication's exact result, the same float as ggml's multiply-then-subtract.
  *
  * <p>The kernels shift and mask int lanes (the Vector API's byte-lane operations are not compiled to
  * vector instructions on x86) and sum the columns in order, one fused multiply-add each: bit for bit
@@ -62,7 +68,7 @@ public final class PackedQ4 extends PackedTensor {
                 for (int s = 0; s < perBlock; s++) {
                     long so = at + (long) (b * perBlock + s) * BB;
                     out.set(ValueLayout.JAVA_FLOAT_UNALIGNED, so, scale[s]);
-                    out.set(ValueLayout.JAVA_FLOAT_UNALIGNED, so + SCALES, offset == 0 ? min[s] : offset * scale[s]);
+                    out.set(ValueLayout.JAVA_FLOAT_UNALIGNED, so + SCALES, -(offset == 0 ? min[s] : offset * scale[s]));
                     for (int wd = 0; wd < WORDS; wd++) {
                         int word = 0;
                         for (int j = 0; j < 8; j++) word |= ((q[s * SUB + 8 * wd + j] + offset) & 0xF) << (4 * j);
@@ -88,7 +94,7 @@ public final class PackedQ4 extends PackedTensor {
         int k = c % SUB;
         int word = seg.get(ValueLayout.JAVA_INT_UNALIGNED, at + QUANTS + (k / 8) * WS);
         int nibble = (word >>> (4 * (k % 8))) & 0xF;
-        return seg.get(ValueLayout.JAVA_FLOAT_UNALIGNED, at) * nibble - seg.get(ValueLayout.JAVA_FLOAT_UNALIGNED, at + SCALES);
+        return Math.fma(seg.get(ValueLayout.JAVA_FLOAT_UNALIGNED, at), nibble, seg.get(ValueLayout.JAVA_FLOAT_UNALIGNED, at + SCALES));
     }
 
     private FloatVector vec(long off) {
@@ -99,9 +105,9 @@ public final class PackedQ4 extends PackedTensor {
         return IntVector.fromMemorySegment(I, seg, off, LE);
     }
 
-    /** Column 8w + j/4 of one panel, dequantized from its word: scale * nibble - min. */
-    private static FloatVector w(FloatVector d, FloatVector m, IntVector word, int shift) {
-        return d.mul((FloatVector) word.lanewise(VectorOperators.LSHR, shift).and(0xF).convert(VectorOperators.I2F, 0)).sub(m);
+    /** Column 8w + shift/4 of one panel, dequantized from its word: nibble * scale + (-min), one fused operation (see the class comment). */
+    private static FloatVector w(FloatVector d, FloatVector negMin, IntVector word, int shift) {
+        return ((FloatVector) word.lanewise(VectorOperators.LSHR, shift).and(0xF).convert(VectorOperators.I2F, 0)).fma(d, negMin);
     }
 
     private static FloatVector bx(float[] x, int i) {

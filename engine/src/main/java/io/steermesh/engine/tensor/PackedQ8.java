@@ -15,7 +15,7 @@ import java.lang.foreign.ValueLayout;
  * whose integers need more than 4 bits or a table (Q5_0, Q5_1, Q2_K, Q3_K, Q5_K, Q6_K, IQ4_NL), decoded
  * at load into the form of {@link QuantBlocks}: weight = scale * q - min per sub-block of {@code sub}
  * columns. Per sub-block, a group holds its four panels' scales as floats (L rows each), then their
- * mins (types with mins only), then for each of the {@code sub} columns the four panels' L bytes side by side.
+ * negated mins (types with mins only), then for each of the {@code sub} columns the four panels' L bytes side by side.
  *
  * <p>A kernel widens {@code q} to float and computes {@code scale * q} ({@link Plain}) or
  * {@code scale * q - min} ({@link WithMin}): the same float operations as ggml's dequantization, so each
@@ -76,7 +76,7 @@ public abstract sealed class PackedQ8 extends PackedTensor permits PackedQ8.Plai
                 for (int s = 0; s < perBlock; s++) {
                     long so = (long) (b * perBlock + s) * p.bb;
                     out.set(ValueLayout.JAVA_FLOAT_UNALIGNED, sAt + so, scale[s]);
-                    if (p.hasMin) out.set(ValueLayout.JAVA_FLOAT_UNALIGNED, sAt + so + p.mins, min[s]);
+                    if (p.hasMin) out.set(ValueLayout.JAVA_FLOAT_UNALIGNED, sAt + so + p.mins, -min[s]);
                     for (int k = 0; k < p.sub; k++) out.set(ValueLayout.JAVA_BYTE, qAt + so + k * QS, q[s * p.sub + k]);
                 }
             }
@@ -100,8 +100,8 @@ public abstract sealed class PackedQ8 extends PackedTensor permits PackedQ8.Plai
         int p = r / L, lane = r % L;
         long so = (c / sub) * bb;
         float scale = seg.get(ValueLayout.JAVA_FLOAT_UNALIGNED, scaleBase(p) + so + 4L * lane);
-        float min = hasMin ? seg.get(ValueLayout.JAVA_FLOAT_UNALIGNED, scaleBase(p) + so + mins + 4L * lane) : 0f;
-        return scale * seg.get(ValueLayout.JAVA_BYTE, quantBase(p) + so + (c % sub) * QS + lane) - min;
+        byte q = seg.get(ValueLayout.JAVA_BYTE, quantBase(p) + so + (c % sub) * QS + lane);
+        return hasMin ? Math.fma(q, scale, seg.get(ValueLayout.JAVA_FLOAT_UNALIGNED, scaleBase(p) + so + mins + 4L * lane)) : scale * q;
     }
 
     FloatVector q(long off) {
@@ -177,7 +177,10 @@ public abstract sealed class PackedQ8 extends PackedTensor permits PackedQ8.Plai
     }
 
     /**
-     * Types with mins (Q5_1, Q2_K, Q5_K): weight = scale * q - min. Two panels (one token) or one panel
+     * Types with mins (Q5_1, Q2_K, Q5_K): weight = scale * q - min, stored as the negated min and computed
+     * as one fused {@code q * scale + (-min)}. The same float: their scale * q is exact (a float16 times
+     * an integer of at most 6 bits, times q of at most 5), so one rounding after it is all either does.
+     * Two panels (one token) or one panel
      * (four tokens) at a time: the extra subtraction and min registers push four-panel kernels past
      * what C2 inlines in one compilation, and they then run several times slower.
      */
@@ -206,8 +209,8 @@ public abstract sealed class PackedQ8 extends PackedTensor permits PackedQ8.Plai
                 for (int k = 0; k < sub; k++) {
                     long o = qo + k * QS;
                     FloatVector v = bx(x, c + k);
-                    a0 = d0.mul(q(o)).sub(m0).fma(v, a0);
-                    a1 = d1.mul(q(o + QV)).sub(m1).fma(v, a1);
+                    a0 = q(o).fma(d0, m0).fma(v, a0);
+                    a1 = q(o + QV).fma(d1, m1).fma(v, a1);
                 }
             }
             store(a0, y, t, p);
@@ -223,7 +226,7 @@ public abstract sealed class PackedQ8 extends PackedTensor permits PackedQ8.Plai
                 FloatVector d = vec(so), m = vec(so + mins);
                 for (int k = 0; k < sub; k++) {
                     int c = b * sub + k;
-                    FloatVector w = d.mul(q(qo + k * QS)).sub(m);
+                    FloatVector w = q(qo + k * QS).fma(d, m);
                     a0 = w.fma(bx(x, x0 + c), a0);
                     a1 = w.fma(bx(x, x1 + c), a1);
                     a2 = w.fma(bx(x, x2 + c), a2);
