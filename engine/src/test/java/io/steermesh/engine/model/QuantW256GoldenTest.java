@@ -3,6 +3,7 @@ package io.steermesh.engine.model;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.steermesh.engine.SharedFiles;
+import io.steermesh.engine.tensor.DType;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -17,28 +18,32 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Every llama-quantize type mix in ../shared/models/quant-w256 against llama.cpp's F32 forward pass over
  * the same file's dequantized weights (../shared/golden/quant-w256-golden.json): exact dequantization
- * plus float32 math must land within 1e-3 of it, with the weights packed for the kernels and as mapped.
+ * plus float32 math must land within 1e-3 of it, with the weights packed for the kernels, as mapped,
+ * and converted to F32 at load ({@code --dtype f32}).
  */
 class QuantW256GoldenTest {
     private static final double TOL = 1e-3;
     private static final double NEAR_TIE = 2e-3;
     private static final List<String> FILES = List.of("Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q4_K_M", "Q5_K_M", "Q6_K", "Q2_K", "IQ4_NL");
 
-    static Stream<Arguments> filesAndPacking() {
-        return FILES.stream().flatMap(f -> Stream.of(Arguments.of("llama-w256-" + f + ".gguf", true), Arguments.of("llama-w256-" + f + ".gguf", false)));
+    enum Weights { PACKED, MAPPED, CONVERTED_TO_F32 }
+
+    static Stream<Arguments> filesAndWeights() {
+        return FILES.stream().flatMap(f -> Stream.of(Weights.values()).map(w -> Arguments.of("llama-w256-" + f + ".gguf", w)));
     }
 
-    @ParameterizedTest(name = "{0} packed={1}")
-    @MethodSource("filesAndPacking")
-    void prefillAndGreedyDecodeMatchLlamaCppOnDequantizedWeights(String file, boolean packed) throws IOException {
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("filesAndWeights")
+    void prefillAndGreedyDecodeMatchLlamaCppOnDequantizedWeights(String file, Weights weights) throws IOException {
         JsonNode golden = new ObjectMapper().readTree(SharedFiles.require("golden/quant-w256-golden.json").toFile()).get(file);
         assertTrue(golden != null && golden.isArray(), "no golden cases for " + file);
-        try (Model m = ModelLoader.load(SharedFiles.require("models/quant-w256/" + file),
-                ModelLoader.Options.defaults().withThreads(2).withPacking(packed), s -> { })) {
+        ModelLoader.Options options = ModelLoader.Options.defaults().withThreads(2).withPacking(weights != Weights.MAPPED)
+                .withConvertTo(weights == Weights.CONVERTED_TO_F32 ? DType.F32 : null);
+        try (Model m = ModelLoader.load(SharedFiles.require("models/quant-w256/" + file), options, s -> { })) {
             int vocab = m.config().vocabSize();
             for (JsonNode c : golden) {
                 int[] ids = Gpt2TinyGoldenTest.ints(c.get("prompt_ids"));
-                String what = file + " packed=" + packed + " prompt " + c.get("prompt_ids");
+                String what = file + " " + weights + " prompt " + c.get("prompt_ids");
 
                 // prefill at once: top-10 at every prompt position
                 Sequence all = m.newSequence("all", ids.length);
