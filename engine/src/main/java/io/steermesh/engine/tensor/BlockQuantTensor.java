@@ -5,9 +5,10 @@ import jdk.incubator.vector.FloatVector;
 import java.lang.foreign.MemorySegment;
 
 /**
- * Weights of any ggml block type without a kernel of its own (Q4_1, Q5_0, Q5_1, the K-quants, IQ4_NL),
- * mapped as stored: each block is dequantized exactly into floats ({@link QuantBlocks}), then multiplied
- * in float32. This is the path for matrices left unpacked and for token embedding rows; matmuls over
+ * Weights of any ggml block type but Q8_0 (Q4_0, Q4_1, Q5_0, Q5_1, the K-quants, IQ4_NL), mapped as
+ * stored: each block is dequantized exactly into floats ({@link QuantBlocks}), then multiplied in float32
+ * (for Q4_0 several times faster than widening nibbles in byte lanes, which the Vector API does not
+ * compile to vector instructions on x86). This is the path for matrices left unpacked and for token embedding rows; matmuls over
  * packed weights use {@link PackedQ8} and {@link PackedQ4}.
  */
 public final class BlockQuantTensor extends FloatTensor {
