@@ -45,6 +45,38 @@ class QuantBlocksTest {
     }
 
     @Test
+    void everyBlockTypeDecodesAsLlamaCppsGgufPyDoes() {
+        // CRC-32 of the float32 output of gguf-py 0.19.0's gguf.quants.dequantize (llama.cpp's own Python
+        // reader, a second implementation of the layouts) over four blocks of byte i = (151 i + 7) mod 256,
+        // the float16 fields set to 0.0123 (block b: times b + 1) and the second one, if any, to -0.0045 (b + 1)
+        String[][] expected = {{"Q8_0", "8c8ff8ef"}, {"Q4_0", "ec70fc68"}, {"Q4_1", "4e3045d6"}, {"Q5_0", "55d69dff"},
+                {"Q5_1", "2a6f4445"}, {"Q2_K", "a188698b"}, {"Q3_K", "9d68ac03"}, {"Q4_K", "d13ccfa3"}, {"Q5_K", "cc61ac69"},
+                {"Q6_K", "948bcc69"}, {"IQ4_NL", "fe600c46"}};
+        for (String[] e : expected) {
+            DType type = DType.valueOf(e[0]);
+            int blocks = 4, bb = type.blockBytes();
+            byte[] raw = new byte[blocks * bb];
+            for (int i = 0; i < raw.length; i++) raw[i] = (byte) (i * 151 + 7);
+            MemorySegment seg = MemorySegment.ofArray(raw);
+            int[] halves = KernelTest.halfFields(type);
+            for (int b = 0; b < blocks; b++) {
+                for (int k = 0; k < halves.length; k++) {
+                    float v = (k == 0 ? 0.0123f : -0.0045f) * (b + 1);
+                    seg.set(ValueLayout.JAVA_SHORT_UNALIGNED, (long) b * bb + halves[k], Float.floatToFloat16(v));
+                }
+            }
+            int n = blocks * type.blockSize();
+            float[] w = new float[n];
+            FloatTensor.of(type, seg, n).copyTo(0, w, 0, n);
+            java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate(4 * n).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            for (float v : w) bytes.putFloat(v);
+            java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+            crc.update(bytes.array());
+            assertEquals(e[1], String.format("%08x", crc.getValue()), type + " (first weights " + w[0] + ", " + w[1] + ", " + w[2] + ")");
+        }
+    }
+
+    @Test
     void q5_1KeepsItsFifthBitsAndMinAsLaidOutInGgmlCommon() {
         // block_q5_1: d = 0.5, m = -1, qh with bits 0 and 31 set, qs[j] = j | (15 - j) << 4
         MemorySegment seg = MemorySegment.ofArray(new byte[DType.Q5_1.blockBytes()]);
