@@ -125,10 +125,11 @@ public final class PackedQ4 extends PackedTensor {
         kernel1x2(p + 2, x, t, y);
     }
 
-    /** Four tokens, one panel at a time (see {@link #kernel1x4}); each decoded weight vector serves the four. */
+    /** Four tokens, two panels at a time (see {@link #kernel1x4}); each decoded weight vector serves the four. */
     @Override
     void kernel4x4(int p, float[] x, int t, float[] y) {
-        for (int i = 0; i < G; i++) kernel4x1(p + i, x, t, y);
+        kernel4x2(p, x, t, y);
+        kernel4x2(p + 2, x, t, y);
     }
 
     private void kernel1x2(int p, float[] x, int t, float[] y) {
@@ -153,25 +154,32 @@ public final class PackedQ4 extends PackedTensor {
         store(a1, y, t, p + 1);
     }
 
-    private void kernel4x1(int p, float[] x, int t, float[] y) {
+    private void kernel4x2(int p, float[] x, int t, float[] y) {
         long base = base(p);
         int x0 = t * cols, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00;
+        FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
         for (int b = 0; b < subs; b++) {
-            long so = base + b * BB;
-            FloatVector d = vec(so), m = vec(so + SCALES);
+            long so = base + b * BB, mo = so + SCALES;
+            FloatVector d0 = vec(so), d1 = vec(so + SV), m0 = vec(mo), m1 = vec(mo + SV);
             for (int wd = 0; wd < WORDS; wd++) {
-                IntVector q = word(so + QUANTS + wd * WS);
+                long o = so + QUANTS + wd * WS;
+                IntVector q0 = word(o), q1 = word(o + SV);
                 for (int j = 0; j < 8; j++) {
                     int c = b * SUB + 8 * wd + j;
-                    FloatVector w = w(d, m, q, 4 * j);
-                    a0 = w.fma(bx(x, x0 + c), a0);
-                    a1 = w.fma(bx(x, x1 + c), a1);
-                    a2 = w.fma(bx(x, x2 + c), a2);
-                    a3 = w.fma(bx(x, x3 + c), a3);
+                    FloatVector w0 = w(d0, m0, q0, 4 * j), w1 = w(d1, m1, q1, 4 * j);
+                    FloatVector v = bx(x, x0 + c);
+                    a00 = w0.fma(v, a00); a10 = w1.fma(v, a10);
+                    v = bx(x, x1 + c);
+                    a01 = w0.fma(v, a01); a11 = w1.fma(v, a11);
+                    v = bx(x, x2 + c);
+                    a02 = w0.fma(v, a02); a12 = w1.fma(v, a12);
+                    v = bx(x, x3 + c);
+                    a03 = w0.fma(v, a03); a13 = w1.fma(v, a13);
                 }
             }
         }
-        store(a0, y, t, p); store(a1, y, t + 1, p); store(a2, y, t + 2, p); store(a3, y, t + 3, p);
+        store(a00, y, t, p); store(a01, y, t + 1, p); store(a02, y, t + 2, p); store(a03, y, t + 3, p);
+        store(a10, y, t, p + 1); store(a11, y, t + 1, p + 1); store(a12, y, t + 2, p + 1); store(a13, y, t + 3, p + 1);
     }
 }

@@ -180,9 +180,8 @@ public abstract sealed class PackedQ8 extends PackedTensor permits PackedQ8.Plai
      * Types with mins (Q5_1, Q2_K, Q5_K): weight = scale * q - min, stored as the negated min and computed
      * as one fused {@code q * scale + (-min)}. The same float: their scale * q is exact (a float16 times
      * an integer of at most 6 bits, times q of at most 5), so one rounding after it is all either does.
-     * Two panels (one token) or one panel
-     * (four tokens) at a time: the extra subtraction and min registers push four-panel kernels past
-     * what C2 inlines in one compilation, and they then run several times slower.
+     * Two panels at a time (one token or four): the min registers and operations push four-panel
+     * kernels past what C2 inlines in one compilation, and they then run several times slower.
      */
     static final class WithMin extends PackedQ8 {
         WithMin(MemorySegment seg, DType type, int rows, int cols) { super(seg, type, rows, cols); }
@@ -195,7 +194,8 @@ public abstract sealed class PackedQ8 extends PackedTensor permits PackedQ8.Plai
 
         @Override
         void kernel4x4(int p, float[] x, int t, float[] y) {
-            for (int i = 0; i < G; i++) kernel4x1(p + i, x, t, y);
+            kernel4x2(p, x, t, y);
+            kernel4x2(p + 2, x, t, y);
         }
 
         private void kernel1x2(int p, float[] x, int t, float[] y) {
@@ -217,23 +217,30 @@ public abstract sealed class PackedQ8 extends PackedTensor permits PackedQ8.Plai
             store(a1, y, t, p + 1);
         }
 
-        private void kernel4x1(int p, float[] x, int t, float[] y) {
+        private void kernel4x2(int p, float[] x, int t, float[] y) {
             long sb = scaleBase(p), qb = quantBase(p);
             int x0 = t * cols, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
-            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+            FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00;
+            FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
             for (int b = 0; b < subs; b++) {
                 long so = sb + b * bb, qo = qb + b * bb;
-                FloatVector d = vec(so), m = vec(so + mins);
+                FloatVector d0 = vec(so), d1 = vec(so + SV), m0 = vec(so + mins), m1 = vec(so + mins + SV);
                 for (int k = 0; k < sub; k++) {
+                    long o = qo + k * QS;
                     int c = b * sub + k;
-                    FloatVector w = q(qo + k * QS).fma(d, m);
-                    a0 = w.fma(bx(x, x0 + c), a0);
-                    a1 = w.fma(bx(x, x1 + c), a1);
-                    a2 = w.fma(bx(x, x2 + c), a2);
-                    a3 = w.fma(bx(x, x3 + c), a3);
+                    FloatVector w0 = q(o).fma(d0, m0), w1 = q(o + QV).fma(d1, m1);
+                    FloatVector v = bx(x, x0 + c);
+                    a00 = w0.fma(v, a00); a10 = w1.fma(v, a10);
+                    v = bx(x, x1 + c);
+                    a01 = w0.fma(v, a01); a11 = w1.fma(v, a11);
+                    v = bx(x, x2 + c);
+                    a02 = w0.fma(v, a02); a12 = w1.fma(v, a12);
+                    v = bx(x, x3 + c);
+                    a03 = w0.fma(v, a03); a13 = w1.fma(v, a13);
                 }
             }
-            store(a0, y, t, p); store(a1, y, t + 1, p); store(a2, y, t + 2, p); store(a3, y, t + 3, p);
+            store(a00, y, t, p); store(a01, y, t + 1, p); store(a02, y, t + 2, p); store(a03, y, t + 3, p);
+            store(a10, y, t, p + 1); store(a11, y, t + 1, p + 1); store(a12, y, t + 2, p + 1); store(a13, y, t + 3, p + 1);
         }
     }
 }
