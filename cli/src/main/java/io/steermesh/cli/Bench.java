@@ -59,7 +59,7 @@ public final class Bench {
         StringBuilder table = new StringBuilder();
         for (DType d : dtypes) {
             List<String> cmd = new ArrayList<>(childJvm());
-            cmd.addAll(List.of("bench", "--model", model.toString(), "--dtypes", d == null ? "file" : d.name(), "--threads", String.valueOf(threads),
+            cmd.addAll(List.of("bench", "--model", model.toString(), "--dtypes", d == null ? "stored" : d.name(), "--threads", String.valueOf(threads),
                     "--batches", a.has("batches") ? a.get("batches") : "1,4,16", "--decode-tokens", String.valueOf(decode),
                     "--prompt-tokens", String.valueOf(prompt), "--warmup", String.valueOf(warmup),
                     "--bandwidth", String.format(Locale.ROOT, "%.3f", bandwidth / 1e9)));
@@ -137,11 +137,11 @@ public final class Bench {
         return 0;
     }
 
-    /** Weight types to load as; {@code file} (null) keeps every tensor as the file stores it. */
+    /** Weight types to load as; {@code stored} (null) keeps every tensor as the file stores it. */
     private static List<DType> dtypes(CliArgs a, String fallback) {
         List<DType> dtypes = new ArrayList<>();
         for (String d : (a.has("dtypes") ? a.get("dtypes") : fallback).split(",")) {
-            if (d.trim().equalsIgnoreCase("file")) {
+            if (d.trim().equalsIgnoreCase("stored")) {
                 dtypes.add(null);
                 continue;
             }
@@ -150,7 +150,7 @@ public final class Bench {
                 if (t == DType.Q8_0_GROUPED) throw new IllegalArgumentException();
                 dtypes.add(t);
             } catch (IllegalArgumentException e) {
-                throw new UserError("--dtypes must list f32, bf16, f16, q8_0, q4_0 or file (as stored) (got \"" + d + "\")");
+                throw new UserError("--dtypes must list f32, bf16, f16, q8_0, q4_0 or stored (each weight as the file stores it) (got \"" + d + "\")");
             }
         }
         return dtypes;

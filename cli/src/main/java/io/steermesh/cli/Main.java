@@ -35,7 +35,7 @@ public final class Main {
               generate      generate a completion for a prompt
               tokenize      encode a JSON array of strings (stdin) to token ids (stdout)
               chat-template render conversations (stdin) with a tokenizer's own Jinja chat template (stdout)
-              synth-model   write a seeded random GPT-2 or Llama model (Hugging Face layout)
+              synth-model   write a seeded random GPT-2 or Llama model (Hugging Face layout, or GGUF)
               bench         run the benchmarks
               steer-sweep   steer towards a word at several hooks and coefficients; count how often it appears
               loadtest      measure a running gateway: N concurrent WebSocket streams
@@ -108,6 +108,10 @@ public final class Main {
               --vocab V                vocabulary size (default 50257 for gpt2, 32000 for llama)
               --ctx C                  context length (default 1024)
               --dtype TYPE             f32 | f16 | bf16 (default f32)
+              --ffn N                  Llama FFN width (default 8/3 dim, rounded up to 32)
+              --format hf|gguf         Hugging Face directory (default) or, for llama, one GGUF file (--out FILE.gguf)
+              --quant TYPE             GGUF weights: f32 | f16 | bf16 | q8_0 | q4_0 | q6_k | q4_k_m | q5_k_m
+                                       (default f32; _m mixes Q6_K in as llama-quantize does)
               progress goes to stderr
 
             steermesh loadtest [--url ws://127.0.0.1:8080/v1/stream] [--streams N] [--max-tokens N] [FLAGS]
@@ -119,7 +123,7 @@ public final class Main {
               decode ms/step and tokens/s per weight type and batch size, prefill tokens/s, and the
               share of the measured memory-bandwidth bound; progress on stderr, Markdown on stdout
               --dtypes LIST            weight types to run, e.g. f32,bf16,q8_0 (default f32,bf16,q8_0);
-                                       "file" keeps each tensor as the file stores it
+                                       stored: each weight as the file stores it (e.g. a Q4_K_M GGUF)
               --against-llamacpp DIR   run llama.cpp's llama-bench and llama-batched-bench (from the build in
                                        DIR, DIR/bin or DIR/build/bin; never downloaded) on the same .gguf,
                                        interleaved with ours for --rounds N (default 3), and print medians,

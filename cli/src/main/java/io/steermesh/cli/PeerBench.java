@@ -103,7 +103,7 @@ final class PeerBench {
     /** One child JVM of {@code steermesh bench} on the file's own weight types. */
     private Map<String, Double> ours(double bandwidthGbs) throws IOException {
         List<String> cmd = new ArrayList<>(childJvm);
-        cmd.addAll(List.of("bench", "--model", model.toString(), "--dtypes", "file", "--threads", String.valueOf(threads),
+        cmd.addAll(List.of("bench", "--model", model.toString(), "--dtypes", "stored", "--threads", String.valueOf(threads),
                 "--batches", String.join(",", batches.stream().map(String::valueOf).toList()), "--decode-tokens", String.valueOf(decode),
                 "--prompt-tokens", String.valueOf(prompt), "--bandwidth", String.format(Locale.ROOT, "%.3f", bandwidthGbs)));
         String out = exec(cmd, "steermesh bench");

@@ -63,6 +63,28 @@ class CliSynthModelTest {
     }
 
     @Test
+    void aQ4KMGgufRunsInGenerate(@TempDir Path tmp) throws Exception {
+        Path file = tmp.resolve("m.gguf");
+        Invocation synth = Invocation.run("synth-model", "--arch", "llama", "--format", "gguf", "--quant", "q4_k_m", "--layers", "2",
+                "--dim", "256", "--heads", "4", "--kv-heads", "2", "--ffn", "512", "--vocab", "300", "--ctx", "32", "--seed", "3",
+                "--out", file.toString());
+        assertEquals(0, synth.status(), synth.toString());
+        Invocation gen = Invocation.run("generate", "--model", file.toString(), "--prompt-ids", "5", "--max-tokens", "4",
+                "--json", "--seed", "1");
+        assertEquals(0, gen.status(), gen.toString());
+        assertEquals(4, gen.tokenIds().length);
+    }
+
+    @Test
+    void ggufOptionsOutsideGgufAreUserErrors(@TempDir Path tmp) {
+        java.util.function.Function<String, String[]> synth = extra -> (String.join(" ",
+                "synth-model --arch llama --layers 1 --dim 256 --heads 4 --seed 1", extra)).split(" ");
+        CliErrorsTest.assertUserError(Invocation.run(synth.apply("--quant q4_k_m --out " + tmp)), "--quant");
+        CliErrorsTest.assertUserError(Invocation.run(synth.apply("--format gguf --quant q3_k --out " + tmp.resolve("m.gguf"))), "--quant", "q3_k");
+        CliErrorsTest.assertUserError(Invocation.run(synth.apply("--format gguf --out " + tmp.resolve("m.bin"))), "--out", ".gguf");
+    }
+
+    @Test
     void invalidShapesAreUserErrors(@TempDir Path tmp) {
         CliErrorsTest.assertUserError(Invocation.run("synth-model", "--arch", "gpt2", "--layers", "1", "--dim", "60", "--heads", "4",
                 "--seed", "1", "--out", tmp.toString()), "dim", "60");

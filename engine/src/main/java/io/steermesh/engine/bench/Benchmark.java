@@ -101,7 +101,8 @@ public final class Benchmark {
         double bandwidth = cfg.bandwidth() > 0 ? cfg.bandwidth() : measureReadBandwidth(cfg.threads(), log);
         List<Row> rows = new ArrayList<>();
         for (DType dtype : cfg.dtypes()) {
-            log.println("loading " + cfg.model() + (dtype == null ? " as stored" : " as " + dtype) + " ...");
+            String label = dtype == null ? "stored" : dtype.toString();   // null: each weight as the file stores it
+            log.println("loading " + cfg.model() + " as " + label + " ...");
             try (Model m = ModelLoader.load(cfg.model(), ModelLoader.Options.defaults().withThreads(cfg.threads()).withConvertTo(dtype), s -> { })) {
                 long bytes = weightBytesPerStep(m.weights());
                 double floorSeconds = bytes / bandwidth;
@@ -109,12 +110,12 @@ public final class Benchmark {
                     double s = timeDecode(m, batch);
                     rows.add(new Row("decode", dtype, batch, s * 1e3, batch / s, bytes, floorSeconds / s));
                     log.printf(Locale.ROOT, "  %s decode batch %d: %.2f ms/step, %.1f tokens/s (%.0f%% of the bandwidth bound)%n",
-                            dtype, batch, s * 1e3, batch / s, 100 * floorSeconds / s);
+                            label, batch, s * 1e3, batch / s, 100 * floorSeconds / s);
                 }
                 if (cfg.promptTokens() > 0) {
                     double s = timePrefill(m);
                     rows.add(new Row("prefill " + cfg.promptTokens(), dtype, 1, s * 1e3, cfg.promptTokens() / s, bytes, Double.NaN));
-                    log.printf(Locale.ROOT, "  %s prefill %d tokens: %.0f ms, %.0f tokens/s%n", dtype, cfg.promptTokens(), s * 1e3, cfg.promptTokens() / s);
+                    log.printf(Locale.ROOT, "  %s prefill %d tokens: %.0f ms, %.0f tokens/s%n", label, cfg.promptTokens(), s * 1e3, cfg.promptTokens() / s);
                 }
             }
         }
@@ -167,7 +168,7 @@ public final class Benchmark {
         sb.append("| measurement | weights | batch | ms/step | tokens/s | weight MB/step | share of bandwidth bound |\n");
         sb.append("|---|---|---|---|---|---|---|\n");
         for (Row r : rows) {
-            sb.append(String.format(Locale.ROOT, "| %s | %s | %d | %.2f | %.1f | %.0f | %s |%n", r.what(), r.dtype() == null ? "as stored" : r.dtype(), r.batch(),
+            sb.append(String.format(Locale.ROOT, "| %s | %s | %d | %.2f | %.1f | %.0f | %s |%n", r.what(), r.dtype() == null ? "stored" : r.dtype(), r.batch(),
                     r.msPerStep(), r.tokensPerSecond(), r.bytesPerStep() / 1e6,
                     Double.isNaN(r.boundShare()) ? "—" : String.format(Locale.ROOT, "%.0f%%", 100 * r.boundShare())));
         }

@@ -81,9 +81,8 @@ public final class FeatureReadout implements ActivationCapture, AutoCloseable {
                 case F32 -> MemorySegment.copy(row, 0, seg, ValueLayout.JAVA_FLOAT_UNALIGNED, base, cols);
                 case BF16 -> { for (int j = 0; j < cols; j++) seg.set(ValueLayout.JAVA_SHORT_UNALIGNED, base + 2L * j, Quant.floatToBf16(row[j])); }
                 case F16 -> { for (int j = 0; j < cols; j++) seg.set(ValueLayout.JAVA_SHORT_UNALIGNED, base + 2L * j, Quant.floatToFloat16(row[j])); }
-                case Q8_0 -> MemorySegment.copy(MemorySegment.ofArray(Quant.quantizeQ8_0(row, 0, cols)), 0, seg, base, rowBytes);
-                case Q4_0 -> MemorySegment.copy(MemorySegment.ofArray(Quant.quantizeQ4_0(row, 0, cols)), 0, seg, base, rowBytes);
                 case Q8_0_GROUPED -> throw new IllegalArgumentException("the readout does not support grouped Q8_0; use q8_0");
+                default -> MemorySegment.copy(MemorySegment.ofArray(Quant.quantize(type, row, 0, cols)), 0, seg, base, rowBytes);
             }
         }
         return FloatTensor.of(type, seg, n);

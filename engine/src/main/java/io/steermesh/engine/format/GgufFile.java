@@ -29,8 +29,8 @@ import java.util.OptionalLong;
  * give the stored GGUF types.
  * <p>
  * Tensor shapes are reversed from ggml's ne[] into outermost-first order, so a ggml tensor with
- * ne = {64, 512} is a (512, 64) matrix here. F32, F16, BF16, Q8_0 and Q4_0 tensors are exposed;
- * others are listed in {@link #unsupportedTensors()} and asking for one fails with its ggml type id and name.
+ * ne = {64, 512} is a (512, 64) matrix here. F32, F16, BF16 and the ggml block types of {@link #SUPPORTED}
+ * are exposed; others are listed in {@link #unsupportedTensors()} and asking for one fails with its ggml type id and name.
  */
 public final class GgufFile implements AutoCloseable {
     /** "GGUF" read as a little-endian u32. */
@@ -69,13 +69,25 @@ public final class GgufFile implements AutoCloseable {
         return id >= 0 && id < GGML_TYPE_NAMES.length ? GGML_TYPE_NAMES[id] : "unknown";
     }
 
+    /** The ggml types steermesh reads, by ggml's names. */
+    public static final String SUPPORTED = "F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL";
+
     /** The steermesh type of a ggml type id, or null when steermesh does not read it. */
     public static DType dtypeOf(int ggmlType) {
         return switch (ggmlType) {
             case 0 -> DType.F32;
             case 1 -> DType.F16;
             case 2 -> DType.Q4_0;
+            case 3 -> DType.Q4_1;
+            case 6 -> DType.Q5_0;
+            case 7 -> DType.Q5_1;
             case 8 -> DType.Q8_0;
+            case 10 -> DType.Q2_K;
+            case 11 -> DType.Q3_K;
+            case 12 -> DType.Q4_K;
+            case 13 -> DType.Q5_K;
+            case 14 -> DType.Q6_K;
+            case 20 -> DType.IQ4_NL;
             case 30 -> DType.BF16;
             default -> null;
         };
@@ -87,7 +99,16 @@ public final class GgufFile implements AutoCloseable {
             case F32 -> 0;
             case F16 -> 1;
             case Q4_0 -> 2;
+            case Q4_1 -> 3;
+            case Q5_0 -> 6;
+            case Q5_1 -> 7;
             case Q8_0 -> 8;
+            case Q2_K -> 10;
+            case Q3_K -> 11;
+            case Q4_K -> 12;
+            case Q5_K -> 13;
+            case Q6_K -> 14;
+            case IQ4_NL -> 20;
             case BF16 -> 30;
             case Q8_0_GROUPED -> throw new IllegalArgumentException("llama2.c grouped Q8_0 has no GGUF type");
         };
@@ -223,7 +244,7 @@ public final class GgufFile implements AutoCloseable {
     private IllegalArgumentException unsupportedError(String name) {
         int id = unsupported.get(name);
         return new IllegalArgumentException(file + ": tensor '" + name + "' has ggml type " + id + " (" + ggmlTypeName(id)
-                + "), which steermesh does not read (supported: F32, F16, BF16, Q8_0, Q4_0)");
+                + "), which steermesh does not read (supported: " + SUPPORTED + ")");
     }
 
     private Object value(String key) {

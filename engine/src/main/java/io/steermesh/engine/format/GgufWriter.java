@@ -23,7 +23,8 @@ import static java.nio.file.StandardOpenOption.WRITE;
 
 /**
  * Writes GGUF v3 files that {@link GgufFile} and llama.cpp read: metadata in insertion order, tensors
- * F32/F16/BF16/Q8_0/Q4_0 (quantized from floats with the ggml reference code in {@link Quant}), every
+ * F32/F16/BF16 or any ggml block type {@link Quant#quantize} writes (Q8_0, Q4_0 with ggml's reference
+ * code; Q4_K, Q5_K, Q6_K), or raw bytes of any type steermesh reads, every
  * tensor's data aligned to {@code general.alignment} (32 unless that key is put).
  * <p>
  * {@link #put(String, Object)} chooses the GGUF type from the Java type the reader produces:
@@ -36,7 +37,19 @@ public final class GgufWriter {
 
     private record Meta(ValueType type, ValueType elementType, Object value) {}
 
-    private record Tensor(String name, DType dtype, long[] shape, byte[] data) {}
+    private record Tensor(String name, DType dtype, long[] shape, long byteSize, TensorData data) {}
+
+    /** A tensor's bytes in its type's ggml encoding, produced in pieces while the file is written. */
+    @FunctionalInterface
+    public interface TensorData {
+        void writeTo(Sink out) throws IOException;
+    }
+
+    /** Where {@link TensorData} puts its bytes, in order. */
+    @FunctionalInterface
+    public interface Sink {
+        void bytes(byte[] piece) throws IOException;
+    }
 
     private final Map<String, Meta> metadata = new LinkedHashMap<>();
     private final List<Tensor> tensors = new ArrayList<>();
@@ -93,26 +106,14 @@ public final class GgufWriter {
 
     /**
      * Adds a tensor from floats in outermost-first {@code shape} (1 to 4 dims), stored as {@code dtype}:
-     * F32, F16, BF16, or Q8_0/Q4_0 (then the innermost dimension must be a multiple of 32).
+     * F32, F16, BF16, or a type {@link Quant#quantize} writes (then the innermost dimension must hold whole blocks).
      */
     public GgufWriter addTensor(String name, DType dtype, long[] shape, float[] values) {
         long n = checkTensor(name, dtype, shape);
         if (values.length != n) {
             throw new IllegalArgumentException("tensor '" + name + "' of shape " + Arrays.toString(shape) + " needs " + n + " values, got " + values.length);
         }
-        byte[] data = switch (dtype) {
-            case Q8_0 -> Quant.quantizeQ8_0(values, 0, values.length);
-            case Q4_0 -> Quant.quantizeQ4_0(values, 0, values.length);
-            case F32, F16, BF16 -> {
-                ByteBuffer b = ByteBuffer.allocate(Math.toIntExact(dtype.byteSize(n))).order(ByteOrder.LITTLE_ENDIAN);
-                for (float v : values) {
-                    if (dtype == DType.F32) b.putFloat(v);
-                    else b.putShort(dtype == DType.F16 ? Quant.floatToFloat16(v) : Quant.floatToBf16(v));
-                }
-                yield b.array();
-            }
-            case Q8_0_GROUPED -> throw new IllegalStateException();
-        };
+        byte[] data = Quant.quantize(dtype, values, 0, values.length);
         return add(name, dtype, shape, data);
     }
 
@@ -123,6 +124,17 @@ public final class GgufWriter {
             throw new IllegalArgumentException("tensor '" + name + "' of " + dtype + Arrays.toString(shape) + " needs " + dtype.byteSize(n) + " bytes, got " + data.length);
         }
         return add(name, dtype, shape, data.clone());
+    }
+
+    /**
+     * Adds a tensor whose bytes ({@code dtype}'s ggml encoding, {@code dtype.byteSize(elements)} of them)
+     * are produced only when the file is written: a model larger than memory can be written piece by piece.
+     */
+    public GgufWriter addTensor(String name, DType dtype, long[] shape, TensorData data) {
+        long n = checkTensor(name, dtype, shape);
+        tensors.add(new Tensor(name, dtype, shape.clone(), dtype.byteSize(n), data));
+        names.add(name);
+        return this;
     }
 
     /** Writes the file, replacing an existing one. */
@@ -152,12 +164,17 @@ public final class GgufWriter {
                 for (int d = t.shape.length - 1; d >= 0; d--) out.u64(t.shape[d]);
                 out.u32(GgufFile.ggmlType(t.dtype));
                 out.u64(offset);
-                offset = align(offset + t.data.length);
+                offset = align(offset + t.byteSize);
             }
             out.pad(align(out.written()) - out.written());
             for (Tensor t : tensors) {
-                out.bytes(t.data);
-                out.pad(align(t.data.length) - t.data.length);
+                long start = out.written();
+                t.data.writeTo(out::bytes);
+                long written = out.written() - start;
+                if (written != t.byteSize) {
+                    throw new IllegalStateException("tensor '" + t.name + "' produced " + written + " bytes, its " + t.dtype + " shape needs " + t.byteSize);
+                }
+                out.pad(align(t.byteSize) - t.byteSize);
             }
             out.flush();
         }
@@ -317,7 +334,7 @@ public final class GgufWriter {
     }
 
     private GgufWriter add(String name, DType dtype, long[] shape, byte[] data) {
-        tensors.add(new Tensor(name, dtype, shape.clone(), data));
+        tensors.add(new Tensor(name, dtype, shape.clone(), data.length, out -> out.bytes(data)));
         names.add(name);
         return this;
     }

@@ -3,6 +3,7 @@ package io.steermesh.engine.format;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.steermesh.engine.tensor.DType;
+import io.steermesh.engine.tensor.Quant;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -16,7 +17,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * Writes a seeded random model in Hugging Face layout ({@code config.json} + {@code model.safetensors})
+ * Writes a seeded random model in Hugging Face layout (or, for Llama, as one GGUF file: {@link #writeGguf}) ({@code config.json} + {@code model.safetensors})
  * for tests and benchmarks: GPT-2 ({@code GPT2LMHeadModel} names without prefix, Conv1D weights stored
  * (in, out), tied LM head) or Llama ({@code LlamaForCausalLM} names, Linear weights (out, in), untied
  * {@code lm_head}). Weights ~ N(0, 0.02), norm weights 1 + N(0, 0.02), biases N(0, 0.01).
@@ -43,8 +44,16 @@ public final class SyntheticModel {
     /** As {@link #write(Path, Arch, int, int, int, int, int, int, DType, long)}, progress to {@code progress} (null: quiet). */
     public static Path write(Path outDir, Arch arch, int layers, int dim, int heads, int kvHeads, int vocab, int ctx,
                              DType dtype, long seed, PrintStream progress) throws IOException {
+        return write(outDir, arch, layers, dim, heads, kvHeads, vocab, ctx, arch == Arch.GPT2 ? 4 * dim : llamaIntermediate(dim),
+                dtype, seed, progress);
+    }
+
+    /** As {@link #write(Path, Arch, int, int, int, int, int, int, DType, long, PrintStream)} with Llama's FFN width {@code hidden}. */
+    public static Path write(Path outDir, Arch arch, int layers, int dim, int heads, int kvHeads, int vocab, int ctx, int hidden,
+                             DType dtype, long seed, PrintStream progress) throws IOException {
         validate(arch, layers, dim, heads, kvHeads, vocab, ctx, dtype);
-        int hidden = arch == Arch.GPT2 ? 4 * dim : llamaIntermediate(dim);
+        if (arch == Arch.GPT2 && hidden != 4 * dim) throw new IllegalArgumentException("synthetic GPT-2 model: the MLP is 4 x dim, got " + hidden);
+        if (hidden <= 0 || hidden % 32 != 0) throw new IllegalArgumentException("synthetic " + arch + " model: ffn must be a positive multiple of 32, got " + hidden);
         List<Spec> specs = arch == Arch.GPT2 ? gpt2(layers, dim, vocab, ctx) : llama(layers, dim, heads, kvHeads, vocab, hidden);
 
         Files.createDirectories(outDir);
@@ -85,6 +94,140 @@ public final class SyntheticModel {
         }
         w.write(file);
         return outDir;
+    }
+
+    /**
+     * The weight mixes {@link #writeGguf} writes, named and mixed as llama-quantize's file types
+     * ({@code general.file_type} ids from llama.h): {@code _M} keeps the output matrix and, on the layers
+     * its {@code use_more_bits} picks, attn_v and ffn_down in Q6_K.
+     */
+    public enum GgufQuant {
+        F32(0, DType.F32), F16(1, DType.F16), BF16(32, DType.BF16), Q8_0(7, DType.Q8_0), Q4_0(2, DType.Q4_0),
+        Q6_K(18, DType.Q6_K), Q4_K_M(15, DType.Q4_K), Q5_K_M(17, DType.Q5_K);
+
+        final int fileType;
+        final DType base;
+
+        GgufQuant(int fileType, DType base) {
+            this.fileType = fileType;
+            this.base = base;
+        }
+
+        /** The stored type of matrix {@code tensor} (GGUF name) in layer {@code layer} of {@code layers}, rows of {@code cols}. */
+        public DType typeOf(String tensor, int layer, int layers, int cols) {
+            boolean output = tensor.equals("output.weight");
+            boolean sensitive = tensor.endsWith("attn_v.weight") || tensor.endsWith("ffn_down.weight");
+            DType t = switch (this) {
+                case Q4_0 -> output ? DType.Q6_K : base;
+                case Q4_K_M, Q5_K_M -> output || (sensitive && useMoreBits(layer, layers)) ? DType.Q6_K : base;
+                default -> base;
+            };
+            // as llama-quantize, a row that does not hold whole 256-weight super-blocks falls back (here to Q8_0)
+            return cols % t.blockSize() == 0 ? t : DType.Q8_0;
+        }
+
+        /** llama-quantize's choice of layers that keep more bits: the first and last eighth, and every third between. */
+        static boolean useMoreBits(int layer, int layers) {
+            return layer < layers / 8 || layer >= 7 * layers / 8 || (layer - layers / 8) % 3 == 2;
+        }
+    }
+
+    /**
+     * Writes a seeded random Llama model as one GGUF file in llama.cpp's layout (tensor names, metadata, a
+     * synthetic SentencePiece vocabulary when {@code vocab >= 259}), its matrices stored as {@code quant}
+     * mixes them, norms in F32. Weights ~ N(0, 0.02), norms 1 + N(0, 0.02), each tensor from its own seed;
+     * tensors are generated and quantized while the file is written, a few rows at a time.
+     */
+    public static Path writeGguf(Path file, int layers, int dim, int heads, int kvHeads, int vocab, int ctx, int hidden,
+                                 GgufQuant quant, long seed, PrintStream progress) throws IOException {
+        validate(Arch.LLAMA, layers, dim, heads, kvHeads, vocab, ctx, DType.F32);
+        if (hidden <= 0 || hidden % 32 != 0) throw new IllegalArgumentException("synthetic llama model: ffn must be a positive multiple of 32, got " + hidden);
+        int kvDim = dim / heads * kvHeads;
+        GgufWriter w = new GgufWriter()
+                .put("general.architecture", "llama")
+                .put("general.name", "steermesh-synth-llama")
+                .put("general.file_type", quant.fileType);
+        if (quant.base.isBlockQuantized()) w.put("general.quantization_version", 2);
+        w.put("llama.vocab_size", vocab).put("llama.context_length", ctx).put("llama.embedding_length", dim)
+                .put("llama.block_count", layers).put("llama.feed_forward_length", hidden)
+                .put("llama.attention.head_count", heads).put("llama.attention.head_count_kv", kvHeads)
+                .put("llama.rope.dimension_count", dim / heads).put("llama.rope.freq_base", 10000f)
+                .put("llama.attention.layer_norm_rms_epsilon", 1e-5f);
+        if (vocab >= 259) putSentencePieceVocab(w, vocab);
+
+        List<Spec> specs = new ArrayList<>();
+        specs.add(new Spec("token_embd.weight", new long[]{vocab, dim}, Kind.WEIGHT));
+        for (int l = 0; l < layers; l++) {
+            String p = "blk." + l + ".";
+            specs.add(new Spec(p + "attn_norm.weight", new long[]{dim}, Kind.NORM));
+            specs.add(new Spec(p + "attn_q.weight", new long[]{dim, dim}, Kind.WEIGHT));
+            specs.add(new Spec(p + "attn_k.weight", new long[]{kvDim, dim}, Kind.WEIGHT));
+            specs.add(new Spec(p + "attn_v.weight", new long[]{kvDim, dim}, Kind.WEIGHT));
+            specs.add(new Spec(p + "attn_output.weight", new long[]{dim, dim}, Kind.WEIGHT));
+            specs.add(new Spec(p + "ffn_norm.weight", new long[]{dim}, Kind.NORM));
+            specs.add(new Spec(p + "ffn_gate.weight", new long[]{hidden, dim}, Kind.WEIGHT));
+            specs.add(new Spec(p + "ffn_up.weight", new long[]{hidden, dim}, Kind.WEIGHT));
+            specs.add(new Spec(p + "ffn_down.weight", new long[]{dim, hidden}, Kind.WEIGHT));
+        }
+        specs.add(new Spec("output_norm.weight", new long[]{dim}, Kind.NORM));
+        specs.add(new Spec("output.weight", new long[]{vocab, dim}, Kind.WEIGHT));
+
+        long total = specs.stream().mapToLong(sp -> elements(sp.shape)).sum();
+        long[] done = {0};
+        int[] reported = {0};
+        for (Spec sp : specs) {
+            int cols = (int) sp.shape[sp.shape.length - 1];
+            int rows = (int) (elements(sp.shape) / cols);
+            int layer = sp.name.startsWith("blk.") ? Integer.parseInt(sp.name.split("\\.")[1]) : -1;
+            DType type = sp.kind == Kind.NORM ? DType.F32 : quant.typeOf(sp.name, layer, layers, cols);
+            w.addTensor(sp.name, type, sp.shape, out -> {
+                SplittableRandom rnd = new SplittableRandom(mix(seed, sp.name));
+                int chunkRows = Math.max(1, (1 << 16) / cols);
+                float[] chunk = new float[chunkRows * cols];
+                for (int r = 0; r < rows; r += chunkRows) {
+                    int n = Math.min(chunkRows, rows - r) * cols;
+                    for (int i = 0; i < n; i++) chunk[i] = (float) (sp.kind == Kind.NORM ? 1 + 0.02 * rnd.nextGaussian() : 0.02 * rnd.nextGaussian());
+                    out.bytes(Quant.quantize(type, chunk, 0, n));
+                    done[0] += n;
+                    int tenth = (int) (done[0] * 10 / total);
+                    if (progress != null && tenth > reported[0]) {
+                        reported[0] = tenth;
+                        progress.printf(Locale.ROOT, "synthetic llama %s: %d%% (%d of %d weights, at %s %s)%n",
+                                quant, tenth * 10, done[0], total, sp.name, type);
+                    }
+                }
+            });
+        }
+        if (file.toAbsolutePath().getParent() != null) Files.createDirectories(file.toAbsolutePath().getParent());
+        w.write(file);
+        return file;
+    }
+
+    /**
+     * A stand-in SentencePiece vocabulary so that llama.cpp (which needs one) loads the file:
+     * {@code <unk>}, {@code <s>}, {@code </s>}, the 256 byte pieces, then pieces {@code ▁t259...}.
+     */
+    private static void putSentencePieceVocab(GgufWriter w, int vocab) {
+        String[] tokens = new String[vocab];
+        float[] scores = new float[vocab];
+        int[] types = new int[vocab];
+        tokens[0] = "<unk>";
+        tokens[1] = "<s>";
+        tokens[2] = "</s>";
+        types[0] = 2;                        // llama.cpp token types: 1 normal, 2 unknown, 3 control, 6 byte
+        types[1] = types[2] = 3;
+        for (int b = 0; b < 256; b++) {
+            tokens[3 + b] = String.format(Locale.ROOT, "<0x%02X>", b);
+            types[3 + b] = 6;
+        }
+        for (int i = 259; i < vocab; i++) {
+            tokens[i] = "\u2581t" + i;
+            scores[i] = -(i - 259);
+            types[i] = 1;
+        }
+        w.put("tokenizer.ggml.model", "llama").put("tokenizer.ggml.tokens", tokens).put("tokenizer.ggml.scores", scores)
+                .put("tokenizer.ggml.token_type", types).put("tokenizer.ggml.bos_token_id", 1)
+                .put("tokenizer.ggml.eos_token_id", 2).put("tokenizer.ggml.unknown_token_id", 0);
     }
 
     /** Llama's FFN width: 8/3 of dim (SwiGLU keeps the parameter count of a 4x MLP), rounded up to 32. */
@@ -209,7 +352,7 @@ public final class SyntheticModel {
     }
 
     /** A per-tensor seed: SplitMix64's finalizer over the model seed and the name's hash. */
-    private static long mix(long seed, String name) {
+    static long mix(long seed, String name) {
         long z = seed * 0x9E3779B97F4A7C15L + name.hashCode();
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
         z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;

@@ -13,7 +13,7 @@ import java.nio.ByteOrder;
  * dequantizing a run into floats (embedding lookups). Kernels use the Vector API.
  */
 public abstract sealed class FloatTensor
-        permits F32Tensor, HalfTensor, Q8_0Tensor, Q4_0Tensor, Q8GroupedTensor, PackedTensor {
+        permits F32Tensor, HalfTensor, Q8_0Tensor, BlockQuantTensor, Q8GroupedTensor, PackedTensor {
 
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     static final int L = F.length();
@@ -78,7 +78,7 @@ public abstract sealed class FloatTensor
             case BF16 -> new BF16Tensor(seg, size);
             case F16 -> new F16Tensor(seg, size);
             case Q8_0 -> new Q8_0Tensor(seg, size);
-            case Q4_0 -> new Q4_0Tensor(seg, size);
+            case Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL -> new BlockQuantTensor(type, seg, size);
             case Q8_0_GROUPED -> throw new IllegalArgumentException("grouped Q8_0 needs its group size: use Q8GroupedTensor");
         };
     }

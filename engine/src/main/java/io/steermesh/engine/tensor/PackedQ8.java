@@ -11,131 +11,236 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * ggml Q8_0 weights (blocks of 32 along a row, one scale each) in panel groups: per block of 32
- * columns, a group holds its four panels' scales as floats (L rows each, widened from float16, exactly),
- * then for each of the 32 columns the four panels' L signed bytes side by side.
+ * Block-quantized weights with one signed byte per weight, in panel groups: Q8_0, and every ggml type
+ * whose integers need more than 4 bits or a table (Q5_0, Q5_1, Q2_K, Q3_K, Q5_K, Q6_K, IQ4_NL), decoded
+ * at load into the form of {@link QuantBlocks}: weight = scale * q - min per sub-block of {@code sub}
+ * columns. Per sub-block, a group holds its four panels' scales as floats (L rows each), then their
+ * negated mins (types with mins only), then for each of the {@code sub} columns the four panels' L bytes side by side.
  *
- * <p>A kernel widens {@code q} to float and multiplies it by its scale: a 7-bit integer times an
- * 11-bit mantissa fits float32's 24 bits, so {@code q * scale} is the exact dequantized weight, and the
- * sum over columns is the same fused multiply-add chain as {@link PackedF32}'s. A Q8_0 matrix therefore
- * gives bit for bit what its dequantized float32 copy gives.
+ * <p>A kernel widens {@code q} to float and computes {@code scale * q} ({@link Plain}) or
+ * {@code scale * q - min} ({@link WithMin}): the same float operations as ggml's dequantization, so each
+ * weight is its exact dequantized value, and the sum over columns is the same fused multiply-add chain
+ * as {@link PackedF32}'s. A matrix of any of these types therefore gives bit for bit what its
+ * dequantized float32 copy gives.
  */
-public final class PackedQ8 extends PackedTensor {
+public abstract sealed class PackedQ8 extends PackedTensor permits PackedQ8.Plain, PackedQ8.WithMin {
     private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(L * 8));
-    private static final int QK = Q8_0Tensor.BLOCK;
-    private static final long SV = 4L * L;                  // bytes of one panel's scales in a block
-    private static final long QV = L;                       // bytes of one panel's column in a block
-    private static final long SCALES = G * SV;              // bytes of a group's scales in a block
+    private static final long SV = 4L * L;                  // bytes of one panel's scales (or mins) in a sub-block
+    private static final long QV = L;                       // bytes of one panel's column in a sub-block
+    private static final long SCALES = G * SV;              // bytes of a group's scales in a sub-block
     private static final long QS = G * QV;                  // bytes of one column of a group
-    private static final long BB = SCALES + QK * QS;        // bytes of one block of a group
 
-    private final int blocks;
+    final DType type;
+    final int sub;          // columns per scale
+    final boolean hasMin;
+    final long mins;        // offset of the mins in a sub-block (= SCALES; unused without mins)
+    final long quants;      // offset of the quants in a sub-block
+    final long bb;          // bytes of one sub-block of a group
+    final int subs;         // sub-blocks per row
 
-    private PackedQ8(MemorySegment seg, int rows, int cols) {
-        super(seg, rows, cols, cols / QK * BB);
-        this.blocks = cols / QK;
+    PackedQ8(MemorySegment seg, DType type, int rows, int cols) {
+        super(seg, rows, cols, groupBytes(type, cols));
+        this.type = type;
+        this.sub = QuantBlocks.subBlock(type);
+        this.hasMin = QuantBlocks.hasMin(type);
+        this.mins = SCALES;
+        this.quants = SCALES + (hasMin ? SCALES : 0);
+        this.bb = quants + sub * QS;
+        this.subs = cols / sub;
     }
 
-    static PackedQ8 pack(Q8_0Tensor w, int rows, int cols, Arena arena) {
-        int blocks = cols / QK;
-        long groupBytes = blocks * BB;
-        MemorySegment out = allocate(arena, rows, groupBytes);
+    private static long groupBytes(DType type, int cols) {
+        int sub = QuantBlocks.subBlock(type);
+        return (long) (cols / sub) * (SCALES * (QuantBlocks.hasMin(type) ? 2 : 1) + sub * QS);
+    }
+
+    /** Whether {@code w} (rows of {@code cols}) can be packed here: a ggml block type, whole blocks per row. */
+    static boolean accepts(FloatTensor w, int cols) {
+        DType t = w.dtype();
+        return (w instanceof Q8_0Tensor || w instanceof BlockQuantTensor) && cols % t.blockSize() == 0;
+    }
+
+    static PackedQ8 from(FloatTensor w, int rows, int cols, Arena arena) {
+        DType t = w.dtype();
+        MemorySegment out = allocate(arena, rows, groupBytes(t, cols));
+        PackedQ8 p = QuantBlocks.hasMin(t) ? new WithMin(out, t, rows, cols) : new Plain(out, t, rows, cols);
         MemorySegment src = w.segment();
+        int bs = t.blockSize(), perBlock = bs / p.sub, blocks = cols / bs;
+        byte[] q = new byte[bs];
+        float[] scale = new float[perBlock], min = new float[perBlock];
         for (int r = 0; r < rows; r++) {
-            int p = r / L, lane = r % L;
-            long sAt = scaleBase(p, groupBytes) + 4L * lane, qAt = quantBase(p, groupBytes) + lane;
+            int panel = r / L, lane = r % L;
+            long base = (panel / G) * p.groupBytes, sAt = base + (panel % G) * SV + 4L * lane, qAt = base + p.quants + (panel % G) * QV + lane;
             for (int b = 0; b < blocks; b++) {
-                long s = ((long) r * blocks + b) * Q8_0Tensor.BLOCK_BYTES;
-                float scale = Float.float16ToFloat(src.get(ValueLayout.JAVA_SHORT_UNALIGNED, s));
-                out.set(ValueLayout.JAVA_FLOAT_UNALIGNED, sAt + b * BB, scale);
-                for (int k = 0; k < QK; k++) {
-                    out.set(ValueLayout.JAVA_BYTE, qAt + b * BB + k * QS, src.get(ValueLayout.JAVA_BYTE, s + 2 + k));
+                QuantBlocks.unpack(t, src, ((long) r * blocks + b) * t.blockBytes(), q, 0, scale, min, 0);
+                for (int s = 0; s < perBlock; s++) {
+                    long so = (long) (b * perBlock + s) * p.bb;
+                    out.set(ValueLayout.JAVA_FLOAT_UNALIGNED, sAt + so, scale[s]);
+                    if (p.hasMin) out.set(ValueLayout.JAVA_FLOAT_UNALIGNED, sAt + so + p.mins, -min[s]);
+                    for (int k = 0; k < p.sub; k++) out.set(ValueLayout.JAVA_BYTE, qAt + so + k * QS, q[s * p.sub + k]);
                 }
             }
         }
-        return new PackedQ8(out, rows, cols);
+        return p;
     }
 
-    private static long scaleBase(int p, long groupBytes) {
+    long scaleBase(int p) {
         return (p / G) * groupBytes + (p % G) * SV;
     }
 
-    private static long quantBase(int p, long groupBytes) {
-        return (p / G) * groupBytes + SCALES + (p % G) * QV;
+    long quantBase(int p) {
+        return (p / G) * groupBytes + quants + (p % G) * QV;
     }
 
     @Override
-    public DType dtype() { return DType.Q8_0; }
+    public DType dtype() { return type; }
 
     @Override
     float weight(int r, int c) {
         int p = r / L, lane = r % L;
-        long b = (c / QK) * BB;
-        return seg.get(ValueLayout.JAVA_BYTE, quantBase(p, groupBytes) + b + (c % QK) * QS + lane)
-                * seg.get(ValueLayout.JAVA_FLOAT_UNALIGNED, scaleBase(p, groupBytes) + b + 4L * lane);
+        long so = (c / sub) * bb;
+        float scale = seg.get(ValueLayout.JAVA_FLOAT_UNALIGNED, scaleBase(p) + so + 4L * lane);
+        byte q = seg.get(ValueLayout.JAVA_BYTE, quantBase(p) + so + (c % sub) * QS + lane);
+        return hasMin ? Math.fma(q, scale, seg.get(ValueLayout.JAVA_FLOAT_UNALIGNED, scaleBase(p) + so + mins + 4L * lane)) : scale * q;
     }
 
-    private FloatVector q(long off) {
+    FloatVector q(long off) {
         return (FloatVector) ByteVector.fromMemorySegment(B, seg, off, LE).convertShape(VectorOperators.B2F, F, 0);
     }
 
-    private FloatVector scale(long off) {
+    FloatVector vec(long off) {
         return FloatVector.fromMemorySegment(F, seg, off, LE);
     }
 
-    private static FloatVector bx(float[] x, int i) {
+    static FloatVector bx(float[] x, int i) {
         return FloatVector.broadcast(F, x[i]);
     }
 
-    @Override
-    void kernel1x4(int p, float[] x, int t, float[] y) {
-        long sb = scaleBase(p, groupBytes), qb = quantBase(p, groupBytes);
-        int xo = t * cols;
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        for (int b = 0; b < blocks; b++) {
-            long so = sb + b * BB, qo = qb + b * BB;
-            FloatVector d0 = scale(so), d1 = scale(so + SV), d2 = scale(so + 2 * SV), d3 = scale(so + 3 * SV);
-            int c = xo + b * QK;
-            for (int k = 0; k < QK; k++) {
-                long o = qo + k * QS;
-                FloatVector v = bx(x, c + k);
-                a0 = d0.mul(q(o)).fma(v, a0);
-                a1 = d1.mul(q(o + QV)).fma(v, a1);
-                a2 = d2.mul(q(o + 2 * QV)).fma(v, a2);
-                a3 = d3.mul(q(o + 3 * QV)).fma(v, a3);
+    /** Types without mins (Q8_0, Q5_0, Q3_K, Q6_K, IQ4_NL): weight = scale * q. */
+    static final class Plain extends PackedQ8 {
+        Plain(MemorySegment seg, DType type, int rows, int cols) { super(seg, type, rows, cols); }
+
+        @Override
+        void kernel1x4(int p, float[] x, int t, float[] y) {
+            long sb = scaleBase(p), qb = quantBase(p);
+            int xo = t * cols;
+            FloatVector zero = FloatVector.zero(F);
+            FloatVector a0 = zero, a1 = zero, a2 = zero, a3 = zero;
+            for (int b = 0; b < subs; b++) {
+                long so = sb + b * bb, qo = qb + b * bb;
+                FloatVector d0 = vec(so), d1 = vec(so + SV), d2 = vec(so + 2 * SV), d3 = vec(so + 3 * SV);
+                int c = xo + b * sub;
+                for (int k = 0; k < sub; k++) {
+                    long o = qo + k * QS;
+                    FloatVector v = bx(x, c + k);
+                    FloatVector w0 = d0.mul(q(o)), w1 = d1.mul(q(o + QV)), w2 = d2.mul(q(o + 2 * QV)), w3 = d3.mul(q(o + 3 * QV));
+                    a0 = w0.fma(v, a0);
+                    a1 = w1.fma(v, a1);
+                    a2 = w2.fma(v, a2);
+                    a3 = w3.fma(v, a3);
+                }
             }
+            store(a0, y, t, p); store(a1, y, t, p + 1); store(a2, y, t, p + 2); store(a3, y, t, p + 3);
         }
-        store(a0, y, t, p); store(a1, y, t, p + 1); store(a2, y, t, p + 2); store(a3, y, t, p + 3);
+
+        @Override
+        void kernel4x4(int p, float[] x, int t, float[] y) {
+            long sb = scaleBase(p), qb = quantBase(p);
+            int x0 = t * cols, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
+            FloatVector zero = FloatVector.zero(F);
+            FloatVector a00 = zero, a01 = zero, a02 = zero, a03 = zero;
+            FloatVector a10 = zero, a11 = zero, a12 = zero, a13 = zero;
+            FloatVector a20 = zero, a21 = zero, a22 = zero, a23 = zero;
+            FloatVector a30 = zero, a31 = zero, a32 = zero, a33 = zero;
+            for (int b = 0; b < subs; b++) {
+                long so = sb + b * bb, qo = qb + b * bb;
+                FloatVector d0 = vec(so), d1 = vec(so + SV), d2 = vec(so + 2 * SV), d3 = vec(so + 3 * SV);
+                for (int k = 0; k < sub; k++) {
+                    long o = qo + k * QS;
+                    int c = b * sub + k;
+                    FloatVector w0 = d0.mul(q(o)), w1 = d1.mul(q(o + QV)), w2 = d2.mul(q(o + 2 * QV)), w3 = d3.mul(q(o + 3 * QV));
+                    FloatVector v = bx(x, x0 + c);
+                    a00 = w0.fma(v, a00); a10 = w1.fma(v, a10); a20 = w2.fma(v, a20); a30 = w3.fma(v, a30);
+                    v = bx(x, x1 + c);
+                    a01 = w0.fma(v, a01); a11 = w1.fma(v, a11); a21 = w2.fma(v, a21); a31 = w3.fma(v, a31);
+                    v = bx(x, x2 + c);
+                    a02 = w0.fma(v, a02); a12 = w1.fma(v, a12); a22 = w2.fma(v, a22); a32 = w3.fma(v, a32);
+                    v = bx(x, x3 + c);
+                    a03 = w0.fma(v, a03); a13 = w1.fma(v, a13); a23 = w2.fma(v, a23); a33 = w3.fma(v, a33);
+                }
+            }
+            store(a00, y, t, p); store(a01, y, t + 1, p); store(a02, y, t + 2, p); store(a03, y, t + 3, p);
+            store(a10, y, t, p + 1); store(a11, y, t + 1, p + 1); store(a12, y, t + 2, p + 1); store(a13, y, t + 3, p + 1);
+            store(a20, y, t, p + 2); store(a21, y, t + 1, p + 2); store(a22, y, t + 2, p + 2); store(a23, y, t + 3, p + 2);
+            store(a30, y, t, p + 3); store(a31, y, t + 1, p + 3); store(a32, y, t + 2, p + 3); store(a33, y, t + 3, p + 3);
+        }
     }
 
-    @Override
-    void kernel4x4(int p, float[] x, int t, float[] y) {
-        long sb = scaleBase(p, groupBytes), qb = quantBase(p, groupBytes);
-        int x0 = t * cols, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
-        FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00;
-        FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
-        FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
-        FloatVector a30 = a00, a31 = a00, a32 = a00, a33 = a00;
-        for (int b = 0; b < blocks; b++) {
-            long so = sb + b * BB, qo = qb + b * BB;
-            FloatVector d0 = scale(so), d1 = scale(so + SV), d2 = scale(so + 2 * SV), d3 = scale(so + 3 * SV);
-            for (int k = 0; k < QK; k++) {
-                long o = qo + k * QS;
-                int c = b * QK + k;
-                FloatVector w0 = d0.mul(q(o)), w1 = d1.mul(q(o + QV)), w2 = d2.mul(q(o + 2 * QV)), w3 = d3.mul(q(o + 3 * QV));
-                FloatVector v = bx(x, x0 + c);
-                a00 = w0.fma(v, a00); a10 = w1.fma(v, a10); a20 = w2.fma(v, a20); a30 = w3.fma(v, a30);
-                v = bx(x, x1 + c);
-                a01 = w0.fma(v, a01); a11 = w1.fma(v, a11); a21 = w2.fma(v, a21); a31 = w3.fma(v, a31);
-                v = bx(x, x2 + c);
-                a02 = w0.fma(v, a02); a12 = w1.fma(v, a12); a22 = w2.fma(v, a22); a32 = w3.fma(v, a32);
-                v = bx(x, x3 + c);
-                a03 = w0.fma(v, a03); a13 = w1.fma(v, a13); a23 = w2.fma(v, a23); a33 = w3.fma(v, a33);
-            }
+    /**
+     * Types with mins (Q5_1, Q2_K, Q5_K): weight = scale * q - min, stored as the negated min and computed
+     * as one fused {@code q * scale + (-min)}. The same float: their scale * q is exact (a float16 times
+     * an integer of at most 6 bits, times q of at most 5), so one rounding after it is all either does.
+     * Two panels at a time (one token or four): the min registers and operations push four-panel
+     * kernels past what C2 inlines in one compilation, and they then run several times slower.
+     */
+    static final class WithMin extends PackedQ8 {
+        WithMin(MemorySegment seg, DType type, int rows, int cols) { super(seg, type, rows, cols); }
+
+        @Override
+        void kernel1x4(int p, float[] x, int t, float[] y) {
+            kernel1x2(p, x, t, y);
+            kernel1x2(p + 2, x, t, y);
         }
-        store(a00, y, t, p); store(a01, y, t + 1, p); store(a02, y, t + 2, p); store(a03, y, t + 3, p);
-        store(a10, y, t, p + 1); store(a11, y, t + 1, p + 1); store(a12, y, t + 2, p + 1); store(a13, y, t + 3, p + 1);
-        store(a20, y, t, p + 2); store(a21, y, t + 1, p + 2); store(a22, y, t + 2, p + 2); store(a23, y, t + 3, p + 2);
-        store(a30, y, t, p + 3); store(a31, y, t + 1, p + 3); store(a32, y, t + 2, p + 3); store(a33, y, t + 3, p + 3);
+
+        @Override
+        void kernel4x4(int p, float[] x, int t, float[] y) {
+            kernel4x2(p, x, t, y);
+            kernel4x2(p + 2, x, t, y);
+        }
+
+        private void kernel1x2(int p, float[] x, int t, float[] y) {
+            long sb = scaleBase(p), qb = quantBase(p);
+            int xo = t * cols;
+            FloatVector a0 = FloatVector.zero(F), a1 = a0;
+            for (int b = 0; b < subs; b++) {
+                long so = sb + b * bb, qo = qb + b * bb;
+                FloatVector d0 = vec(so), d1 = vec(so + SV), m0 = vec(so + mins), m1 = vec(so + mins + SV);
+                int c = xo + b * sub;
+                for (int k = 0; k < sub; k++) {
+                    long o = qo + k * QS;
+                    FloatVector v = bx(x, c + k);
+                    a0 = q(o).fma(d0, m0).fma(v, a0);
+                    a1 = q(o + QV).fma(d1, m1).fma(v, a1);
+                }
+            }
+            store(a0, y, t, p);
+            store(a1, y, t, p + 1);
+        }
+
+        private void kernel4x2(int p, float[] x, int t, float[] y) {
+            long sb = scaleBase(p), qb = quantBase(p);
+            int x0 = t * cols, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
+            FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00;
+            FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+            for (int b = 0; b < subs; b++) {
+                long so = sb + b * bb, qo = qb + b * bb;
+                FloatVector d0 = vec(so), d1 = vec(so + SV), m0 = vec(so + mins), m1 = vec(so + mins + SV);
+                for (int k = 0; k < sub; k++) {
+                    long o = qo + k * QS;
+                    int c = b * sub + k;
+                    FloatVector w0 = q(o).fma(d0, m0), w1 = q(o + QV).fma(d1, m1);
+                    FloatVector v = bx(x, x0 + c);
+                    a00 = w0.fma(v, a00); a10 = w1.fma(v, a10);
+                    v = bx(x, x1 + c);
+                    a01 = w0.fma(v, a01); a11 = w1.fma(v, a11);
+                    v = bx(x, x2 + c);
+                    a02 = w0.fma(v, a02); a12 = w1.fma(v, a12);
+                    v = bx(x, x3 + c);
+                    a03 = w0.fma(v, a03); a13 = w1.fma(v, a13);
+                }
+            }
+            store(a00, y, t, p); store(a01, y, t + 1, p); store(a02, y, t + 2, p); store(a03, y, t + 3, p);
+            store(a10, y, t, p + 1); store(a11, y, t + 1, p + 1); store(a12, y, t + 2, p + 1); store(a13, y, t + 3, p + 1);
+        }
     }
 }

@@ -224,12 +224,12 @@ class GgufFileTest {
         byte[] b = Files.readAllBytes(f);
         // tensor info: u64 name length, "w", u32 n_dims, u64 ne0, u32 type, u64 offset; header is 24 bytes
         int typePos = 24 + 8 + 1 + 4 + 8;
-        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putInt(typePos, 12);
+        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putInt(typePos, 16);
         Files.write(f, b);
         try (GgufFile g = GgufFile.open(f)) {
-            assertEquals(12, g.unsupportedTensors().get("w"));
+            assertEquals(16, g.unsupportedTensors().get("w"));
             var e = assertThrows(IllegalArgumentException.class, () -> g.require("w"));
-            assertTrue(e.getMessage().contains("ggml type 12 (Q4_K)"), e.getMessage());
+            assertTrue(e.getMessage().contains("ggml type 16 (IQ2_XXS)"), e.getMessage());
         }
     }
 

@@ -102,4 +102,61 @@ class SyntheticModelTest {
                 () -> SyntheticModel.write(dir, Arch.LLAMA, 1, 64, 4, 4, 10, 8, DType.Q8_0, 0, null));
         assertTrue(e.getMessage().contains("dtype"), e.getMessage());
     }
+    @Test
+    void q4KMGgufHasLlamaQuantizesMixLoadsAndKeepsItsWeightsCloseToTheOriginals(@TempDir Path dir) throws IOException {
+        Path file = SyntheticModel.writeGguf(dir.resolve("m.gguf"), 2, 256, 4, 2, 300, 64, 512,
+                SyntheticModel.GgufQuant.Q4_K_M, 7, null);
+        try (GgufFile gg = GgufFile.open(file)) {
+            assertEquals("llama", gg.architecture());
+            assertEquals(15, gg.integer("general.file_type"));
+            // llama-quantize's Q4_K_M: Q6_K for the output and, on the layers use_more_bits picks (here 1 of 2), attn_v and ffn_down
+            assertEquals(DType.Q4_K, gg.require("token_embd.weight").dtype());
+            assertEquals(DType.Q6_K, gg.require("output.weight").dtype());
+            assertEquals(DType.Q4_K, gg.require("blk.0.attn_v.weight").dtype());
+            assertEquals(DType.Q6_K, gg.require("blk.1.attn_v.weight").dtype());
+            assertEquals(DType.Q4_K, gg.require("blk.0.ffn_down.weight").dtype());
+            assertEquals(DType.Q6_K, gg.require("blk.1.ffn_down.weight").dtype());
+            assertEquals(DType.Q4_K, gg.require("blk.1.ffn_gate.weight").dtype());
+            assertEquals(DType.F32, gg.require("blk.0.attn_norm.weight").dtype());
+            assertArrayEquals(new long[]{512, 256}, gg.require("blk.0.ffn_up.weight").shape());
+            assertArrayEquals(new long[]{128, 256}, gg.require("blk.0.attn_k.weight").shape());
+            for (String name : new String[] {"token_embd.weight", "blk.0.attn_q.weight", "blk.1.ffn_down.weight", "output.weight"}) {
+                RawTensor t = gg.require(name);
+                float[] back = Quant.dequantize(t);
+                java.util.SplittableRandom rnd = new java.util.SplittableRandom(SyntheticModel.mix(7, name));
+                double err = 0, norm = 0;
+                for (float v : back) {
+                    double original = (float) (0.02 * rnd.nextGaussian());
+                    err += (v - original) * (v - original);
+                    norm += original * original;
+                }
+                double bound = t.dtype() == DType.Q6_K ? 0.03 : 0.12;   // rms error of 6- and 4-bit steps over about ±2.5 sigma
+                assertTrue(Math.sqrt(err / norm) < bound, name + " " + t.dtype() + ": relative rms error " + Math.sqrt(err / norm));
+            }
+        }
+        try (var m = io.steermesh.engine.model.ModelLoader.load(file)) {
+            assertEquals(256, m.config().dim());
+            assertEquals(512, m.config().hiddenDim());
+            assertEquals(2, m.config().nKvHeads());
+            var tok = m.tokenizer().orElseThrow(() -> new AssertionError("the GGUF vocabulary was not read"));
+            assertEquals(300, m.config().vocabSize());
+            var s = m.newSequence("s", 4);
+            float[] logits = m.transformer().forward(java.util.List.of(new io.steermesh.engine.model.Step(s, new int[] {1, 300 - 1, 5},
+                    io.steermesh.engine.model.Step.Logits.LAST)))[0];
+            for (float v : logits) assertTrue(Float.isFinite(v));
+            assertNotNull(tok);
+        }
+    }
+
+    @Test
+    void ggufQuantMixesFallBackToQ8_0ForRowsWithoutWholeSuperBlocks() {
+        assertEquals(DType.Q8_0, SyntheticModel.GgufQuant.Q4_K_M.typeOf("blk.0.attn_q.weight", 0, 16, 96));
+        assertEquals(DType.Q4_K, SyntheticModel.GgufQuant.Q4_K_M.typeOf("blk.0.attn_q.weight", 0, 16, 2048));
+        // use_more_bits for 16 layers: 0, 1, 4, 7, 10, 13, 14, 15
+        for (int layer = 0; layer < 16; layer++) {
+            boolean more = layer < 2 || layer >= 14 || (layer - 2) % 3 == 2;
+            assertEquals(more ? DType.Q6_K : DType.Q5_K, SyntheticModel.GgufQuant.Q5_K_M.typeOf("blk." + layer + ".ffn_down.weight", layer, 16, 8192),
+                    "layer " + layer);
+        }
+    }
 }

@@ -32,17 +32,40 @@ class KernelTest {
                     seg.setAtIndex(ValueLayout.JAVA_SHORT, i, Float.floatToFloat16(f));
                 }
             }
-            case Q8_0, Q4_0 -> {
-                seg = ARENA.allocate(type.byteSize(n));
-                for (int b = 0; b < n / 32; b++) {
-                    long base = (long) b * type.blockBytes();
-                    seg.set(ValueLayout.JAVA_SHORT_UNALIGNED, base, Float.floatToFloat16((float) r.nextDouble(0.01, 0.1)));
-                    for (int j = 2; j < type.blockBytes(); j++) seg.set(ValueLayout.JAVA_BYTE, base + j, (byte) r.nextInt(256));
-                }
-            }
-            default -> throw new IllegalArgumentException(type.toString());
+            default -> seg = randomBlocks(type, n, r);
         }
         return FloatTensor.of(type, seg, n);
+    }
+
+    /** Types stored in ggml blocks (each with a float16 scale), for the tests that run over all of them. */
+    static final DType[] BLOCK_TYPES = {DType.Q8_0, DType.Q4_0, DType.Q4_1, DType.Q5_0, DType.Q5_1, DType.Q2_K, DType.Q3_K,
+            DType.Q4_K, DType.Q5_K, DType.Q6_K, DType.IQ4_NL};
+
+    /** Byte offsets of a block's float16 fields (scale, and min or super-block min), by ggml's block structs. */
+    static int[] halfFields(DType type) {
+        return switch (type) {
+            case Q8_0, Q4_0, Q5_0, IQ4_NL -> new int[] {0};
+            case Q4_1, Q5_1, Q4_K, Q5_K -> new int[] {0, 2};
+            case Q2_K -> new int[] {80, 82};
+            case Q3_K -> new int[] {108};
+            case Q6_K -> new int[] {208};
+            default -> throw new IllegalArgumentException(type.toString());
+        };
+    }
+
+    /** Random blocks: every bit pattern of quants and sub-block scales, float16 fields small and finite. */
+    static MemorySegment randomBlocks(DType type, int n, SplittableRandom r) {
+        MemorySegment seg = ARENA.allocate(type.byteSize(n));
+        // super-block scales multiply 6-bit (or int8) sub-block scales: keep their products near the others'
+        double lo = type.blockSize() == 256 ? 1e-4 : 0.01, hi = type.blockSize() == 256 ? 1e-3 : 0.1;
+        for (int b = 0; b < n / type.blockSize(); b++) {
+            long base = (long) b * type.blockBytes();
+            for (int j = 0; j < type.blockBytes(); j++) seg.set(ValueLayout.JAVA_BYTE, base + j, (byte) r.nextInt(256));
+            for (int at : halfFields(type)) {
+                seg.set(ValueLayout.JAVA_SHORT_UNALIGNED, base + at, Float.floatToFloat16((float) (r.nextDouble(lo, hi) * (r.nextBoolean() ? 1 : -1))));
+            }
+        }
+        return seg;
     }
 
     static float[] gaussian(int n, long seed) {
@@ -52,16 +75,21 @@ class KernelTest {
         return x;
     }
 
+    /** Double-precision dot product of the weights (dequantized by copyTo, a block at a time) with x. */
     static double reference(FloatTensor w, long off, float[] x, int xo, int n) {
+        float[] row = new float[n];
+        w.copyTo(off, row, 0, n);
         double s = 0;
-        for (int j = 0; j < n; j++) s += (double) w.get(off + j) * x[xo + j];
+        for (int j = 0; j < n; j++) s += (double) row[j] * x[xo + j];
         return s;
     }
 
     @Test
     void vectorDotProductsMatchScalarReferenceForEveryStorageType() {
-        for (DType type : new DType[] {DType.F32, DType.BF16, DType.F16, DType.Q8_0, DType.Q4_0}) {
-            int rows = 7, cols = 160;
+        java.util.List<DType> types = new java.util.ArrayList<>(java.util.List.of(DType.F32, DType.BF16, DType.F16));
+        types.addAll(java.util.List.of(BLOCK_TYPES));
+        for (DType type : types) {
+            int rows = 7, cols = type.blockSize() == 256 ? 512 : 160;
             FloatTensor w = random(type, rows * cols, 42);
             float[] x = gaussian(5 * cols, 7);
             float[] y = new float[4 * rows];
@@ -119,10 +147,11 @@ class KernelTest {
 
     @Test
     void slicesSeeTheRightElements() {
-        for (DType type : new DType[] {DType.F32, DType.BF16, DType.Q8_0, DType.Q4_0}) {
-            FloatTensor w = random(type, 256, 5);
-            FloatTensor s = w.slice(64, 128);
-            for (int i = 0; i < 128; i++) assertEquals(w.get(64 + i), s.get(i), type + " element " + i);
+        for (DType type : new DType[] {DType.F32, DType.BF16, DType.Q8_0, DType.Q4_0, DType.Q4_1, DType.Q6_K, DType.IQ4_NL}) {
+            int from = type.blockSize() == 256 ? 256 : 64;
+            FloatTensor w = random(type, 1024, 5);
+            FloatTensor s = w.slice(from, 512);
+            for (int i = 0; i < 512; i++) assertEquals(w.get(from + i), s.get(i), type + " element " + i);
         }
     }
 

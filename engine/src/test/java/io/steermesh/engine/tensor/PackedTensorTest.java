@@ -12,11 +12,24 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The panel-packed matmul kernels against a double-precision reference, and their bit-level promises. */
 class PackedTensorTest {
     private static final Arena ARENA = Arena.ofAuto();
-    private static final DType[] PACKED = {DType.F32, DType.BF16, DType.F16, DType.Q8_0};
+    private static final DType[] PACKED = packedTypes();
+
+    private static DType[] packedTypes() {
+        java.util.List<DType> all = new java.util.ArrayList<>(java.util.List.of(DType.F32, DType.BF16, DType.F16));
+        all.addAll(java.util.List.of(KernelTest.BLOCK_TYPES));
+        return all.toArray(DType[]::new);
+    }
+
+    /** Columns for a test: {@code plain} for 16/32-bit types, a whole number of blocks for the others. */
+    private static int cols(DType type, int plain) {
+        int bs = type.blockSize();
+        return bs == 1 ? plain : Math.max(bs, plain / bs * bs);
+    }
 
     private static PackedTensor pack(FloatTensor w, int rows, int cols) {
         return assertInstanceOf(PackedTensor.class, PackedTensor.pack(w, rows, cols, ARENA));
@@ -26,7 +39,7 @@ class PackedTensorTest {
     void everyWeightKeepsItsExactValue() {
         for (DType type : PACKED) {
             // rows that fill neither a panel nor a group; an odd column count for the 16-bit pairs
-            int rows = 75, cols = type == DType.Q8_0 ? 96 : 45;
+            int rows = 75, cols = type.blockSize() == 1 ? 45 : cols(type, 96);
             FloatTensor w = random(type, rows * cols, 3);
             PackedTensor p = pack(w, rows, cols);
             assertEquals(type, p.dtype());
@@ -45,10 +58,16 @@ class PackedTensorTest {
     void matmulMatchesTheReferenceForEveryTypeShapeAndTokenCount() {
         try (Parallel par = new Parallel(2)) {
             for (DType type : PACKED) {
-                for (int[] shape : new int[][] {{1, 32}, {16, 64}, {75, 96}, {200, 160}, {64, type == DType.Q8_0 ? 32 : 33}}) {
+                int[][] shapes = type.blockSize() == 256
+                        ? new int[][] {{1, 256}, {16, 256}, {75, 512}, {130, 256}}
+                        : new int[][] {{1, 32}, {16, 64}, {75, 96}, {200, 160}, {64, type.blockSize() == 1 ? 33 : 32}};
+                for (int[] shape : shapes) {
                     int rows = shape[0], cols = shape[1];
                     FloatTensor w = random(type, rows * cols, rows * 31L + cols);
                     PackedTensor p = pack(w, rows, cols);
+                    float[] dense = new float[rows * cols];
+                    w.copyTo(0, dense, 0, dense.length);
+                    FloatTensor f = FloatTensor.of(DType.F32, MemorySegment.ofArray(dense), dense.length);
                     for (int tokens : new int[] {1, 2, 3, 4, 5, 8, 9, 70}) {
                         float[] x = gaussian(tokens * cols, tokens);
                         float[] y = new float[tokens * rows + 3];
@@ -57,7 +76,7 @@ class PackedTensorTest {
                         assertEquals(42f, y[tokens * rows], type + " wrote past its output");
                         for (int t = 0; t < tokens; t++) {
                             for (int r = 0; r < rows; r++) {
-                                double ref = reference(w, (long) r * cols, x, t * cols, cols);
+                                double ref = reference(f, (long) r * cols, x, t * cols, cols);
                                 assertEquals(ref, y[t * rows + r], 1e-4 * (1 + Math.sqrt(cols)) * (1 + Math.abs(ref)),
                                         type + " " + rows + "x" + cols + " tokens=" + tokens + " t=" + t + " r=" + r);
                             }
@@ -73,7 +92,7 @@ class PackedTensorTest {
         // the property continuous batching relies on: a sequence's logits never depend on its neighbours
         try (Parallel par = new Parallel(2)) {
             for (DType type : PACKED) {
-                int rows = 130, cols = 128;
+                int rows = 130, cols = cols(type, 128);
                 PackedTensor p = pack(random(type, rows * cols, 5), rows, cols);
                 for (int tokens : new int[] {2, 4, 7, 13}) {
                     float[] x = gaussian(tokens * cols, 100 + tokens);
@@ -93,30 +112,47 @@ class PackedTensorTest {
     }
 
     @Test
-    void q8MatmulIsExactlyTheFloat32MatmulOfItsDequantizedWeights() {
-        int rows = 70, cols = 160;
-        FloatTensor q = random(DType.Q8_0, rows * cols, 8);
-        MemorySegment f = ARENA.allocate(rows * cols * 4L);
-        for (int i = 0; i < rows * cols; i++) f.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i, q.get(i));
-        PackedTensor pq = pack(q, rows, cols), pf = pack(FloatTensor.of(DType.F32, f, rows * cols), rows, cols);
-        try (Parallel par = new Parallel(1)) {
-            for (int tokens : new int[] {1, 6}) {
-                float[] x = gaussian(tokens * cols, 9);
-                float[] a = new float[tokens * rows], b = new float[tokens * rows];
-                MatMul.matmul(par, pq, rows, cols, x, tokens, a);
-                MatMul.matmul(par, pf, rows, cols, x, tokens, b);
-                for (int i = 0; i < a.length; i++) assertEquals(Float.floatToRawIntBits(b[i]), Float.floatToRawIntBits(a[i]), "element " + i);
+    void everyBlockTypeMatmulIsExactlyTheFloat32MatmulOfItsDequantizedWeights() {
+        for (DType type : KernelTest.BLOCK_TYPES) {
+            int rows = 70, cols = cols(type, 160);
+            FloatTensor q = random(type, rows * cols, 8);
+            MemorySegment f = ARENA.allocate(rows * cols * 4L);
+            float[] row = new float[cols];
+            for (int r = 0; r < rows; r++) {
+                Quant.dequantize(type, q.segment(), (long) r * cols, row, cols);
+                MemorySegment.copy(row, 0, f, java.lang.foreign.ValueLayout.JAVA_FLOAT, (long) r * cols * 4, cols);
+            }
+            PackedTensor pq = pack(q, rows, cols), pf = pack(FloatTensor.of(DType.F32, f, rows * cols), rows, cols);
+            try (Parallel par = new Parallel(1)) {
+                for (int tokens : new int[] {1, 6}) {
+                    float[] x = gaussian(tokens * cols, 9);
+                    float[] a = new float[tokens * rows], b = new float[tokens * rows];
+                    MatMul.matmul(par, pq, rows, cols, x, tokens, a);
+                    MatMul.matmul(par, pf, rows, cols, x, tokens, b);
+                    for (int i = 0; i < a.length; i++) {
+                        assertEquals(Float.floatToRawIntBits(b[i]), Float.floatToRawIntBits(a[i]), type + " tokens=" + tokens + " element " + i);
+                    }
+                }
             }
         }
     }
 
     @Test
+    void fourBitTypesKeepFourBitsAWeight() {
+        int rows = 64, cols = 256;
+        long q4 = pack(random(DType.Q4_K, rows * cols, 1), rows, cols).segment().byteSize();
+        long q8 = pack(random(DType.Q8_0, rows * cols, 1), rows, cols).segment().byteSize();
+        assertInstanceOf(PackedQ4.class, pack(random(DType.Q4_0, rows * cols, 1), rows, cols));
+        assertTrue(q4 * 3 <= q8 * 2, "packed Q4_K takes " + q4 + " bytes, packed Q8_0 " + q8);
+    }
+
+    @Test
     void typesWithoutPanelsAreReturnedAsTheyAre() {
-        FloatTensor q4 = random(DType.Q4_0, 64 * 64, 1);
-        assertSame(q4, PackedTensor.pack(q4, 64, 64, ARENA));
+        FloatTensor q4 = random(DType.Q4_0, 32 * 48, 1);
+        assertSame(q4, PackedTensor.pack(q4, 32, 48, ARENA));   // rows of 48 do not hold whole blocks
         PackedTensor p = pack(random(DType.F32, 64 * 64, 2), 64, 64);
         assertSame(p, PackedTensor.pack(p, 64, 64, ARENA));
         assertThrows(UnsupportedOperationException.class, () -> p.slice(0, 64));
-        assertThrows(IllegalArgumentException.class, () -> PackedTensor.pack(q4, 64, 65, ARENA));
+        assertThrows(IllegalArgumentException.class, () -> PackedTensor.pack(q4, 32, 49, ARENA));
     }
 }

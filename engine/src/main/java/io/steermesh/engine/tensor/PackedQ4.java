@@ -1,0 +1,185 @@
+package io.steermesh.engine.tensor;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * 4-bit ggml weights (Q4_0, Q4_1, Q4_K) in panel groups, kept at 4 bits so that decode reads about two
+ * thirds of {@link PackedQ8}'s bytes. Per sub-block of 32 columns, a group holds its four panels' scales
+ * as floats (L rows each), then their negated mins, then four words per panel: int lane i of word w holds
+ * row i's nibbles of columns 8w..8w+7, column 8w + j in bits 4j..4j+3. Every weight is
+ * {@code scale * nibble - min}: Q4_K's {@code d1 * q - m1}, Q4_1's {@code q * d + m}, and Q4_0's
+ * {@code (q - 8) * d} as {@code d * q - 8d}, which is the same float (d, a float16, times a 4-bit integer
+ * is exact, and so is their difference).
+ *
+ * <p>The product {@code scale * nibble} is always exact (Q4_K's scale is a float16 times a 6-bit integer:
+ * at most 17 significant bits, times 4 more), so the kernels compute the weight as one fused
+ * {@code nibble * scale + (-min)}: rounding once after an exact product is rounding once after the
+ * multiplication's exact result, the same float as ggml's multiply-then-subtract.
+ *
+ * <p>The kernels shift and mask int lanes (the Vector API's byte-lane operations are not compiled to
+ * vector instructions on x86) and sum the columns in order, one fused multiply-add each: bit for bit
+ * the float32 matmul of the dequantized matrix, as {@link PackedQ8}.
+ */
+public final class PackedQ4 extends PackedTensor {
+    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
+    private static final int SUB = 32;                      // columns per scale
+    private static final int WORDS = SUB / 8;               // int words per row and sub-block
+    private static final long SV = 4L * L;                  // bytes of one panel's scales (or mins, or one word) in a sub-block
+    private static final long SCALES = G * SV;              // bytes of a group's scales in a sub-block
+    private static final long QUANTS = 2 * SCALES;          // offset of the words in a sub-block
+    private static final long WS = G * SV;                  // bytes of one word of a group
+    private static final long BB = QUANTS + WORDS * WS;     // bytes of one sub-block of a group
+
+    private final DType type;
+    private final int subs;
+
+    private PackedQ4(MemorySegment seg, DType type, int rows, int cols) {
+        super(seg, rows, cols, cols / SUB * BB);
+        this.type = type;
+        this.subs = cols / SUB;
+    }
+
+    /** Whether {@code w} (rows of {@code cols}) can be packed here: Q4_0, Q4_1 or Q4_K, whole blocks per row. */
+    static boolean accepts(FloatTensor w, int cols) {
+        return QuantBlocks.isNibble(w.dtype()) && !(w instanceof PackedTensor) && cols % w.dtype().blockSize() == 0;
+    }
+
+    static PackedQ4 from(FloatTensor w, int rows, int cols, Arena arena) {
+        DType t = w.dtype();
+        MemorySegment out = allocate(arena, rows, cols / SUB * BB);
+        PackedQ4 p = new PackedQ4(out, t, rows, cols);
+        MemorySegment src = w.segment();
+        int bs = t.blockSize(), perBlock = bs / SUB, blocks = cols / bs;
+        int offset = t == DType.Q4_0 ? 8 : 0;   // Q4_0's q is nibble - 8
+        byte[] q = new byte[bs];
+        float[] scale = new float[perBlock], min = new float[perBlock];
+        for (int r = 0; r < rows; r++) {
+            int panel = r / L, lane = r % L;
+            long at = (panel / G) * p.groupBytes + (panel % G) * SV + 4L * lane;
+            for (int b = 0; b < blocks; b++) {
+                QuantBlocks.unpack(t, src, ((long) r * blocks + b) * t.blockBytes(), q, 0, scale, min, 0);
+                for (int s = 0; s < perBlock; s++) {
+                    long so = at + (long) (b * perBlock + s) * BB;
+                    out.set(ValueLayout.JAVA_FLOAT_UNALIGNED, so, scale[s]);
+                    out.set(ValueLayout.JAVA_FLOAT_UNALIGNED, so + SCALES, -(offset == 0 ? min[s] : offset * scale[s]));
+                    for (int wd = 0; wd < WORDS; wd++) {
+                        int word = 0;
+                        for (int j = 0; j < 8; j++) word |= ((q[s * SUB + 8 * wd + j] + offset) & 0xF) << (4 * j);
+                        out.set(ValueLayout.JAVA_INT_UNALIGNED, so + QUANTS + wd * WS, word);
+                    }
+                }
+            }
+        }
+        return p;
+    }
+
+    /** Offset of panel p's scales in its group's first sub-block. */
+    private long base(int p) {
+        return (p / G) * groupBytes + (p % G) * SV;
+    }
+
+    @Override
+    public DType dtype() { return type; }
+
+    @Override
+    float weight(int r, int c) {
+        long at = base(r / L) + (c / SUB) * BB + 4L * (r % L);
+        int k = c % SUB;
+        int word = seg.get(ValueLayout.JAVA_INT_UNALIGNED, at + QUANTS + (k / 8) * WS);
+        int nibble = (word >>> (4 * (k % 8))) & 0xF;
+        return Math.fma(seg.get(ValueLayout.JAVA_FLOAT_UNALIGNED, at), nibble, seg.get(ValueLayout.JAVA_FLOAT_UNALIGNED, at + SCALES));
+    }
+
+    private FloatVector vec(long off) {
+        return FloatVector.fromMemorySegment(F, seg, off, LE);
+    }
+
+    private IntVector word(long off) {
+        return IntVector.fromMemorySegment(I, seg, off, LE);
+    }
+
+    /** Column 8w + shift/4 of one panel, dequantized from its word: nibble * scale + (-min), one fused operation (see the class comment). */
+    private static FloatVector w(FloatVector d, FloatVector negMin, IntVector word, int shift) {
+        return ((FloatVector) word.lanewise(VectorOperators.LSHR, shift).and(0xF).convert(VectorOperators.I2F, 0)).fma(d, negMin);
+    }
+
+    private static FloatVector bx(float[] x, int i) {
+        return FloatVector.broadcast(F, x[i]);
+    }
+
+    /**
+     * Two panels at a time: with four, the kernel outgrows what C2 inlines in one compilation (its node
+     * budget), the vector values get boxed and the kernel runs 10x slower. Each word of a panel is one
+     * cache line, so two passes over a group read no byte twice from memory.
+     */
+    @Override
+    void kernel1x4(int p, float[] x, int t, float[] y) {
+        kernel1x2(p, x, t, y);
+        kernel1x2(p + 2, x, t, y);
+    }
+
+    /** Four tokens, two panels at a time (see {@link #kernel1x4}); each decoded weight vector serves the four. */
+    @Override
+    void kernel4x4(int p, float[] x, int t, float[] y) {
+        kernel4x2(p, x, t, y);
+        kernel4x2(p + 2, x, t, y);
+    }
+
+    private void kernel1x2(int p, float[] x, int t, float[] y) {
+        long base = base(p);
+        int xo = t * cols;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        for (int b = 0; b < subs; b++) {
+            long so = base + b * BB, mo = so + SCALES;
+            FloatVector d0 = vec(so), d1 = vec(so + SV), m0 = vec(mo), m1 = vec(mo + SV);
+            for (int wd = 0; wd < WORDS; wd++) {
+                long o = so + QUANTS + wd * WS;
+                IntVector q0 = word(o), q1 = word(o + SV);
+                int c = xo + b * SUB + 8 * wd;
+                for (int j = 0; j < 8; j++) {
+                    FloatVector v = bx(x, c + j);
+                    a0 = w(d0, m0, q0, 4 * j).fma(v, a0);
+                    a1 = w(d1, m1, q1, 4 * j).fma(v, a1);
+                }
+            }
+        }
+        store(a0, y, t, p);
+        store(a1, y, t, p + 1);
+    }
+
+    private void kernel4x2(int p, float[] x, int t, float[] y) {
+        long base = base(p);
+        int x0 = t * cols, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
+        FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00;
+        FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+        for (int b = 0; b < subs; b++) {
+            long so = base + b * BB, mo = so + SCALES;
+            FloatVector d0 = vec(so), d1 = vec(so + SV), m0 = vec(mo), m1 = vec(mo + SV);
+            for (int wd = 0; wd < WORDS; wd++) {
+                long o = so + QUANTS + wd * WS;
+                IntVector q0 = word(o), q1 = word(o + SV);
+                for (int j = 0; j < 8; j++) {
+                    int c = b * SUB + 8 * wd + j;
+                    FloatVector w0 = w(d0, m0, q0, 4 * j), w1 = w(d1, m1, q1, 4 * j);
+                    FloatVector v = bx(x, x0 + c);
+                    a00 = w0.fma(v, a00); a10 = w1.fma(v, a10);
+                    v = bx(x, x1 + c);
+                    a01 = w0.fma(v, a01); a11 = w1.fma(v, a11);
+                    v = bx(x, x2 + c);
+                    a02 = w0.fma(v, a02); a12 = w1.fma(v, a12);
+                    v = bx(x, x3 + c);
+                    a03 = w0.fma(v, a03); a13 = w1.fma(v, a13);
+                }
+            }
+        }
+        store(a00, y, t, p); store(a01, y, t + 1, p); store(a02, y, t + 2, p); store(a03, y, t + 3, p);
+        store(a10, y, t, p + 1); store(a11, y, t + 1, p + 1); store(a12, y, t + 2, p + 1); store(a13, y, t + 3, p + 1);
+    }
+}
