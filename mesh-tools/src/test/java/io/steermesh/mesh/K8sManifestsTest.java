@@ -3,7 +3,6 @@ package io.steermesh.mesh;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.steermesh.events.Topics;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.utils.AppInfoParser;
 import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.LoaderOptions;
@@ -36,14 +35,14 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * The deployment files an operator applies: every YAML under {@code k8s/} (and {@code compose/docker-compose.yml}),
- * read without a cluster or a Docker engine and checked against the code they deploy:
+ * read without a cluster or a Docker engine and checked against the code they deploy, for what
+ * {@link MeshTopologyGenerator} does not already guarantee (the Kafka topics, the channel wiring, the compose topic
+ * script and the JVM flags are generated from {@link MeshTopology}: see MeshTopologyGeneratedFilesTest):
  *
  * <ul>
  *   <li>each file parses; each kustomization lists every YAML beside it and only files that exist;</li>
  *   <li>every Deployment's containers have readiness and liveness probes on the Quarkus health endpoints and CPU and
  *       memory requests and limits;</li>
- *   <li>every topic of {@link Topics#ALL} has a Strimzi KafkaTopic laid out as {@link MeshTopics#all()} makes it
- *       ({@link Topics#PARTITIONS} partitions, steering-vectors compacted, a one-partition DLQ), and nothing else;</li>
  *   <li>every environment variable a steermesh container gets names a setting its service reads: a key of its
  *       {@code @ConfigMapping} interfaces, of its {@code microprofile-config.properties}, one that the shared
  *       {@code services/common} code reads, or one of the few framework keys (Quarkus profile and HTTP, Kafka
@@ -230,37 +229,6 @@ class K8sManifestsTest {
         }
     }
 
-    // ---- topics ----
-
-    @Test
-    void everyTopicHasAKafkaTopicLaidOutAsMeshTopicsMakesIt() {
-        List<Doc> kafkaTopics = ofKind(docs(), "KafkaTopic");
-        Map<String, JsonNode> byTopic = new TreeMap<>();
-        for (Doc t : kafkaTopics) {
-            String name = t.node().path("spec").path("topicName").asText(t.name());
-            assertEquals(null, byTopic.put(name, t.node()), "two KafkaTopics for " + name);
-            assertFalse(t.node().path("metadata").path("labels").path("strimzi.io/cluster").asText().isEmpty(), t + " has no strimzi.io/cluster label");
-        }
-        List<NewTopic> expected = MeshTopics.all();
-        assertEquals(new TreeSet<>(expected.stream().map(NewTopic::name).toList()), byTopic.keySet(), "KafkaTopics vs MeshTopics.all()");
-        for (NewTopic n : expected) {
-            JsonNode spec = byTopic.get(n.name()).path("spec");
-            assertEquals(n.numPartitions(), spec.path("partitions").asInt(), n.name() + " partitions");
-            Map<String, String> want = n.configs() == null ? Map.of() : n.configs();
-            assertEquals(want.get("cleanup.policy"), spec.path("config").path("cleanup.policy").textValue(), n.name() + " cleanup.policy");
-            // the loop topics keep what the local mesh keeps (the dead-letter topics keep 14 days on Kubernetes)
-            for (String key : Topics.ALL.contains(n.name()) ? List.of("retention.ms", "segment.bytes") : List.<String>of()) {
-                JsonNode v = spec.path("config").path(key);
-                assertEquals(want.get(key), v.isMissingNode() ? null : v.asText(), n.name() + " " + key);
-            }
-        }
-        for (String t : Topics.ALL) {
-            assertEquals(Topics.PARTITIONS, byTopic.get(t).path("spec").path("partitions").asInt(), t);
-            assertEquals(1, byTopic.get(Topics.dlq(t)).path("spec").path("partitions").asInt(), Topics.dlq(t));
-        }
-        assertEquals("compact", byTopic.get(Topics.STEERING_VECTORS).path("spec").path("config").path("cleanup.policy").asText());
-    }
-
     // ---- configuration ----
 
     @Test
@@ -309,7 +277,7 @@ class K8sManifestsTest {
     }
 
     @Test
-    void theComposeFileSetsOnlySettingsTheServicesReadAndCreatesEveryTopic() throws IOException {
+    void theComposeFileSetsOnlySettingsTheServicesRead() throws IOException {
         String dockerfile = Files.readString(DOCKERFILE);
         JsonNode services = parse(COMPOSE).getFirst().path("services");
         Set<String> steermesh = new TreeSet<>();
@@ -323,21 +291,6 @@ class K8sManifestsTest {
             assertEquals("mesh", env.get("QUARKUS_PROFILE").asText(), s.getKey());
         }
         assertEquals(Set.of("forward-worker", "gateway", "sampler", "tokenizer"), steermesh);
-
-        // the broker is the version mesh-tools runs (its kafka-clients, on this classpath)
-        String kafkaImage = "apache/kafka:" + AppInfoParser.getVersion();
-        assertEquals(kafkaImage, services.path("kafka").path("image").asText());
-        assertEquals(kafkaImage, services.path("kafka-topics").path("image").asText());
-        assertEquals("false", services.path("kafka").path("environment").path("KAFKA_AUTO_CREATE_TOPICS_ENABLE").asText());
-
-        JsonNode init = services.path("kafka-topics").path("environment");
-        assertEquals(Topics.ALL, List.of(init.path("TOPICS").asText().split("\\s+")));
-        assertEquals(Integer.toString(Topics.PARTITIONS), init.path("PARTITIONS").asText());
-        assertEquals(Topics.STEERING_VECTORS, init.path("COMPACTED").asText());
-        assertEquals(MeshLauncher.GATEWAY_REPLY_TOPIC, init.path("REPLY_TOPIC").asText());
-        assertEquals(MeshLauncher.GATEWAY_REPLY_TOPIC, services.path("gateway").path("environment").path("STEERMESH_GATEWAY_REPLY_TOPIC").asText());
-        String script = services.path("kafka-topics").path("command").path(0).asText();
-        assertTrue(script.contains("cleanup.policy=compact") && script.contains(".dlq\" 1"), "the topic script compacts and makes DLQs:\n" + script);
         assertTrue(services.path("forward-worker").path("environment").has("STEERMESH_WORKER_ID"));
     }
 
@@ -392,19 +345,14 @@ class K8sManifestsTest {
     // ---- the worker and the gateway ----
 
     @Test
-    void theWorkerIsNamedAfterItsPodAndThatNamesItsKafkaConsumers() throws IOException {
+    void theWorkerIsNamedAfterItsPodAndThatNamesItsKafkaConsumers() {
         Doc worker = one(base(), "Deployment", "forward-worker");
         JsonNode c = podSpec(worker).path("containers").path(0);
         Map<String, JsonNode> env = new HashMap<>();
         for (JsonNode e : list(c.path("env"))) env.put(e.path("name").asText(), e);
         assertEquals("$(POD_NAME)", env.get(envName("steermesh.worker.id")).path("value").asText());
         assertEquals("metadata.name", env.get("POD_NAME").path("valueFrom").path("fieldRef").path("fieldPath").asText());
-        // ... and the worker's own configuration names each consumer's static membership after that id
-        String props = Files.readString(ROOT.resolve("services/forward-worker/src/main/resources/META-INF/microprofile-config.properties"));
-        for (String channel : MeshServices.WORKER.consumes()) {
-            Matcher m = Pattern.compile("(?m)^%mesh\\.mp\\.messaging\\.incoming\\." + Pattern.quote(channel) + "\\.group\\.instance\\.id=(.*)$").matcher(props);
-            assertTrue(m.find() && m.group(1).contains("${steermesh.worker.id}"), channel + "'s group.instance.id does not follow steermesh.worker.id");
-        }
+        // (the worker's properties name each consumer's static membership after that id: MeshTopology, generated)
         assertTrue(env.containsKey(envName("steermesh.worker.kv.redis-host")) && env.containsKey(envName("steermesh.worker.kv.redis-port")));
     }
 
