@@ -168,11 +168,11 @@ public final class MeshLauncher {
             state.write(stateFile);
             progress("Kafka broker on " + kafka.bootstrapServers() + " ready (" + seconds(t0) + ")");
 
-            progress("creating " + Topics.ALL.size() + " topics with " + Topics.PARTITIONS + " partitions (" + Topics.STEERING_VECTORS
-                    + " compacted) and " + Topics.ALL.size() + " dead-letter topics (1 partition each)...");
+            progress("creating the " + MeshTopology.TOPICS.size() + " topics of MeshTopology (" + Topics.STEERING_VECTORS
+                    + " compacted) and a dead-letter topic beside each...");
             kafka.createTopics(MeshTopics.all());
             if (gateway) {
-                progress("creating the gateway's reply topic " + GATEWAY_REPLY_TOPIC + " (" + Topics.PARTITIONS + " partitions)...");
+                progress("creating the gateway's reply topic " + GATEWAY_REPLY_TOPIC + " (laid out like " + Topics.COMPLETIONS + ")...");
                 kafka.createTopics(MeshTopics.reply(GATEWAY_REPLY_TOPIC));
             }
 

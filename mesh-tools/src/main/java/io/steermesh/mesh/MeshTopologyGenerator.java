@@ -19,7 +19,8 @@ import java.util.Set;
 
 /**
  * Writes the files {@link MeshTopology} declares: each service's {@code META-INF/microprofile-config.properties},
- * {@code compose/docker-compose.yml} and {@code k8s/kafka-topics/topics.yaml}. They are committed (Quarkus packages
+ * {@code compose/docker-compose.yml}, {@code k8s/kafka-topics/topics.yaml}, and through {@link K8sLayout} each
+ * service's {@code k8s/base/SERVICE.yaml} and the KEDA overlay's ScaledObject. They are committed (Quarkus packages
  * the properties into each service's app, so they must be in its resources before its build) and never edited by
  * hand.
  *
@@ -69,6 +70,9 @@ public final class MeshTopologyGenerator {
         files.put(MeshTopology.COMMON_MODULE + "/" + PROPERTIES, commonProperties());
         files.put(KAFKA_TOPICS, strimziTopics());
         files.put(COMPOSE, compose());
+        StringBuilder header = new StringBuilder();
+        header(header, "#");
+        files.putAll(K8sLayout.files(header.toString()));
         return files;
     }
 
