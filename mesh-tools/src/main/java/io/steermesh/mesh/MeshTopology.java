@@ -111,7 +111,7 @@ public final class MeshTopology {
             "a batched step emits one 200 KB record per sequence (vocabulary 50257): fetch a whole step at once, not 1 MB per partition",
             ordered("max.partition.fetch.bytes", "16777216", "fetch.max.bytes", "67108864"));
     static final Tuning FROM_NOW = new Tuning("from now on",
-            "a group of its own per replica reads only what is asked from now on",
+            "a group made for this process has nothing to catch up on: it starts at the end of each partition",
             ordered("auto.offset.reset", "latest"));
 
     /**
@@ -125,18 +125,23 @@ public final class MeshTopology {
      * @param failure    what happens to a record it cannot process (incoming only)
      * @param instanceId a static {@code group.instance.id}, or null
      * @param tunings    further consumer settings
+     * @param why        why it is wired so, for the generated properties (null: nothing to add)
      */
     public record Channel(boolean incoming, String name, String topic, String event, String group, Failure failure,
-                          String instanceId, List<Tuning> tunings) {
+                          String instanceId, List<Tuning> tunings, String why) {
 
         public Channel with(Tuning... more) {
             List<Tuning> all = new ArrayList<>(tunings);
             all.addAll(List.of(more));
-            return new Channel(incoming, name, topic, event, group, failure, instanceId, List.copyOf(all));
+            return new Channel(incoming, name, topic, event, group, failure, instanceId, List.copyOf(all), why);
         }
 
         public Channel instanceId(String id) {
-            return new Channel(incoming, name, topic, event, group, failure, id, tunings);
+            return new Channel(incoming, name, topic, event, group, failure, id, tunings, why);
+        }
+
+        public Channel because(String reason) {
+            return new Channel(incoming, name, topic, event, group, failure, instanceId, tunings, reason);
         }
 
         /** A group every replica shares (not one per process, {@code ...-${quarkus.uuid}}) on a fixed topic. */
@@ -146,11 +151,11 @@ public final class MeshTopology {
     }
 
     static Channel in(String name, String topic, String event, String group, Failure failure) {
-        return new Channel(true, name, topic, event, group, failure, null, List.of());
+        return new Channel(true, name, topic, event, group, failure, null, List.of(), null);
     }
 
     static Channel out(String name, String topic, String event) {
-        return new Channel(false, name, topic, event, null, null, null, List.of());
+        return new Channel(false, name, topic, event, null, null, null, List.of(), null);
     }
 
     // ---- services ----
@@ -232,9 +237,10 @@ public final class MeshTopology {
                     in("generation-control", Topics.GENERATION_CONTROL, "ControlEvent", "forward-worker", Failure.DEAD_LETTER_QUEUE)
                             .with(RANGE_ASSIGNOR, FAST_FAILOVER).instanceId("${steermesh.worker.id}-control"),
                     out("logits", Topics.LOGITS, "LogitsComputed"),
-                    // any worker may serve a capture (keyed by the capture id): a group of their own
                     in("activation-requests", Topics.ACTIVATION_REQUESTS, "ActivationsRequested", "forward-worker-activations",
-                            Failure.DEAD_LETTER_QUEUE),
+                            Failure.DEAD_LETTER_QUEUE)
+                            .because("captures for the steering service: any worker may serve one (keyed by the capture id),"
+                                    + " answered on activation-results"),
                     out("activation-results", Topics.ACTIVATION_RESULTS, "ActivationsCaptured")),
             List.of(mesh("steermesh.worker.kv.store", "redis",
                             "in the mesh, KV blocks and sequence records live in Redis, so another worker can take a sequence over"),
@@ -251,9 +257,11 @@ public final class MeshTopology {
             "logits -> tokens. Stateless (every LogitsComputed carries what sampling needs); follows generation-control to drop cancelled sequences",
             List.of(in("logits", Topics.LOGITS, "LogitsComputed", "sampler", Failure.DEAD_LETTER_QUEUE).with(WHOLE_STEP_FETCH),
                     out("tokens", Topics.TOKENS, "TokenSampled"),
-                    // every replica reads every cancel (a group of its own, from the earliest record: a replica that
-                    // starts late still learns every cancel); a record it cannot read is the worker's to dead-letter
-                    in("generation-control", Topics.GENERATION_CONTROL, "ControlEvent", "sampler-control-${quarkus.uuid}", Failure.IGNORE)),
+                    in("generation-control", Topics.GENERATION_CONTROL, "ControlEvent", "sampler-control-${quarkus.uuid}", Failure.IGNORE)
+                            .because("cancels: every sampler replica reads every partition of generation-control (a group of its own,"
+                                    + " from the earliest record: a replica that starts late still learns every cancel), so whichever"
+                                    + " logits partitions it is given, it knows their cancels. Not a dead-letter queue: a record it"
+                                    + " cannot read is the worker's to dead-letter")),
             List.of(EARLIEST, LINGER),
             new Jvm(List.of("-Xms384m", "-Xmx768m", "-Xmn256m", "-XX:+UseSerialGC", "-Xshare:auto"), LIGHT_CONTAINER,
                     "-XX:+UseSerialGC -XX:MaxRAMPercentage=60"));
@@ -269,7 +277,9 @@ public final class MeshTopology {
                     + " generation-control out, its own reply topic in",
             List.of(out("generation-requests", Topics.GENERATION_REQUESTS, "GenerationRequested"),
                     out("generation-control", Topics.GENERATION_CONTROL, "ControlEvent"),
-                    in("completions", GATEWAY_REPLY, "CompletionEvent", "gateway", Failure.DEAD_LETTER_QUEUE)),
+                    in("completions", GATEWAY_REPLY, "CompletionEvent", "gateway", Failure.DEAD_LETTER_QUEUE)
+                            .because("each gateway replica reads its own reply topic: set steermesh.gateway.reply-topic (e.g."
+                                    + " completions.gw-1), and both the requests' reply_to and this channel follow it")),
             List.of(new Setting("quarkus.websockets-next.server.max-frame-size", "2097152", false,
                             "WebSocket /v1/stream: a message (one frame or several fragments) may have 1 MiB, as an HTTP body. A longer"
                                     + " one is dropped and answered with a too_large error frame, and the connection goes on. Frames are let in up"
@@ -283,9 +293,10 @@ public final class MeshTopology {
     public static final Service STEERING = new Service("steering", "services/steering",
             "the steering-vector registry and its REST API: asks the workers for activations over activation-requests / activation-results",
             List.of(out("activation-requests", Topics.ACTIVATION_REQUESTS, "ActivationsRequested"),
-                    // every steering replica reads every answer (and keeps those it asked for): a group of its own, from now on
                     in("activation-results", Topics.ACTIVATION_RESULTS, "ActivationsCaptured", "steering-${quarkus.uuid}", Failure.IGNORE)
-                            .with(FROM_NOW)),
+                            .with(FROM_NOW)
+                            .because("every steering replica reads every answer (and keeps those it asked for): a group of its own,"
+                                    + " from now on")),
             List.of(LINGER,
                     mesh("steermesh.steering.store", "redis",
                             "the durable copy of the registry: every published vector also in Redis (steering:vector:{name}), restored at start-up")),

@@ -81,13 +81,16 @@ public final class MeshTopologyGenerator {
     static String properties(Service s) {
         StringBuilder out = new StringBuilder();
         header(out, "#");
-        comment(out, "#", "Kafka wiring of the " + s.name() + "'s channels, active in the mesh profile (quarkus.profile=mesh);"
-                + " standalone mode wires the same channels in memory and never reads these entries. " + s.name() + ": " + s.about() + ".");
+        out.append("#\n");
+        comment(out, "#", "Kafka wiring of the " + s.name() + " service's channels, active in the mesh profile"
+                + " (quarkus.profile=mesh); standalone mode wires the same channels in memory and never reads these entries. "
+                + s.name() + ": " + s.about() + ".");
         if (!s.incoming().isEmpty()) {
             comment(out, "#", "Every incoming channel: fail-on-deserialization-failure=false (a record that does not deserialize"
-                    + " is nacked to the channel's failure strategy instead of stopping the channel) and poll-timeout=100 (idle"
-                    + " channels: the first record on a partition this consumer has not read yet waits for the current poll to"
-                    + " end, compose/README.md \"Latency on idle channels\", so polls are 100 ms slices rather than 1 s).");
+                    + " goes to the channel's failure strategy, to TOPIC.dlq or ignored, instead of stopping the channel:"
+                    + " compose/README.md \"Poison records\") and poll-timeout=100 (idle channels: the first record on a partition"
+                    + " this consumer has not read yet waits for the current poll to end, compose/README.md \"Latency on idle"
+                    + " channels\", so polls are 100 ms slices rather than 1 s).");
         }
         Set<Tuning> tunings = new LinkedHashSet<>();
         for (Channel c : s.channels()) tunings.addAll(c.tunings());
@@ -102,6 +105,7 @@ public final class MeshTopologyGenerator {
             String dir = c.incoming() ? "incoming" : "outgoing";
             out.append("# ").append(c.name()).append(c.incoming() ? " <- " : " -> ").append(c.topic()).append(" (").append(c.event())
                     .append(c.incoming() ? ", group " + c.group() + ", failure " + c.failure().value : "").append(")\n");
+            if (c.why() != null) comment(out, "#", c.why());
             Map<String, String> p = new LinkedHashMap<>();
             p.put("topic", c.topic());
             if (c.incoming()) {
@@ -127,6 +131,7 @@ public final class MeshTopologyGenerator {
     static String commonProperties() {
         StringBuilder out = new StringBuilder();
         header(out, "#");
+        out.append("#\n");
         comment(out, "#", "Shared by every service.");
         settings(out, MeshTopology.COMMON_SETTINGS);
         return out.toString();
