@@ -16,12 +16,15 @@ import java.util.Map;
  *   <li>{@link MeshServices} and {@link MeshTopics} (the local launcher and the integration tests) read it
  *       directly;</li>
  *   <li>{@link MeshTopologyGenerator} ({@code ./steermesh mesh generate}) writes each service's
- *       {@code META-INF/microprofile-config.properties}, {@code compose/docker-compose.yml} and
- *       {@code k8s/kafka-topics/topics.yaml}; those files say so at their top, are committed, and
+ *       {@code META-INF/microprofile-config.properties}, {@code compose/docker-compose.yml},
+ *       {@code k8s/kafka-topics/topics.yaml} and, with {@link K8sLayout}, the service manifests of {@code k8s/base}
+ *       and the KEDA ScaledObject; those files say so at their top, are committed, and
  *       {@code MeshTopologyGeneratedFilesTest} fails when they differ from what this declaration generates.</li>
  * </ul>
  *
- * Changing a topic's partitions or a channel's dead-letter setting is one edit here, then a regeneration.
+ * Changing a topic's partitions or a channel's dead-letter setting is one edit here, then a regeneration. (The
+ * sequence-keyed topics share {@link Topics#PARTITIONS}, the count the event contract states: changing that one is
+ * a contract change, made in {@code Topics} and {@code contracts/asyncapi.yaml}.)
  * Plain Java records rather than a YAML file: the launcher uses the same objects at run time without a parser,
  * topic names are the {@link Topics} constants the services' code and the contracts use, and a typo is a
  * compile error rather than a key that nothing reads (docs/ARCHITECTURE-NOTES.md, "The mesh topology").
