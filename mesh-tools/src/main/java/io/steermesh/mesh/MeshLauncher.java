@@ -33,7 +33,7 @@ public final class MeshLauncher {
                    steermesh mesh example [--prompt TEXT] [--max-tokens N] [--temperature T]
                                                                send one GenerationRequested over Kafka and print the reply
                    steermesh mesh generate [--check]           write the files generated from MeshTopology (service properties,
-                                                               compose, Kafka topics); --check only lists those that differ""";
+                                                               compose, k8s manifests); --check only lists those that differ""";
 
     /** The gateway's own reply topic (one per gateway instance; this launcher starts one). */
     static final String GATEWAY_REPLY_TOPIC = Topics.COMPLETIONS + ".gateway-1";
