@@ -31,7 +31,9 @@ public final class MeshLauncher {
                    steermesh mesh down                         stop everything run/mesh.json lists
                    steermesh mesh status                       show what runs
                    steermesh mesh example [--prompt TEXT] [--max-tokens N] [--temperature T]
-                                                               send one GenerationRequested over Kafka and print the reply""";
+                                                               send one GenerationRequested over Kafka and print the reply
+                   steermesh mesh generate [--check]           write the files generated from MeshTopology (service properties,
+                                                               compose, k8s manifests); --check only lists those that differ""";
 
     /** The gateway's own reply topic (one per gateway instance; this launcher starts one). */
     static final String GATEWAY_REPLY_TOPIC = Topics.COMPLETIONS + ".gateway-1";
@@ -71,6 +73,7 @@ public final class MeshLauncher {
             // for the launcher script: exit 0 when a process of run/mesh.json still runs
             case "is-up" -> MeshState.read(stateFile(root)).filter(s -> s.processes().stream().anyMatch(p -> p.live().isPresent())).isPresent() ? 0 : 1;
             case "example" -> KafkaExample.run(root, rest);
+            case "generate" -> MeshTopologyGenerator.run(root, rest);
             case "help", "--help", "-h" -> {
                 OUT.println(USAGE);
                 yield 0;
@@ -165,11 +168,11 @@ public final class MeshLauncher {
             state.write(stateFile);
             progress("Kafka broker on " + kafka.bootstrapServers() + " ready (" + seconds(t0) + ")");
 
-            progress("creating " + Topics.ALL.size() + " topics with " + Topics.PARTITIONS + " partitions (" + Topics.STEERING_VECTORS
-                    + " compacted) and " + Topics.ALL.size() + " dead-letter topics (1 partition each)...");
+            progress("creating the " + MeshTopology.TOPICS.size() + " topics of MeshTopology (" + Topics.STEERING_VECTORS
+                    + " compacted) and a dead-letter topic beside each...");
             kafka.createTopics(MeshTopics.all());
             if (gateway) {
-                progress("creating the gateway's reply topic " + GATEWAY_REPLY_TOPIC + " (" + Topics.PARTITIONS + " partitions)...");
+                progress("creating the gateway's reply topic " + GATEWAY_REPLY_TOPIC + " (laid out like " + Topics.COMPLETIONS + ")...");
                 kafka.createTopics(MeshTopics.reply(GATEWAY_REPLY_TOPIC));
             }
 

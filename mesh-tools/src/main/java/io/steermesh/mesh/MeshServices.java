@@ -1,7 +1,5 @@
 package io.steermesh.mesh;
 
-import io.steermesh.events.Topics;
-
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -17,17 +15,24 @@ public final class MeshServices {
     private MeshServices() {}
 
     /**
-     * One service.
+     * One service, as the launcher starts it.
      *
      * @param name       process name in logs and {@code run/mesh.json}
      * @param module     the Maven module, relative to the repository root
-     * @param group      its Kafka consumer group (null: none known)
+     * @param group      its Kafka consumer group on the loop (null: none every replica shares)
      * @param consumes   the topics that group subscribes to
-     * @param dlqChannels incoming channels with {@code failure-strategy=dead-letter-queue}
      * @param jvmOptions heap, GC and JIT flags
+     * @param topology   its declaration
      */
-    public record Service(String name, String module, String group, List<String> consumes, List<String> dlqChannels,
-                          List<String> jvmOptions) {
+    public record Service(String name, String module, String group, List<String> consumes, List<String> jvmOptions,
+                          MeshTopology.Service topology) {
+
+        /** The service as {@link MeshTopology} declares it; its first shared consumer group is the loop's. */
+        static Service of(MeshTopology.Service s) {
+            Map.Entry<String, List<String>> first = s.sharedGroups().entrySet().stream().findFirst().orElse(null);
+            return new Service(s.name(), s.module(), first == null ? null : first.getKey(), first == null ? List.of() : first.getValue(),
+                    s.jvm().local(), s);
+        }
 
         public Path jar(Path root) {
             return MeshPaths.serviceJar(root, module);
@@ -41,41 +46,20 @@ public final class MeshServices {
         }
     }
 
-    /** Start-up matters more than peak speed: small heap, serial GC, C1 only. */
-    static final List<String> LIGHT = List.of("-Xms64m", "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto");
-    /**
-     * Softmax and top-k over the whole vocabulary every token: keep C2. Every LogitsComputed is ~200 KB
-     * (vocabulary 50257) and leaves ~600 KB of garbage: a young generation of 256 MB collects every few
-     * hundred tokens instead of every few (a pause in the token loop each time).
-     */
-    static final List<String> SAMPLER_JVM = List.of("-Xms384m", "-Xmx768m", "-Xmn256m", "-XX:+UseSerialGC", "-Xshare:auto");
-    /** The forward pass: full JIT, a throughput collector, the default heap (weights are memory-mapped, off heap). */
-    static final List<String> WORKER_JVM = List.of("-XX:+UseParallelGC", "-Xss4m");
-
-    public static final Service TOKENIZER = new Service("tokenizer", "services/tokenizer", "tokenizer",
-            List.of(Topics.GENERATION_REQUESTS, Topics.TOKENS), List.of(Topics.GENERATION_REQUESTS, Topics.TOKENS), LIGHT);
-    public static final Service WORKER = new Service("forward-worker", "services/forward-worker", "forward-worker",
-            List.of(Topics.PROMPTS, Topics.TOKENS, Topics.GENERATION_CONTROL),
-            List.of(Topics.PROMPTS, Topics.TOKENS, Topics.GENERATION_CONTROL), WORKER_JVM);
-    /**
-     * Its second consumer group, on {@code generation-control}, is {@code sampler-control-${quarkus.uuid}} (every
-     * replica reads every cancel, from the earliest record, so nothing needs to wait for it) and is not listed here.
-     */
-    public static final Service SAMPLER = new Service("sampler", "services/sampler", "sampler",
-            List.of(Topics.LOGITS), List.of(Topics.LOGITS), SAMPLER_JVM);
-    /** Its consumer group and channels are its own business (it reads only its reply topic). */
-    public static final Service GATEWAY = new Service("gateway", "gateway", null, List.of(), List.of(), LIGHT);
+    public static final Service TOKENIZER = Service.of(MeshTopology.TOKENIZER);
+    public static final Service WORKER = Service.of(MeshTopology.WORKER);
+    /** Its group on {@code generation-control} is one per replica ({@code sampler-control-${quarkus.uuid}}): nothing waits for it. */
+    public static final Service SAMPLER = Service.of(MeshTopology.SAMPLER);
+    /** It reads only its own reply topic (a group of its own business). */
+    public static final Service GATEWAY = Service.of(MeshTopology.GATEWAY);
     /**
      * The steering registry's REST API. Its one consumer group, on {@code activation-results}, is
-     * {@code steering-<uuid>} (every replica reads every answer), so it is not listed here: see
-     * {@link #STEERING_GROUP_PREFIX}. It maps the weights only for token-embedding vectors; C1 is enough.
+     * {@code steering-<uuid>} (every replica reads every answer): see {@link #STEERING_GROUP_PREFIX}.
      */
-    public static final Service STEERING = new Service("steering", "services/steering", null, List.of(), List.of(), LIGHT);
+    public static final Service STEERING = Service.of(MeshTopology.STEERING);
 
-    /** The worker's second consumer group: any worker may serve a capture for the steering service. */
-    public static final String WORKER_ACTIVATIONS_GROUP = "forward-worker-activations";
     /** The steering service's {@code activation-results} groups are named {@code steering-${quarkus.uuid}}. */
-    public static final String STEERING_GROUP_PREFIX = "steering-";
+    public static final String STEERING_GROUP_PREFIX = MeshTopology.STEERING.incoming().getFirst().group().replace("${quarkus.uuid}", "");
 
     /** The services of the loop, in start order. */
     public static final List<Service> LOOP = List.of(TOKENIZER, WORKER, SAMPLER);
@@ -173,13 +157,10 @@ public final class MeshServices {
         return Map.of("steermesh.gateway.reply-topic", replyTopic);
     }
 
-    /** Consumer group → topics, for {@link KafkaBroker#awaitConsumerGroups}. */
+    /** Consumer group → topics, for {@link KafkaBroker#awaitConsumerGroups}: every group the services' replicas share. */
     public static Map<String, List<String>> groups(List<Service> services) {
         Map<String, List<String>> g = new LinkedHashMap<>();
-        for (Service s : services) {
-            if (s.group() != null) g.put(s.group(), s.consumes());
-            if (s == WORKER) g.put(WORKER_ACTIVATIONS_GROUP, List.of(Topics.ACTIVATION_REQUESTS));
-        }
+        for (Service s : services) g.putAll(s.topology().sharedGroups());
         return g;
     }
 }

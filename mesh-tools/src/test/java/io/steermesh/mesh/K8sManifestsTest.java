@@ -3,8 +3,6 @@ package io.steermesh.mesh;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.steermesh.events.Topics;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.common.utils.AppInfoParser;
 import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
@@ -36,22 +34,21 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * The deployment files an operator applies: every YAML under {@code k8s/} (and {@code compose/docker-compose.yml}),
- * read without a cluster or a Docker engine and checked against the code they deploy:
+ * read without a cluster or a Docker engine and checked against the code they deploy, for what
+ * {@link MeshTopologyGenerator} does not already guarantee. The Kafka topics, the channel wiring, the compose file,
+ * every Deployment with its probes, resources, Service and autoscaler, and the KEDA ScaledObject are generated from
+ * {@link MeshTopology} and {@link K8sLayout} (MeshTopologyGeneratedFilesTest); what is left to check here:
  *
  * <ul>
  *   <li>each file parses; each kustomization lists every YAML beside it and only files that exist;</li>
- *   <li>every Deployment's containers have readiness and liveness probes on the Quarkus health endpoints and CPU and
- *       memory requests and limits;</li>
- *   <li>every topic of {@link Topics#ALL} has a Strimzi KafkaTopic laid out as {@link MeshTopics#all()} makes it
- *       ({@link Topics#PARTITIONS} partitions, steering-vectors compacted, a one-partition DLQ), and nothing else;</li>
  *   <li>every environment variable a steermesh container gets names a setting its service reads: a key of its
  *       {@code @ConfigMapping} interfaces, of its {@code microprofile-config.properties}, one that the shared
  *       {@code services/common} code reads, or one of the few framework keys (Quarkus profile and HTTP, Kafka
  *       bootstrap); besides those only {@code JAVA_OPTS} (read by the image's entry point) and downward-API helpers
  *       that another variable expands;</li>
+ *   <li>every key of the hand-written ConfigMap is used, and every key a Deployment takes from it exists;</li>
  *   <li>the worker's id, and so its Kafka {@code group.instance.id}s, comes from the pod name; each gateway replica
- *       gets its own reply topic; Services, autoscalers and the disruption budget point at existing Deployments,
- *       and no Kafka consumer is scaled beyond the partition count.</li>
+ *       gets its own reply topic; the KEDA overlay drops the CPU autoscaler it replaces.</li>
  * </ul>
  */
 class K8sManifestsTest {
@@ -187,80 +184,6 @@ class K8sManifestsTest {
 
     // ---- Deployments ----
 
-    @Test
-    void everyDeploymentHasHealthProbesAndResourcesOnEveryContainer() {
-        List<Doc> deployments = ofKind(base(), "Deployment");
-        assertEquals(Set.of("gateway", "tokenizer", "forward-worker", "sampler", "steering"),
-                new TreeSet<>(deployments.stream().map(Doc::name).toList()));
-        for (Doc d : deployments) {
-            JsonNode spec = podSpec(d);
-            List<JsonNode> containers = list(spec.path("containers"));
-            assertFalse(containers.isEmpty(), d + " has no container");
-            for (JsonNode c : containers) {
-                String where = d + " container " + c.path("name").asText();
-                assertProbe(where, c, "readinessProbe", "/q/health/ready");
-                assertProbe(where, c, "livenessProbe", "/q/health/live");
-                if (c.has("startupProbe")) assertProbe(where, c, "startupProbe", "/q/health/live");
-                assertResources(where, c);
-                assertTrue(c.path("image").asText().startsWith("steermesh/" + d.name() + ":"), where + " runs " + c.path("image").asText());
-            }
-            for (JsonNode c : list(spec.path("initContainers"))) assertResources(d + " init container " + c.path("name").asText(), c);
-            // the pod template carries the labels the Deployment selects
-            JsonNode labels = d.node().path("spec").path("template").path("metadata").path("labels");
-            d.node().path("spec").path("selector").path("matchLabels").properties()
-                    .forEach(e -> assertEquals(e.getValue().asText(), labels.path(e.getKey()).asText(), d + ": selector " + e.getKey()));
-        }
-    }
-
-    private static void assertProbe(String where, JsonNode container, String probe, String path) {
-        JsonNode get = container.path(probe).path("httpGet");
-        assertEquals(path, get.path("path").asText(), where + ": " + probe + " path");
-        String port = get.path("port").asText();
-        boolean declared = list(container.path("ports")).stream()
-                .anyMatch(p -> p.path("name").asText().equals(port) || p.path("containerPort").asText().equals(port));
-        assertTrue(declared, where + ": " + probe + " port " + port + " is not a port of the container");
-    }
-
-    private static void assertResources(String where, JsonNode container) {
-        JsonNode r = container.path("resources");
-        for (String part : List.of("requests", "limits")) {
-            for (String res : List.of("cpu", "memory")) {
-                assertFalse(r.path(part).path(res).asText().isEmpty(), where + ": no resources." + part + "." + res);
-            }
-        }
-    }
-
-    // ---- topics ----
-
-    @Test
-    void everyTopicHasAKafkaTopicLaidOutAsMeshTopicsMakesIt() {
-        List<Doc> kafkaTopics = ofKind(docs(), "KafkaTopic");
-        Map<String, JsonNode> byTopic = new TreeMap<>();
-        for (Doc t : kafkaTopics) {
-            String name = t.node().path("spec").path("topicName").asText(t.name());
-            assertEquals(null, byTopic.put(name, t.node()), "two KafkaTopics for " + name);
-            assertFalse(t.node().path("metadata").path("labels").path("strimzi.io/cluster").asText().isEmpty(), t + " has no strimzi.io/cluster label");
-        }
-        List<NewTopic> expected = MeshTopics.all();
-        assertEquals(new TreeSet<>(expected.stream().map(NewTopic::name).toList()), byTopic.keySet(), "KafkaTopics vs MeshTopics.all()");
-        for (NewTopic n : expected) {
-            JsonNode spec = byTopic.get(n.name()).path("spec");
-            assertEquals(n.numPartitions(), spec.path("partitions").asInt(), n.name() + " partitions");
-            Map<String, String> want = n.configs() == null ? Map.of() : n.configs();
-            assertEquals(want.get("cleanup.policy"), spec.path("config").path("cleanup.policy").textValue(), n.name() + " cleanup.policy");
-            // the loop topics keep what the local mesh keeps (the dead-letter topics keep 14 days on Kubernetes)
-            for (String key : Topics.ALL.contains(n.name()) ? List.of("retention.ms", "segment.bytes") : List.<String>of()) {
-                JsonNode v = spec.path("config").path(key);
-                assertEquals(want.get(key), v.isMissingNode() ? null : v.asText(), n.name() + " " + key);
-            }
-        }
-        for (String t : Topics.ALL) {
-            assertEquals(Topics.PARTITIONS, byTopic.get(t).path("spec").path("partitions").asInt(), t);
-            assertEquals(1, byTopic.get(Topics.dlq(t)).path("spec").path("partitions").asInt(), Topics.dlq(t));
-        }
-        assertEquals("compact", byTopic.get(Topics.STEERING_VECTORS).path("spec").path("config").path("cleanup.policy").asText());
-    }
-
     // ---- configuration ----
 
     @Test
@@ -305,11 +228,10 @@ class K8sManifestsTest {
         }
         assertEquals(new TreeSet<>(configMapData().keySet()), used);
         assertEquals("mesh", configMapData().get("quarkus-profile"));
-        assertEquals(Integer.toString(Topics.PARTITIONS), configMapData().get("reply-topic-partitions"));
     }
 
     @Test
-    void theComposeFileSetsOnlySettingsTheServicesReadAndCreatesEveryTopic() throws IOException {
+    void theComposeFileSetsOnlySettingsTheServicesRead() throws IOException {
         String dockerfile = Files.readString(DOCKERFILE);
         JsonNode services = parse(COMPOSE).getFirst().path("services");
         Set<String> steermesh = new TreeSet<>();
@@ -323,21 +245,6 @@ class K8sManifestsTest {
             assertEquals("mesh", env.get("QUARKUS_PROFILE").asText(), s.getKey());
         }
         assertEquals(Set.of("forward-worker", "gateway", "sampler", "tokenizer"), steermesh);
-
-        // the broker is the version mesh-tools runs (its kafka-clients, on this classpath)
-        String kafkaImage = "apache/kafka:" + AppInfoParser.getVersion();
-        assertEquals(kafkaImage, services.path("kafka").path("image").asText());
-        assertEquals(kafkaImage, services.path("kafka-topics").path("image").asText());
-        assertEquals("false", services.path("kafka").path("environment").path("KAFKA_AUTO_CREATE_TOPICS_ENABLE").asText());
-
-        JsonNode init = services.path("kafka-topics").path("environment");
-        assertEquals(Topics.ALL, List.of(init.path("TOPICS").asText().split("\\s+")));
-        assertEquals(Integer.toString(Topics.PARTITIONS), init.path("PARTITIONS").asText());
-        assertEquals(Topics.STEERING_VECTORS, init.path("COMPACTED").asText());
-        assertEquals(MeshLauncher.GATEWAY_REPLY_TOPIC, init.path("REPLY_TOPIC").asText());
-        assertEquals(MeshLauncher.GATEWAY_REPLY_TOPIC, services.path("gateway").path("environment").path("STEERMESH_GATEWAY_REPLY_TOPIC").asText());
-        String script = services.path("kafka-topics").path("command").path(0).asText();
-        assertTrue(script.contains("cleanup.policy=compact") && script.contains(".dlq\" 1"), "the topic script compacts and makes DLQs:\n" + script);
         assertTrue(services.path("forward-worker").path("environment").has("STEERMESH_WORKER_ID"));
     }
 
@@ -392,19 +299,14 @@ class K8sManifestsTest {
     // ---- the worker and the gateway ----
 
     @Test
-    void theWorkerIsNamedAfterItsPodAndThatNamesItsKafkaConsumers() throws IOException {
+    void theWorkerIsNamedAfterItsPodAndThatNamesItsKafkaConsumers() {
         Doc worker = one(base(), "Deployment", "forward-worker");
         JsonNode c = podSpec(worker).path("containers").path(0);
         Map<String, JsonNode> env = new HashMap<>();
         for (JsonNode e : list(c.path("env"))) env.put(e.path("name").asText(), e);
         assertEquals("$(POD_NAME)", env.get(envName("steermesh.worker.id")).path("value").asText());
         assertEquals("metadata.name", env.get("POD_NAME").path("valueFrom").path("fieldRef").path("fieldPath").asText());
-        // ... and the worker's own configuration names each consumer's static membership after that id
-        String props = Files.readString(ROOT.resolve("services/forward-worker/src/main/resources/META-INF/microprofile-config.properties"));
-        for (String channel : MeshServices.WORKER.consumes()) {
-            Matcher m = Pattern.compile("(?m)^%mesh\\.mp\\.messaging\\.incoming\\." + Pattern.quote(channel) + "\\.group\\.instance\\.id=(.*)$").matcher(props);
-            assertTrue(m.find() && m.group(1).contains("${steermesh.worker.id}"), channel + "'s group.instance.id does not follow steermesh.worker.id");
-        }
+        // (the worker's properties name each consumer's static membership after that id: MeshTopology, generated)
         assertTrue(env.containsKey(envName("steermesh.worker.kv.redis-host")) && env.containsKey(envName("steermesh.worker.kv.redis-port")));
     }
 
@@ -415,82 +317,30 @@ class K8sManifestsTest {
         String reply = list(c.path("env")).stream().filter(e -> e.path("name").asText().equals(envName("steermesh.gateway.reply-topic")))
                 .findFirst().orElseThrow().path("value").asText();
         assertEquals(Topics.COMPLETIONS + ".$(POD_NAME)", reply);
-        JsonNode init = podSpec(gateway).path("initContainers").path(0);
-        assertEquals("apache/kafka:" + AppInfoParser.getVersion(), init.path("image").asText());
-        String script = init.path("command").path(2).asText();
-        assertTrue(script.contains("\"completions.$POD_NAME:$PARTITIONS\"") && script.contains("\"completions.$POD_NAME.dlq:1\""), script);
+        // the init container creates that topic (its partitions and image come from the topology, generated)
+        String script = podSpec(gateway).path("initContainers").path(0).path("command").path(2).asText();
+        assertTrue(script.contains("\"completions.$POD_NAME:") && script.contains("\"completions.$POD_NAME.dlq:"), script);
     }
 
     // ---- scaling ----
 
     @Test
-    void servicesAutoscalersAndTheDisruptionBudgetPointAtDeployments() {
-        List<Doc> base = base();
-        Map<String, JsonNode> podLabels = new HashMap<>();
-        for (Doc d : ofKind(base, "Deployment")) podLabels.put(d.name(), d.node().path("spec").path("template").path("metadata").path("labels"));
-        for (Doc s : ofKind(base, "Service")) {
-            JsonNode selector = s.node().path("spec").path("selector");
-            assertTrue(podLabels.values().stream().anyMatch(l -> matches(selector, l)), s + " selects no Deployment's pods");
-            assertTrue(podLabels.containsKey(s.name()), s + " has no Deployment of its name");
-        }
-        Set<String> scaled = new TreeSet<>();
-        for (Doc h : ofKind(base, "HorizontalPodAutoscaler")) {
-            JsonNode ref = h.node().path("spec").path("scaleTargetRef");
-            assertEquals("Deployment", ref.path("kind").asText(), h.toString());
-            assertTrue(podLabels.containsKey(ref.path("name").asText()), h + " scales a Deployment that does not exist");
-            scaled.add(ref.path("name").asText());
-            int max = h.node().path("spec").path("maxReplicas").asInt();
-            assertTrue(h.node().path("spec").path("minReplicas").asInt() >= 1 && max >= h.node().path("spec").path("minReplicas").asInt(), h.toString());
-            if (!ref.path("name").asText().equals("gateway")) {
-                assertTrue(max <= Topics.PARTITIONS, h + ": " + max + " replicas of a consumer of " + Topics.PARTITIONS + " partitions");
-            }
-            assertEquals("cpu", h.node().path("spec").path("metrics").path(0).path("resource").path("name").asText(), h.toString());
-        }
-        assertEquals(Set.of("forward-worker", "gateway", "sampler", "tokenizer"), scaled);
-        Doc pdb = one(base, "PodDisruptionBudget", "forward-worker");
-        assertTrue(matches(pdb.node().path("spec").path("selector").path("matchLabels"), podLabels.get("forward-worker")));
-        // Deployments an autoscaler owns leave the replica count to it (re-applying must not reset it)
-        for (String name : scaled) {
-            assertFalse(one(base, "Deployment", name).node().path("spec").has("replicas"), name + " sets replicas under an autoscaler");
-        }
-    }
-
-    @Test
-    void theKedaOverlayScalesTheWorkerOnTheLagOfPromptsAndTokensAndDropsTheCpuAutoscaler() throws IOException {
+    void theKedaOverlayDropsTheCpuAutoscalerItReplaces() throws IOException {
+        // the ScaledObject itself is generated (K8sLayout): its group, topics and replica bound follow the topology
         Path overlay = K8S.resolve("overlays/keda");
         Doc so = docs().stream().filter(d -> d.kind().equals("ScaledObject")).findFirst().orElseThrow();
         assertTrue(so.file().startsWith(overlay));
-        JsonNode spec = so.node().path("spec");
-        assertEquals("forward-worker", spec.path("scaleTargetRef").path("name").asText());
-        assertTrue(spec.path("maxReplicaCount").asInt() <= Topics.PARTITIONS);
-        Set<String> lagTopics = new TreeSet<>();
-        boolean cpu = false;
-        for (JsonNode t : list(spec.path("triggers"))) {
-            if (t.path("type").asText().equals("kafka")) {
-                assertEquals(MeshServices.WORKER.group(), t.path("metadata").path("consumerGroup").asText());
-                lagTopics.add(t.path("metadata").path("topic").asText());
-            }
-            cpu |= t.path("type").asText().equals("cpu");
-        }
-        assertEquals(Set.of(Topics.PROMPTS, Topics.TOKENS), lagTopics);
-        assertTrue(cpu, "the ScaledObject keeps a CPU trigger");
+        assertEquals("forward-worker", so.node().path("spec").path("scaleTargetRef").path("name").asText());
         String kustomization = Files.readString(overlay.resolve("kustomization.yaml"));
         assertTrue(kustomization.contains("$patch: delete") && kustomization.contains("kind: HorizontalPodAutoscaler")
                 && kustomization.contains("name: forward-worker"), "the overlay removes the worker's CPU HorizontalPodAutoscaler");
+        assertEquals(1, ofKind(base(), "HorizontalPodAutoscaler").stream().filter(h -> h.name().equals("forward-worker")).count());
     }
 
     @Test
     void theBaseNamespaceIsTheOneItCreates() {
         Doc k = docs().stream().filter(d -> d.kind().equals("Kustomization") && d.file().equals(K8S.resolve("base/kustomization.yaml"))).findFirst().orElseThrow();
         assertEquals(one(base(), "Namespace", k.node().path("namespace").asText()).name(), k.node().path("namespace").asText());
-    }
-
-    private static boolean matches(JsonNode selector, JsonNode labels) {
-        if (selector == null || selector.isMissingNode() || selector.isEmpty()) return false;
-        for (Map.Entry<String, JsonNode> e : selector.properties()) {
-            if (!e.getValue().asText().equals(labels.path(e.getKey()).asText())) return false;
-        }
-        return true;
     }
 
     // ---- the settings a service reads, from its sources ----
