@@ -190,7 +190,7 @@ class MeshSteeringIT {
     void contrastVectorIsTheCaptureDifferenceComputedOnTheWorker() throws Exception {
         String hookName = "blocks.1.hook_resid_pre";
         JsonNode v = register("love-hate", hookName,
-                (ObjectNode) GatewayClient.JSON.readTree("{\"type\":\"contrast\",\"positive\":\" Love\",\"negative\":\" Hate and war\"}"));
+                (ObjectNode) GatewayClient.JSON.readTree("{\"type\":\"contrast\",\"rows\":\"actadd\",\"positive\":\" Love\",\"negative\":\" Hate and war\"}"));
         assertEquals("contrast", v.get("source").asText());
 
         // the expected value, in this JVM, exactly as the engine computes it
