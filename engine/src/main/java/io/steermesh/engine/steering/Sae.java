@@ -332,7 +332,7 @@ public final class Sae {
         }
         for (int j = 0; j < dSae; j++) {
             float p = pre[j] + bEnc[j];
-            boolean on = p > 0 && (kind == Kind.STANDARD || p > threshold[j]);
+            boolean on = p > 0 && (kind != Kind.JUMP_RELU || p > threshold[j]);
             pre[j] = on ? p : 0;
         }
         if (kind == Kind.TOPK) keepLargest(pre, k);
