@@ -125,7 +125,6 @@ public final class SaeTraining {
         // top contexts: per feature the TOP_CONTEXTS largest (activation, sequence, position)
         float[][] topAct = new float[n][TOP_CONTEXTS];
         int[][] topSeq = new int[n][TOP_CONTEXTS], topPos = new int[n][TOP_CONTEXTS];
-        for (float[] a : topAct) Arrays.fill(a, 0);
         for (int s = 0; s < captured.size(); s++) {
             Captured c = captured.get(s);
             for (int p = 1; p < c.ids().length; p++) {
