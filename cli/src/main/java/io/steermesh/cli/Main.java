@@ -38,6 +38,7 @@ public final class Main {
               synth-model   write a seeded random GPT-2 or Llama model (Hugging Face layout, or GGUF)
               bench         run the benchmarks
               steer-sweep   steer towards a word at several hooks and coefficients; count how often it appears
+              sae-train     train a TopK sparse autoencoder at one hook (SAELens layout + feature dashboards)
               loadtest      measure a running gateway: N concurrent WebSocket streams
               help          show this text (also --help, or no command)
 
@@ -171,6 +172,22 @@ public final class Main {
               --tokenizer PATH  --dtype TYPE  --threads N  --verbose   as for generate
               --json                   one JSON object with every setting instead of the table
 
+            steermesh sae-train --model PATH --features N [FLAGS]
+              a TopK SAE (Gao et al. 2024; Adam) on the residual stream at --hook, captured from --stories texts
+              the model generates itself (temperature 1, from BOS) plus every --corpus FILE (paragraphs);
+              writes the SAELens layout (cfg.json, sae_weights.safetensors), dashboards.json (per feature its
+              top-activating contexts and the tokens its decoder row promotes through the unembedding) and
+              training.json; a progress bar on stderr, the report (variance_explained, dead_fraction) on stdout
+              --hook NAME              (default blocks.{layers/2}.hook_resid_post, a middle layer)
+              --features N             d_sae, the number of features
+              --k K                    active features per token (default min(8, N))
+              --epochs N               passes over the activations (default 20)  --batch N (default 64)
+              --lr X                   Adam's step size (default 0.002)  --seed S (default 1)
+              --stories N              texts the model writes itself (default 64)  --story-tokens N (default 128)
+              --corpus FILE            more text, repeatable; blank lines separate texts
+              --out DIR                (default run/sae/MODEL-HOOK-N)
+              --tokenizer PATH  --threads N  --verbose   as for generate
+
             Errors are one line on stderr starting with "steermesh: ". Exit status: 0 success,
             2 bad input (flags, values, files, models), 1 internal error.
             """;
@@ -207,10 +224,11 @@ public final class Main {
                 case "synth-model" -> wantsHelp(rest, SynthModelCommand.VALUE_FLAGS, out) ? 0 : SynthModelCommand.run(rest, out, err);
                 case "bench" -> Bench.run(rest.toArray(String[]::new), out, err);
                 case "steer-sweep" -> wantsHelp(rest, SteerSweepCommand.VALUE_FLAGS, out) ? 0 : SteerSweepCommand.run(rest, out, err);
+                case "sae-train" -> wantsHelp(rest, SaeTrainCommand.VALUE_FLAGS, out) ? 0 : SaeTrainCommand.run(rest, out, err);
                 case "loadtest" -> LoadTest.run(rest, out, err);
                 default -> throw new UserError(args[0].startsWith("-")
                         ? "unknown flag " + args[0] + "; flags come after a command (see 'steermesh help')"
-                        : "unknown command \"" + args[0] + "\" (commands: generate, tokenize, chat-template, synth-model, bench, steer-sweep, loadtest, help)");
+                        : "unknown command \"" + args[0] + "\" (commands: generate, tokenize, chat-template, synth-model, bench, steer-sweep, sae-train, loadtest, help)");
             };
         } catch (UserError e) {
             return fail(err, e.getMessage(), 2);

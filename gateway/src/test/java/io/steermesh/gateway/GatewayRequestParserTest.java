@@ -75,6 +75,22 @@ class GatewayRequestParserTest {
     }
 
     @Test
+    void requestWithoutSeedGetsOneDrawnAtTheEdgeAndAGivenSeedIsKept() {
+        long[] next = {41};
+        GenerationRequestParser drawing = new GenerationRequestParser("tiny", 256, "completions.gw-1", () -> ++next[0]);
+        assertEquals(42L, ((ClientFrame.Generate) drawing.parseFrame("{\"type\":\"generate\",\"prompt\":\"x\"}", "g1")).request().sampling().seed());
+        assertEquals(43L, drawing.parseCompletion("{\"prompt\":\"x\"}", "g2").request().sampling().seed());
+        assertEquals(44L, drawing.parseChat("{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}", "g3").request().sampling().seed());
+        assertEquals(7L, drawing.parseCompletion("{\"prompt\":\"x\",\"seed\":7}", "g4").request().sampling().seed());
+        assertEquals(44L, next[0], "a given seed draws nothing");
+        // the default draws stay below 2^53, where JavaScript numbers are still exact
+        for (int i = 0; i < 100; i++) {
+            long seed = parser.parseCompletion("{\"prompt\":\"x\"}", "g").request().sampling().seed();
+            assertTrue(seed >= 0 && seed < (1L << 53), "seed " + seed);
+        }
+    }
+
+    @Test
     void integralFloatsCountAsIntegersButFractionsDoNot() {
         GenerationRequested r = ((ClientFrame.Generate) parser.parseFrame("{\"type\":\"generate\",\"prompt\":\"x\",\"max_tokens\":5.0}", "g")).request();
         assertEquals(5, r.sampling().maxTokens());

@@ -190,7 +190,7 @@ class MeshSteeringIT {
     void contrastVectorIsTheCaptureDifferenceComputedOnTheWorker() throws Exception {
         String hookName = "blocks.1.hook_resid_pre";
         JsonNode v = register("love-hate", hookName,
-                (ObjectNode) GatewayClient.JSON.readTree("{\"type\":\"contrast\",\"positive\":\" Love\",\"negative\":\" Hate and war\"}"));
+                (ObjectNode) GatewayClient.JSON.readTree("{\"type\":\"contrast\",\"rows\":\"actadd\",\"positive\":\" Love\",\"negative\":\" Hate and war\"}"));
         assertEquals("contrast", v.get("source").asText());
 
         // the expected value, in this JVM, exactly as the engine computes it
@@ -218,6 +218,30 @@ class MeshSteeringIT {
             }
         }
         assertTrue(done, "a job for love-hate: " + jobs);
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void activationsApiEqualsTheEngineCaptureFromTheWorker() throws Exception {
+        List<String> names = List.of("blocks.1.hook_resid_post", "blocks.0.hook_attn_out");
+        HttpResponse<String> r = client.post(steering() + "/v1/activations",
+                "{\"ids\":[464,3797,3332,318],\"hooks\":[\"" + names.get(0) + "\",\"" + names.get(1) + "\"]}");
+        assertEquals(200, r.statusCode(), r.body());
+        JsonNode got = GatewayClient.JSON.readTree(r.body());
+        int[] ids = {464, 3797, 3332, 318};
+        List<HookPoint> hooks = List.of(HookPoint.parse(names.get(0), model.config().nLayers()), HookPoint.parse(names.get(1), model.config().nLayers()));
+        java.util.Map<HookPoint, float[]> expected = Captures.capture(model, ids, hooks);
+        for (int h = 0; h < hooks.size(); h++) {
+            JsonNode entry = got.get("data").get(h);
+            assertEquals(ids.length, entry.get("rows").asInt());
+            float[] e = expected.get(hooks.get(h));
+            for (int p = 0; p < ids.length; p++) {
+                for (int i = 0; i < DIM; i++) assertEquals(e[p * DIM + i], entry.get("values").get(p).get(i).asDouble(), 1e-6, names.get(h) + " " + p + "," + i);
+            }
+        }
+        HttpResponse<String> bad = client.post(steering() + "/v1/activations", "{\"ids\":[464],\"hooks\":[\"blocks.1.hook_resid_post\"],\"reduce\":\"max\"}");
+        assertEquals(400, bad.statusCode(), bad.body());
+        assertEquals("reduce", GatewayClient.JSON.readTree(bad.body()).at("/error/param").asText());
     }
 
     @Test

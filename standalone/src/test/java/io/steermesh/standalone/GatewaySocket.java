@@ -20,6 +20,12 @@ final class GatewaySocket {
     private GatewaySocket() {}
 
     static List<JsonNode> tokens(HttpClient http, URL base, String generateFrame) throws Exception {
+        List<JsonNode> frames = frames(http, base, generateFrame);
+        return frames.subList(0, frames.size() - 1);
+    }
+
+    /** The token frames and, last, the done frame of one generation. */
+    static List<JsonNode> frames(HttpClient http, URL base, String generateFrame) throws Exception {
         URI ws = URI.create("ws://" + base.getHost() + ":" + base.getPort() + "/v1/stream");
         List<JsonNode> tokens = new ArrayList<>();
         CompletableFuture<Void> done = new CompletableFuture<>();
@@ -35,7 +41,10 @@ final class GatewaySocket {
                         buf.setLength(0);
                         switch (f.path("type").asText()) {
                             case "token" -> tokens.add(f);
-                            case "done" -> done.complete(null);
+                            case "done" -> {
+                                tokens.add(f);
+                                done.complete(null);
+                            }
                             case "error" -> done.completeExceptionally(new AssertionError(f.toString()));
                             default -> { }
                         }

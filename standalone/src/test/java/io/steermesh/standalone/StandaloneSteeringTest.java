@@ -241,7 +241,7 @@ class StandaloneSteeringTest {
     @Test
     void contrastVectorIsTheCaptureDifferenceFromTheWorker() throws Exception {
         JsonNode v = register("love-hate", "blocks.1.hook_resid_pre",
-                (ObjectNode) JSON.readTree("{\"type\":\"contrast\",\"positive\":\" Love\",\"negative\":\" Hate and war\"}"));
+                (ObjectNode) JSON.readTree("{\"type\":\"contrast\",\"rows\":\"actadd\",\"positive\":\" Love\",\"negative\":\" Hate and war\"}"));
         Tokenizer tok = ModelLoader.readTokenizer(MODEL, TOKENIZER);
         SteeringVectors.PaddedPair padded = SteeringVectors.padRight(tok.encode(" Love"), tok.encode(" Hate and war"), SteeringVectors.spacePadId(tok));
         HookPoint hook = HookPoint.parse("blocks.1.hook_resid_pre", 2);
@@ -254,6 +254,17 @@ class StandaloneSteeringTest {
         assertEquals(v.get("version").asInt(), got.get("version").asInt());
         JsonNode jobs = JSON.readTree(get("/v1/steering/jobs").body());
         assertTrue(jobs.toString().contains("\"state\":\"done\""), jobs.toString());
+
+        // the default rows "last": one row, the difference of the last positions, prompts of different lengths unpadded
+        register("love-hate-last", "blocks.1.hook_resid_pre",
+                (ObjectNode) JSON.readTree("{\"type\":\"contrast\",\"positive\":\" Love\",\"negative\":\" Hate and war\"}"));
+        float[] love = Captures.capture(model, tok.encode(" Love"), List.of(hook)).get(hook);
+        float[] war = Captures.capture(model, tok.encode(" Hate and war"), List.of(hook)).get(hook);
+        JsonNode last = JSON.readTree(get("/v1/steering/vectors/love-hate-last").body());
+        assertEquals(1, last.get("rows").asInt());
+        for (int i = 0; i < 64; i++) {
+            assertEquals(love[love.length - 64 + i] - war[war.length - 64 + i], last.get("values").get(i).asDouble(), 1e-5, "element " + i);
+        }
 
         // mean_diff over the last positions: mean(positive) - mean(negative) of the last-position rows
         register("md", "blocks.1.hook_resid_pre",

@@ -28,6 +28,7 @@ import java.util.Optional;
  * <pre>
  *   encode: pre = (x - b_dec if applyBDecToInput else x) · W_enc + b_enc
  *           standard: f = ReLU(pre);  JumpReLU: f = pre where pre &gt; threshold and pre &gt; 0, else 0
+ *           TopK: f = ReLU(pre) at the k largest pre, else 0
  *   decode: x̂ = f · W_dec + b_dec
  * </pre>
  * with {@code W_enc} (d_in, d_sae), {@code W_dec} (d_sae, d_in), {@code b_enc} (d_sae), {@code b_dec}
@@ -46,7 +47,9 @@ public final class Sae {
         /** ReLU (SAELens {@code "standard"}). */
         STANDARD("standard"),
         /** JumpReLU with a per-feature threshold (SAELens {@code "jumprelu"}, Gemma Scope). */
-        JUMP_RELU("jumprelu");
+        JUMP_RELU("jumprelu"),
+        /** ReLU, then only the k largest activations kept (SAELens {@code "topk"}; Gao et al. 2024). */
+        TOPK("topk");
 
         private final String saeLensName;
 
@@ -72,6 +75,7 @@ public final class Sae {
     final float[] bEnc;       // (d_sae)
     final float[] bDec;       // (d_in)
     final float[] threshold;  // (d_sae); JumpReLU only, else null
+    private final int k;      // TopK only: active features per input, else 0
 
     /**
      * An SAE from its parameters (the arrays are used as given, not copied).
@@ -81,6 +85,12 @@ public final class Sae {
      */
     public Sae(String hookName, int dIn, int dSae, Kind kind, boolean applyBDecToInput,
                float[] wEnc, float[] wDec, float[] bEnc, float[] bDec, float[] threshold) {
+        this(hookName, dIn, dSae, kind, applyBDecToInput, wEnc, wDec, bEnc, bDec, threshold, 0);
+    }
+
+    /** @param k for {@link Kind#TOPK}, how many features stay active per input, in [1, d_sae]; 0 for the other kinds */
+    public Sae(String hookName, int dIn, int dSae, Kind kind, boolean applyBDecToInput,
+               float[] wEnc, float[] wDec, float[] bEnc, float[] bDec, float[] threshold, int k) {
         if (dIn <= 0) throw new IllegalArgumentException("d_in must be > 0 (got " + dIn + ")");
         if (dSae <= 0) throw new IllegalArgumentException("d_sae must be > 0 (got " + dSae + ")");
         if ((long) dIn * dSae > Integer.MAX_VALUE - 8) {
@@ -94,6 +104,9 @@ public final class Sae {
         checkLength("b_dec", bDec, dIn, "d_in");
         if (kind == Kind.JUMP_RELU) checkLength("threshold", threshold, dSae, "d_sae");
         else if (threshold != null) throw new IllegalArgumentException("threshold is only used by JumpReLU SAEs (this one is " + kind + ")");
+        if (kind == Kind.TOPK && (k < 1 || k > dSae)) throw new IllegalArgumentException("k of a topk SAE must be in [1, " + dSae + "] (got " + k + ")");
+        if (kind != Kind.TOPK && k != 0) throw new IllegalArgumentException("k is only used by topk SAEs (this one is " + kind + ")");
+        this.k = k;
         this.hookName = hookName;
         this.dIn = dIn;
         this.dSae = dSae;
@@ -142,7 +155,7 @@ public final class Sae {
     }
 
     /** What a cfg.json says, with SAELens defaults. */
-    private record Config(Integer dIn, Integer dSae, String hookName, Kind kind, Boolean applyBDecToInput) {}
+    private record Config(Integer dIn, Integer dSae, String hookName, Kind kind, Boolean applyBDecToInput, Integer k) {}
 
     private static Config readConfig(Path file) throws IOException {
         JsonNode cfg = new ObjectMapper().readTree(file.toFile());
@@ -165,7 +178,8 @@ public final class Sae {
             kind = switch (arch) {
                 case "standard" -> Kind.STANDARD;
                 case "jumprelu" -> Kind.JUMP_RELU;
-                default -> throw new IllegalArgumentException(where + ": architecture \"" + arch + "\" is not supported (supported: standard, jumprelu)");
+                case "topk" -> Kind.TOPK;
+                default -> throw new IllegalArgumentException(where + ": architecture \"" + arch + "\" is not supported (supported: standard, jumprelu, topk)");
             };
         }
         String act = text(cfg, "activation_fn_str");
@@ -183,7 +197,11 @@ public final class Sae {
         if (hook == null) hook = text(cfg.path("metadata"), "hook_name");
         if (hook == null) hook = text(cfg.path("meta"), "hook_name");
         Boolean apply = cfg.hasNonNull("apply_b_dec_to_input") ? cfg.get("apply_b_dec_to_input").asBoolean() : null;
-        return new Config(positive(cfg, "d_in", where), positive(cfg, "d_sae", where), hook, kind, apply);
+        // SAELens keeps a topk SAE's k as "k", older configs in activation_fn_kwargs
+        Integer k = positive(cfg, "k", where);
+        if (k == null) k = positive(cfg.path("activation_fn_kwargs"), "k", where);
+        if (kind == Kind.TOPK && k == null) throw new IllegalArgumentException(where + ": a topk SAE needs k");
+        return new Config(positive(cfg, "d_in", where), positive(cfg, "d_sae", where), hook, kind, apply, kind == Kind.TOPK ? k : null);
     }
 
     private static String text(JsonNode node, String field) {
@@ -225,7 +243,8 @@ public final class Sae {
                 }
             }
             return new Sae(hookOverride != null ? hookOverride : cfg.hookName(), dIn, dSae, kind,
-                    cfg.applyBDecToInput() == null || cfg.applyBDecToInput(), wEnc, wDec, bEnc, bDec, threshold);
+                    cfg.applyBDecToInput() == null || cfg.applyBDecToInput(), wEnc, wDec, bEnc, bDec, threshold,
+                    cfg.k() == null ? 0 : cfg.k());
         }
     }
 
@@ -244,7 +263,7 @@ public final class Sae {
         if (wEnc.shape().length != 2) throw new IllegalArgumentException(where + ": W_enc must be 2-D [d_in, d_sae] (got " + Arrays.toString(wEnc.shape()) + ")");
         int dIn = Math.toIntExact(wEnc.shape()[0]), dSae = Math.toIntExact(wEnc.shape()[1]);
         Path sibling = file.toAbsolutePath().getParent().resolve(SAELENS_CONFIG);
-        Config cfg = Files.isRegularFile(sibling) ? readConfig(sibling) : new Config(null, null, null, null, null);
+        Config cfg = Files.isRegularFile(sibling) ? readConfig(sibling) : new Config(null, null, null, null, null, null);
         if ((cfg.dIn() != null && cfg.dIn() != dIn) || (cfg.dSae() != null && cfg.dSae() != dSae)) {
             throw new IllegalArgumentException(where + ": W_enc is [" + dIn + ", " + dSae + "] but " + sibling + " says d_in "
                     + cfg.dIn() + ", d_sae " + cfg.dSae());
@@ -289,6 +308,9 @@ public final class Sae {
 
     public Kind kind() { return kind; }
 
+    /** Active features per input of a {@link Kind#TOPK} SAE; 0 for the other kinds. */
+    public int k() { return k; }
+
     /** Whether encode subtracts b_dec from the input first (SAELens standard: yes; Gemma Scope: no). */
     public boolean applyBDecToInput() { return applyBDecToInput; }
 
@@ -310,9 +332,10 @@ public final class Sae {
         }
         for (int j = 0; j < dSae; j++) {
             float p = pre[j] + bEnc[j];
-            boolean on = p > 0 && (kind == Kind.STANDARD || p > threshold[j]);
+            boolean on = p > 0 && (kind != Kind.JUMP_RELU || p > threshold[j]);
             pre[j] = on ? p : 0;
         }
+        if (kind == Kind.TOPK) keepLargest(pre, k);
         return pre;
     }
 
@@ -323,6 +346,27 @@ public final class Sae {
         for (int j = 0; j < dSae; j++) if (f[j] != 0) VectorMath.axpy(f[j], wDec, j * dIn, out, 0, dIn);
         for (int i = 0; i < dIn; i++) out[i] += bDec[i];
         return out;
+    }
+
+    /** Zeroes all but the {@code k} largest values of {@code f} (equal ones: the lower index stays). */
+    static void keepLargest(float[] f, int k) {
+        int active = 0;
+        for (float v : f) if (v > 0) active++;
+        if (active <= k) return;
+        float[] sorted = f.clone();
+        Arrays.sort(sorted);
+        float kth = sorted[sorted.length - k];
+        int above = 0;
+        for (float v : f) if (v > kth) above++;
+        int ties = k - above;   // how many of the values equal to the k-th largest stay
+        for (int j = 0; j < f.length; j++) {
+            if (f[j] > kth) continue;
+            if (f[j] == kth && ties > 0) {
+                ties--;
+                continue;
+            }
+            f[j] = 0;
+        }
     }
 
     /** Row {@code feature} of W_dec (a copy): the feature's direction in the stream. */

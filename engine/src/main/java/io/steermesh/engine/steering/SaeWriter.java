@@ -22,7 +22,8 @@ public final class SaeWriter {
 
     /**
      * The SAELens layout: {@code dir/cfg.json} ({@code architecture}, {@code d_in}, {@code d_sae},
-     * {@code hook_name}, {@code apply_b_dec_to_input}, {@code normalize_activations: "none"}, {@code dtype})
+     * {@code hook_name}, {@code apply_b_dec_to_input}, {@code normalize_activations: "none"}, {@code dtype}, and
+     * for a topk SAE {@code k}, also as {@code activation_fn_kwargs.k} for older readers)
      * and {@code dir/sae_weights.safetensors} ({@code W_enc}, {@code W_dec}, {@code b_enc}, {@code b_dec},
      * and {@code threshold} for JumpReLU) stored as {@code dtype} (F32, F16 or BF16). Creates {@code dir}.
      */
@@ -37,6 +38,10 @@ public final class SaeWriter {
         cfg.put("d_sae", sae.dSae());
         cfg.put("hook_name", hook);
         cfg.put("apply_b_dec_to_input", sae.applyBDecToInput());
+        if (sae.kind() == Sae.Kind.TOPK) {
+            cfg.put("k", sae.k());
+            cfg.putObject("activation_fn_kwargs").put("k", sae.k());
+        }
         cfg.put("normalize_activations", "none");
         cfg.put("dtype", switch (dtype) {
             case F32 -> "float32";

@@ -56,6 +56,21 @@ class SaeTest {
     }
 
     @Test
+    void topKKeepsOnlyTheKLargestPositiveActivations() {
+        // as standardEncodeSubtractsBDecThenAppliesRelu: pre = (5, 1, -0.5); k = 1 keeps the 5 only
+        Sae top1 = new Sae("blocks.0.hook_resid_post", 2, 3, Sae.Kind.TOPK, true, W_ENC, W_DEC, B_ENC, B_DEC, null, 1);
+        assertArrayEquals(new float[] {5, 0, 0}, top1.encode(new float[] {9, 2, 1, 9}, 1));
+        Sae top3 = new Sae("blocks.0.hook_resid_post", 2, 3, Sae.Kind.TOPK, true, W_ENC, W_DEC, B_ENC, B_DEC, null, 3);
+        assertArrayEquals(new float[] {5, 1, 0}, top3.encode(new float[] {9, 2, 1, 9}, 1), "never a negative one");
+        float[] ties = {2, 3, 2, 2};
+        Sae.keepLargest(ties, 2);
+        assertArrayEquals(new float[] {2, 3, 0, 0}, ties, "equal ones: the lower index stays");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new Sae(null, 2, 3, Sae.Kind.TOPK, true, W_ENC, W_DEC, B_ENC, B_DEC, null, 4));
+        assertEquals("k of a topk SAE must be in [1, 3] (got 4)", e.getMessage());
+    }
+
+    @Test
     void jumpReluKeepsOnlyPreActivationsAboveTheThresholdAndPositive() {
         float[] x = {2, 1};   // pre = (4, 0, -1.5), no b_dec on the input
         assertArrayEquals(new float[] {4, 0, 0}, jump(new float[] {3, -0.5f, -3}).encode(x, 0), "0 and -1.5 pass their thresholds but ReLU zeroes them");

@@ -50,7 +50,8 @@ final class OpenAiExchange {
         this.generations = generations;
         this.response = response;
         this.context = context;
-        this.format = new OpenAiFormat(request.request().sequenceId(), modelName, request.chat(), request.output());
+        this.format = new OpenAiFormat(request.request().sequenceId(), modelName, request.chat(), request.output(),
+                request.request().sampling().seed());
         this.outbox = new Outbox(chunk -> response.write(chunk).toCompletionStage(), maxPendingFrames);
         if (request.output().compare()) {
             variants.add(new Variant(request.request(), new OpenAiFormat.Choice(0, Compare.STEERED)));

@@ -29,6 +29,7 @@ final class OpenAiFormat {
     private final long created;
     private final boolean chat;
     private final OutputOptions output;
+    private final Long seed;
 
     /**
      * Which choice a chunk or body entry is: index 0 for the one completion, or for a comparison
@@ -42,6 +43,12 @@ final class OpenAiFormat {
     record Answer(Choice choice, List<TextDelta> tokens, GenerationFinished finished) {}
 
     OpenAiFormat(String id, String model, boolean chat, OutputOptions output) {
+        this(id, model, chat, output, null);
+    }
+
+    /** {@code seed}: the request's, given or drawn by the gateway, reported in the body and the last chunk (null: left out). */
+    OpenAiFormat(String id, String model, boolean chat, OutputOptions output, Long seed) {
+        this.seed = seed;
         this.id = id;
         this.model = model;
         this.created = System.currentTimeMillis() / 1000;
@@ -100,6 +107,7 @@ final class OpenAiFormat {
         choice.putNull("logprobs");
         choice.put("finish_reason", f.finishReason().label());
         usage(chunk, f.usage());
+        seed(chunk);
         return write(chunk);
     }
 
@@ -135,6 +143,7 @@ final class OpenAiFormat {
         }
         GenerationFinished.Usage first = answers.getFirst().finished().usage();
         usage(body, answers.size() == 1 ? first : GenerationFinished.Usage.of(first.promptTokens(), completionTokens));
+        seed(body);
         return write(body);
     }
 
@@ -190,6 +199,11 @@ final class OpenAiFormat {
         ObjectNode choice = choices.addObject().put("index", c.index());
         if (c.variant() != null) choice.put("variant", c.variant());
         return choice;
+    }
+
+    /** steermesh extension: the seed that replays this answer exactly when sent back with the same request. */
+    private void seed(ObjectNode n) {
+        if (seed != null) n.put("seed", seed);
     }
 
     private static void usage(ObjectNode n, GenerationFinished.Usage u) {

@@ -19,10 +19,12 @@ import io.steermesh.events.SteeringSpec;
 import io.steermesh.events.wire.EventCodec;
 import io.steermesh.events.wire.EventFormatException;
 
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -42,6 +44,8 @@ public final class GenerationRequestParser {
     private static final List<String> ROLES = List.of("system", "user", "assistant");
     private static final int MAX_ID_LENGTH = 256;
     private static final Pattern DUPLICATE = Pattern.compile("Duplicate field '(.*)'.*", Pattern.DOTALL);
+    /** Drawn seeds stay below 2^53 so that a JavaScript client can send them back unchanged. */
+    static final long MAX_DRAWN_SEED = 1L << 53;
 
     private static final ObjectMapper JSON = JsonMapper.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
@@ -53,6 +57,7 @@ public final class GenerationRequestParser {
     private final String modelName;
     private final int contextLength;
     private final String replyTo;
+    private final LongSupplier seeds;
 
     /**
      * @param modelName     the served model; a request naming another is refused
@@ -60,10 +65,26 @@ public final class GenerationRequestParser {
      * @param replyTo       topic the pipeline sends completion events to
      */
     public GenerationRequestParser(String modelName, int contextLength, String replyTo) {
+        this(modelName, contextLength, replyTo, randomSeeds());
+    }
+
+    /**
+     * @param seeds where a request without {@code seed} gets one: drawn here, once, at the edge, so the
+     *              request carries it through the pipeline (standalone and mesh alike, and a worker that takes
+     *              a sequence over samples with the same seed) and the response can report it for a replay
+     */
+    public GenerationRequestParser(String modelName, int contextLength, String replyTo, LongSupplier seeds) {
         if (contextLength < 1) throw new IllegalArgumentException("contextLength must be >= 1 (got " + contextLength + ")");
         this.modelName = modelName;
         this.contextLength = contextLength;
         this.replyTo = replyTo;
+        this.seeds = seeds;
+    }
+
+    /** Uniform seeds in [0, 2^53). */
+    public static LongSupplier randomSeeds() {
+        SecureRandom random = new SecureRandom();
+        return () -> random.nextLong(MAX_DRAWN_SEED);
     }
 
     // ---------------------------------------------------------------- WebSocket frames
@@ -209,11 +230,13 @@ public final class GenerationRequestParser {
         }
         Boolean addBos = f.bool("add_bos");
         if (addBos != null) b.addBos(addBos);
+        Long seed = f.longInteger("seed");
+        if (seed == null) seed = seeds.getAsLong();
         try {
             b.sampling(new SamplingSpec(f.number("temperature"), f.integer("top_k", 0, Integer.MAX_VALUE), f.number("top_p"),
                     f.number("min_p"), f.number("repetition_penalty"), f.number("presence_penalty"), f.number("frequency_penalty"),
                     logitBias(f), f.raw("stop_token_ids") == null ? null : tokenIds(f.raw("stop_token_ids"), "stop_token_ids", 0),
-                    maxTokens, f.longInteger("seed"), topLogprobs == 0 ? null : topLogprobs));
+                    maxTokens, seed, topLogprobs == 0 ? null : topLogprobs));
         } catch (InvalidEventException e) {
             throw RequestException.invalid(e.field(), e.getMessage());
         }

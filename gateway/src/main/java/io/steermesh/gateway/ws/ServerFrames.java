@@ -57,10 +57,11 @@ final class ServerFrames {
 
     /** {@code {"type":"done","id","finish_reason","usage"}}; usage is left out when unknown (a cancelled generation). */
     static String done(String id, FinishReason reason, GenerationFinished.Usage usage) {
-        return done(id, reason, usage, null);
+        return done(id, reason, usage, null, null);
     }
 
-    static String done(String id, FinishReason reason, GenerationFinished.Usage usage, String variant) {
+    /** {@code seed}: the request's (given or drawn by the gateway), so the text can be replayed; null leaves it out. */
+    static String done(String id, FinishReason reason, GenerationFinished.Usage usage, String variant, Long seed) {
         ObjectNode f = JSON.createObjectNode();
         f.put("type", "done");
         f.put("id", id);
@@ -72,6 +73,7 @@ final class ServerFrames {
                     .put("completion_tokens", usage.completionTokens())
                     .put("total_tokens", usage.totalTokens());
         }
+        if (seed != null) f.put("seed", seed);
         return write(f);
     }
 

@@ -85,7 +85,7 @@ final class StreamSession {
         String sequenceId = g.request().sequenceId();
         String id = g.id() != null ? g.id() : sequenceId;
         boolean compare = g.output().compare();
-        Stream stream = new Stream(id, sequenceId, g.output(), compare ? STEERED : null);
+        Stream stream = new Stream(id, sequenceId, g.output(), compare ? STEERED : null, g.request().sampling().seed());
         if (running.putIfAbsent(id, stream) != null) {
             send(ServerFrames.error(id, RequestException.INVALID_REQUEST, "id",
                     "id \"" + id + "\" belongs to a generation still running on this connection; use another id or cancel it first"));
@@ -94,7 +94,7 @@ final class StreamSession {
         if (compare) {
             // the same request without steering: same seed, so the same random draws at every index
             GenerationRequested plain = Compare.unsteeredTwin(g.request());
-            Stream twin = new Stream(id, plain.sequenceId(), g.output(), UNSTEERED);
+            Stream twin = new Stream(id, plain.sequenceId(), g.output(), UNSTEERED, plain.sampling().seed());
             running.put(id + UNSTEERED_SUFFIX, twin);
             generations.start(g.request(), stream);
             generations.start(plain, twin);
@@ -107,7 +107,7 @@ final class StreamSession {
         Stream stream = running.remove(id);
         Stream twin = running.remove(id + UNSTEERED_SUFFIX);
         if (twin != null && generations.cancel(twin.sequenceId, GenerationCancelled.CLIENT)) {
-            send(ServerFrames.done(id, FinishReason.CANCELLED, null, UNSTEERED));
+            send(ServerFrames.done(id, FinishReason.CANCELLED, null, UNSTEERED, twin.seed));
         }
         if (stream == null && twin != null) return;
         if (stream == null) {
@@ -116,7 +116,7 @@ final class StreamSession {
         }
         // false: it finished on its own meanwhile, and its done frame is already out
         if (generations.cancel(stream.sequenceId, GenerationCancelled.CLIENT)) {
-            send(ServerFrames.done(id, FinishReason.CANCELLED, null, stream.variant));
+            send(ServerFrames.done(id, FinishReason.CANCELLED, null, stream.variant, stream.seed));
         }
     }
 
@@ -159,8 +159,10 @@ final class StreamSession {
         final String sequenceId;
         final OutputOptions output;
         final String variant;   // steered / unsteered in a comparison, else null
+        final Long seed;        // the request's, reported in the done frame
 
-        Stream(String id, String sequenceId, OutputOptions output, String variant) {
+        Stream(String id, String sequenceId, OutputOptions output, String variant, Long seed) {
+            this.seed = seed;
             this.id = id;
             this.sequenceId = sequenceId;
             this.output = output;
@@ -179,7 +181,7 @@ final class StreamSession {
         @Override
         public void onFinished(GenerationFinished finished) {
             running.remove(key(), this);
-            send(ServerFrames.done(id, finished.finishReason(), finished.usage(), variant));
+            send(ServerFrames.done(id, finished.finishReason(), finished.usage(), variant, seed));
         }
 
         @Override

@@ -60,11 +60,16 @@ public class ActivationClient {
      * @param reduce {@code none}, {@code mean} or {@code last}
      */
     public Captured capture(String model, int[] ids, List<String> hooks, String reduce, Duration timeout) {
+        return capture(model, ids, hooks, PositionSet.ALL, reduce, timeout);
+    }
+
+    /** {@link #capture(String, int[], List, String, Duration)} of the positions in {@code positions} only, reduced after the selection. */
+    public Captured capture(String model, int[] ids, List<String> hooks, PositionSet positions, String reduce, Duration timeout) {
         String id = "capture-" + UUID.randomUUID();
         Pending p = new Pending(hooks.size());
         pending.put(id, p);
         try {
-            ActivationsRequested r = new ActivationsRequested(id, model, ids, hooks, PositionSet.ALL, reduce, SteeringPlanSpec.NONE,
+            ActivationsRequested r = new ActivationsRequested(id, model, ids, hooks, positions, reduce, SteeringPlanSpec.NONE,
                     Topics.ACTIVATION_RESULTS, System.currentTimeMillis());
             requests.send(Keyed.message(id, r));
             return p.done.get(timeout.toMillis(), TimeUnit.MILLISECONDS);

@@ -39,10 +39,12 @@ import java.util.regex.Pattern;
  * <ul>
  *   <li>{@code raw} — values given ({@code values} or little-endian float32 in {@code base64}; {@code rows}
  *       for a vector of several rows);</li>
- *   <li>{@code contrast} — ActAdd: the residual at the hook for {@code positive} minus that for
- *       {@code negative}, position by position, the shorter prompt padded on the right with the
- *       single-space token before capture. The result has one row per position; row r is added at
- *       position r of the steered sequence (its front), as ActAdd does;</li>
+ *   <li>{@code contrast} — the residual at the hook for {@code positive} minus that for {@code negative}:
+ *       by default ({@code rows: "last"}) one row, the difference at each prompt's last position, so prompts
+ *       of different lengths need no padding and the vector steers every position a request names, the
+ *       generated ones included; {@code rows: "actadd"} is ActAdd's, position by position, the shorter
+ *       prompt padded on the right with the single-space token (or {@code pad_id}) before capture, one row
+ *       per position, row r added at position r of the steered sequence (its front);</li>
  *   <li>{@code mean_diff} — the mean over the positive prompts minus the mean over the negative ones of the
  *       last-position residual ({@code reduce: "last"}, default) or of every position ({@code "mean"});</li>
  *   <li>{@code token} — the token's embedding row (the text must be one token);</li>
@@ -128,6 +130,9 @@ public class SteeringService {
     public ModelConfig modelConfig() { return config; }
 
     public Collection<Job> jobs() { return jobs.values(); }
+
+    /** How long a capture may wait for a worker ({@code steermesh.steering.capture-timeout}). */
+    public Duration captureTimeout() { return captureTimeout; }
 
     /** Outcome of a registration: the published vector and whether it is a new version. */
     public record Registered(SteeringVectorPublished vector, boolean created) {}
@@ -241,14 +246,46 @@ public class SteeringService {
         String negative = text(s, "negative", true);
         int[] pos = prompt(positive, "positive");
         int[] neg = prompt(negative, "negative");
+        String rows = s.has("rows") ? text(s, "rows", true) : "last";
+        return switch (rows) {
+            case "last" -> contrastLast(name, pos, neg, hook);
+            case "actadd" -> contrastActAdd(name, s, pos, neg, hook);
+            default -> throw InvalidEventException.invalid("rows", "must be last (one row: the difference at each prompt's last position) "
+                    + "or actadd (one row per position, added at the front of the steered prompt) (got \"" + rows + "\")");
+        };
+    }
+
+    /**
+     * One row, the difference of the two prompts' last-position residuals: prompts of any lengths, and a
+     * vector that a request applies wherever its positions say (every position by default, generated ones included).
+     */
+    private Computed contrastLast(String name, int[] pos, int[] neg, HookPoint hook) {
+        Job job = job(name, "contrast", 2);
+        try {
+            float[] p = capture(job, pos, hook, "last").values().getFirst();
+            float[] n = capture(job, neg, hook, "last").values().getFirst();
+            float[] diff = SteeringVectors.contrast(p, 1, n, 1, config.dim());
+            finish(job);
+            return new Computed(diff, 1, "contrast");
+        } catch (RuntimeException e) {
+            fail(job, e);
+            throw e;
+        }
+    }
+
+    /** ActAdd's rows: position by position after padding the shorter prompt on the right (Turner et al. 2023). */
+    private Computed contrastActAdd(String name, JsonNode s, int[] pos, int[] neg, HookPoint hook) {
         int pad;
         if (s.has("pad_id")) {
             pad = integer(s, "pad_id", 0, config.vocabSize() - 1);
+        } else if (pos.length == neg.length) {
+            pad = 0;   // nothing to pad
         } else {
             try {
                 pad = SteeringVectors.spacePadId(tokenizer);
             } catch (IllegalArgumentException e) {
-                throw InvalidEventException.invalid("pad_id", "is needed: " + e.getMessage());
+                throw InvalidEventException.invalid("pad_id", "is needed for rows \"actadd\" when the prompts differ in length ("
+                        + pos.length + " and " + neg.length + " tokens): " + e.getMessage() + "; or use rows \"last\"");
             }
         }
         SteeringVectors.PaddedPair padded = SteeringVectors.padRight(pos, neg, pad);
