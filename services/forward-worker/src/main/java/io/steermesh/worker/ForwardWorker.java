@@ -108,8 +108,14 @@ public class ForwardWorker {
                 activations.send(Keyed.message(event.sequenceId(), event));
             }
         };
-        scheduler = new BatchScheduler(model, name, id, sink, registry.saes(), store, config.maxBatchTokens(), config.prefillChunk(),
-                config.gatherMaxMs());
+        scheduler = BatchScheduler.builder(model, store, sink)
+                .modelName(name)
+                .workerId(id)
+                .features(registry.saes())
+                .maxBatchTokens(config.maxBatchTokens())
+                .prefillChunk(config.prefillChunk())
+                .gatherMaxMs(config.gatherMaxMs())
+                .start();
     }
 
     @Incoming(Topics.PROMPTS)

@@ -54,7 +54,7 @@ class BatchSchedulerTest {
     record Rig(BatchScheduler scheduler, LinkedBlockingQueue<LogitsComputed> out, AtomicInteger acks) implements AutoCloseable {
         static Rig of(KvBlockStore store) {
             LinkedBlockingQueue<LogitsComputed> out = new LinkedBlockingQueue<>();
-            return new Rig(new BatchScheduler(model, "stories260K", "test", out::add, store, 512, 128), out, new AtomicInteger());
+            return new Rig(BatchScheduler.builder(model, store, out::add).modelName("stories260K").workerId("test").start(), out, new AtomicInteger());
         }
 
         void send(Object event) {
