@@ -8,6 +8,7 @@ import io.steermesh.events.LogitsComputed;
 import io.steermesh.events.PromptTokenized;
 import io.steermesh.events.SteeringChanged;
 import io.steermesh.events.TokenSampled;
+import io.steermesh.kv.KvBlockStore;
 import org.jboss.logging.Logger;
 
 import java.util.ArrayList;
@@ -129,6 +130,7 @@ public final class BatchScheduler implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 return;
             } catch (RuntimeException e) {
+                if (!running) return;   // closed during a store call (the Redis client answers the interrupt)
                 LOG.errorf(e, "worker loop: a step failed (%s); its sequences are dropped", e.getMessage());
                 table.dropAll();
             }

@@ -2,6 +2,7 @@ package io.steermesh.worker;
 
 import io.steermesh.engine.model.Model;
 import io.steermesh.service.steering.SaeLookup;
+import io.steermesh.kv.KvBlockStore;
 
 import java.util.Objects;
 

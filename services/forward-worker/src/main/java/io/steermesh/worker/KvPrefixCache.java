@@ -8,6 +8,7 @@ import io.steermesh.events.wire.BlockHash;
 import io.steermesh.events.wire.EventFormatException;
 import io.steermesh.events.wire.KvBlockCodec;
 import io.steermesh.events.wire.KvSequenceRecord;
+import io.steermesh.kv.KvBlockStore;
 import org.jboss.logging.Logger;
 
 import java.util.ArrayList;

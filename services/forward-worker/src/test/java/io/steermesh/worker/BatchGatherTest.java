@@ -1,5 +1,6 @@
 package io.steermesh.worker;
 
+import io.steermesh.kv.InProcessKvBlockStore;
 import io.steermesh.events.LogitsComputed;
 import org.junit.jupiter.api.Test;
 

@@ -1,5 +1,6 @@
 package io.steermesh.worker;
 
+import io.steermesh.kv.InProcessKvBlockStore;
 import io.steermesh.engine.model.Model;
 import io.steermesh.engine.model.ModelLoader;
 import io.steermesh.engine.model.Sequence;
