@@ -6,8 +6,8 @@ import io.steermesh.events.SteeringChanged;
 import io.steermesh.events.TokenSampled;
 import io.steermesh.events.wire.BlockHash;
 import io.steermesh.events.wire.EventFormatException;
-import io.steermesh.events.wire.KvBlockCodec;
 import io.steermesh.events.wire.KvSequenceRecord;
+import io.steermesh.kv.KvBlockCodec;
 import io.steermesh.kv.KvBlockStore;
 import org.jboss.logging.Logger;
 

@@ -1,8 +1,7 @@
-package io.steermesh.events;
+package io.steermesh.kv;
 
 import io.steermesh.engine.model.KvBlock;
 import io.steermesh.events.wire.EventFormatException;
-import io.steermesh.events.wire.KvBlockCodec;
 import org.junit.jupiter.api.Test;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
