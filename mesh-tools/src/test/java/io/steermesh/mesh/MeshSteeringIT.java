@@ -13,7 +13,6 @@ import io.steermesh.engine.steering.SteeringVectors;
 import io.steermesh.engine.steering.SyntheticSae;
 import io.steermesh.engine.tokenizer.Tokenizer;
 import io.steermesh.events.SteeringVectorPublished;
-import io.steermesh.events.wire.RedisClient;
 import io.steermesh.events.wire.SteeringVectorCodec;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -292,8 +291,8 @@ class MeshSteeringIT {
         ObjectNode raw = GatewayClient.JSON.createObjectNode().put("type", "raw");
         raw.set("values", array(v));
         JsonNode registered = register(name, "blocks.0.hook_resid_post", raw);
-        java.net.URI redisUri = java.net.URI.create(mesh.redis.url());
-        try (RedisClient redis = new RedisClient(redisUri.getHost(), redisUri.getPort())) {
+        try (io.steermesh.kv.RedisOutsideQuarkus connection = io.steermesh.kv.RedisOutsideQuarkus.open(mesh.redis.url())) {
+            var redis = connection.dataSource().value(byte[].class);
             SteeringVectorPublished stored = SteeringVectorCodec.decode(redis.get("steering:vector:" + name));
             assertArrayEquals(v, stored.values());
             assertEquals(registered.get("version").asInt(), stored.version());
@@ -305,7 +304,7 @@ class MeshSteeringIT {
             // a vector the topic does not have (lost with the broker's data, say) but Redis does
             SteeringVectorPublished only = new SteeringVectorPublished("only-in-redis", "gpt2-tiny", "blocks.0.hook_resid_post", v,
                     "upload", null, System.currentTimeMillis(), 4, 1);
-            redis.set("steering:vector:" + only.name(), SteeringVectorCodec.encode(only), null);
+            redis.set("steering:vector:" + only.name(), SteeringVectorCodec.encode(only));
             mesh.restart(MeshServices.STEERING);
         }
         HttpResponse<String> r = client.get(steering() + "/v1/steering/vectors/only-in-redis");

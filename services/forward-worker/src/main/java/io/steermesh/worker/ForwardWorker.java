@@ -6,6 +6,10 @@ import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 import io.steermesh.engine.model.Model;
 import io.steermesh.engine.model.ModelLoader;
 import io.steermesh.engine.tensor.DType;
+import io.steermesh.kv.InProcessKvBlockStore;
+import io.steermesh.kv.KvBlockStore;
+import io.steermesh.kv.RedisKvBlockStore;
+import io.quarkus.redis.datasource.RedisDataSource;
 import io.steermesh.events.ControlEvent;
 import io.steermesh.events.ActivationsCaptured;
 import io.steermesh.events.ActivationsRequested;
@@ -22,6 +26,7 @@ import io.steermesh.service.Keyed;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
@@ -66,6 +71,10 @@ public class ForwardWorker {
     @Inject
     SteeringRegistry registry;
 
+    /** The Quarkus Redis client (quarkus.redis.*), resolved only when the KV store is Redis. */
+    @Inject
+    Instance<RedisDataSource> redis;
+
     private Model model;
     private BatchScheduler scheduler;
     private SteeringResolver resolver;
@@ -91,7 +100,7 @@ public class ForwardWorker {
                 (System.nanoTime() - t0) / 1e9);
         store = switch (config.kv().store()) {
             case "memory" -> new InProcessKvBlockStore(config.kv().maxBytes());
-            case "redis" -> new RedisKvBlockStore(config.kv().redisHost(), config.kv().redisPort(), config.kv().ttl());
+            case "redis" -> new RedisKvBlockStore(redis.get(), config.kv().ttl());
             default -> throw new IllegalArgumentException("steermesh.worker.kv.store must be memory or redis (got " + config.kv().store() + ")");
         };
         LOG.infof("worker %s: KV blocks go to %s", id, config.kv().store().equals("redis")
@@ -108,8 +117,14 @@ public class ForwardWorker {
                 activations.send(Keyed.message(event.sequenceId(), event));
             }
         };
-        scheduler = new BatchScheduler(model, name, id, sink, registry.saes(), store, config.maxBatchTokens(), config.prefillChunk(),
-                config.gatherMaxMs());
+        scheduler = BatchScheduler.builder(model, store, sink)
+                .modelName(name)
+                .workerId(id)
+                .features(registry.saes())
+                .maxBatchTokens(config.maxBatchTokens())
+                .prefillChunk(config.prefillChunk())
+                .gatherMaxMs(config.gatherMaxMs())
+                .start();
     }
 
     @Incoming(Topics.PROMPTS)

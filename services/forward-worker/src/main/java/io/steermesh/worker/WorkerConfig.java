@@ -51,6 +51,7 @@ public interface WorkerConfig {
         @WithDefault("268435456")
         long maxBytes();
 
+        /** Redis's address, handed to the Quarkus Redis client as {@code quarkus.redis.hosts}. */
         @WithDefault("127.0.0.1")
         String redisHost();
 

@@ -1,5 +1,6 @@
 package io.steermesh.worker;
 
+import io.steermesh.kv.InProcessKvBlockStore;
 import io.steermesh.events.LogitsComputed;
 import org.junit.jupiter.api.Test;
 
@@ -47,8 +48,8 @@ class BatchGatherTest {
     private static long passesForTheNextStep(int gatherMaxMs, int gatherMinMs) throws Exception {
         LinkedBlockingQueue<LogitsComputed> out = new LinkedBlockingQueue<>();
         AtomicInteger acks = new AtomicInteger();
-        BatchScheduler s = new BatchScheduler(BatchSchedulerTest.model, "stories260K", "test", out::add, null,
-                new InProcessKvBlockStore(1 << 24), 512, 128, gatherMaxMs, gatherMinMs);
+        BatchScheduler s = BatchScheduler.builder(BatchSchedulerTest.model, new InProcessKvBlockStore(1 << 24), out::add)
+                .modelName("stories260K").workerId("test").gatherMaxMs(gatherMaxMs).gatherMinMs(gatherMinMs).start();
         try {
             for (int i = 0; i < 4; i++) s.submit(prompt("g" + i, randomPrompt(40 + i, 12)), acks::incrementAndGet, t -> { });
             List<LogitsComputed> first = take(out, 4);

@@ -1,5 +1,6 @@
 package io.steermesh.worker;
 
+import io.steermesh.kv.InProcessKvBlockStore;
 import io.steermesh.engine.model.Model;
 import io.steermesh.engine.model.ModelLoader;
 import io.steermesh.engine.model.Sequence;
@@ -51,7 +52,7 @@ class BatchSchedulerRoutingTest {
             model.transformer().forward(List.of(Step.decode(s, 7)));
 
             LinkedBlockingQueue<LogitsComputed> out = new LinkedBlockingQueue<>();
-            try (BatchScheduler scheduler = new BatchScheduler(model, "moe-tiny", "test", out::add, new InProcessKvBlockStore(1 << 20), 512, 128)) {
+            try (BatchScheduler scheduler = BatchScheduler.builder(model, new InProcessKvBlockStore(1 << 20), out::add).modelName("moe-tiny").workerId("test").start()) {
                 scheduler.submit(prompt("r", "moe-tiny", true), () -> { }, t -> { throw new AssertionError(t); });
                 scheduler.submit(prompt("plain", "moe-tiny", false), () -> { }, t -> { throw new AssertionError(t); });
                 LogitsComputed first = null, plain = null;
@@ -87,7 +88,7 @@ class BatchSchedulerRoutingTest {
     void routingOnADenseModelIsRefusedWithAReadableReason() throws Exception {
         try (Model model = load("qwen2-tiny.gguf")) {
             LinkedBlockingQueue<Throwable> nacks = new LinkedBlockingQueue<>();
-            try (BatchScheduler scheduler = new BatchScheduler(model, "qwen2-tiny", "test", l -> { }, new InProcessKvBlockStore(1 << 20), 512, 128)) {
+            try (BatchScheduler scheduler = BatchScheduler.builder(model, new InProcessKvBlockStore(1 << 20), l -> { }).modelName("qwen2-tiny").workerId("test").start()) {
                 scheduler.submit(prompt("d", "qwen2-tiny", true), () -> { }, nacks::add);
                 Throwable t = nacks.poll(30, TimeUnit.SECONDS);
                 assertNotNull(t, "the request was not refused");

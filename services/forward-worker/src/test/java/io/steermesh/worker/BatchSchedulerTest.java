@@ -1,5 +1,9 @@
 package io.steermesh.worker;
 
+import io.steermesh.kv.InProcessKvBlockStore;
+import io.steermesh.kv.KvBlockStore;
+import io.steermesh.kv.RedisKvBlockStore;
+import io.steermesh.kv.RedisOutsideQuarkus;
 import io.steermesh.engine.model.Model;
 import io.steermesh.engine.model.ModelLoader;
 import io.steermesh.events.LogitsComputed;
@@ -36,6 +40,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class BatchSchedulerTest {
     static Model model;
+    /** The real redis-server that .ci/run starts (127.0.0.1:6379, or STEERMESH_REDIS_PORT), through the Quarkus client. */
+    static final int REDIS_PORT = Integer.parseInt(System.getenv().getOrDefault("STEERMESH_REDIS_PORT", "6379"));
+    static final String REDIS = "redis://127.0.0.1:" + REDIS_PORT;
+
+    static void requireRedis() {
+        boolean up;
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", REDIS_PORT)) {
+            up = true;
+        } catch (Exception e) {
+            up = false;
+        }
+        Assumptions.assumeTrue(up || System.getenv("CI") == null, "redis-server must run for this test");
+        assertTrue(up, "no redis-server on 127.0.0.1:" + REDIS_PORT + " (.ci/run starts one)");
+    }
 
     @BeforeAll
     static void load() throws Exception {
@@ -54,7 +72,7 @@ class BatchSchedulerTest {
     record Rig(BatchScheduler scheduler, LinkedBlockingQueue<LogitsComputed> out, AtomicInteger acks) implements AutoCloseable {
         static Rig of(KvBlockStore store) {
             LinkedBlockingQueue<LogitsComputed> out = new LinkedBlockingQueue<>();
-            return new Rig(new BatchScheduler(model, "stories260K", "test", out::add, store, 512, 128), out, new AtomicInteger());
+            return new Rig(BatchScheduler.builder(model, store, out::add).modelName("stories260K").workerId("test").start(), out, new AtomicInteger());
         }
 
         void send(Object event) {
@@ -92,9 +110,10 @@ class BatchSchedulerTest {
 
     @Test
     void aSharedPrefixIsReadFromRedis() throws Exception {
-        RedisKvBlockStoreTest.requireRedis();
+        requireRedis();
         // a fresh seed per run: blocks of earlier runs may still be in Redis (TTL)
-        try (RedisKvBlockStore store = new RedisKvBlockStore("127.0.0.1", RedisKvBlockStoreTest.PORT, java.time.Duration.ofMinutes(2))) {
+        try (RedisOutsideQuarkus redis = RedisOutsideQuarkus.open(REDIS)) {
+            RedisKvBlockStore store = new RedisKvBlockStore(redis.dataSource(), java.time.Duration.ofMinutes(2));
             sharedPrefix(store, System.nanoTime());
         }
     }
@@ -311,9 +330,10 @@ class BatchSchedulerTest {
 
     @Test
     void liveSteeringHistorySurvivesATakeOverThroughRedis() throws Exception {
-        RedisKvBlockStoreTest.requireRedis();
+        requireRedis();
         // a fresh prompt and id per run: blocks of earlier runs may still be in Redis (TTL)
-        try (RedisKvBlockStore store = new RedisKvBlockStore("127.0.0.1", RedisKvBlockStoreTest.PORT, java.time.Duration.ofMinutes(2))) {
+        try (RedisOutsideQuarkus redis = RedisOutsideQuarkus.open(REDIS)) {
+            RedisKvBlockStore store = new RedisKvBlockStore(redis.dataSource(), java.time.Duration.ofMinutes(2));
             long seed = System.nanoTime();
             liveTakeOver(store, "live-" + seed, seed);
         }

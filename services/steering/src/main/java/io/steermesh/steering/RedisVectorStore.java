@@ -1,12 +1,14 @@
 package io.steermesh.steering;
 
+import io.quarkus.redis.datasource.RedisDataSource;
+import io.quarkus.redis.datasource.keys.KeyCommands;
+import io.quarkus.redis.datasource.keys.KeyScanArgs;
+import io.quarkus.redis.datasource.value.ValueCommands;
 import io.steermesh.events.SteeringVectorPublished;
 import io.steermesh.events.wire.EventFormatException;
-import io.steermesh.events.wire.RedisClient;
 import io.steermesh.events.wire.SteeringVectorCodec;
 import org.jboss.logging.Logger;
 
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -18,44 +20,49 @@ import java.util.function.Consumer;
  * The durable copy of the steering registry in Redis (ARCHITECTURE §1: vectors are published on the
  * compacted {@code steering-vectors} topic and stored in Redis): {@code steering:vector:{name}} holds the
  * latest version of each name ({@link SteeringVectorCodec}, no TTL); deleting a vector deletes its key.
- * At start-up {@link #sync} makes the topic and Redis agree. Framework-free; the bean
- * {@link VectorPublisher} owns one.
+ * At start-up {@link #sync} makes the topic and Redis agree. Through the Quarkus Redis client (configured
+ * under {@code quarkus.redis.*}); the bean {@link VectorPublisher} owns one.
  */
-public final class RedisVectorStore implements AutoCloseable {
+public final class RedisVectorStore {
     private static final Logger LOG = Logger.getLogger(RedisVectorStore.class);
 
-    private final RedisClient redis;
+    private final ValueCommands<String, byte[]> values;
+    private final KeyCommands<String> keys;
+    private final String address;
 
-    public RedisVectorStore(RedisClient redis) {
-        this.redis = redis;
+    /** @param address where {@code redis} points, for messages */
+    public RedisVectorStore(RedisDataSource redis, String address) {
+        this.values = redis.value(byte[].class);
+        this.keys = redis.key();
+        this.address = address;
     }
 
     public String address() {
-        return redis.address();
+        return address;
     }
 
     /** Stores {@code v} under its name, replacing the version stored before. */
     public void put(SteeringVectorPublished v) {
         try {
-            redis.set(SteeringVectorCodec.key(v.name()), SteeringVectorCodec.encode(v), null);
-        } catch (UncheckedIOException | IllegalStateException e) {
-            throw new IllegalStateException("could not store \"" + v.name() + "\" in Redis at " + redis.address() + ": " + e.getMessage(), e);
+            values.set(SteeringVectorCodec.key(v.name()), SteeringVectorCodec.encode(v));
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("could not store \"" + v.name() + "\" in Redis at " + address + ": " + e.getMessage(), e);
         }
     }
 
     public void delete(String name) {
         try {
-            redis.del(SteeringVectorCodec.key(name));
-        } catch (UncheckedIOException | IllegalStateException e) {
-            throw new IllegalStateException("could not delete \"" + name + "\" from Redis at " + redis.address() + ": " + e.getMessage(), e);
+            keys.del(SteeringVectorCodec.key(name));
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("could not delete \"" + name + "\" from Redis at " + address + ": " + e.getMessage(), e);
         }
     }
 
     /** Every vector stored, by name; a value that does not decode is logged and left out. */
     public Map<String, SteeringVectorPublished> all() {
         Map<String, SteeringVectorPublished> out = new HashMap<>();
-        for (String key : redis.keys(SteeringVectorCodec.KEY_PREFIX + "*")) {
-            byte[] value = redis.get(key);
+        for (String key : keys.scan(new KeyScanArgs().match(SteeringVectorCodec.KEY_PREFIX + "*")).toIterable()) {
+            byte[] value = values.get(key);
             if (value == null) continue;   // deleted since the scan
             try {
                 SteeringVectorPublished v = SteeringVectorCodec.decode(value);
@@ -104,10 +111,5 @@ public final class RedisVectorStore implements AutoCloseable {
             }
         }
         return new Synced(List.copyOf(restored), List.copyOf(written));
-    }
-
-    @Override
-    public void close() {
-        redis.close();
     }
 }

@@ -2,11 +2,11 @@ package io.steermesh.steering;
 
 import io.steermesh.events.SteeringVectorPublished;
 import io.steermesh.events.Topics;
-import io.steermesh.events.wire.RedisClient;
 import io.steermesh.events.wire.SteeringVectorPublishedSerde;
 import io.steermesh.service.steering.SteeringRegistry;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
+import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -56,6 +56,11 @@ public class VectorPublisher {
     @ConfigProperty(name = "steermesh.steering.store", defaultValue = "none")
     String storeKind;
 
+    /** The Quarkus Redis client (quarkus.redis.*), resolved only when the store is Redis. */
+    @Inject
+    Instance<RedisDataSource> redis;
+
+    /** Redis's address, handed to the client as {@code quarkus.redis.hosts}; here for messages. */
     @ConfigProperty(name = "steermesh.steering.redis-host", defaultValue = "127.0.0.1")
     String redisHost;
 
@@ -73,7 +78,7 @@ public class VectorPublisher {
     void start() {
         store = switch (storeKind) {
             case "none" -> null;
-            case "redis" -> new RedisVectorStore(new RedisClient(redisHost, redisPort));
+            case "redis" -> new RedisVectorStore(redis.get(), redisHost + ":" + redisPort);
             default -> throw new IllegalArgumentException("steermesh.steering.store must be none or redis (got " + storeKind + ")");
         };
         if (!feed.equals("kafka")) return;
@@ -138,6 +143,5 @@ public class VectorPublisher {
     @PreDestroy
     void stop() {
         if (producer != null) producer.close();
-        if (store != null) store.close();
     }
 }

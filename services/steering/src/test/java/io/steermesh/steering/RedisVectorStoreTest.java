@@ -1,7 +1,8 @@
 package io.steermesh.steering;
 
+import io.quarkus.redis.datasource.RedisDataSource;
 import io.steermesh.events.SteeringVectorPublished;
-import io.steermesh.events.wire.RedisClient;
+import io.steermesh.kv.RedisOutsideQuarkus;
 import io.steermesh.events.wire.SteeringVectorCodec;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
@@ -19,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Against the real redis-server that .ci/run starts (127.0.0.1:6379, or STEERMESH_REDIS_PORT). Names and the
+ * Through the Quarkus Redis client against the real redis-server that .ci/run starts (127.0.0.1:6379, or STEERMESH_REDIS_PORT). Names and the
  * model are unique per run, and every key written is deleted afterwards: other runs share that Redis.
  */
 class RedisVectorStoreTest {
@@ -28,7 +29,8 @@ class RedisVectorStoreTest {
     final String run = "t" + System.nanoTime();
     final String model = "model-" + run;
     final List<String> names = new ArrayList<>();
-    RedisClient redis;
+    RedisOutsideQuarkus connection;
+    RedisDataSource redis;
     RedisVectorStore store;
 
     @BeforeEach
@@ -41,16 +43,16 @@ class RedisVectorStoreTest {
         }
         Assumptions.assumeTrue(up || System.getenv("CI") == null, "redis-server must run for this test");
         org.junit.jupiter.api.Assertions.assertTrue(up, "no redis-server on 127.0.0.1:" + PORT + " (.ci/run starts one)");
-        redis = new RedisClient("127.0.0.1", PORT);
-        store = new RedisVectorStore(new RedisClient("127.0.0.1", PORT));
+        connection = RedisOutsideQuarkus.open("redis://127.0.0.1:" + PORT);
+        redis = connection.dataSource();
+        store = new RedisVectorStore(redis, "127.0.0.1:" + PORT);
     }
 
     @AfterEach
     void clean() {
-        if (redis == null) return;
-        for (String n : names) redis.del(SteeringVectorCodec.key(n));
-        redis.close();
-        store.close();
+        if (connection == null) return;
+        for (String n : names) redis.key().del(SteeringVectorCodec.key(n));
+        connection.close();
     }
 
     SteeringVectorPublished vector(String name, int version, String ofModel, float... values) {
@@ -70,17 +72,17 @@ class RedisVectorStoreTest {
     void eachPublishedVersionIsStoredAsTheDocumentedBinaryValueAndDeletedWithItsVector() {
         SteeringVectorPublished v1 = vector("dog", 1, model, 1f, -2f, 0.5f);
         store.put(v1);
-        byte[] raw = redis.get("steering:vector:" + v1.name());
+        byte[] raw = redis.value(byte[].class).get("steering:vector:" + v1.name());
         assertEquals(v1, SteeringVectorCodec.decode(raw));
         assertEquals(Map.of(v1.name(), v1), mine());
-        assertEquals(-1L, redis.call("TTL".getBytes(), ("steering:vector:" + v1.name()).getBytes()), "a stored vector never expires");
+        assertEquals(-1L, redis.key().ttl("steering:vector:" + v1.name()), "a stored vector never expires");
 
         SteeringVectorPublished v2 = vector("dog", 2, model, 3f, 4f, 5f);
         store.put(v2);
         assertEquals(Map.of(v2.name(), v2), mine(), "the latest version replaces the one before");
 
         store.delete(v2.name());
-        assertNull(redis.get("steering:vector:" + v2.name()));
+        assertNull(redis.value(byte[].class).get("steering:vector:" + v2.name()));
         assertTrue(mine().isEmpty());
     }
 
@@ -89,7 +91,7 @@ class RedisVectorStoreTest {
         SteeringVectorPublished ok = vector("ok", 1, model, 1f);
         store.put(ok);
         vector("junk", 1, model, 1f);
-        redis.set(SteeringVectorCodec.key(run + ".junk"), "not a vector".getBytes(), null);
+        redis.value(byte[].class).set(SteeringVectorCodec.key(run + ".junk"), "not a vector".getBytes());
         assertEquals(Map.of(ok.name(), ok), mine());
     }
 

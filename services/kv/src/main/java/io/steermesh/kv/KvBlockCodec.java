@@ -1,6 +1,8 @@
-package io.steermesh.events.wire;
+package io.steermesh.kv;
 
 import io.steermesh.engine.model.KvBlock;
+import io.steermesh.events.wire.EventFormatException;
+import io.steermesh.events.wire.LittleEndian;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

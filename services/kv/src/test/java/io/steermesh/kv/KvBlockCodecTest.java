@@ -1,9 +1,7 @@
-package io.steermesh.events;
+package io.steermesh.kv;
 
 import io.steermesh.engine.model.KvBlock;
 import io.steermesh.events.wire.EventFormatException;
-import io.steermesh.events.wire.KvBlockCodec;
-import io.steermesh.events.wire.KvKeys;
 import org.junit.jupiter.api.Test;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -82,12 +80,6 @@ class KvBlockCodecTest {
         assertEquals("kv block: has layers 3, kv_dim 8 but the model has layers 4, kv_dim 8",
                 assertThrows(EventFormatException.class, () -> KvBlockCodec.decode(good, 4, KV_DIM)).getMessage());
         assertThrows(IllegalArgumentException.class, () -> KvBlockCodec.encode(block(), LAYERS + 1, KV_DIM));
-    }
-
-    @Test
-    void redisKeysFollowTheDocumentedLayout() {
-        assertEquals("kv:block:abc", KvKeys.block("abc"));
-        assertEquals("kv:seq:seq-1", KvKeys.sequence("seq-1"));
     }
 
     private static String decodeError(byte[] bytes) {

@@ -1,34 +1,40 @@
-package io.steermesh.worker;
+package io.steermesh.kv;
 
+import io.quarkus.redis.datasource.RedisDataSource;
+import io.quarkus.redis.datasource.keys.KeyCommands;
+import io.quarkus.redis.datasource.value.GetExArgs;
+import io.quarkus.redis.datasource.value.SetArgs;
+import io.quarkus.redis.datasource.value.ValueCommands;
 import io.steermesh.events.wire.EventCodec;
-import io.steermesh.events.wire.KvKeys;
 import io.steermesh.events.wire.KvSequenceRecord;
-import io.steermesh.events.wire.RedisClient;
 
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The mesh block store: Redis through {@link RedisClient} (RESP2), which is all three commands need —
- * binary-safe {@code SET key value PX ttl}, {@code GET}, {@code DEL}. One connection, used by the worker
- * loop's single thread; a broken connection is reopened once per call.
+ * The mesh block store: Redis through the Quarkus Redis client (a pooled connection, configured under
+ * {@code quarkus.redis.*}, AUTH and TLS included). Three commands: binary-safe {@code SET key value NX PX
+ * ttl} for blocks, {@code GETEX key PX ttl} to read one and keep it, and plain {@code SET}/{@code GET}/
+ * {@code DEL} for sequence records.
  */
 public final class RedisKvBlockStore implements KvBlockStore {
-    private final RedisClient redis;
+    private final ValueCommands<String, byte[]> values;
+    private final KeyCommands<String> keys;
     private final Duration ttl;
     private final AtomicLong hits = new AtomicLong();
     private final AtomicLong misses = new AtomicLong();
 
-    public RedisKvBlockStore(String host, int port, Duration ttl) {
-        this.redis = new RedisClient(host, port);
+    public RedisKvBlockStore(RedisDataSource redis, Duration ttl) {
+        this.values = redis.value(byte[].class);
+        this.keys = redis.key();
         this.ttl = ttl;
     }
 
     @Override
     public Optional<byte[]> block(String hash) {
         // a block that is read stays: its TTL restarts, so a shared prefix in use never expires
-        byte[] v = redis.getAndTouch(KvKeys.block(hash), ttl);
+        byte[] v = values.getex(KvKeys.block(hash), new GetExArgs().px(ttl));
         (v == null ? misses : hits).incrementAndGet();
         return Optional.ofNullable(v);
     }
@@ -36,23 +42,23 @@ public final class RedisKvBlockStore implements KvBlockStore {
     @Override
     public void putBlock(String hash, byte[] encoded) {
         // the hash names the content: a block already there holds these very bytes
-        redis.setIfAbsent(KvKeys.block(hash), encoded, ttl);
+        values.set(KvKeys.block(hash), encoded, new SetArgs().nx().px(ttl));
     }
 
     @Override
     public Optional<KvSequenceRecord> sequence(String sequenceId) {
-        byte[] v = redis.get(KvKeys.sequence(sequenceId));
+        byte[] v = values.get(KvKeys.sequence(sequenceId));
         return v == null ? Optional.empty() : Optional.of(EventCodec.fromJson(KvSequenceRecord.class, v));
     }
 
     @Override
     public void putSequence(KvSequenceRecord record) {
-        redis.set(KvKeys.sequence(record.sequenceId()), EventCodec.toJson(record), ttl);
+        values.set(KvKeys.sequence(record.sequenceId()), EventCodec.toJson(record), new SetArgs().px(ttl));
     }
 
     @Override
     public void deleteSequence(String sequenceId) {
-        redis.del(KvKeys.sequence(sequenceId));
+        keys.del(KvKeys.sequence(sequenceId));
     }
 
     @Override
@@ -60,9 +66,4 @@ public final class RedisKvBlockStore implements KvBlockStore {
 
     @Override
     public long misses() { return misses.get(); }
-
-    @Override
-    public void close() {
-        redis.close();
-    }
 }

@@ -1,4 +1,4 @@
-package io.steermesh.worker;
+package io.steermesh.kv;
 
 import io.steermesh.events.wire.KvSequenceRecord;
 

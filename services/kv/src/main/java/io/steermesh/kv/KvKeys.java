@@ -1,4 +1,6 @@
-package io.steermesh.events.wire;
+package io.steermesh.kv;
+
+import io.steermesh.events.wire.KvSequenceRecord;
 
 /** Redis keys of the KV state ({@code contracts/TENSORS.md} §Redis). */
 public final class KvKeys {

@@ -1,4 +1,4 @@
-package io.steermesh.worker;
+package io.steermesh.kv;
 
 import io.steermesh.events.SamplingSpec;
 import io.steermesh.events.SteeringPlanSpec;
@@ -15,11 +15,12 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Against the real redis-server that .ci/run starts (127.0.0.1:6379, or STEERMESH_REDIS_PORT). */
+/** Through the Quarkus Redis client against the real redis-server that .ci/run starts (127.0.0.1:6379, or STEERMESH_REDIS_PORT). */
 class RedisKvBlockStoreTest {
-    static final int PORT = Integer.parseInt(System.getenv().getOrDefault("STEERMESH_REDIS_PORT", "6379"));
+    public static final int PORT = Integer.parseInt(System.getenv().getOrDefault("STEERMESH_REDIS_PORT", "6379"));
+    public static final String URL = "redis://127.0.0.1:" + PORT;
 
-    static void requireRedis() {
+    public static void requireRedis() {
         boolean up;
         try (Socket s = new Socket("127.0.0.1", PORT)) {
             up = true;
@@ -31,9 +32,16 @@ class RedisKvBlockStoreTest {
     }
 
     @Test
+    void redisKeysFollowTheDocumentedLayout() {
+        assertEquals("kv:block:abc", KvKeys.block("abc"));
+        assertEquals("kv:seq:seq-1", KvKeys.sequence("seq-1"));
+    }
+
+    @Test
     void blocksAndSequenceRecordsRoundTripThroughRedisWithATtl() {
         requireRedis();
-        try (RedisKvBlockStore store = new RedisKvBlockStore("127.0.0.1", PORT, Duration.ofMinutes(5))) {
+        try (RedisOutsideQuarkus redis = RedisOutsideQuarkus.open(URL)) {
+            RedisKvBlockStore store = new RedisKvBlockStore(redis.dataSource(), Duration.ofMinutes(5));
             String hash = "%064x".formatted(new java.math.BigInteger(1, UUID.randomUUID().toString().getBytes()));
             hash = hash.substring(hash.length() - 64);
             byte[] block = new byte[70_000];
@@ -57,8 +65,8 @@ class RedisKvBlockStoreTest {
     void aBlockIsWrittenOnceAndItsTtlRestartsWhenRead() throws Exception {
         requireRedis();
         String hash = "test-" + UUID.randomUUID();
-        try (RedisKvBlockStore store = new RedisKvBlockStore("127.0.0.1", PORT, Duration.ofMillis(2000));
-             io.steermesh.events.wire.RedisClient redis = new io.steermesh.events.wire.RedisClient("127.0.0.1", PORT)) {
+        try (RedisOutsideQuarkus redis = RedisOutsideQuarkus.open(URL)) {
+            RedisKvBlockStore store = new RedisKvBlockStore(redis.dataSource(), Duration.ofMillis(2000));
             store.putBlock(hash, new byte[] {1, 2, 3});
             store.putBlock(hash, new byte[] {9, 9, 9});   // the same hash names the same content: the first write stays
             assertArrayEquals(new byte[] {1, 2, 3}, store.block(hash).orElseThrow());
@@ -68,7 +76,7 @@ class RedisKvBlockStoreTest {
             }
             Thread.sleep(3000);
             assertTrue(store.block(hash).isEmpty(), "unread for longer than the TTL: expired");
-            redis.del("kv:block:" + hash);
+            redis.dataSource().key().del(KvKeys.block(hash));
         }
     }
 }
