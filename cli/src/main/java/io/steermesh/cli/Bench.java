@@ -95,11 +95,13 @@ public final class Bench {
         int decode = a.intValue("decode-tokens", 64);
         int prompt = a.intValue("prompt-tokens", 512);
         int rounds = a.intValue("rounds", 3);
+        int warmup = a.intValue("warmup", 32);
+        if (warmup < 0) throw new UserError("--warmup must be >= 0 (got " + warmup + ")");
         if (threads < 1) throw new UserError("--threads must be >= 1 (got " + threads + ")");
         if (decode < 1) throw new UserError("--decode-tokens must be >= 1 (got " + decode + ")");
         if (prompt < 0) throw new UserError("--prompt-tokens must be >= 0 (got " + prompt + ")");
         if (rounds < 1) throw new UserError("--rounds must be >= 1 (got " + rounds + ")");
-        PeerBench peer = new PeerBench(model, dir, threads, decode, prompt, rounds, batches(a, "1,16"), childJvm(), err);
+        PeerBench peer = new PeerBench(model, dir, threads, decode, prompt, rounds, warmup, batches(a, "1,16"), childJvm(), err);
         double bandwidth = a.has("bandwidth") ? a.doubleValue("bandwidth", 0) : Benchmark.measureReadBandwidth(threads, err) / 1e9;
         out.print(peer.run(bandwidth));
         out.flush();

@@ -31,12 +31,12 @@ final class PeerBench {
     private final Path model;
     private final Path llamaBench;
     private final Path batchedBench;
-    private final int threads, decode, prompt, rounds;
+    private final int threads, decode, prompt, rounds, warmup;
     private final List<Integer> batches;
     private final List<String> childJvm;
     private final PrintStream err;
 
-    PeerBench(Path model, Path dir, int threads, int decode, int prompt, int rounds, List<Integer> batches, List<String> childJvm,
+    PeerBench(Path model, Path dir, int threads, int decode, int prompt, int rounds, int warmup, List<Integer> batches, List<String> childJvm,
               PrintStream err) {
         this.model = model;
         this.llamaBench = binary(dir, "llama-bench");
@@ -45,6 +45,7 @@ final class PeerBench {
         this.decode = decode;
         this.prompt = prompt;
         this.rounds = rounds;
+        this.warmup = warmup;
         this.batches = batches;
         this.childJvm = childJvm;
         this.err = err;
@@ -105,7 +106,7 @@ final class PeerBench {
         List<String> cmd = new ArrayList<>(childJvm);
         cmd.addAll(List.of("bench", "--model", model.toString(), "--dtypes", "stored", "--threads", String.valueOf(threads),
                 "--batches", String.join(",", batches.stream().map(String::valueOf).toList()), "--decode-tokens", String.valueOf(decode),
-                "--prompt-tokens", String.valueOf(prompt), "--bandwidth", String.format(Locale.ROOT, "%.3f", bandwidthGbs)));
+                "--prompt-tokens", String.valueOf(prompt), "--warmup", String.valueOf(warmup), "--bandwidth", String.format(Locale.ROOT, "%.3f", bandwidthGbs)));
         String out = exec(cmd, "steermesh bench");
         Map<String, Double> m = new LinkedHashMap<>();
         for (String line : out.lines().toList()) {
