@@ -38,6 +38,11 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class MeshSupervisor {
     static final String NAME = "supervisor";
+    /**
+     * The supervisor's first JVM flag, what {@code run/mesh.json} recognises it by: the command line a process shows
+     * is cut at 4096 characters, and the class path before the class name is longer than that.
+     */
+    static final String MARKER = "-Dsteermesh.supervisor=true";
     private static final long TICK_MS = 250;
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -85,7 +90,7 @@ public final class MeshSupervisor {
 
     /** The command that starts a supervisor JVM on this JVM's class path, with its {@code steermesh.*} settings. */
     static List<String> command() {
-        List<String> cmd = new ArrayList<>(List.of(MeshPaths.java().toString(), "-Xms16m", "-Xmx64m", "-XX:+UseSerialGC",
+        List<String> cmd = new ArrayList<>(List.of(MeshPaths.java().toString(), MARKER, "-Xms16m", "-Xmx64m", "-XX:+UseSerialGC",
                 "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path")));
         System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("steermesh.") || k.startsWith("org.slf4j.")).sorted()
                 .forEach(k -> cmd.add("-D" + k + "=" + System.getProperty(k)));
@@ -102,7 +107,7 @@ public final class MeshSupervisor {
             if (p.command() != null) watches.put(p.name(), new Watch(null, now, 0, 0));
         }
         state = state.without(NAME).with(new MeshState.Proc(NAME, ProcessHandle.current().pid(), 0,
-                Path.of(state.workDir()).resolve("logs/supervisor.log").toString(), MeshSupervisor.class.getName()));
+                Path.of(state.workDir()).resolve("logs/supervisor.log").toString(), MARKER));
         state.write(stateFile);
         say("supervising " + String.join(", ", watches.keySet().stream().sorted().toList()) + " (restart after "
                 + policy.firstDelayMs() + " ms, doubling to at most " + policy.maxDelayMs() / 1000 + " s)");
@@ -162,7 +167,7 @@ public final class MeshSupervisor {
     }
 
     private static String howItEnded(Watch w) {
-        if (w.child() == null) return "is gone";
+        if (w.child() == null) return "is gone (mesh up started it, so its exit status is unknown)";
         int status = w.child().exitValue();
         if (status > 128) {
             String signal = switch (status - 128) {

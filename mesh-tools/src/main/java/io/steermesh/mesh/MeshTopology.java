@@ -232,6 +232,13 @@ public final class MeshTopology {
     static final List<String> LIGHT = List.of("-Xms64m", "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto");
     static final String LIGHT_CONTAINER = "-Xms64m -Xmx512m -XX:+UseSerialGC";
 
+    /**
+     * Two of every service on the token loop by default: when one dies, the other takes its partitions over after the
+     * 6 s session timeout ({@link #FAST_FAILOVER}), however long the dead one's restart takes (a JVM start is 5-25 s
+     * on a busy machine), and a worker's sequences resume from their KV blocks in Redis.
+     */
+    static final int LOOP_REPLICAS = 2;
+
     public static final Service TOKENIZER = new Service("tokenizer", "services/tokenizer",
             "generation-requests -> prompts (token ids, limits, steering plan); tokens -> UTF-8-safe text deltas on each request's reply topic",
             List.of(in("generation-requests", Topics.GENERATION_REQUESTS, "GenerationRequested", "tokenizer", Failure.DEAD_LETTER_QUEUE)
@@ -241,10 +248,7 @@ public final class MeshTopology {
                     out("completions", Topics.COMPLETIONS, "CompletionEvent"),
                     out("generation-control", Topics.GENERATION_CONTROL, "ControlEvent")),
             List.of(EARLIEST, LINGER),
-            new Jvm(LIGHT, LIGHT_CONTAINER, "-XX:+UseSerialGC -XX:MaxRAMPercentage=60"), 1);
-
-    /** Two workers by default: one can die and the other takes its sequences over (their KV blocks are in Redis). */
-    static final int WORKER_REPLICAS = 2;
+            new Jvm(LIGHT, LIGHT_CONTAINER, "-XX:+UseSerialGC -XX:MaxRAMPercentage=60"), LOOP_REPLICAS);
 
     /** The forward pass: full JIT, a throughput collector, the default heap (weights are memory-mapped, off heap). */
     public static final Service WORKER = new Service("forward-worker", "services/forward-worker",
@@ -265,7 +269,7 @@ public final class MeshTopology {
                             "in the mesh, KV blocks and sequence records live in Redis, so another worker can take a sequence over"),
                     EARLIEST, LINGER),
             new Jvm(List.of("-XX:+UseParallelGC", "-Xss4m"), "-XX:+UseParallelGC -Xss4m",
-                    "-XX:+UseParallelGC -Xss4m -XX:MaxRAMPercentage=25"), WORKER_REPLICAS);
+                    "-XX:+UseParallelGC -Xss4m -XX:MaxRAMPercentage=25"), LOOP_REPLICAS);
 
     /**
      * Softmax and top-k over the whole vocabulary every token: keep C2. Every LogitsComputed is ~200 KB
@@ -283,7 +287,7 @@ public final class MeshTopology {
                                     + " cannot read is the worker's to dead-letter")),
             List.of(EARLIEST, LINGER),
             new Jvm(List.of("-Xms384m", "-Xmx768m", "-Xmn256m", "-XX:+UseSerialGC", "-Xshare:auto"), LIGHT_CONTAINER,
-                    "-XX:+UseSerialGC -XX:MaxRAMPercentage=60"), 1);
+                    "-XX:+UseSerialGC -XX:MaxRAMPercentage=60"), LOOP_REPLICAS);
 
     /**
      * Each gateway replica reads its own reply topic: {@code steermesh.gateway.reply-topic} (e.g. completions.gw-1),

@@ -249,7 +249,7 @@ class K8sManifestsTest {
         assertEquals("worker-1", services.path("forward-worker-1").path("environment").path("STEERMESH_WORKER_ID").asText());
         assertEquals("worker-2", services.path("forward-worker-2").path("environment").path("STEERMESH_WORKER_ID").asText());
         for (String s : steermesh) assertEquals("unless-stopped", services.path(s).path("restart").asText(), s + " restart policy");
-        assertEquals(1, services.path("sampler").path("deploy").path("replicas").asInt(), "sampler replicas");
+        assertEquals(2, services.path("sampler").path("deploy").path("replicas").asInt(), "sampler replicas");
     }
 
     @Test
