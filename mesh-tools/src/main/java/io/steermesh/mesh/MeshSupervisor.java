@@ -74,9 +74,14 @@ public final class MeshSupervisor {
 
     public static void main(String[] args) {
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", System.getProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn"));
-        MeshSupervisor s = new MeshSupervisor(MeshPaths.root(), MeshTopology.SUPERVISION);
-        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(s::stop));
-        s.run();
+        try {
+            MeshSupervisor s = new MeshSupervisor(MeshPaths.root(), MeshTopology.SUPERVISION);
+            Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(s::stop));
+            s.run();
+        } catch (RuntimeException e) {
+            say("cannot supervise: " + e.getMessage());
+            System.exit(1);
+        }
     }
 
     /** {@code run/mesh-scale.json}: service → replicas wanted. */
@@ -104,7 +109,8 @@ public final class MeshSupervisor {
         MeshState state = MeshState.read(stateFile).orElseThrow(() -> new IllegalStateException("no " + stateFile + ": nothing to supervise"));
         long now = System.currentTimeMillis();
         for (MeshState.Proc p : state.processes()) {
-            if (p.command() != null) watches.put(p.name(), new Watch(null, now, 0, 0));
+            long since = p.live().flatMap(h -> h.info().startInstant()).map(Instant::toEpochMilli).orElse(now);
+            if (p.command() != null) watches.put(p.name(), new Watch(null, since, 0, 0));
         }
         state = state.without(NAME).with(new MeshState.Proc(NAME, ProcessHandle.current().pid(), 0,
                 Path.of(state.workDir()).resolve("logs/supervisor.log").toString(), MARKER));
