@@ -14,10 +14,11 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * {@code steermesh mesh up|down|status}: the mesh deployment on this machine. {@code up} starts a Kafka
- * broker, Redis, the tokenizer, the forward worker, the sampler, the gateway and the steering service as
- * separate processes that outlive it, records them in {@code run/mesh.json} and exits; {@code down} stops
- * what that file lists.
+ * {@code steermesh mesh up|down|status|scale}: the mesh deployment on this machine. {@code up} starts a Kafka
+ * broker, Redis, the tokenizer, the forward workers (two by default), the sampler, the gateway and the steering
+ * service as separate processes that outlive it, then a {@link MeshSupervisor} that restarts whatever dies, records
+ * them in {@code run/mesh.json} and exits; {@code scale} asks the supervisor for more or fewer replicas;
+ * {@code down} stops the supervisor, then what that file lists.
  * Progress goes to stderr, the summary to stdout.
  */
 public final class MeshLauncher {
@@ -29,7 +30,8 @@ public final class MeshLauncher {
                                                                N math threads, default all processors; --tokenizer when the tokenizer
                                                                files are not beside the model; each --sae loads an SAE in every process)
                    steermesh mesh down                         stop everything run/mesh.json lists
-                   steermesh mesh status                       show what runs
+                   steermesh mesh status                       show what runs: pids, restarts, readiness
+                   steermesh mesh scale SERVICE=N              run N replicas of tokenizer, forward-worker or sampler (a running mesh)
                    steermesh mesh example [--prompt TEXT] [--max-tokens N] [--temperature T]
                                                                send one GenerationRequested over Kafka and print the reply
                    steermesh mesh generate [--check]           write the files generated from MeshTopology (service properties,
@@ -70,6 +72,7 @@ public final class MeshLauncher {
                 yield down(root);
             }
             case "status" -> status(root);
+            case "scale" -> scale(root, rest);
             // for the launcher script: exit 0 when a process of run/mesh.json still runs
             case "is-up" -> MeshState.read(stateFile(root)).filter(s -> s.processes().stream().anyMatch(p -> p.live().isPresent())).isPresent() ? 0 : 1;
             case "example" -> KafkaExample.run(root, rest);
@@ -189,15 +192,20 @@ public final class MeshLauncher {
             state = state.withRedis(redis.url());
             state.write(stateFile);
 
-            // services: start every JVM, then wait for each
+            // services: start every JVM (each loop service as MeshTopology's replicas), then wait for each
             List<ServiceProcess> services = new ArrayList<>();
-            services.add(MeshServices.TOKENIZER.process(root, kafka.bootstrapServers()).properties(shared)
-                    .properties(MeshServices.tokenizerConfig(model)).log(logs.resolve("tokenizer.log")).workDir(work).detached(true).start());
-            services.add(MeshServices.WORKER.process(root, kafka.bootstrapServers()).properties(shared)
-                    .properties(MeshServices.workerConfig(model, "worker-1", workerThreads, redis.url()))
-                    .log(logs.resolve("forward-worker.log")).workDir(work).detached(true).start());
-            services.add(MeshServices.SAMPLER.process(root, kafka.bootstrapServers())
-                    .log(logs.resolve("sampler.log")).workDir(work).detached(true).start());
+            for (int r = 1; r <= MeshTopology.TOKENIZER.replicas(); r++) {
+                services.add(MeshServices.TOKENIZER.process(root, kafka.bootstrapServers()).properties(shared)
+                        .properties(MeshServices.tokenizerConfig(model)).replica(r, logs).workDir(work).detached(true).start());
+            }
+            for (int r = 1; r <= MeshTopology.WORKER.replicas(); r++) {
+                services.add(MeshServices.WORKER.process(root, kafka.bootstrapServers()).properties(shared)
+                        .properties(MeshServices.workerConfig(model, MeshServices.workerId(r), workerThreads, redis.url()))
+                        .replica(r, logs).workDir(work).detached(true).start());
+            }
+            for (int r = 1; r <= MeshTopology.SAMPLER.replicas(); r++) {
+                services.add(MeshServices.SAMPLER.process(root, kafka.bootstrapServers()).replica(r, logs).workDir(work).detached(true).start());
+            }
             if (gateway) {
                 services.add(MeshServices.GATEWAY.process(root, kafka.bootstrapServers()).properties(shared)
                         .properties(MeshServices.gatewayConfig(GATEWAY_REPLY_TOPIC))
@@ -212,7 +220,8 @@ public final class MeshLauncher {
             services.add(steering);
             for (ServiceProcess s : services) {
                 undo.add(s::stop);
-                state = state.with(new MeshState.Proc(s.name(), s.pid(), s.httpPort(), s.log().toString(), s.jar().toAbsolutePath().toString()));
+                state = state.with(new MeshState.Proc(s.name(), s.pid(), s.httpPort(), s.log().toString(), s.jar().toAbsolutePath().toString(),
+                        s.service(), s.command(), 0));
             }
             state.write(stateFile);
             progress("starting " + String.join(", ", services.stream().map(s -> s.name() + " (http :" + s.httpPort() + ")").toList()) + "...");
@@ -231,6 +240,12 @@ public final class MeshLauncher {
             }
             state = state.withSteering(steering.url());
             state.write(stateFile);
+
+            // the supervisor: from here on it alone writes the state file
+            progress("starting the supervisor (restarts what dies; logs/supervisor.log)...");
+            Process supervisor = Children.start(MeshSupervisor.command(), work, logs.resolve("supervisor.log"), true);
+            undo.add(() -> Children.stop(supervisor.toHandle(), Duration.ofSeconds(10)));
+            state = awaitSupervisor(stateFile, supervisor, logs.resolve("supervisor.log"));
             kafka.release();   // the broker keeps running; only this JVM's Admin client goes
         } catch (RuntimeException e) {
             ERR.println("steermesh mesh: start-up failed, stopping what was started");
@@ -270,6 +285,88 @@ public final class MeshLauncher {
         return 0;
     }
 
+    /** Waits until the supervisor has recorded itself in the state file; that state. */
+    private static MeshState awaitSupervisor(Path stateFile, Process supervisor, Path log) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (true) {
+            Optional<MeshState> s = MeshState.read(stateFile);
+            if (s.isPresent() && MeshSupervisor.of(s.get()).filter(p -> p.pid() == supervisor.pid()).isPresent()) return s.get();
+            if (!supervisor.isAlive()) {
+                throw new IllegalStateException("the supervisor exited with " + supervisor.exitValue() + "; " + log + " ends with:\n"
+                        + Children.tail(log, 40));
+            }
+            if (System.nanoTime() > deadline) throw new IllegalStateException("the supervisor did not start within 60 s; see " + log);
+            Children.pause(100);
+        }
+    }
+
+    // ---- scale ----
+
+    private static int scale(Path root, List<String> args) {
+        String usage = "usage: steermesh mesh scale SERVICE=N   (SERVICE: " + String.join(", ", SCALABLE.stream().map(MeshServices.Service::name).toList())
+                + "; N from 1 to the partitions of its topics)";
+        if (args.size() != 1 || !args.getFirst().contains("=")) throw new UsageException(usage);
+        String name = args.getFirst().substring(0, args.getFirst().indexOf('=')).strip();
+        String count = args.getFirst().substring(args.getFirst().indexOf('=') + 1).strip();
+        MeshServices.Service service = SCALABLE.stream().filter(x -> x.name().equals(name)).findFirst()
+                .orElseThrow(() -> new UsageException("cannot scale \"" + name + "\": " + usage));
+        int max = K8sLayout.consumerReplicas(service.topology());
+        int n;
+        try {
+            n = Integer.parseInt(count);
+        } catch (NumberFormatException e) {
+            n = -1;
+        }
+        if (n < 1 || n > max) {
+            throw new UsageException(name + " replicas must be a number from 1 to " + max + " (more would own no partition of "
+                    + String.join(", ", service.consumes()) + "; got " + count + ")");
+        }
+        Path stateFile = stateFile(root);
+        MeshState state = MeshState.read(stateFile).orElseThrow(() -> new UsageException("the mesh is not up (no " + root.relativize(stateFile) + ")"));
+        if (MeshSupervisor.of(state).flatMap(MeshState.Proc::live).isEmpty()) {
+            throw new IllegalStateException("the mesh's supervisor is not running (see ./steermesh mesh status); restart the mesh with mesh down, mesh up");
+        }
+        MeshSupervisor.requestScale(root, name, n);
+        progress("asked the supervisor for " + n + " " + name + " replica" + (n == 1 ? "" : "s") + "; waiting until each is ready...");
+        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+        while (true) {
+            List<MeshState.Proc> replicas = MeshState.read(stateFile).map(x -> x.replicas(name)).orElse(List.of());
+            long ready = replicas.stream().filter(p -> health(p).equals("ready")).count();
+            if (replicas.size() == n && ready == n) {
+                OUT.println(name + ": " + n + " replica" + (n == 1 ? "" : "s") + " ready ("
+                        + String.join(", ", replicas.stream().map(p -> p.name() + " pid " + p.pid()).toList()) + ")");
+                return 0;
+            }
+            if (System.nanoTime() > deadline) {
+                ERR.println("steermesh mesh: " + name + " has " + replicas.size() + " replicas, " + ready + " ready, after "
+                        + READY_TIMEOUT.toSeconds() + " s; see ./steermesh mesh status and logs/supervisor.log");
+                return 1;
+            }
+            Children.pause(500);
+        }
+    }
+
+    /** The services {@code mesh scale} can change: those with a consumer group every replica shares. */
+    private static final List<MeshServices.Service> SCALABLE = MeshServices.ALL.stream().filter(x -> x.topology().scalable()).toList();
+
+    private static final java.net.http.HttpClient HEALTH = java.net.http.HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+
+    /** A service replica's readiness ({@code ready}, {@code not ready}, {@code no answer}); {@code -} for other processes. */
+    static String health(MeshState.Proc p) {
+        if (p.command() == null) return "-";
+        if (p.live().isEmpty()) return "down";
+        try {
+            var r = HEALTH.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + p.port() + "/q/health/ready"))
+                    .timeout(Duration.ofSeconds(2)).GET().build(), java.net.http.HttpResponse.BodyHandlers.discarding());
+            return r.statusCode() == 200 ? "ready" : "not ready";
+        } catch (java.io.IOException e) {
+            return "no answer";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "no answer";
+        }
+    }
+
     // ---- down ----
 
     private static int down(Path root) {
@@ -279,10 +376,16 @@ public final class MeshLauncher {
             ERR.println("steermesh mesh: nothing to stop (no " + root.relativize(stateFile) + ")");
             return 0;
         }
-        // services first, all at once (each takes seconds to leave its consumer groups), then Redis, then Kafka
+        // the supervisor first (it would restart what is stopped; it finishes its round, so the file then lists
+        // every process it started), then the services all at once (each takes seconds to leave its consumer
+        // groups), then Redis, then Kafka
+        boolean supervisorGone = stopAll(state.get().processes().stream().filter(p -> p.name().equals(MeshSupervisor.NAME)).toList(),
+                Duration.ofSeconds(10));
+        state = MeshState.read(stateFile);
+        if (state.isEmpty()) return 0;
         List<MeshState.Proc> procs = state.get().processes();
-        List<MeshState.Proc> services = procs.stream().filter(p -> !INFRASTRUCTURE.contains(p.name())).toList();
-        boolean allGone = stopAll(services, Duration.ofSeconds(20));
+        List<MeshState.Proc> services = procs.stream().filter(p -> !INFRASTRUCTURE.contains(p.name()) && !p.name().equals(MeshSupervisor.NAME)).toList();
+        boolean allGone = supervisorGone & stopAll(services, Duration.ofSeconds(20));
         for (String name : List.of("redis", "kafka")) {
             allGone &= stopAll(procs.stream().filter(p -> p.name().equals(name)).toList(), Duration.ofSeconds(30));
         }
@@ -330,6 +433,7 @@ public final class MeshLauncher {
         Children.deleteTree(work.resolve("kafka"));
         Children.deleteTree(work.resolve("redis"));
         try {
+            Files.deleteIfExists(MeshSupervisor.scaleFileBeside(stateFile));
             Files.deleteIfExists(stateFile);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("cannot delete " + stateFile + ": " + e.getMessage(), e);
@@ -349,10 +453,16 @@ public final class MeshLauncher {
         OUT.println("mesh started " + s.startedAt() + ", model " + s.model());
         OUT.println("  kafka " + s.bootstrapServers() + (s.gatewayUrl() != null ? ", gateway " + s.gatewayUrl() : ", no gateway")
                 + (s.steeringUrl() != null ? ", steering " + s.steeringUrl() : ", no steering service"));
+        OUT.printf(Locale.ROOT, "  %-17s %-8s %-6s %-8s %-9s %-10s %s%n", "process", "pid", "port", "state", "restarts", "health", "log");
         for (MeshState.Proc p : s.processes()) {
             boolean up = p.live().isPresent();
             all &= up;
-            OUT.printf(Locale.ROOT, "  %-14s pid %-8d port %-6d %s   %s%n", p.name(), p.pid(), p.port(), up ? "running" : "GONE", p.log());
+            OUT.printf(Locale.ROOT, "  %-17s %-8d %-6s %-8s %-9s %-10s %s%n", p.name(), p.pid(), p.port() > 0 ? Integer.toString(p.port()) : "-",
+                    up ? "running" : "GONE", p.command() != null ? Integer.toString(p.restarts()) : "-", health(p), p.log());
+        }
+        if (MeshSupervisor.of(s).isEmpty()) {
+            all = false;
+            OUT.println("  no supervisor: nothing restarts a process that dies (restart the mesh: mesh down, mesh up)");
         }
         return all ? 0 : 1;
     }

@@ -51,9 +51,13 @@ public final class MeshPaths {
         return root.resolve("mesh-tools/target/kafka-libs");
     }
 
-    /** The git-ignored folder for what a running mesh leaves behind ({@code run/mesh.json}, logs, broker data). */
+    /**
+     * The git-ignored folder for what a running mesh leaves behind ({@code run/mesh.json}, logs, broker data):
+     * {@code -Dsteermesh.run} (an integration test's own mesh), else {@code run/} in the root.
+     */
     public static Path runDir(Path root) {
-        return root.resolve("run");
+        String given = System.getProperty("steermesh.run");
+        return given != null && !given.isBlank() ? Path.of(given).toAbsolutePath().normalize() : root.resolve("run");
     }
 
     /** The shared models and golden files: {@code -Dsteermesh.shared}, else {@code ../shared} beside the root. */

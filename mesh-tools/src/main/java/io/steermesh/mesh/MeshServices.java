@@ -64,6 +64,20 @@ public final class MeshServices {
     /** The services of the loop, in start order. */
     public static final List<Service> LOOP = List.of(TOKENIZER, WORKER, SAMPLER);
 
+    /** The {@code steermesh.worker.id} of worker replica {@code n}: it names the worker's events and its static group membership. */
+    public static String workerId(int n) {
+        return "worker-" + n;
+    }
+
+    /** The service named {@code name}. */
+    public static Service named(String name) {
+        return ALL.stream().filter(s -> s.name().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no service " + name + " (services: " + ALL.stream().map(Service::name).toList() + ")"));
+    }
+
+    /** Every service. */
+    public static final List<Service> ALL = List.of(TOKENIZER, WORKER, SAMPLER, GATEWAY, STEERING);
+
     /** Tokenizer configuration: the model whose vocabulary and configuration it reads. */
     public static Map<String, String> tokenizerConfig(Path model) {
         return Map.of("steermesh.tokenizer.model", model.toAbsolutePath().toString());

@@ -44,11 +44,29 @@ public record MeshState(String startedAt, String model, String bootstrapServers,
      * @param pid   its process id
      * @param port  the port it serves (Kafka, Redis, HTTP)
      * @param log   its log file
-     * @param match a string its command line contains, so {@code down} never signals a recycled pid
+     * @param match    a string its command line contains, so {@code down} never signals a recycled pid
+     * @param service  for a service replica, the service ({@code forward-worker} of {@code forward-worker-2}); else null
+     * @param command  for a service replica, the command line the supervisor restarts it with; else null
+     * @param restarts how often the supervisor has restarted it
      */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     @JsonIgnoreProperties(ignoreUnknown = true)
-    public record Proc(String name, long pid, int port, String log, String match) {
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Proc(String name, long pid, int port, String log, String match, String service, List<String> command, int restarts) {
+
+        /** A process nobody restarts (the broker, Redis, the supervisor itself). */
+        public Proc(String name, long pid, int port, String log, String match) {
+            this(name, pid, port, log, match, null, null, 0);
+        }
+
+        public Proc {
+            command = command == null ? null : List.copyOf(command);
+        }
+
+        /** This replica after a restart as {@code newPid}. */
+        public Proc restarted(long newPid) {
+            return new Proc(name, newPid, port, log, match, service, command, restarts + 1);
+        }
 
         /** The live process this entry names, if it is still there and still the same program. */
         public Optional<ProcessHandle> live() {
@@ -68,6 +86,27 @@ public record MeshState(String startedAt, String model, String bootstrapServers,
         List<Proc> all = new ArrayList<>(processes);
         all.add(p);
         return new MeshState(startedAt, model, bootstrapServers, redisUrl, gatewayUrl, replyTopic, steeringUrl, workDir, all);
+    }
+
+    /** This state with the process named {@code name} replaced by {@code p}. */
+    public MeshState replace(String name, Proc p) {
+        return new MeshState(startedAt, model, bootstrapServers, redisUrl, gatewayUrl, replyTopic, steeringUrl, workDir,
+                processes.stream().map(q -> q.name().equals(name) ? p : q).toList());
+    }
+
+    /** This state without the process named {@code name}. */
+    public MeshState without(String name) {
+        return new MeshState(startedAt, model, bootstrapServers, redisUrl, gatewayUrl, replyTopic, steeringUrl, workDir,
+                processes.stream().filter(q -> !q.name().equals(name)).toList());
+    }
+
+    /** The replicas of {@code service}, in the order they were started. */
+    public List<Proc> replicas(String service) {
+        return processes.stream().filter(p -> service.equals(p.service())).toList();
+    }
+
+    public Optional<Proc> process(String name) {
+        return processes.stream().filter(p -> p.name().equals(name)).findFirst();
     }
 
     public MeshState withRedis(String url) {

@@ -102,9 +102,13 @@ public final class MeshTopology {
     /** Kafka consumer settings given to some channels, with the reason they are given. */
     public record Tuning(String name, String why, Map<String, String> settings) {}
 
-    /** A killed worker's partitions move to the survivors after 6 s instead of Kafka's default 45 s. */
+    /**
+     * A killed consumer's partitions move to the survivors (or to its restarted process) after 6 s instead of
+     * Kafka's default 45 s: every shared group on the token loop has it. 6 s is the broker's lowest allowed session
+     * timeout (group.min.session.timeout.ms); heartbeats at a third of it, as Kafka advises.
+     */
     static final Tuning FAST_FAILOVER = new Tuning("fast failover",
-            "a killed worker's partitions move to the survivors after 6 s instead of Kafka's default 45 s",
+            "a killed process's partitions move to the survivors (or to its restarted process) after 6 s instead of Kafka's default 45 s",
             ordered("session.timeout.ms", "6000", "heartbeat.interval.ms", "2000"));
     static final Tuning RANGE_ASSIGNOR = new Tuning("range assignor",
             "one worker must own the same partitions of prompts, tokens and generation-control (a sequence's events share a key):"
@@ -191,8 +195,16 @@ public final class MeshTopology {
      * @param about    its place in the loop, for the generated files
      * @param channels its Kafka channels
      * @param settings further mesh settings of its properties file
+     * @param replicas the processes {@code ./steermesh mesh up} and compose run of it ({@code mesh scale} changes a running
+     *                 mesh; Kubernetes' autoscalers start from K8sLayout's minimums)
      */
-    public record Service(String name, String module, String about, List<Channel> channels, List<Setting> settings, Jvm jvm) {
+    public record Service(String name, String module, String about, List<Channel> channels, List<Setting> settings, Jvm jvm,
+                          int replicas) {
+
+        /** Whether {@code mesh scale} may change its replicas: it has a consumer group every replica shares. */
+        public boolean scalable() {
+            return !sharedGroups().isEmpty();
+        }
 
         public List<Channel> incoming() {
             return channels.stream().filter(Channel::incoming).toList();
@@ -220,15 +232,23 @@ public final class MeshTopology {
     static final List<String> LIGHT = List.of("-Xms64m", "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto");
     static final String LIGHT_CONTAINER = "-Xms64m -Xmx512m -XX:+UseSerialGC";
 
+    /**
+     * Two of every service on the token loop by default: when one dies, the other takes its partitions over after the
+     * 6 s session timeout ({@link #FAST_FAILOVER}), however long the dead one's restart takes (a JVM start is 5-25 s
+     * on a busy machine), and a worker's sequences resume from their KV blocks in Redis.
+     */
+    static final int LOOP_REPLICAS = 2;
+
     public static final Service TOKENIZER = new Service("tokenizer", "services/tokenizer",
             "generation-requests -> prompts (token ids, limits, steering plan); tokens -> UTF-8-safe text deltas on each request's reply topic",
-            List.of(in("generation-requests", Topics.GENERATION_REQUESTS, "GenerationRequested", "tokenizer", Failure.DEAD_LETTER_QUEUE),
-                    in("tokens", Topics.TOKENS, "TokenSampled", "tokenizer", Failure.DEAD_LETTER_QUEUE),
+            List.of(in("generation-requests", Topics.GENERATION_REQUESTS, "GenerationRequested", "tokenizer", Failure.DEAD_LETTER_QUEUE)
+                            .with(FAST_FAILOVER),
+                    in("tokens", Topics.TOKENS, "TokenSampled", "tokenizer", Failure.DEAD_LETTER_QUEUE).with(FAST_FAILOVER),
                     out("prompts", Topics.PROMPTS, "PromptTokenized"),
                     out("completions", Topics.COMPLETIONS, "CompletionEvent"),
                     out("generation-control", Topics.GENERATION_CONTROL, "ControlEvent")),
             List.of(EARLIEST, LINGER),
-            new Jvm(LIGHT, LIGHT_CONTAINER, "-XX:+UseSerialGC -XX:MaxRAMPercentage=60"));
+            new Jvm(LIGHT, LIGHT_CONTAINER, "-XX:+UseSerialGC -XX:MaxRAMPercentage=60"), LOOP_REPLICAS);
 
     /** The forward pass: full JIT, a throughput collector, the default heap (weights are memory-mapped, off heap). */
     public static final Service WORKER = new Service("forward-worker", "services/forward-worker",
@@ -249,7 +269,7 @@ public final class MeshTopology {
                             "in the mesh, KV blocks and sequence records live in Redis, so another worker can take a sequence over"),
                     EARLIEST, LINGER),
             new Jvm(List.of("-XX:+UseParallelGC", "-Xss4m"), "-XX:+UseParallelGC -Xss4m",
-                    "-XX:+UseParallelGC -Xss4m -XX:MaxRAMPercentage=25"));
+                    "-XX:+UseParallelGC -Xss4m -XX:MaxRAMPercentage=25"), LOOP_REPLICAS);
 
     /**
      * Softmax and top-k over the whole vocabulary every token: keep C2. Every LogitsComputed is ~200 KB
@@ -258,7 +278,7 @@ public final class MeshTopology {
      */
     public static final Service SAMPLER = new Service("sampler", "services/sampler",
             "logits -> tokens. Stateless (every LogitsComputed carries what sampling needs); follows generation-control to drop cancelled sequences",
-            List.of(in("logits", Topics.LOGITS, "LogitsComputed", "sampler", Failure.DEAD_LETTER_QUEUE).with(WHOLE_STEP_FETCH),
+            List.of(in("logits", Topics.LOGITS, "LogitsComputed", "sampler", Failure.DEAD_LETTER_QUEUE).with(WHOLE_STEP_FETCH, FAST_FAILOVER),
                     out("tokens", Topics.TOKENS, "TokenSampled"),
                     in("generation-control", Topics.GENERATION_CONTROL, "ControlEvent", "sampler-control-${quarkus.uuid}", Failure.IGNORE)
                             .because("cancels: every sampler replica reads every partition of generation-control (a group of its own,"
@@ -267,7 +287,7 @@ public final class MeshTopology {
                                     + " cannot read is the worker's to dead-letter")),
             List.of(EARLIEST, LINGER),
             new Jvm(List.of("-Xms384m", "-Xmx768m", "-Xmn256m", "-XX:+UseSerialGC", "-Xshare:auto"), LIGHT_CONTAINER,
-                    "-XX:+UseSerialGC -XX:MaxRAMPercentage=60"));
+                    "-XX:+UseSerialGC -XX:MaxRAMPercentage=60"), LOOP_REPLICAS);
 
     /**
      * Each gateway replica reads its own reply topic: {@code steermesh.gateway.reply-topic} (e.g. completions.gw-1),
@@ -290,7 +310,7 @@ public final class MeshTopology {
                                     + " 2 MiB makes Netty drop the TCP connection at once, without reading it"),
                     new Setting("quarkus.websockets-next.server.max-message-size", "1048576", false, null),
                     EARLIEST, LINGER),
-            new Jvm(LIGHT, LIGHT_CONTAINER, "-XX:MaxRAMPercentage=60"));
+            new Jvm(LIGHT, LIGHT_CONTAINER, "-XX:MaxRAMPercentage=60"), 1);
 
     /** The steering registry's REST API. It maps the weights only for token-embedding vectors; C1 is enough. */
     public static final Service STEERING = new Service("steering", "services/steering",
@@ -303,7 +323,27 @@ public final class MeshTopology {
             List.of(LINGER,
                     mesh("steermesh.steering.store", "redis",
                             "the durable copy of the registry: every published vector also in Redis (steering:vector:{name}), restored at start-up")),
-            new Jvm(LIGHT, null, "-XX:MaxRAMPercentage=50"));
+            new Jvm(LIGHT, null, "-XX:MaxRAMPercentage=50"), 1);
+
+    // ---- supervision ----
+
+    /**
+     * How a dead process is brought back: {@code ./steermesh mesh up}'s supervisor restarts it after {@code firstDelayMs},
+     * doubling the delay after each death up to {@code maxDelayMs}; a process that stayed up {@code stableMs} starts
+     * again from the first delay. Compose gets the {@code compose} restart policy (Docker's own backoff doubles from
+     * 100 ms); Kubernetes restarts crashed containers itself.
+     */
+    public record Supervision(long firstDelayMs, long maxDelayMs, long stableMs, String compose) {
+
+        /** The delay before the restart that follows the {@code deaths}-th death in a row (1, 2, ...). */
+        public long delayMs(int deaths) {
+            long d = firstDelayMs;
+            for (int i = 1; i < deaths && d < maxDelayMs; i++) d *= 2;
+            return Math.min(d, maxDelayMs);
+        }
+    }
+
+    public static final Supervision SUPERVISION = new Supervision(1000, 30_000, 60_000, "unless-stopped");
 
     /** Every service, in the order the generated files list them. */
     public static final List<Service> SERVICES = List.of(GATEWAY, TOKENIZER, WORKER, SAMPLER, STEERING);

@@ -242,6 +242,9 @@ public final class MeshTopologyGenerator {
                   QUARKUS_PROFILE: mesh
                   KAFKA_BOOTSTRAP_SERVERS: kafka:9092
 
+                # a service that dies is restarted (Docker doubles the delay from 100 ms); MeshTopology.SUPERVISION
+                x-restart: &restart %s
+
                 x-after-topics: &after-topics
                   kafka-topics:
                     condition: service_completed_successfully
@@ -249,6 +252,7 @@ public final class MeshTopologyGenerator {
                 services:
                   kafka:
                     image: apache/kafka:%s
+                    restart: *restart
                     environment:
                       KAFKA_NODE_ID: "1"
                       KAFKA_PROCESS_ROLES: broker,controller
@@ -285,7 +289,7 @@ public final class MeshTopologyGenerator {
                       - |
                         set -euo pipefail
                         create() { /opt/kafka/bin/kafka-topics.sh --bootstrap-server kafka:9092 --create --if-not-exists --topic "$$1" --partitions "$$2" "$${@:3}"; }
-                """.formatted(KAFKA_VERSION, KAFKA_VERSION));
+                """.formatted(MeshTopology.SUPERVISION.compose(), KAFKA_VERSION, KAFKA_VERSION));
         for (Topic t : MeshTopology.TOPICS) {
             out.append("        create ").append(t.name()).append(' ').append(t.partitions());
             t.config().forEach((k, v) -> out.append(" --config ").append(k).append('=').append(v));
@@ -300,6 +304,7 @@ public final class MeshTopologyGenerator {
 
                   redis:
                     image: redis:7.4
+                    restart: *restart
                     command: ["redis-server", "--save", "", "--appendonly", "no"]
                     healthcheck:
                       test: ["CMD", "redis-cli", "ping"]
@@ -307,16 +312,20 @@ public final class MeshTopologyGenerator {
                       timeout: 3s
                       retries: 10
                 """);
-        composeService(out, MeshTopology.TOKENIZER, List.of(MODEL_ENV), true, false, null);
-        composeService(out, MeshTopology.WORKER, List.of(MODEL_ENV,
-                "# names the worker's events and its static Kafka group membership; a second worker needs its own id",
-                "# (copy this service as forward-worker-2 with worker-2: \"docker compose --scale\" would repeat the id)",
-                "STEERMESH_WORKER_ID: worker-1",
-                "STEERMESH_WORKER_KV_REDIS_HOST: redis",
-                "STEERMESH_WORKER_KV_REDIS_PORT: \"6379\""), true, true, null);
-        composeService(out, MeshTopology.SAMPLER, List.of(), false, false, null);
-        composeService(out, MeshTopology.GATEWAY, List.of(MODEL_ENV, "STEERMESH_GATEWAY_REPLY_TOPIC: " + MeshLauncher.GATEWAY_REPLY_TOPIC),
-                true, false, "\"${GATEWAY_PORT:-8080}:8080\"");
+        composeService(out, MeshTopology.TOKENIZER, MeshTopology.TOKENIZER.name(), List.of(MODEL_ENV), true, false, null);
+        for (int r = 1; r <= MeshTopology.WORKER.replicas(); r++) {
+            // each worker replica is a service of its own: its id names its events and its static group membership, and
+            // "docker compose --scale" would repeat it
+            composeService(out, MeshTopology.WORKER, MeshTopology.WORKER.name() + "-" + r, List.of(MODEL_ENV,
+                    "# names the worker's events and its static Kafka group membership: one id per worker (to add one, add a",
+                    "# replica in MeshTopology and regenerate; \"docker compose --scale\" would repeat the id)",
+                    "STEERMESH_WORKER_ID: " + MeshServices.workerId(r),
+                    "STEERMESH_WORKER_KV_REDIS_HOST: redis",
+                    "STEERMESH_WORKER_KV_REDIS_PORT: \"6379\""), true, true, null);
+        }
+        composeService(out, MeshTopology.SAMPLER, MeshTopology.SAMPLER.name(), List.of(), false, false, null);
+        composeService(out, MeshTopology.GATEWAY, MeshTopology.GATEWAY.name(),
+                List.of(MODEL_ENV, "STEERMESH_GATEWAY_REPLY_TOPIC: " + MeshLauncher.GATEWAY_REPLY_TOPIC), true, false, "\"${GATEWAY_PORT:-8080}:8080\"");
         return out.toString();
     }
 
@@ -324,16 +333,19 @@ public final class MeshTopologyGenerator {
     static final String KAFKA_VERSION = "4.1.1";
     private static final String MODEL_ENV = "STEERMESH_MODEL: ${STEERMESH_MODEL:-/models/stories260K/stories260K.bin}";
 
-    private static void composeService(StringBuilder out, Service s, List<String> env, boolean models, boolean redis, String port) {
+    private static void composeService(StringBuilder out, Service s, String name, List<String> env, boolean models, boolean redis,
+                                       String port) {
         out.append("""
 
                   %1$s:
-                    image: steermesh/%1$s:0.1.0-SNAPSHOT
+                    image: steermesh/%2$s:0.1.0-SNAPSHOT
                     build:
                       <<: *service-build
                       args:
-                        MODULE: %2$s
-                """.formatted(s.name(), s.module()));
+                        MODULE: %3$s
+                    restart: *restart
+                """.formatted(name, s.name(), s.module()));
+        if (s.scalable() && name.equals(s.name())) out.append("    deploy:\n      replicas: ").append(s.replicas()).append('\n');
         if (redis) {
             out.append("""
                         depends_on:

@@ -37,8 +37,13 @@ public final class ServiceProcess {
     private final Process process;
     private final int httpPort;
     private final Path log;
+    private final List<String> command;
 
-    private ServiceProcess(String name, Path jar, Process process, int httpPort, Path log) {
+    private final String service;
+
+    private ServiceProcess(String name, String service, Path jar, Process process, int httpPort, Path log, List<String> command) {
+        this.command = List.copyOf(command);
+        this.service = service;
         this.name = name;
         this.jar = jar;
         this.process = process;
@@ -60,6 +65,7 @@ public final class ServiceProcess {
         private Path log;
         private Path workDir;
         private boolean detached;
+        private String replica;
 
         private Builder(String name, Path jar) {
             this.name = name;
@@ -101,6 +107,16 @@ public final class ServiceProcess {
             return this;
         }
 
+        /**
+         * Replica {@code n} of a service that may run several ({@link MeshTopology.Service#scalable()}): named
+         * {@code NAME-n}, logging to {@code logs/NAME-n.log}.
+         */
+        public Builder replica(int n, Path logs) {
+            replica = name + "-" + n;
+            log = logs.resolve(replica + ".log");
+            return this;
+        }
+
         /** The working directory, against which relative paths in the configuration resolve; default the current one. */
         public Builder workDir(Path v) {
             workDir = v;
@@ -133,7 +149,7 @@ public final class ServiceProcess {
             properties.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
             cmd.add("-jar");
             cmd.add(jar.toAbsolutePath().toString());
-            return new ServiceProcess(name, jar, Children.start(cmd, dir, logFile, detached), port, logFile);
+            return new ServiceProcess(replica != null ? replica : name, name, jar, Children.start(cmd, dir, logFile, detached), port, logFile, cmd);
         }
     }
 
@@ -180,6 +196,16 @@ public final class ServiceProcess {
 
     public String name() {
         return name;
+    }
+
+    /** The service it runs ({@code forward-worker} for the replica {@code forward-worker-2}). */
+    public String service() {
+        return service;
+    }
+
+    /** The command line it was started with (a supervisor restarts it with the same). */
+    public List<String> command() {
+        return command;
     }
 
     public Path jar() {

@@ -244,8 +244,12 @@ class K8sManifestsTest {
             assertEnvKnown("compose service " + s.getKey(), serviceOf(image), env, dockerfile);
             assertEquals("mesh", env.get("QUARKUS_PROFILE").asText(), s.getKey());
         }
-        assertEquals(Set.of("forward-worker", "gateway", "sampler", "tokenizer"), steermesh);
-        assertTrue(services.path("forward-worker").path("environment").has("STEERMESH_WORKER_ID"));
+        assertEquals(Set.of("forward-worker-1", "forward-worker-2", "gateway", "sampler", "tokenizer"), steermesh);
+        // each worker its own id (its events and its static group membership); every service restarts when it dies
+        assertEquals("worker-1", services.path("forward-worker-1").path("environment").path("STEERMESH_WORKER_ID").asText());
+        assertEquals("worker-2", services.path("forward-worker-2").path("environment").path("STEERMESH_WORKER_ID").asText());
+        for (String s : steermesh) assertEquals("unless-stopped", services.path(s).path("restart").asText(), s + " restart policy");
+        assertEquals(2, services.path("sampler").path("deploy").path("replicas").asInt(), "sampler replicas");
     }
 
     @Test
