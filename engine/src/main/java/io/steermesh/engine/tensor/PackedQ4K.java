@@ -126,17 +126,20 @@ public final class PackedQ4K extends PackedTensor {
         return FloatVector.broadcast(F, x[i]);
     }
 
-    /** Two panels at a time, as {@link PackedQ4}: four outgrow what C2 inlines in one compilation. */
+    /**
+     * One token: two panels at a time, as {@link PackedQ4} (four outgrow what C2 inlines in one
+     * compilation, its node budget, and the kernel then runs several times slower).
+     */
     @Override
     void kernel1x4(int p, float[] x, int t, float[] y) {
         kernel1x2(p, x, t, y);
         kernel1x2(p + 2, x, t, y);
     }
 
+    /** Four tokens: one panel at a time, as with two the scale operations outgrow the same budget. */
     @Override
     void kernel4x4(int p, float[] x, int t, float[] y) {
-        kernel4x2(p, x, t, y);
-        kernel4x2(p + 2, x, t, y);
+        for (int i = 0; i < G; i++) kernel4x1(p + i, x, t, y);
     }
 
     private void kernel1x2(int p, float[] x, int t, float[] y) {
@@ -167,37 +170,28 @@ public final class PackedQ4K extends PackedTensor {
         store(a1, y, t, p + 1);
     }
 
-    private void kernel4x2(int p, float[] x, int t, float[] y) {
+    private void kernel4x1(int p, float[] x, int t, float[] y) {
         long base = base(p);
         int x0 = t * cols, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
-        FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00;
-        FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (int b = 0; b < subs; b++) {
-            long bo = base + (b / SUBS) * BB, wo = bo + SCALES + (b % SUBS / 2) * WS;
-            int shift = 16 * (b % 2);
-            IntVector s0 = word(wo).lanewise(VectorOperators.LSHR, shift), s1 = word(wo + SV).lanewise(VectorOperators.LSHR, shift);
-            FloatVector d0 = vec(bo).mul(toFloat(s0.and(0xFF))), d1 = vec(bo + SV).mul(toFloat(s1.and(0xFF)));
-            FloatVector m0 = vec(bo + MINS).mul(toFloat(s0.lanewise(VectorOperators.LSHR, 8).and(0xFF)));
-            FloatVector m1 = vec(bo + MINS + SV).mul(toFloat(s1.lanewise(VectorOperators.LSHR, 8).and(0xFF)));
+            long bo = base + (b / SUBS) * BB;
+            IntVector s = word(bo + SCALES + (b % SUBS / 2) * WS).lanewise(VectorOperators.LSHR, 16 * (b % 2));
+            FloatVector d = vec(bo).mul(toFloat(s.and(0xFF)));
+            FloatVector m = vec(bo + MINS).mul(toFloat(s.lanewise(VectorOperators.LSHR, 8).and(0xFF)));
             long qo = bo + QUANTS + (b % SUBS) * SB;
             for (int wd = 0; wd < WORDS; wd++) {
-                long o = qo + wd * WS;
-                IntVector q0 = word(o), q1 = word(o + SV);
+                IntVector q = word(qo + wd * WS);
                 for (int j = 0; j < 8; j++) {
                     int c = b * SUB + 8 * wd + j;
-                    FloatVector w0 = w(d0, m0, q0, 4 * j), w1 = w(d1, m1, q1, 4 * j);
-                    FloatVector v = bx(x, x0 + c);
-                    a00 = w0.fma(v, a00); a10 = w1.fma(v, a10);
-                    v = bx(x, x1 + c);
-                    a01 = w0.fma(v, a01); a11 = w1.fma(v, a11);
-                    v = bx(x, x2 + c);
-                    a02 = w0.fma(v, a02); a12 = w1.fma(v, a12);
-                    v = bx(x, x3 + c);
-                    a03 = w0.fma(v, a03); a13 = w1.fma(v, a13);
+                    FloatVector wv = w(d, m, q, 4 * j);
+                    a0 = wv.fma(bx(x, x0 + c), a0);
+                    a1 = wv.fma(bx(x, x1 + c), a1);
+                    a2 = wv.fma(bx(x, x2 + c), a2);
+                    a3 = wv.fma(bx(x, x3 + c), a3);
                 }
             }
         }
-        store(a00, y, t, p); store(a01, y, t + 1, p); store(a02, y, t + 2, p); store(a03, y, t + 3, p);
-        store(a10, y, t, p + 1); store(a11, y, t + 1, p + 1); store(a12, y, t + 2, p + 1); store(a13, y, t + 3, p + 1);
+        store(a0, y, t, p); store(a1, y, t + 1, p); store(a2, y, t + 2, p); store(a3, y, t + 3, p);
     }
 }

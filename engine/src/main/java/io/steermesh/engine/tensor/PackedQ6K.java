@@ -13,15 +13,18 @@ import java.lang.foreign.ValueLayout;
  * Q6_K weights in panel groups at 6.625 bits a weight (ggml's file: 6.5625; {@link PackedQ8}'s byte and
  * float scale: 10). Per super-block of 256 columns, a group holds its four panels' {@code d} as floats
  * (L rows each), then four scale words per panel (int lane i of word k: row i's int8 scales of
- * sub-blocks 4k..4k+3, one a byte), then per sub-block of 16 columns three words per panel: the low
- * nibbles of columns 0..7 and of 8..15 (column j of a word in bits 4j..4j+3), and the 2-bit highs of
- * the 16 columns (column k in bits 2k, 2k+1), of {@code u = q + 32} as ggml stores them.
+ * sub-blocks 4k..4k+3, one a byte), then per sub-block of 16 columns three words per panel holding each
+ * q in [-32, 31] as a 6-bit two's complement {@code v = q & 63}, laid out so that four columns at a time
+ * come together in the four bytes of one int: column 4g + k has its low nibble in byte k of word
+ * {@code g / 2} (bits 0..3 for even g, 4..7 for odd), its two high bits in bits 2g, 2g + 1 of byte k of
+ * word 2.
  *
- * <p>A kernel widens {@code u} in int lanes, subtracts 32 and multiplies by {@code d * sc}: ggml's
- * {@code dequantize_row_q6_K} computes {@code d * sc * q} left to right, the same two float
- * multiplications (both exact: a float16 times an int8 has at most 18 significant bits, times a 6-bit q
- * at most 24), so each weight is its dequantized value and the sum over columns is the fused
- * multiply-add chain of {@link PackedF32}.
+ * <p>A kernel merges the low and high bits of four columns with a few int operations, then moves each
+ * column's 6 bits to the top of the lane and shifts them back arithmetically: q, sign-extended, without
+ * a subtraction. It multiplies q by {@code d * sc}: ggml's {@code dequantize_row_q6_K} computes
+ * {@code d * sc * q} left to right, the same two float multiplications (both exact: a float16 times an
+ * int8 has at most 18 significant bits, times a 6-bit q at most 24), so each weight is its dequantized
+ * value and the sum over columns is the fused multiply-add chain of {@link PackedF32}.
  */
 public final class PackedQ6K extends PackedTensor {
     private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
@@ -68,20 +71,17 @@ public final class PackedQ6K extends PackedTensor {
                     for (int j = 0; j < 4; j++) word |= Quant.u8(src, blk + 192 + 4 * k + j) << (8 * j);
                     out.set(ValueLayout.JAVA_INT_UNALIGNED, so + SCALES + k * WS, word);
                 }
-                // step 2: u = q + 32 of each sub-block, as two nibble words and one word of highs
+                // step 2: each sub-block's 6-bit q as two words of low nibbles and one of high bits
                 QuantBlocks.unpack(t, src, blk, q, 0, scale, min, 0);
                 for (int s = 0; s < SUBS; s++) {
-                    int lo0 = 0, lo1 = 0, hi = 0;
-                    for (int k = 0; k < SUB; k++) {
-                        int u = q[s * SUB + k] + 32;
-                        if (k < 8) lo0 |= (u & 0xF) << (4 * k);
-                        else lo1 |= (u & 0xF) << (4 * (k - 8));
-                        hi |= (u >>> 4) << (2 * k);
+                    int[] words = new int[3];
+                    for (int c = 0; c < SUB; c++) {
+                        int v = q[s * SUB + c] & 63, g = c / 4, k = c % 4;
+                        words[g / 2] |= (v & 0xF) << (8 * k + 4 * (g % 2));
+                        words[2] |= (v >>> 4) << (8 * k + 2 * g);
                     }
                     long qo = so + QUANTS + s * SB;
-                    out.set(ValueLayout.JAVA_INT_UNALIGNED, qo, lo0);
-                    out.set(ValueLayout.JAVA_INT_UNALIGNED, qo + WS, lo1);
-                    out.set(ValueLayout.JAVA_INT_UNALIGNED, qo + HIGH, hi);
+                    for (int i = 0; i < 3; i++) out.set(ValueLayout.JAVA_INT_UNALIGNED, qo + i * WS, words[i]);
                 }
             }
         }
@@ -103,9 +103,10 @@ public final class PackedQ6K extends PackedTensor {
         int sc = seg.get(ValueLayout.JAVA_INT_UNALIGNED, at + SCALES + (s / 4) * WS) << (24 - 8 * (s % 4)) >> 24;
         float scale = seg.get(ValueLayout.JAVA_FLOAT_UNALIGNED, at) * sc;
         long qo = at + QUANTS + s * SB;
-        int low = (seg.get(ValueLayout.JAVA_INT_UNALIGNED, qo + (k / 8) * WS) >>> (4 * (k % 8))) & 0xF;
-        int high = (seg.get(ValueLayout.JAVA_INT_UNALIGNED, qo + HIGH) >>> (2 * k)) & 3;
-        return scale * ((low | high << 4) - 32);
+        int g = k / 4, byteAt = 8 * (k % 4);
+        int low = (seg.get(ValueLayout.JAVA_INT_UNALIGNED, qo + (g / 2) * WS) >>> (byteAt + 4 * (g % 2))) & 0xF;
+        int high = (seg.get(ValueLayout.JAVA_INT_UNALIGNED, qo + HIGH) >>> (byteAt + 2 * g)) & 3;
+        return scale * ((low | high << 4) << 26 >> 26);
     }
 
     private FloatVector vec(long off) {
@@ -122,89 +123,76 @@ public final class PackedQ6K extends PackedTensor {
         return vec(bo).mul((FloatVector) sc.convert(VectorOperators.I2F, 0));
     }
 
-    /**
-     * Column j of a half sub-block, dequantized: {@code low} holds its nibble in bits 4j.., {@code high}
-     * its two high bits in bits 2j + 4, 2j + 5 (the sub-block's high word shifted to line the half up).
-     */
-    private static FloatVector w(FloatVector scale, IntVector low, IntVector high, int j) {
-        IntVector u = low.lanewise(VectorOperators.LSHR, 4 * j).and(0xF).or(high.lanewise(VectorOperators.LSHR, 2 * j).and(0x30));
-        return scale.mul((FloatVector) u.sub(32).convert(VectorOperators.I2F, 0));
+    /** Columns 4g..4g+3 of a sub-block as the 6-bit v of column 4g + k in bits 0..5 of byte k (words lo0, lo1, high). */
+    private static IntVector four(IntVector lo0, IntVector lo1, IntVector high, int g) {
+        IntVector low = (g < 2 ? lo0 : lo1).lanewise(VectorOperators.LSHR, 4 * (g % 2)).and(0x0F0F0F0F);
+        return low.or(high.lanewise(VectorOperators.LSHR, 2 * g).lanewise(VectorOperators.LSHL, 4).and(0x30303030));
     }
 
-    /** The high word lined up for half h: column 8h + j's high bits at 2j + 4. */
-    private static IntVector half(IntVector high, int h) {
-        return h == 0 ? high.lanewise(VectorOperators.LSHL, 4) : high.lanewise(VectorOperators.LSHR, 12);
+    /** Column 4g + k, dequantized: its v moved to the lane's top and shifted back with its sign, times the scale. */
+    private static FloatVector w(FloatVector scale, IntVector four, int k) {
+        IntVector q = four.lanewise(VectorOperators.LSHL, 26 - 8 * k).lanewise(VectorOperators.ASHR, 26);
+        return scale.mul((FloatVector) q.convert(VectorOperators.I2F, 0));
     }
 
     private static FloatVector bx(float[] x, int i) {
         return FloatVector.broadcast(F, x[i]);
     }
 
-    /** Two panels at a time, as {@link PackedQ4}: four outgrow what C2 inlines in one compilation. */
+    /**
+     * One panel at a time: the scale and high-bit operations push even two-panel kernels past what C2
+     * inlines in one compilation (its node budget), and the kernel then runs several times slower. Each
+     * word of a panel fills whole cache lines at 16 lanes, so the passes over a group share no line.
+     */
     @Override
     void kernel1x4(int p, float[] x, int t, float[] y) {
-        kernel1x2(p, x, t, y);
-        kernel1x2(p + 2, x, t, y);
+        for (int i = 0; i < G; i++) kernel1x1(p + i, x, t, y);
     }
 
     @Override
     void kernel4x4(int p, float[] x, int t, float[] y) {
-        kernel4x2(p, x, t, y);
-        kernel4x2(p + 2, x, t, y);
+        for (int i = 0; i < G; i++) kernel4x1(p + i, x, t, y);
     }
 
-    private void kernel1x2(int p, float[] x, int t, float[] y) {
+    private void kernel1x1(int p, float[] x, int t, float[] y) {
         long base = base(p);
         int xo = t * cols;
-        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        FloatVector a = FloatVector.zero(F);
         for (int b = 0; b < subs; b++) {
-            long bo = base + (b / SUBS) * BB, wo = bo + SCALES + (b % SUBS / 4) * WS;
-            FloatVector d0 = scale(bo, wo, b), d1 = scale(bo + SV, wo + SV, b);
+            long bo = base + (b / SUBS) * BB;
+            FloatVector d = scale(bo, bo + SCALES + (b % SUBS / 4) * WS, b);
             long qo = bo + QUANTS + (b % SUBS) * SB;
-            IntVector h0 = word(qo + HIGH), h1 = word(qo + HIGH + SV);
-            for (int h = 0; h < 2; h++) {
-                long o = qo + h * WS;
-                IntVector q0 = word(o), q1 = word(o + SV), g0 = half(h0, h), g1 = half(h1, h);
-                int c = xo + b * SUB + 8 * h;
-                for (int j = 0; j < 8; j++) {
-                    FloatVector v = bx(x, c + j);
-                    a0 = w(d0, q0, g0, j).fma(v, a0);
-                    a1 = w(d1, q1, g1, j).fma(v, a1);
-                }
+            IntVector lo0 = word(qo), lo1 = word(qo + WS), hi = word(qo + HIGH);
+            for (int g = 0; g < 4; g++) {
+                IntVector v = four(lo0, lo1, hi, g);
+                int c = xo + b * SUB + 4 * g;
+                for (int k = 0; k < 4; k++) a = w(d, v, k).fma(bx(x, c + k), a);
             }
         }
-        store(a0, y, t, p);
-        store(a1, y, t, p + 1);
+        store(a, y, t, p);
     }
 
-    private void kernel4x2(int p, float[] x, int t, float[] y) {
+    private void kernel4x1(int p, float[] x, int t, float[] y) {
         long base = base(p);
         int x0 = t * cols, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
-        FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00;
-        FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (int b = 0; b < subs; b++) {
-            long bo = base + (b / SUBS) * BB, wo = bo + SCALES + (b % SUBS / 4) * WS;
-            FloatVector d0 = scale(bo, wo, b), d1 = scale(bo + SV, wo + SV, b);
+            long bo = base + (b / SUBS) * BB;
+            FloatVector d = scale(bo, bo + SCALES + (b % SUBS / 4) * WS, b);
             long qo = bo + QUANTS + (b % SUBS) * SB;
-            IntVector h0 = word(qo + HIGH), h1 = word(qo + HIGH + SV);
-            for (int h = 0; h < 2; h++) {
-                long o = qo + h * WS;
-                IntVector q0 = word(o), q1 = word(o + SV), g0 = half(h0, h), g1 = half(h1, h);
-                for (int j = 0; j < 8; j++) {
-                    int c = b * SUB + 8 * h + j;
-                    FloatVector w0 = w(d0, q0, g0, j), w1 = w(d1, q1, g1, j);
-                    FloatVector v = bx(x, x0 + c);
-                    a00 = w0.fma(v, a00); a10 = w1.fma(v, a10);
-                    v = bx(x, x1 + c);
-                    a01 = w0.fma(v, a01); a11 = w1.fma(v, a11);
-                    v = bx(x, x2 + c);
-                    a02 = w0.fma(v, a02); a12 = w1.fma(v, a12);
-                    v = bx(x, x3 + c);
-                    a03 = w0.fma(v, a03); a13 = w1.fma(v, a13);
+            IntVector lo0 = word(qo), lo1 = word(qo + WS), hi = word(qo + HIGH);
+            for (int g = 0; g < 4; g++) {
+                IntVector v = four(lo0, lo1, hi, g);
+                for (int k = 0; k < 4; k++) {
+                    int c = b * SUB + 4 * g + k;
+                    FloatVector wv = w(d, v, k);
+                    a0 = wv.fma(bx(x, x0 + c), a0);
+                    a1 = wv.fma(bx(x, x1 + c), a1);
+                    a2 = wv.fma(bx(x, x2 + c), a2);
+                    a3 = wv.fma(bx(x, x3 + c), a3);
                 }
             }
         }
-        store(a00, y, t, p); store(a01, y, t + 1, p); store(a02, y, t + 2, p); store(a03, y, t + 3, p);
-        store(a10, y, t, p + 1); store(a11, y, t + 1, p + 1); store(a12, y, t + 2, p + 1); store(a13, y, t + 3, p + 1);
+        store(a0, y, t, p); store(a1, y, t + 1, p); store(a2, y, t + 2, p); store(a3, y, t + 3, p);
     }
 }
