@@ -29,7 +29,7 @@ import java.lang.foreign.MemorySegment;
  * in L2 while the token tiles pass over it). Both sum in the same order, so which one served a row
  * never shows in the result.
  */
-public abstract sealed class PackedTensor extends FloatTensor permits PackedF32, PackedHalf, PackedQ4, PackedQ8 {
+public abstract sealed class PackedTensor extends FloatTensor permits PackedF32, PackedHalf, PackedQ4, PackedQ4K, PackedQ6K, PackedQ8 {
     /** Token rows that pass over a group while it sits in cache. */
     private static final int TOKEN_TILE = 64;
 
@@ -63,8 +63,9 @@ public abstract sealed class PackedTensor extends FloatTensor permits PackedF32,
     public final int cols() { return cols; }
 
     /**
-     * Repacks {@code w}, a row-major (rows, cols) matrix, into memory from {@code arena}: 4-bit types
-     * into {@link PackedQ4}, the other ggml block types into {@link PackedQ8}; returns {@code w} itself
+     * Repacks {@code w}, a row-major (rows, cols) matrix, into memory from {@code arena}: Q4_K into
+     * {@link PackedQ4K}, Q6_K into {@link PackedQ6K}, the other 4-bit types into {@link PackedQ4}, the
+     * other ggml block types into {@link PackedQ8}; returns {@code w} itself
      * when it is packed already, grouped Q8_0, or a block type whose rows do not hold whole blocks.
      * Lossless: every weight keeps its exact value.
      */
@@ -76,6 +77,8 @@ public abstract sealed class PackedTensor extends FloatTensor permits PackedF32,
             case F32Tensor f -> PackedF32.pack(f, rows, cols, arena);
             case HalfTensor h -> PackedHalf.pack(h, rows, cols, arena);
             case PackedTensor p -> p;
+            case FloatTensor q when PackedQ4K.accepts(q, cols) -> PackedQ4K.from(q, rows, cols, arena);
+            case FloatTensor q when PackedQ6K.accepts(q, cols) -> PackedQ6K.from(q, rows, cols, arena);
             case FloatTensor q when PackedQ4.accepts(q, cols) -> PackedQ4.from(q, rows, cols, arena);
             case FloatTensor q when PackedQ8.accepts(q, cols) -> PackedQ8.from(q, rows, cols, arena);
             default -> w;

@@ -147,6 +147,52 @@ class PackedTensorTest {
     }
 
     @Test
+    void kQuantsStreamAtMostAQuarterBitAWeightMoreThanTheirFile() {
+        // rows fill whole groups here, so the packed size is exactly the bits a weight times the weights
+        int rows = 4 * 4 * 16, cols = 1024;
+        PackedTensor q4k = pack(random(DType.Q4_K, rows * cols, 1), rows, cols);
+        PackedTensor q6k = pack(random(DType.Q6_K, rows * cols, 1), rows, cols);
+        assertInstanceOf(PackedQ4K.class, q4k);
+        assertInstanceOf(PackedQ6K.class, q6k);
+        assertEquals(4.75, bitsPerWeight(q4k, rows, cols), 0.0, "packed Q4_K bits a weight");
+        assertEquals(6.625, bitsPerWeight(q6k, rows, cols), 0.0, "packed Q6_K bits a weight");
+        assertTrue(bitsPerWeight(q4k, rows, cols) <= 8.0 * DType.Q4_K.blockBytes() / 256 + 0.25);
+        assertTrue(bitsPerWeight(q6k, rows, cols) <= 8.0 * DType.Q6_K.blockBytes() / 256 + 0.25);
+    }
+
+    private static double bitsPerWeight(PackedTensor p, int rows, int cols) {
+        return 8.0 * p.segment().byteSize() / ((double) rows * cols);
+    }
+
+    @Test
+    void kQuantPanelsDecodeEveryScaleMinAndQuantAsTheFileDoes() {
+        // every 6-bit scale and min, every int8 scale and every quant value, at every position of a super-block
+        int rows = 40, cols = 512;
+        for (DType type : new DType[] {DType.Q4_K, DType.Q6_K}) {
+            int bb = type.blockBytes(), blocks = rows * cols / 256;
+            byte[] raw = new byte[blocks * bb];
+            java.util.SplittableRandom rnd = new java.util.SplittableRandom(11);
+            rnd.nextBytes(raw);
+            MemorySegment seg = ARENA.allocate(raw.length);
+            MemorySegment.copy(raw, 0, seg, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, raw.length);
+            for (int b = 0; b < blocks; b++) {
+                // finite float16 d and dmin, as in any real file: exponent below all-ones
+                int[] halves = type == DType.Q4_K ? new int[] {0, 2} : new int[] {208};
+                for (int h : halves) seg.set(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED, (long) b * bb + h, (short) (rnd.nextInt(0x7800) | (rnd.nextBoolean() ? 0x8000 : 0)));
+            }
+            FloatTensor w = new BlockQuantTensor(type, seg, (long) rows * cols);
+            PackedTensor p = pack(w, rows, cols);
+            float[] want = new float[cols];
+            for (int r = 0; r < rows; r++) {
+                Quant.dequantize(type, seg, (long) r * cols, want, cols);
+                for (int c = 0; c < cols; c++) {
+                    assertEquals(Float.floatToRawIntBits(want[c]), Float.floatToRawIntBits(p.get((long) r * cols + c)), type + " (" + r + "," + c + ")");
+                }
+            }
+        }
+    }
+
+    @Test
     void typesWithoutPanelsAreReturnedAsTheyAre() {
         FloatTensor q4 = random(DType.Q4_0, 32 * 48, 1);
         assertSame(q4, PackedTensor.pack(q4, 32, 48, ARENA));   // rows of 48 do not hold whole blocks

@@ -1,0 +1,197 @@
+package io.steermesh.engine.tensor;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * Q4_K weights in panel groups at 4.75 bits a weight (ggml's file: 4.5; {@link PackedQ4}'s float scale and
+ * min per sub-block: 6). Per super-block of 256 columns, a group holds its four panels' {@code d} as floats
+ * (L rows each), then their negated {@code dmin}, then four scale words per panel, then the nibbles of the
+ * eight sub-blocks of 32 columns as {@link PackedQ4} lays them out (four words per panel and sub-block,
+ * column 8w + j of word w in bits 4j..4j+3). Int lane i of scale word k holds row i's 6-bit scale and
+ * min of sub-blocks 2k and 2k + 1, in bytes 0, 1 (sub-block 2k) and 2, 3 (sub-block 2k + 1).
+ *
+ * <p>A kernel forms each sub-block's scale and min as ggml's {@code dequantize_row_q4_K} does, the
+ * float {@code d} times the 6-bit integer (exact: at most 17 significant bits), and the weight as one
+ * fused {@code nibble * scale + (-min)}, the same float as ggml's {@code d1 * q - m1} (see
+ * {@link PackedQ4}): bit for bit the float32 matmul of the dequantized matrix.
+ */
+public final class PackedQ4K extends PackedTensor {
+    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
+    private static final int SUPER = 256;                   // columns per super-block
+    private static final int SUB = 32;                      // columns per scale
+    private static final int SUBS = SUPER / SUB;            // sub-blocks per super-block
+    private static final int WORDS = SUB / 8;               // nibble words per row and sub-block
+    private static final long SV = 4L * L;                  // bytes of one panel's floats or one word
+    private static final long WS = G * SV;                  // bytes of one float or word of a group
+    private static final long MINS = WS;                    // offset of the negated dmin in a super-block
+    private static final long SCALES = 2 * WS;              // offset of the scale words
+    private static final long QUANTS = SCALES + SUBS / 2 * WS;  // offset of the nibble words
+    private static final long SB = WORDS * WS;              // bytes of one sub-block's nibbles
+    private static final long BB = QUANTS + SUBS * SB;      // bytes of one super-block of a group
+
+    private final int subs;
+
+    private PackedQ4K(MemorySegment seg, int rows, int cols) {
+        super(seg, rows, cols, cols / SUPER * BB);
+        this.subs = cols / SUB;
+    }
+
+    /** Whether {@code w} (rows of {@code cols}) can be packed here: Q4_K as mapped from the file, whole super-blocks per row. */
+    static boolean accepts(FloatTensor w, int cols) {
+        return w.dtype() == DType.Q4_K && w instanceof BlockQuantTensor && cols % SUPER == 0;
+    }
+
+    static PackedQ4K from(FloatTensor w, int rows, int cols, Arena arena) {
+        DType t = DType.Q4_K;
+        MemorySegment out = allocate(arena, rows, cols / SUPER * BB);
+        PackedQ4K p = new PackedQ4K(out, rows, cols);
+        MemorySegment src = w.segment();
+        int blocks = cols / SUPER;
+        byte[] q = new byte[SUPER];
+        float[] scale = new float[SUBS], min = new float[SUBS];
+        for (int r = 0; r < rows; r++) {
+            int panel = r / L, lane = r % L;
+            long at = (panel / G) * p.groupBytes + (panel % G) * SV + 4L * lane;
+            for (int b = 0; b < blocks; b++) {
+                long blk = ((long) r * blocks + b) * t.blockBytes(), so = at + b * BB;
+                // step 1: d and dmin as floats, the 6-bit scales and mins as bytes of the scale words
+                out.set(ValueLayout.JAVA_FLOAT_UNALIGNED, so, Quant.half(src, blk));
+                out.set(ValueLayout.JAVA_FLOAT_UNALIGNED, so + MINS, -Quant.half(src, blk + 2));
+                for (int k = 0; k < SUBS / 2; k++) {
+                    int word = 0;
+                    for (int h = 0; h < 2; h++) {
+                        int s = 2 * k + h;
+                        word |= (Quant.scaleK4(src, blk + 4, s) | Quant.minK4(src, blk + 4, s) << 8) << (16 * h);
+                    }
+                    out.set(ValueLayout.JAVA_INT_UNALIGNED, so + SCALES + k * WS, word);
+                }
+                // step 2: the nibbles, eight columns a word
+                QuantBlocks.unpack(t, src, blk, q, 0, scale, min, 0);
+                for (int s = 0; s < SUBS; s++) {
+                    for (int wd = 0; wd < WORDS; wd++) {
+                        int word = 0;
+                        for (int j = 0; j < 8; j++) word |= (q[s * SUB + 8 * wd + j] & 0xF) << (4 * j);
+                        out.set(ValueLayout.JAVA_INT_UNALIGNED, so + QUANTS + s * SB + wd * WS, word);
+                    }
+                }
+            }
+        }
+        return p;
+    }
+
+    /** Offset of panel p's d in its group's first super-block. */
+    private long base(int p) {
+        return (p / G) * groupBytes + (p % G) * SV;
+    }
+
+    @Override
+    public DType dtype() { return DType.Q4_K; }
+
+    @Override
+    float weight(int r, int c) {
+        long at = base(r / L) + (c / SUPER) * BB + 4L * (r % L);
+        int s = (c % SUPER) / SUB, k = c % SUB;
+        int sw = seg.get(ValueLayout.JAVA_INT_UNALIGNED, at + SCALES + (s / 2) * WS) >>> (16 * (s % 2));
+        float scale = seg.get(ValueLayout.JAVA_FLOAT_UNALIGNED, at) * (sw & 0xFF);
+        float negMin = seg.get(ValueLayout.JAVA_FLOAT_UNALIGNED, at + MINS) * ((sw >>> 8) & 0xFF);
+        int word = seg.get(ValueLayout.JAVA_INT_UNALIGNED, at + QUANTS + s * SB + (k / 8) * WS);
+        return Math.fma((float) ((word >>> (4 * (k % 8))) & 0xF), scale, negMin);
+    }
+
+    private FloatVector vec(long off) {
+        return FloatVector.fromMemorySegment(F, seg, off, LE);
+    }
+
+    private IntVector word(long off) {
+        return IntVector.fromMemorySegment(I, seg, off, LE);
+    }
+
+    private static FloatVector toFloat(IntVector v) {
+        return (FloatVector) v.convert(VectorOperators.I2F, 0);
+    }
+
+    /** Column 8w + shift/4 of one panel, dequantized from its word: nibble * scale + (-min), one fused operation. */
+    private static FloatVector w(FloatVector d, FloatVector negMin, IntVector word, int shift) {
+        return toFloat(word.lanewise(VectorOperators.LSHR, shift).and(0xF)).fma(d, negMin);
+    }
+
+    private static FloatVector bx(float[] x, int i) {
+        return FloatVector.broadcast(F, x[i]);
+    }
+
+    /**
+     * One token: two panels at a time, as {@link PackedQ4} (four outgrow what C2 inlines in one
+     * compilation, its node budget, and the kernel then runs several times slower).
+     */
+    @Override
+    void kernel1x4(int p, float[] x, int t, float[] y) {
+        kernel1x2(p, x, t, y);
+        kernel1x2(p + 2, x, t, y);
+    }
+
+    /** Four tokens: one panel at a time, as with two the scale operations outgrow the same budget. */
+    @Override
+    void kernel4x4(int p, float[] x, int t, float[] y) {
+        for (int i = 0; i < G; i++) kernel4x1(p + i, x, t, y);
+    }
+
+    private void kernel1x2(int p, float[] x, int t, float[] y) {
+        long base = base(p);
+        int xo = t * cols;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        for (int b = 0; b < subs; b++) {
+            // sub-block b: scale d * sc and negated min (-dmin) * m of both panels, from super-block b / 8
+            long bo = base + (b / SUBS) * BB, wo = bo + SCALES + (b % SUBS / 2) * WS;
+            int shift = 16 * (b % 2);
+            IntVector s0 = word(wo).lanewise(VectorOperators.LSHR, shift), s1 = word(wo + SV).lanewise(VectorOperators.LSHR, shift);
+            FloatVector d0 = vec(bo).mul(toFloat(s0.and(0xFF))), d1 = vec(bo + SV).mul(toFloat(s1.and(0xFF)));
+            FloatVector m0 = vec(bo + MINS).mul(toFloat(s0.lanewise(VectorOperators.LSHR, 8).and(0xFF)));
+            FloatVector m1 = vec(bo + MINS + SV).mul(toFloat(s1.lanewise(VectorOperators.LSHR, 8).and(0xFF)));
+            long qo = bo + QUANTS + (b % SUBS) * SB;
+            for (int wd = 0; wd < WORDS; wd++) {
+                long o = qo + wd * WS;
+                IntVector q0 = word(o), q1 = word(o + SV);
+                int c = xo + b * SUB + 8 * wd;
+                for (int j = 0; j < 8; j++) {
+                    FloatVector v = bx(x, c + j);
+                    a0 = w(d0, m0, q0, 4 * j).fma(v, a0);
+                    a1 = w(d1, m1, q1, 4 * j).fma(v, a1);
+                }
+            }
+        }
+        store(a0, y, t, p);
+        store(a1, y, t, p + 1);
+    }
+
+    private void kernel4x1(int p, float[] x, int t, float[] y) {
+        long base = base(p);
+        int x0 = t * cols, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int b = 0; b < subs; b++) {
+            long bo = base + (b / SUBS) * BB;
+            IntVector s = word(bo + SCALES + (b % SUBS / 2) * WS).lanewise(VectorOperators.LSHR, 16 * (b % 2));
+            FloatVector d = vec(bo).mul(toFloat(s.and(0xFF)));
+            FloatVector m = vec(bo + MINS).mul(toFloat(s.lanewise(VectorOperators.LSHR, 8).and(0xFF)));
+            long qo = bo + QUANTS + (b % SUBS) * SB;
+            for (int wd = 0; wd < WORDS; wd++) {
+                IntVector q = word(qo + wd * WS);
+                for (int j = 0; j < 8; j++) {
+                    int c = b * SUB + 8 * wd + j;
+                    FloatVector wv = w(d, m, q, 4 * j);
+                    a0 = wv.fma(bx(x, x0 + c), a0);
+                    a1 = wv.fma(bx(x, x1 + c), a1);
+                    a2 = wv.fma(bx(x, x2 + c), a2);
+                    a3 = wv.fma(bx(x, x3 + c), a3);
+                }
+            }
+        }
+        store(a0, y, t, p); store(a1, y, t + 1, p); store(a2, y, t + 2, p); store(a3, y, t + 3, p);
+    }
+}

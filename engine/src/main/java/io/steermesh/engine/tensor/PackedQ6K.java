@@ -1,0 +1,198 @@
+package io.steermesh.engine.tensor;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * Q6_K weights in panel groups at 6.625 bits a weight (ggml's file: 6.5625; {@link PackedQ8}'s byte and
+ * float scale: 10). Per super-block of 256 columns, a group holds its four panels' {@code d} as floats
+ * (L rows each), then four scale words per panel (int lane i of word k: row i's int8 scales of
+ * sub-blocks 4k..4k+3, one a byte), then per sub-block of 16 columns three words per panel holding each
+ * q in [-32, 31] as a 6-bit two's complement {@code v = q & 63}, laid out so that four columns at a time
+ * come together in the four bytes of one int: column 4g + k has its low nibble in byte k of word
+ * {@code g / 2} (bits 0..3 for even g, 4..7 for odd), its two high bits in bits 2g, 2g + 1 of byte k of
+ * word 2.
+ *
+ * <p>A kernel merges the low and high bits of four columns with a few int operations, then moves each
+ * column's 6 bits to the top of the lane and shifts them back arithmetically: q, sign-extended, without
+ * a subtraction. It multiplies q by {@code d * sc}: ggml's {@code dequantize_row_q6_K} computes
+ * {@code d * sc * q} left to right, the same two float multiplications (both exact: a float16 times an
+ * int8 has at most 18 significant bits, times a 6-bit q at most 24), so each weight is its dequantized
+ * value and the sum over columns is the fused multiply-add chain of {@link PackedF32}.
+ */
+public final class PackedQ6K extends PackedTensor {
+    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
+    private static final int SUPER = 256;                   // columns per super-block
+    private static final int SUB = 16;                      // columns per scale
+    private static final int SUBS = SUPER / SUB;            // sub-blocks per super-block
+    private static final long SV = 4L * L;                  // bytes of one panel's floats or one word
+    private static final long WS = G * SV;                  // bytes of one float or word of a group
+    private static final long SCALES = WS;                  // offset of the scale words in a super-block
+    private static final long QUANTS = SCALES + SUBS / 4 * WS;  // offset of the quant words
+    private static final long SB = 3 * WS;                  // bytes of one sub-block's words
+    private static final long HIGH = 2 * WS;                // offset of the high bits in a sub-block
+    private static final long BB = QUANTS + SUBS * SB;      // bytes of one super-block of a group
+
+    private final int subs;
+
+    private PackedQ6K(MemorySegment seg, int rows, int cols) {
+        super(seg, rows, cols, cols / SUPER * BB);
+        this.subs = cols / SUB;
+    }
+
+    /** Whether {@code w} (rows of {@code cols}) can be packed here: Q6_K as mapped from the file, whole super-blocks per row. */
+    static boolean accepts(FloatTensor w, int cols) {
+        return w.dtype() == DType.Q6_K && w instanceof BlockQuantTensor && cols % SUPER == 0;
+    }
+
+    static PackedQ6K from(FloatTensor w, int rows, int cols, Arena arena) {
+        DType t = DType.Q6_K;
+        MemorySegment out = allocate(arena, rows, cols / SUPER * BB);
+        PackedQ6K p = new PackedQ6K(out, rows, cols);
+        MemorySegment src = w.segment();
+        int blocks = cols / SUPER;
+        byte[] q = new byte[SUPER];
+        float[] scale = new float[SUBS], min = new float[SUBS];
+        for (int r = 0; r < rows; r++) {
+            int panel = r / L, lane = r % L;
+            long at = (panel / G) * p.groupBytes + (panel % G) * SV + 4L * lane;
+            for (int b = 0; b < blocks; b++) {
+                long blk = ((long) r * blocks + b) * t.blockBytes(), so = at + b * BB;
+                // step 1: d as a float, the int8 scales four a word
+                out.set(ValueLayout.JAVA_FLOAT_UNALIGNED, so, Quant.half(src, blk + 208));
+                for (int k = 0; k < SUBS / 4; k++) {
+                    int word = 0;
+                    for (int j = 0; j < 4; j++) word |= Quant.u8(src, blk + 192 + 4 * k + j) << (8 * j);
+                    out.set(ValueLayout.JAVA_INT_UNALIGNED, so + SCALES + k * WS, word);
+                }
+                // step 2: each sub-block's 6-bit q as two words of low nibbles and one of high bits
+                QuantBlocks.unpack(t, src, blk, q, 0, scale, min, 0);
+                for (int s = 0; s < SUBS; s++) {
+                    int[] words = new int[3];
+                    for (int c = 0; c < SUB; c++) {
+                        int v = q[s * SUB + c] & 63, g = c / 4, k = c % 4;
+                        words[g / 2] |= (v & 0xF) << (8 * k + 4 * (g % 2));
+                        words[2] |= (v >>> 4) << (8 * k + 2 * g);
+                    }
+                    long qo = so + QUANTS + s * SB;
+                    for (int i = 0; i < 3; i++) out.set(ValueLayout.JAVA_INT_UNALIGNED, qo + i * WS, words[i]);
+                }
+            }
+        }
+        return p;
+    }
+
+    /** Offset of panel p's d in its group's first super-block. */
+    private long base(int p) {
+        return (p / G) * groupBytes + (p % G) * SV;
+    }
+
+    @Override
+    public DType dtype() { return DType.Q6_K; }
+
+    @Override
+    float weight(int r, int c) {
+        long at = base(r / L) + (c / SUPER) * BB + 4L * (r % L);
+        int s = (c % SUPER) / SUB, k = c % SUB;
+        int sc = seg.get(ValueLayout.JAVA_INT_UNALIGNED, at + SCALES + (s / 4) * WS) << (24 - 8 * (s % 4)) >> 24;
+        float scale = seg.get(ValueLayout.JAVA_FLOAT_UNALIGNED, at) * sc;
+        long qo = at + QUANTS + s * SB;
+        int g = k / 4, byteAt = 8 * (k % 4);
+        int low = (seg.get(ValueLayout.JAVA_INT_UNALIGNED, qo + (g / 2) * WS) >>> (byteAt + 4 * (g % 2))) & 0xF;
+        int high = (seg.get(ValueLayout.JAVA_INT_UNALIGNED, qo + HIGH) >>> (byteAt + 2 * g)) & 3;
+        return scale * ((low | high << 4) << 26 >> 26);
+    }
+
+    private FloatVector vec(long off) {
+        return FloatVector.fromMemorySegment(F, seg, off, LE);
+    }
+
+    private IntVector word(long off) {
+        return IntVector.fromMemorySegment(I, seg, off, LE);
+    }
+
+    /** Sub-block b's scale d * sc of one panel (d at {@code bo}, the panel's scale words at {@code wo}). */
+    private FloatVector scale(long bo, long wo, int b) {
+        IntVector sc = word(wo).lanewise(VectorOperators.LSHL, 24 - 8 * (b % 4)).lanewise(VectorOperators.ASHR, 24);
+        return vec(bo).mul((FloatVector) sc.convert(VectorOperators.I2F, 0));
+    }
+
+    /** Columns 4g..4g+3 of a sub-block as the 6-bit v of column 4g + k in bits 0..5 of byte k (words lo0, lo1, high). */
+    private static IntVector four(IntVector lo0, IntVector lo1, IntVector high, int g) {
+        IntVector low = (g < 2 ? lo0 : lo1).lanewise(VectorOperators.LSHR, 4 * (g % 2)).and(0x0F0F0F0F);
+        return low.or(high.lanewise(VectorOperators.LSHR, 2 * g).lanewise(VectorOperators.LSHL, 4).and(0x30303030));
+    }
+
+    /** Column 4g + k, dequantized: its v moved to the lane's top and shifted back with its sign, times the scale. */
+    private static FloatVector w(FloatVector scale, IntVector four, int k) {
+        IntVector q = four.lanewise(VectorOperators.LSHL, 26 - 8 * k).lanewise(VectorOperators.ASHR, 26);
+        return scale.mul((FloatVector) q.convert(VectorOperators.I2F, 0));
+    }
+
+    private static FloatVector bx(float[] x, int i) {
+        return FloatVector.broadcast(F, x[i]);
+    }
+
+    /**
+     * One panel at a time: the scale and high-bit operations push even two-panel kernels past what C2
+     * inlines in one compilation (its node budget), and the kernel then runs several times slower. Each
+     * word of a panel fills whole cache lines at 16 lanes, so the passes over a group share no line.
+     */
+    @Override
+    void kernel1x4(int p, float[] x, int t, float[] y) {
+        for (int i = 0; i < G; i++) kernel1x1(p + i, x, t, y);
+    }
+
+    @Override
+    void kernel4x4(int p, float[] x, int t, float[] y) {
+        for (int i = 0; i < G; i++) kernel4x1(p + i, x, t, y);
+    }
+
+    private void kernel1x1(int p, float[] x, int t, float[] y) {
+        long base = base(p);
+        int xo = t * cols;
+        FloatVector a = FloatVector.zero(F);
+        for (int b = 0; b < subs; b++) {
+            long bo = base + (b / SUBS) * BB;
+            FloatVector d = scale(bo, bo + SCALES + (b % SUBS / 4) * WS, b);
+            long qo = bo + QUANTS + (b % SUBS) * SB;
+            IntVector lo0 = word(qo), lo1 = word(qo + WS), hi = word(qo + HIGH);
+            for (int g = 0; g < 4; g++) {
+                IntVector v = four(lo0, lo1, hi, g);
+                int c = xo + b * SUB + 4 * g;
+                for (int k = 0; k < 4; k++) a = w(d, v, k).fma(bx(x, c + k), a);
+            }
+        }
+        store(a, y, t, p);
+    }
+
+    private void kernel4x1(int p, float[] x, int t, float[] y) {
+        long base = base(p);
+        int x0 = t * cols, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int b = 0; b < subs; b++) {
+            long bo = base + (b / SUBS) * BB;
+            FloatVector d = scale(bo, bo + SCALES + (b % SUBS / 4) * WS, b);
+            long qo = bo + QUANTS + (b % SUBS) * SB;
+            IntVector lo0 = word(qo), lo1 = word(qo + WS), hi = word(qo + HIGH);
+            for (int g = 0; g < 4; g++) {
+                IntVector v = four(lo0, lo1, hi, g);
+                for (int k = 0; k < 4; k++) {
+                    int c = b * SUB + 4 * g + k;
+                    FloatVector wv = w(d, v, k);
+                    a0 = wv.fma(bx(x, x0 + c), a0);
+                    a1 = wv.fma(bx(x, x1 + c), a1);
+                    a2 = wv.fma(bx(x, x2 + c), a2);
+                    a3 = wv.fma(bx(x, x3 + c), a3);
+                }
+            }
+        }
+        store(a0, y, t, p); store(a1, y, t + 1, p); store(a2, y, t + 2, p); store(a3, y, t + 3, p);
+    }
+}
