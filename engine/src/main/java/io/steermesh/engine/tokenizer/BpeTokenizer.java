@@ -1,6 +1,5 @@
 package io.steermesh.engine.tokenizer;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -304,20 +303,6 @@ public sealed class BpeTokenizer implements Tokenizer permits Gpt2BpeTokenizer {
     private void offer(LongHeap heap, int[] ids, int left, int right) {
         long m = merges.get(ids[left], ids[right]);
         if (m >= 0) heap.add((m >>> 32) << 32 | left);
-    }
-
-    @Override
-    public String decode(int[] ids) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(ids.length * 4);
-        int previous = -1;
-        for (int id : ids) {
-            byte[] b = bytesOf(id);
-            int skip = dropsLeadingSpace(previous, id) ? 1 : 0;
-            out.write(b, skip, b.length - skip);
-            previous = id;
-        }
-        byte[] bytes = out.toByteArray();
-        return Utf8.decode(bytes, 0, bytes.length);
     }
 
     /**

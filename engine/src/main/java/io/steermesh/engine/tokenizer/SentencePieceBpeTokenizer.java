@@ -1,6 +1,5 @@
 package io.steermesh.engine.tokenizer;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
@@ -332,20 +331,6 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
 
     private boolean mergeable(int id) {
         return types[id] != BYTE && types[id] != CONTROL && types[id] != UNKNOWN;
-    }
-
-    @Override
-    public String decode(int[] ids) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(ids.length * 4);
-        int previous = -1;
-        for (int id : ids) {
-            byte[] b = bytesOf(id);
-            int skip = dropsLeadingSpace(previous, id) ? 1 : 0;
-            out.write(b, skip, b.length - skip);
-            previous = id;
-        }
-        byte[] all = out.toByteArray();
-        return Utf8.decode(all, 0, all.length);
     }
 
     /** As run.c decode(): {@code <0xNN>} is the raw byte; the first piece after BOS loses its leading space. */

@@ -1,5 +1,6 @@
 package io.steermesh.engine.tokenizer;
 
+import java.io.ByteArrayOutputStream;
 import java.util.Map;
 import java.util.OptionalInt;
 
@@ -28,8 +29,17 @@ public interface Tokenizer {
     /** The special (control and user-defined) token strings this tokenizer recognises, to their ids. */
     Map<String, Integer> specialTokens();
 
-    /** Decodes a complete id sequence to text (invalid UTF-8 becomes U+FFFD). */
-    String decode(int[] ids);
+    /** Decodes a complete id sequence to text: the {@link #tokenBytes} of each id in turn (invalid UTF-8 becomes U+FFFD). */
+    default String decode(int[] ids) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(ids.length * 4);
+        int previous = -1;
+        for (int id : ids) {
+            out.writeBytes(tokenBytes(previous, id));
+            previous = id;
+        }
+        byte[] bytes = out.toByteArray();
+        return Utf8.decode(bytes, 0, bytes.length);
+    }
 
     /**
      * The raw bytes token {@code id} contributes when it follows {@code previousId}
