@@ -11,6 +11,7 @@ import io.steermesh.events.GenerationRequested;
 import io.steermesh.events.TextDelta;
 import io.steermesh.events.TopToken;
 import io.steermesh.events.Topics;
+import io.steermesh.service.EngineForms;
 import io.steermesh.service.Keyed;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -110,8 +111,8 @@ public class FakePipeline {
         if (r.steering() != null && !r.steering().isEmpty()) words.replaceAll(w -> w.toUpperCase(java.util.Locale.ROOT));
         int promptTokens = r.promptIds() != null ? r.promptIds().length
                 : r.messages() != null ? r.messages().stream().mapToInt(m -> words(m).size()).sum() : words.size();
-        int maxTokens = r.sampling().toParams().maxTokens();
-        int top = r.sampling().toParams().topLogprobs();
+        int maxTokens = EngineForms.params(r.sampling()).maxTokens();
+        int top = EngineForms.params(r.sampling()).topLogprobs();
         String keyword = words.getFirst();
         long delayMs = 2;
         switch (keyword) {

@@ -8,7 +8,6 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.OptBoolean;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
-import io.steermesh.engine.model.HookPoint;
 
 import java.util.Arrays;
 import java.util.Objects;
@@ -50,11 +49,7 @@ public record ActivationsCaptured(
         Check.id(sequenceId, "sequence_id");
         Check.id(model, "model");
         Check.present(hook, "hook");
-        try {
-            HookPoint.parse(hook, Integer.MAX_VALUE);
-        } catch (IllegalArgumentException e) {
-            throw InvalidEventException.fromEngine(e);
-        }
+        Check.hook(hook, "hook");
         Check.atLeast(parts, 1, "parts");
         if (part < 0 || part >= parts) throw InvalidEventException.invalid("part", "must be in [0, " + (parts - 1) + "] (got " + part + ")");
         Check.present(reduce, "reduce");

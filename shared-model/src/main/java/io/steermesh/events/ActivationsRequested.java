@@ -7,8 +7,6 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import com.fasterxml.jackson.databind.annotation.JsonSerialize;
-import io.steermesh.engine.model.HookPoint;
-import io.steermesh.engine.model.PositionSet;
 
 import java.util.Arrays;
 import java.util.List;
@@ -40,7 +38,7 @@ public record ActivationsRequested(
         @JsonProperty(required = true) int[] promptIds,
         @JsonProperty(required = true) List<String> hooks,
         @JsonSerialize(using = PositionsJson.Serializer.class) @JsonDeserialize(using = PositionsJson.Deserializer.class)
-        PositionSet positions,
+        Positions positions,
         String reduce,
         SteeringPlanSpec steering,
         String replyTo,
@@ -55,14 +53,8 @@ public record ActivationsRequested(
         Check.present(hooks, "hooks");
         hooks = Check.list(hooks, "hooks");
         if (hooks.isEmpty()) throw InvalidEventException.invalid("hooks", "must name at least one hook");
-        for (int i = 0; i < hooks.size(); i++) {
-            try {
-                HookPoint.parse(hooks.get(i), Integer.MAX_VALUE);
-            } catch (IllegalArgumentException e) {
-                throw InvalidEventException.invalid("hooks[" + i + "]", "must look like blocks.{L}.hook_resid_pre|hook_attn_out|hook_mlp_out|hook_resid_post (got \"" + hooks.get(i) + "\")");
-            }
-        }
-        if (positions == null) positions = PositionSet.ALL;
+        for (int i = 0; i < hooks.size(); i++) Check.hook(hooks.get(i), "hooks[" + i + "]");
+        if (positions == null) positions = Positions.ALL;
         if (reduce == null) reduce = "none";
         if (!REDUCTIONS.contains(reduce)) throw InvalidEventException.invalid("reduce", "must be none, mean or last (got \"" + reduce + "\")");
         if (steering == null) steering = SteeringPlanSpec.NONE;

@@ -1,7 +1,5 @@
 package io.steermesh.events;
 
-import io.steermesh.engine.sampler.SamplingParams;
-
 import java.util.List;
 import java.util.regex.Pattern;
 
@@ -10,6 +8,8 @@ final class Check {
 
     /** Kafka's legal topic names. */
     private static final Pattern TOPIC = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
+    /** TransformerLens hook names; the layer is checked against a model where the model is known. */
+    private static final Pattern HOOK = Pattern.compile("blocks\\.(\\d{1,4})\\.(hook_resid_pre|hook_attn_out|hook_mlp_out|hook_resid_post)");
     static final int MAX_ID_LENGTH = 256;
 
     private Check() {}
@@ -96,11 +96,20 @@ final class Check {
         return List.copyOf(values);
     }
 
-    /** Alternatives shown next to a token: at most {@value SamplingParams#MAX_TOP_LOGPROBS}, like {@code top_logprobs}. */
+    /** A hook name, {@code blocks.{L}.hook_resid_pre|hook_attn_out|hook_mlp_out|hook_resid_post}. */
+    static String hook(String value, String field) {
+        if (value == null || !HOOK.matcher(value).matches()) {
+            throw InvalidEventException.invalid(field, "must look like blocks.{L}.hook_resid_pre|hook_attn_out|hook_mlp_out|hook_resid_post (got "
+                    + (value == null ? "nothing" : "\"" + value + "\"") + ")");
+        }
+        return value;
+    }
+
+    /** Alternatives shown next to a token: at most {@value SamplingSpec#MAX_TOP_LOGPROBS}, like {@code top_logprobs}. */
     static List<TopToken> topTokens(List<TopToken> values, String field) {
         List<TopToken> out = list(values, field);
-        if (out.size() > SamplingParams.MAX_TOP_LOGPROBS) {
-            throw InvalidEventException.invalid(field, "must have at most " + SamplingParams.MAX_TOP_LOGPROBS + " entries (got " + out.size() + ")");
+        if (out.size() > SamplingSpec.MAX_TOP_LOGPROBS) {
+            throw InvalidEventException.invalid(field, "must have at most " + SamplingSpec.MAX_TOP_LOGPROBS + " entries (got " + out.size() + ")");
         }
         return out;
     }

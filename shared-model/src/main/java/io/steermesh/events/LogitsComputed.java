@@ -112,7 +112,7 @@ public record LogitsComputed(
     /**
      * How many more tokens fit in the context after the token sampled from these logits; 0 or less means
      * that token fills it (the {@code contextRemaining} of
-     * {@link io.steermesh.engine.sampler.SampleResult#finishReasonFor}).
+     * the engine's {@code SampleResult.finishReasonFor}).
      */
     public int contextRemaining() {
         return contextLength - promptIds.length - (index + 1);

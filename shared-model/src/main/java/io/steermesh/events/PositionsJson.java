@@ -7,12 +7,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.deser.std.StdDeserializer;
 import com.fasterxml.jackson.databind.ser.std.StdSerializer;
-import io.steermesh.engine.model.PositionSet;
 
 import java.io.IOException;
 
 /**
- * JSON form of {@link PositionSet}: {@code "all"}, {@code "prompt"}, {@code "generated"} or
+ * JSON form of {@link Positions}: {@code "all"}, {@code "prompt"}, {@code "generated"} or
  * {@code [from, to]} (half-open, like a Python slice). Attached to the record components with
  * annotations, so it applies whichever ObjectMapper reads the event.
  */
@@ -22,12 +21,12 @@ final class PositionsJson {
 
     static final String EXPECTED = "must be \"all\", \"prompt\", \"generated\" or [from, to] with 0 <= from < to";
 
-    static PositionSet parse(JsonNode node) {
+    static Positions parse(JsonNode node) {
         if (node.isTextual()) {
             return switch (node.textValue()) {
-                case "all" -> PositionSet.ALL;
-                case "prompt" -> PositionSet.PROMPT;
-                case "generated" -> PositionSet.GENERATED;
+                case "all" -> Positions.ALL;
+                case "prompt" -> Positions.PROMPT;
+                case "generated" -> Positions.GENERATED;
                 default -> throw InvalidEventException.invalid("", EXPECTED + " (got \"" + node.textValue() + "\")");
             };
         }
@@ -35,22 +34,22 @@ final class PositionsJson {
                 && node.get(0).canConvertToInt() && node.get(1).canConvertToInt()) {
             int from = node.get(0).intValue();
             int to = node.get(1).intValue();
-            if (from >= 0 && to > from) return PositionSet.range(from, to);
+            if (from >= 0 && to > from) return Positions.range(from, to);
         }
         throw InvalidEventException.invalid("", EXPECTED + " (got " + node + ")");
     }
 
-    public static final class Serializer extends StdSerializer<PositionSet> {
+    public static final class Serializer extends StdSerializer<Positions> {
         public Serializer() {
-            super(PositionSet.class);
+            super(Positions.class);
         }
 
         @Override
-        public void serialize(PositionSet value, JsonGenerator gen, SerializerProvider provider) throws IOException {
-            if (value instanceof PositionSet.Range r) {
+        public void serialize(Positions value, JsonGenerator gen, SerializerProvider provider) throws IOException {
+            if (value.isRange()) {
                 gen.writeStartArray();
-                gen.writeNumber(r.from());
-                gen.writeNumber(r.to());
+                gen.writeNumber(value.from());
+                gen.writeNumber(value.to());
                 gen.writeEndArray();
             } else {
                 gen.writeString(value.toString());
@@ -58,13 +57,13 @@ final class PositionsJson {
         }
     }
 
-    public static final class Deserializer extends StdDeserializer<PositionSet> {
+    public static final class Deserializer extends StdDeserializer<Positions> {
         public Deserializer() {
-            super(PositionSet.class);
+            super(Positions.class);
         }
 
         @Override
-        public PositionSet deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
+        public Positions deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
             return parse(ctxt.readTree(p));
         }
     }

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
-import io.steermesh.engine.sampler.SamplingParams;
 
 import java.util.Arrays;
 import java.util.Collections;
@@ -13,11 +12,12 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * The wire form of {@link SamplingParams}: the OpenAI/vLLM snake_case names, every field optional, and an
- * absent (null) field means the engine's default (temperature 1, filters and penalties off, 256 tokens,
- * seed 0). The constructor applies the engine's range checks, so a spec that exists converts with
- * {@link #toParams()}; model-dependent checks (ids inside the vocabulary, {@code max_tokens} inside the
- * context) stay with {@link SamplingParams#validate(int, int)} where the model is known.
+ * The wire form of the engine's {@code SamplingParams}: the OpenAI/vLLM snake_case names, every field optional,
+ * and an absent (null) field means the engine's default (temperature 1, filters and penalties off, 256 tokens,
+ * seed 0). The constructor applies the contract's ranges ({@code contracts/schemas}), the same as the engine's,
+ * so a spec that exists converts ({@code io.steermesh.service.EngineForms}); model-dependent checks (ids inside
+ * the vocabulary, {@code max_tokens} inside the context) stay with {@code SamplingParams.validate} where the
+ * model is known.
  *
  * <p>{@code seed} is a 64-bit integer: JavaScript clients lose precision above 2^53.
  */
@@ -38,55 +38,63 @@ public record SamplingSpec(
         Long seed,
         Integer topLogprobs) {
 
+    /** At most this many alternatives per token, like OpenAI's {@code top_logprobs}. */
+    public static final int MAX_TOP_LOGPROBS = 20;
+    public static final float MAX_ABS_LOGIT_BIAS = 100f;
+    public static final double MAX_ABS_PRESENCE_FREQUENCY = 2.0;
+
     /** Every field absent: the engine's defaults. */
     public static final SamplingSpec DEFAULTS = new SamplingSpec(null, null, null, null, null, null, null, null, null, null, null, null);
 
     public SamplingSpec {
         if (logitBias != null) logitBias = Collections.unmodifiableMap(new LinkedHashMap<>(logitBias));
         if (stopTokenIds != null) stopTokenIds = stopTokenIds.clone();
-        toParams(temperature, topK, topP, minP, repetitionPenalty, presencePenalty, frequencyPenalty, logitBias,
-                stopTokenIds, maxTokens, seed, topLogprobs);
+        if (temperature != null) {
+            if (!Double.isFinite(temperature)) throw InvalidEventException.invalid("temperature", "must be finite and >= 0 (got " + temperature + ")");
+            if (temperature < 0) throw InvalidEventException.invalid("temperature", "must be >= 0 (got " + temperature + ")");
+        }
+        if (topK != null && topK < 0) throw InvalidEventException.invalid("top_k", "must be >= 0, 0 = off (got " + topK + ")");
+        if (topP != null && !(topP > 0 && topP <= 1)) throw InvalidEventException.invalid("top_p", "must be in (0, 1] (got " + topP + ")");
+        if (minP != null && !(minP >= 0 && minP <= 1)) throw InvalidEventException.invalid("min_p", "must be in [0, 1] (got " + minP + ")");
+        if (repetitionPenalty != null && (!(repetitionPenalty > 0) || Double.isInfinite(repetitionPenalty))) {
+            throw InvalidEventException.invalid("repetition_penalty", "must be finite and > 0, 1 = off (got " + repetitionPenalty + ")");
+        }
+        within("presence_penalty", presencePenalty);
+        within("frequency_penalty", frequencyPenalty);
+        if (logitBias != null) {
+            for (Map.Entry<Integer, Float> e : logitBias.entrySet()) {
+                Integer id = e.getKey();
+                Float value = e.getValue();
+                if (id == null || value == null) {
+                    throw InvalidEventException.invalid("logit_bias", "must not contain null token ids or values (got " + id + " -> " + value + ")");
+                }
+                if (id < 0) throw InvalidEventException.invalid("logit_bias", "token id must be >= 0 (got " + id + ")");
+                if (!(value >= -MAX_ABS_LOGIT_BIAS && value <= MAX_ABS_LOGIT_BIAS)) {
+                    throw InvalidEventException.invalid("logit_bias[" + id + "]", "must be in [-100, 100] (got " + value + ")");
+                }
+            }
+        }
+        if (stopTokenIds != null) {
+            for (int i = 0; i < stopTokenIds.length; i++) {
+                if (stopTokenIds[i] < 0) throw InvalidEventException.invalid("stop_token_ids[" + i + "]", "must be >= 0 (got " + stopTokenIds[i] + ")");
+            }
+        }
+        if (maxTokens != null && maxTokens < 1) throw InvalidEventException.invalid("max_tokens", "must be >= 1 (got " + maxTokens + ")");
+        if (topLogprobs != null && (topLogprobs < 0 || topLogprobs > MAX_TOP_LOGPROBS)) {
+            throw InvalidEventException.invalid("top_logprobs", "must be in [0, " + MAX_TOP_LOGPROBS + "] (got " + topLogprobs + ")");
+        }
     }
 
-    /** Every field filled in from {@code p}, so the spec means the same even if the defaults change later. */
-    public static SamplingSpec from(SamplingParams p) {
-        return new SamplingSpec(p.temperature(), p.topK(), p.topP(), p.minP(), p.repetitionPenalty(), p.presencePenalty(),
-                p.frequencyPenalty(), p.logitBias(), p.stopTokenIds(), p.maxTokens(), p.seed(), p.topLogprobs());
-    }
-
-    /** The engine's parameters, absent fields at their defaults. */
-    public SamplingParams toParams() {
-        return toParams(temperature, topK, topP, minP, repetitionPenalty, presencePenalty, frequencyPenalty, logitBias,
-                stopTokenIds, maxTokens, seed, topLogprobs);
+    private static void within(String field, Double value) {
+        if (value != null && !(value >= -MAX_ABS_PRESENCE_FREQUENCY && value <= MAX_ABS_PRESENCE_FREQUENCY)) {
+            throw InvalidEventException.invalid(field, "must be in [-2, 2] (got " + value + ")");
+        }
     }
 
     /** A copy; the record's own array is never exposed. Null when absent. */
     @Override
     public int[] stopTokenIds() {
         return stopTokenIds == null ? null : stopTokenIds.clone();
-    }
-
-    private static SamplingParams toParams(Double temperature, Integer topK, Double topP, Double minP, Double repetitionPenalty,
-                                           Double presencePenalty, Double frequencyPenalty, Map<Integer, Float> logitBias,
-                                           int[] stopTokenIds, Integer maxTokens, Long seed, Integer topLogprobs) {
-        SamplingParams.Builder b = SamplingParams.builder();
-        if (temperature != null) b.temperature(temperature);
-        if (topK != null) b.topK(topK);
-        if (topP != null) b.topP(topP);
-        if (minP != null) b.minP(minP);
-        if (repetitionPenalty != null) b.repetitionPenalty(repetitionPenalty);
-        if (presencePenalty != null) b.presencePenalty(presencePenalty);
-        if (frequencyPenalty != null) b.frequencyPenalty(frequencyPenalty);
-        if (logitBias != null) b.logitBias(logitBias);
-        if (stopTokenIds != null) b.stopTokenIds(stopTokenIds);
-        if (maxTokens != null) b.maxTokens(maxTokens);
-        if (seed != null) b.seed(seed);
-        if (topLogprobs != null) b.topLogprobs(topLogprobs);
-        try {
-            return b.build();
-        } catch (IllegalArgumentException e) {
-            throw InvalidEventException.fromEngine(e);
-        }
     }
 
     @Override
@@ -109,6 +117,10 @@ public record SamplingSpec(
 
     @Override
     public String toString() {
-        return "SamplingSpec" + toParams().toString().substring("SamplingParams".length());
+        return "SamplingSpec[temperature=" + temperature + ", top_k=" + topK + ", top_p=" + topP + ", min_p=" + minP
+                + ", repetition_penalty=" + repetitionPenalty + ", presence_penalty=" + presencePenalty
+                + ", frequency_penalty=" + frequencyPenalty + ", logit_bias=" + logitBias
+                + ", stop_token_ids=" + Arrays.toString(stopTokenIds) + ", max_tokens=" + maxTokens
+                + ", seed=" + seed + ", top_logprobs=" + topLogprobs + "]";
     }
 }

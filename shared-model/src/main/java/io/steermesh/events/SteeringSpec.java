@@ -7,9 +7,6 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import com.fasterxml.jackson.databind.annotation.JsonSerialize;
-import io.steermesh.engine.model.HookPoint;
-import io.steermesh.engine.model.Injection;
-import io.steermesh.engine.model.PositionSet;
 
 import java.util.Arrays;
 import java.util.Objects;
@@ -41,7 +38,7 @@ public record SteeringSpec(
         @JsonProperty(required = true) String hook,
         @JsonProperty(required = true) float coefficient,
         @JsonSerialize(using = PositionsJson.Serializer.class) @JsonDeserialize(using = PositionsJson.Deserializer.class)
-        PositionSet positions,
+        Positions positions,
         Boolean normalize,
         String vector,
         float[] values,
@@ -50,13 +47,9 @@ public record SteeringSpec(
 
     public SteeringSpec {
         Check.present(hook, "hook");
-        try {
-            HookPoint.parse(hook, Integer.MAX_VALUE);
-        } catch (IllegalArgumentException e) {
-            throw InvalidEventException.fromEngine(e);
-        }
+        Check.hook(hook, "hook");
         if (!Float.isFinite(coefficient)) throw InvalidEventException.invalid("coefficient", "must be finite (got " + coefficient + ")");
-        if (positions == null) positions = PositionSet.ALL;
+        if (positions == null) positions = Positions.ALL;
         if (normalize == null) normalize = Boolean.FALSE;
         if (vector != null) Check.id(vector, "vector");
         if (sae != null) Check.id(sae, "sae");
@@ -83,12 +76,12 @@ public record SteeringSpec(
 
     /** A spec with raw values at all positions, unnormalized. */
     public static SteeringSpec ofValues(String hook, float coefficient, float[] values) {
-        return new SteeringSpec(hook, coefficient, PositionSet.ALL, false, null, values, null, null);
+        return new SteeringSpec(hook, coefficient, Positions.ALL, false, null, values, null, null);
     }
 
     /** A spec naming a registry vector at all positions, unnormalized. */
     public static SteeringSpec ofVector(String hook, float coefficient, String vector) {
-        return new SteeringSpec(hook, coefficient, PositionSet.ALL, false, vector, null, null, null);
+        return new SteeringSpec(hook, coefficient, Positions.ALL, false, vector, null, null, null);
     }
 
     /** Whether the vector values are present (a registry name or SAE feature has been looked up). */
@@ -101,27 +94,8 @@ public record SteeringSpec(
         return new SteeringSpec(hook, coefficient, positions, normalize, vector, resolvedValues, sae, feature);
     }
 
-    public SteeringSpec withPositions(PositionSet newPositions) {
+    public SteeringSpec withPositions(Positions newPositions) {
         return new SteeringSpec(hook, coefficient, newPositions, normalize, vector, values, sae, feature);
-    }
-
-    /** The engine's injection for a model with {@code layers} blocks of width {@code dim}; normalized (row by row) when asked. */
-    public Injection toInjection(int layers, int dim) {
-        if (!resolved()) throw new IllegalStateException("steering vector " + source() + " is not resolved");
-        HookPoint point;
-        try {
-            point = HookPoint.parse(hook, layers);
-        } catch (IllegalArgumentException e) {
-            throw InvalidEventException.fromEngine(e);
-        }
-        Injection injection = new Injection(point, values, coefficient, positions);
-        if (!normalize) return injection;
-        try {
-            // each row of an ActAdd (multi-row) vector gets unit length: every steered position moves by `coefficient`
-            return values.length % dim == 0 ? injection.normalized(dim) : injection.normalized();
-        } catch (IllegalArgumentException e) {
-            throw InvalidEventException.fromEngine(e);
-        }
     }
 
     /** Where the direction comes from, for messages: {@code vector "honesty"}, {@code sae "x" feature 12} or {@code values}. */

@@ -8,7 +8,6 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.OptBoolean;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
-import io.steermesh.engine.model.HookPoint;
 
 import java.util.Arrays;
 import java.util.Objects;
@@ -53,13 +52,7 @@ public record SteeringVectorPublished(
     public SteeringVectorPublished {
         Check.id(name, "name");
         Check.id(model, "model");
-        if (hook != null) {
-            try {
-                HookPoint.parse(hook, Integer.MAX_VALUE);
-            } catch (IllegalArgumentException e) {
-                throw InvalidEventException.fromEngine(e);
-            }
-        }
+        if (hook != null) Check.hook(hook, "hook");
         Check.finiteFloats(values, "values");
         if (values.length == 0) throw InvalidEventException.invalid("values", "must not be empty");
         Check.id(source, "source");

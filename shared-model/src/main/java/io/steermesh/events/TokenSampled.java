@@ -5,7 +5,6 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
-import io.steermesh.engine.sampler.SampleResult;
 
 import java.util.Arrays;
 import java.util.List;
@@ -94,10 +93,10 @@ public record TokenSampled(
                 replyTo, steeringIdentity, null, null);
     }
 
-    /** The sampler's answer to {@code in}. */
-    public static TokenSampled of(LogitsComputed in, SampleResult sample, SampleResult.FinishReason finish) {
-        return new TokenSampled(in.sequenceId(), in.model(), in.index(), sample.id(), sample.logprob(),
-                TopToken.of(sample.topRaw()), TopToken.of(sample.topProcessed()), FinishReason.of(finish),
+    /** The sampler's answer to {@code in}: token {@code tokenId} with its scores. */
+    public static TokenSampled answering(LogitsComputed in, int tokenId, double logprob, List<TopToken> topRaw,
+                                         List<TopToken> topProcessed, FinishReason finish) {
+        return new TokenSampled(in.sequenceId(), in.model(), in.index(), tokenId, logprob, topRaw, topProcessed, finish,
                 in.promptIds().length, in.generatedIds(), in.stop(), in.replyTo(), in.steeringIdentity(), in.features(),
                 in.routing());
     }

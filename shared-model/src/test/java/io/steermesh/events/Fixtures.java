@@ -1,11 +1,8 @@
 package io.steermesh.events;
 
-import io.steermesh.engine.model.PositionSet;
-import io.steermesh.engine.sampler.SampleResult;
-import io.steermesh.engine.sampler.SamplingParams;
-import io.steermesh.engine.sampler.TokenLogprob;
-
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /** One fully populated instance of every event, built the way the services build them. */
 final class Fixtures {
@@ -16,22 +13,23 @@ final class Fixtures {
     private Fixtures() {}
 
     static SamplingSpec sampling() {
-        return SamplingSpec.from(SamplingParams.builder().temperature(0.7).topK(40).topP(0.95).minP(0.05)
-                .repetitionPenalty(1.1).presencePenalty(0.5).frequencyPenalty(-0.25).bias(50256, -100f).bias(13, 2.5f)
-                .stopTokenIds(50256).maxTokens(64).seed(42).topLogprobs(2).build());
+        Map<Integer, Float> bias = new LinkedHashMap<>();
+        bias.put(50256, -100f);
+        bias.put(13, 2.5f);
+        return new SamplingSpec(0.7, 40, 0.95, 0.05, 1.1, 0.5, -0.25, bias, new int[] {50256}, 64, 42L, 2);
     }
 
     static SteeringPlanSpec resolvedPlan() {
         return SteeringPlanSpec.of(
-                new SteeringSpec("blocks.6.hook_resid_pre", 4.0f, PositionSet.ALL, true, "love-hate", VECTOR, null, null),
-                new SteeringSpec("blocks.8.hook_resid_post", -2.0f, PositionSet.range(0, 3), false, null, new float[] {1f, 0f, 0f, 0f}, null, null));
+                new SteeringSpec("blocks.6.hook_resid_pre", 4.0f, Positions.ALL, true, "love-hate", VECTOR, null, null),
+                new SteeringSpec("blocks.8.hook_resid_post", -2.0f, Positions.range(0, 3), false, null, new float[] {1f, 0f, 0f, 0f}, null, null));
     }
 
     static GenerationRequested request() {
         return GenerationRequested.builder(SEQ).model("gpt2").prompt("I think dogs are").sampling(sampling())
                 .stop(List.of("\n\n")).steering(SteeringPlanSpec.of(
                         SteeringSpec.ofVector("blocks.6.hook_resid_pre", 4.0f, "love-hate"),
-                        new SteeringSpec("blocks.8.hook_resid_post", -2.0f, PositionSet.range(0, 3), false, null, new float[] {1f, 0f, 0f, 0f}, null, null)))
+                        new SteeringSpec("blocks.8.hook_resid_post", -2.0f, Positions.range(0, 3), false, null, new float[] {1f, 0f, 0f, 0f}, null, null)))
                 .replyTo("completions").createdAt(1_760_000_000_000L).client("test").build();
     }
 
@@ -46,14 +44,12 @@ final class Fixtures {
     }
 
     static TokenSampled token() {
-        SampleResult r = new SampleResult(4, -0.105, List.of(new TokenLogprob(4, 12.0f, -0.01), new TokenLogprob(0, 1.5f, -10.5)),
-                List.of(new TokenLogprob(4, 17.1f, -0.105), new TokenLogprob(0, 2.1f, -2.3)));
-        return TokenSampled.of(logits(), r, null);
+        return TokenSampled.answering(logits(), 4, -0.105, List.of(new TopToken(4, 12.0f, -0.01), new TopToken(0, 1.5f, -10.5)),
+                List.of(new TopToken(4, 17.1f, -0.105), new TopToken(0, 2.1f, -2.3)), null);
     }
 
     static TokenSampled lastToken() {
-        SampleResult r = new SampleResult(4, -0.105, List.of(), List.of());
-        return TokenSampled.of(logits(), r, SampleResult.FinishReason.LENGTH);
+        return TokenSampled.answering(logits(), 4, -0.105, List.of(), List.of(), FinishReason.LENGTH);
     }
 
     static TextDelta delta() {
@@ -83,7 +79,7 @@ final class Fixtures {
 
     static ActivationsRequested activationsRequested() {
         return new ActivationsRequested("cap-1", "gpt2", new int[] {18565}, List.of("blocks.6.hook_resid_pre", "blocks.8.hook_resid_post"),
-                PositionSet.ALL, "mean", SteeringPlanSpec.NONE, null, 1_760_000_000_000L);
+                Positions.ALL, "mean", SteeringPlanSpec.NONE, null, 1_760_000_000_000L);
     }
 
     static ActivationsCaptured activationsCaptured() {
@@ -100,7 +96,7 @@ final class Fixtures {
                 new int[0], 256, SamplingSpec.DEFAULTS, List.of(), "completions", "", "worker-1", 1_760_000_000_123L, null,
                 List.of(new ExpertRoute(0, new int[] {3, 1}, new float[] {0.625f, 0.375f}),
                         new ExpertRoute(1, new int[] {0, 2}, new float[] {0.5f, 0.5f})));
-        TokenSampled token = TokenSampled.of(logits, new SampleResult(1, -0.3, List.of(), List.of()), null);
+        TokenSampled token = TokenSampled.answering(logits, 1, -0.3, List.of(), List.of(), null);
         return List.of(request, prompt, logits, token, TextDelta.of(token, "x"));
     }
 

@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.introspect.BeanPropertyDefinition;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.steermesh.events.wire.EventCodec;
 import io.steermesh.events.wire.EventFormatException;
-import io.steermesh.events.wire.KvSequenceRecord;
 import io.steermesh.events.wire.WireRecord;
 import org.junit.jupiter.api.Test;
 
@@ -39,7 +38,6 @@ class SchemaContractTest {
             Map.entry(SteeringVectorPublished.class, "SteeringVectorPublished.meta.schema.json"),
             Map.entry(ActivationsRequested.class, "ActivationsRequested.schema.json"),
             Map.entry(ActivationsCaptured.class, "ActivationsCaptured.meta.schema.json"),
-            Map.entry(KvSequenceRecord.class, "KvSequenceRecord.schema.json"),
             Map.entry(SamplingSpec.class, "SamplingSpec.schema.json"),
             Map.entry(SteeringSpec.class, "SteeringSpec.schema.json"),
             Map.entry(TopToken.class, "TopToken.schema.json"));

@@ -12,6 +12,7 @@ import io.steermesh.events.GenerationFailed;
 import io.steermesh.events.GenerationFinished;
 import io.steermesh.events.GenerationRequested;
 import io.steermesh.events.SamplingSpec;
+import io.steermesh.service.EngineForms;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
@@ -76,7 +77,7 @@ class StandaloneLoopTest {
             int[] withBos = new int[prompt.length + 1];
             withBos[0] = 1;
             System.arraycopy(prompt, 0, withBos, 1, prompt.length);
-            SamplingParams p = spec.toParams().toBuilder().stopTokenIds(g.defaultStopIds()).build();
+            SamplingParams p = EngineForms.params(spec).toBuilder().stopTokenIds(g.defaultStopIds()).build();
             expected = g.generate(new Generator.Request("x", withBos, p, null), e -> { }).tokenIds();
         }
         for (CompletableFuture<LoopProbe.Completion> f : running) {

@@ -3,6 +3,7 @@ package io.steermesh.worker;
 import io.steermesh.engine.model.ModelConfig;
 import io.steermesh.events.PromptTokenized;
 import io.steermesh.events.SteeringChanged;
+import io.steermesh.service.EngineForms;
 
 /**
  * What the loop refuses before it holds a sequence: a prompt for another model, too long for the context
@@ -33,7 +34,7 @@ final class Admission {
                 throw new IllegalArgumentException("prompt_ids contains " + id + ", outside the vocabulary [0, " + (config.vocabSize() - 1) + "]");
             }
         }
-        if (p.steering() != null) p.steering().toPlan(config.nLayers(), config.dim()).validate(config);
+        if (p.steering() != null) EngineForms.plan(p.steering(), config.nLayers(), config.dim()).validate(config);
         if (p.features() != null) captures.checkFeatures(p.features().sae());
         if (p.wantsRouting() && config.variant().experts() == 0) {
             throw new IllegalArgumentException("routing needs a mixture-of-experts model; \"" + modelName + "\" has no experts");
@@ -41,6 +42,6 @@ final class Admission {
     }
 
     void check(SteeringChanged s) {
-        s.steering().requireResolved().toPlan(config.nLayers(), config.dim()).validate(config);
+        EngineForms.plan(s.steering().requireResolved(), config.nLayers(), config.dim()).validate(config);
     }
 }

@@ -7,7 +7,9 @@ import io.steermesh.events.ActivationsRequested;
 import io.steermesh.events.PromptTokenized;
 import io.steermesh.events.SteeringChanged;
 import io.steermesh.events.SteeringPlanSpec;
-import io.steermesh.events.wire.KvSequenceRecord;
+import io.steermesh.kv.BlockHash;
+import io.steermesh.kv.KvSequenceRecord;
+import io.steermesh.service.EngineForms;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -60,8 +62,8 @@ final class LiveSequence {
     }
 
     String blockIdentity(int start) {
-        return plans.size() == 1 ? steering.blockIdentity(start, promptLength())
-                : SteeringPlanSpec.blockIdentity(start, promptLength(), this::planAt);
+        return plans.size() == 1 ? BlockHash.steeringIdentity(steering, start, promptLength())
+                : BlockHash.steeringIdentity(start, promptLength(), this::planAt);
     }
 
     /**
@@ -81,7 +83,7 @@ final class LiveSequence {
     void steerAtNextPosition(int layers, int dim) {
         SteeringPlanSpec plan = planAt(fed);
         if (plan != engineSteering) {
-            sequence.setSteering(plan.toPlan(layers, dim));
+            sequence.setSteering(EngineForms.plan(plan, layers, dim));
             engineSteering = plan;
         }
     }

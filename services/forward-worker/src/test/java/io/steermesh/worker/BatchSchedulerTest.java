@@ -8,13 +8,13 @@ import io.steermesh.engine.model.Model;
 import io.steermesh.engine.model.ModelLoader;
 import io.steermesh.events.LogitsComputed;
 import io.steermesh.events.PromptTokenized;
-import io.steermesh.engine.model.PositionSet;
+import io.steermesh.events.Positions;
 import io.steermesh.events.SamplingSpec;
 import io.steermesh.events.SteeringChanged;
 import io.steermesh.events.SteeringPlanSpec;
 import io.steermesh.events.SteeringSpec;
 import io.steermesh.events.TokenSampled;
-import io.steermesh.events.wire.KvSequenceRecord;
+import io.steermesh.kv.KvSequenceRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -254,7 +254,7 @@ class BatchSchedulerTest {
 
     /** The request's plan: v at blocks.1.hook_resid_post on generated positions. */
     static SteeringPlanSpec requestPlan() {
-        return SteeringPlanSpec.of(new SteeringSpec("blocks.1.hook_resid_post", 3f, PositionSet.GENERATED, false, null, vector(1), null, null));
+        return SteeringPlanSpec.of(new SteeringSpec("blocks.1.hook_resid_post", 3f, Positions.GENERATED, false, null, vector(1), null, null));
     }
 
     /**
@@ -267,7 +267,7 @@ class BatchSchedulerTest {
         changes.put(3, SteeringPlanSpec.of(SteeringSpec.ofValues("blocks.2.hook_resid_post", 4f, vector(2))));
         changes.put(10, SteeringPlanSpec.NONE);
         changes.put(20, SteeringPlanSpec.of(SteeringSpec.ofValues("blocks.0.hook_resid_pre", -3f, vector(3)),
-                new SteeringSpec("blocks.3.hook_mlp_out", 2f, PositionSet.GENERATED, false, null, vector(4), null, null)));
+                new SteeringSpec("blocks.3.hook_mlp_out", 2f, Positions.GENERATED, false, null, vector(4), null, null)));
         return changes;
     }
 

@@ -1,6 +1,5 @@
 package io.steermesh.kv;
 
-import io.steermesh.events.wire.KvSequenceRecord;
 
 import java.util.LinkedHashMap;
 import java.util.Map;

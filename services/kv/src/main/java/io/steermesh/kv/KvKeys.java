@@ -1,6 +1,5 @@
 package io.steermesh.kv;
 
-import io.steermesh.events.wire.KvSequenceRecord;
 
 /** Redis keys of the KV state ({@code contracts/TENSORS.md} §Redis). */
 public final class KvKeys {

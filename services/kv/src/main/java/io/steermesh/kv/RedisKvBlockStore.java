@@ -6,7 +6,6 @@ import io.quarkus.redis.datasource.value.GetExArgs;
 import io.quarkus.redis.datasource.value.SetArgs;
 import io.quarkus.redis.datasource.value.ValueCommands;
 import io.steermesh.events.wire.EventCodec;
-import io.steermesh.events.wire.KvSequenceRecord;
 
 import java.time.Duration;
 import java.util.Optional;

@@ -2,7 +2,7 @@ package io.steermesh.kv;
 
 import io.steermesh.events.SamplingSpec;
 import io.steermesh.events.SteeringPlanSpec;
-import io.steermesh.events.wire.KvSequenceRecord;
+import io.steermesh.kv.KvSequenceRecord;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 

@@ -3,11 +3,10 @@ package io.steermesh.sampler;
 import io.steermesh.engine.sampler.SampleResult;
 import io.steermesh.engine.sampler.Sampler;
 import io.steermesh.engine.sampler.SamplingParams;
-import io.steermesh.events.FinishReason;
 import io.steermesh.events.LogitsComputed;
 import io.steermesh.events.SamplingSpec;
 import io.steermesh.events.TokenSampled;
-import io.steermesh.events.TopToken;
+import io.steermesh.service.EngineForms;
 
 /**
  * The sampler's whole job, framework-free: one {@link LogitsComputed} in, one {@link TokenSampled} out.
@@ -27,14 +26,11 @@ public final class SamplingStage {
     }
 
     public TokenSampled sample(LogitsComputed in) {
-        SamplingParams params = (in.sampling() == null ? SamplingSpec.DEFAULTS : in.sampling()).toParams();
+        SamplingParams params = EngineForms.params(in.sampling() == null ? SamplingSpec.DEFAULTS : in.sampling());
         int index = in.index();
         SampleResult s = sampler.sample(in.logits(), params, index, in.promptIds(), in.generatedIds());
         int remaining = in.contextLength() - in.promptIds().length - (index + 1);
         SampleResult.FinishReason reason = SampleResult.finishReasonFor(s.id(), index + 1, params, remaining);
-        return new TokenSampled(in.sequenceId(), in.model(), index, s.id(), s.logprob(),
-                TopToken.of(s.topRaw()), TopToken.of(s.topProcessed()),
-                reason == null ? null : FinishReason.of(reason),
-                in.promptIds().length, in.generatedIds(), in.stop(), in.replyTo(), in.steeringIdentity(), in.features(), in.routing());
+        return EngineForms.tokenSampled(in, s, reason);
     }
 }

@@ -5,6 +5,7 @@ import io.steermesh.events.ActivationsRequested;
 import io.steermesh.engine.model.PositionSet;
 import io.steermesh.events.SteeringPlanSpec;
 import io.steermesh.events.Topics;
+import io.steermesh.service.EngineForms;
 import io.steermesh.service.Keyed;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -69,7 +70,7 @@ public class ActivationClient {
         Pending p = new Pending(hooks.size());
         pending.put(id, p);
         try {
-            ActivationsRequested r = new ActivationsRequested(id, model, ids, hooks, positions, reduce, SteeringPlanSpec.NONE,
+            ActivationsRequested r = new ActivationsRequested(id, model, ids, hooks, EngineForms.positions(positions), reduce, SteeringPlanSpec.NONE,
                     Topics.ACTIVATION_RESULTS, System.currentTimeMillis());
             requests.send(Keyed.message(id, r));
             return p.done.get(timeout.toMillis(), TimeUnit.MILLISECONDS);

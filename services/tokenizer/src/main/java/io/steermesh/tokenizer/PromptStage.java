@@ -13,6 +13,7 @@ import io.steermesh.events.InvalidEventException;
 import io.steermesh.events.PromptTokenized;
 import io.steermesh.events.SamplingSpec;
 import io.steermesh.events.SteeringPlanSpec;
+import io.steermesh.service.EngineForms;
 import io.steermesh.service.steering.SteeringResolver;
 
 import java.util.ArrayList;
@@ -86,7 +87,7 @@ public final class PromptStage {
                     "is " + ids.length + " tokens; it must be shorter than the model context of " + ctx + " tokens");
         }
         SamplingSpec spec = r.sampling() == null ? SamplingSpec.DEFAULTS : r.sampling();
-        SamplingParams p = spec.toParams();
+        SamplingParams p = EngineForms.params(spec);
         int room = ctx - ids.length;
         if (spec.maxTokens() != null && spec.maxTokens() > room) {
             throw InvalidEventException.invalid("max_tokens", "must be <= " + room + " (context " + ctx + " minus a prompt of "
@@ -103,7 +104,7 @@ public final class PromptStage {
             throw InvalidEventException.invalid("features.sae", "\"" + r.features().sae() + "\" is not a loaded SAE (loaded: "
                     + (resolver == null || resolver.saeNames().isEmpty() ? "none; see steermesh.saes" : String.join(", ", resolver.saeNames())) + ")");
         }
-        return new PromptTokenized(r.sequenceId(), modelName, ids, SamplingSpec.from(resolved), r.stop(), steering,
+        return new PromptTokenized(r.sequenceId(), modelName, ids, EngineForms.spec(resolved), r.stop(), steering,
                 r.replyTo(), r.createdAt(), r.features(), r.routing());
     }
 
@@ -174,7 +175,7 @@ public final class PromptStage {
         }
         SteeringPlan plan;
         try {
-            plan = steering.toPlan(config.nLayers(), config.dim());
+            plan = EngineForms.plan(steering, config.nLayers(), config.dim());
         } catch (InvalidEventException e) {
             throw e.within("steering");
         }

@@ -1,10 +1,11 @@
-package io.steermesh.events;
+package io.steermesh.kv;
 
 import io.steermesh.events.wire.EventCodec;
 import io.steermesh.events.wire.EventFormatException;
-import io.steermesh.events.wire.KvSequenceRecord;
-import io.steermesh.events.wire.KvSequenceRecord.PendingSteering;
-import io.steermesh.events.wire.KvSequenceRecord.PlanEntry;
+import io.steermesh.events.SteeringPlanSpec;
+import io.steermesh.events.SteeringSpec;
+import io.steermesh.kv.KvSequenceRecord.PendingSteering;
+import io.steermesh.kv.KvSequenceRecord.PlanEntry;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

@@ -1,8 +1,9 @@
-package io.steermesh.events.wire;
+package io.steermesh.kv;
 
 import io.steermesh.engine.model.KvBlock;
 import io.steermesh.events.CanonicalDigest;
 import io.steermesh.events.SteeringPlanSpec;
+import io.steermesh.events.SteeringSpec;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -29,7 +30,7 @@ public final class BlockHash {
      * @param model            model name (different weights never share KV)
      * @param parentHash       hash of the previous block; {@code ""} for the first block
      * @param tokenIdsOfBlock  the block's token ids, 1 to 16 of them (full blocks have 16)
-     * @param steeringIdentity {@link SteeringPlanSpec#blockIdentity(int, int)} of the block; {@code ""} when unsteered
+     * @param steeringIdentity {@link #steeringIdentity(SteeringPlanSpec, int, int)} of the block; {@code ""} when unsteered
      */
     public static String of(String model, String parentHash, int[] tokenIdsOfBlock, String steeringIdentity) {
         if (model == null || model.isEmpty()) throw new IllegalArgumentException("model must not be empty");
@@ -73,9 +74,43 @@ public final class BlockHash {
         String parent = "";
         for (int start = 0; start + KvBlock.POSITIONS <= tokens.length; start += KvBlock.POSITIONS) {
             int[] block = Arrays.copyOfRange(tokens, start, start + KvBlock.POSITIONS);
-            parent = of(model, parent, block, SteeringPlanSpec.blockIdentity(start, promptLength, planAt));
+            parent = of(model, parent, block, steeringIdentity(start, promptLength, planAt));
             hashes.add(parent);
         }
         return List.copyOf(hashes);
+    }
+
+    /**
+     * The steering identity of the KV block covering positions {@code [blockStart, blockStart + 16)} of a
+     * sequence whose prompt has {@code promptLength} tokens: {@code ""} when no spec of {@code plan} touches
+     * any of those positions, else the hex SHA-256 over, for each position, the content digests of the specs
+     * that touch it. Position sets are resolved here ({@code prompt}/{@code generated} depend on the prompt
+     * length), so two sequences get equal block identities exactly when the same terms were added at the same
+     * positions of the block. Steering of earlier positions reaches this block only through attention, and
+     * that is already in the parent hash of the chain.
+     */
+    public static String steeringIdentity(SteeringPlanSpec plan, int blockStart, int promptLength) {
+        return steeringIdentity(blockStart, promptLength, position -> plan);
+    }
+
+    /**
+     * {@link #steeringIdentity(SteeringPlanSpec, int, int)} for a sequence whose plan changed while the block
+     * was computed ({@code SteeringChanged}): {@code planAt} gives the plan that was in effect at each position.
+     */
+    public static String steeringIdentity(int blockStart, int promptLength, IntFunction<SteeringPlanSpec> planAt) {
+        if (blockStart < 0 || blockStart % KvBlock.POSITIONS != 0) {
+            throw new IllegalArgumentException("blockStart must be a non-negative multiple of " + KvBlock.POSITIONS + " (got " + blockStart + ")");
+        }
+        CanonicalDigest d = new CanonicalDigest("steermesh.kv-steering.v1");
+        boolean touched = false;
+        for (int i = 0; i < KvBlock.POSITIONS; i++) {
+            int p = blockStart + i;
+            List<SteeringSpec> here = new ArrayList<>();
+            for (SteeringSpec s : planAt.apply(p).specs()) if (s.positions().contains(p, promptLength)) here.add(s);
+            d.u32(here.size());
+            for (SteeringSpec s : here) d.bytes(s.contentDigest());
+            touched |= !here.isEmpty();
+        }
+        return touched ? d.hex() : "";
     }
 }

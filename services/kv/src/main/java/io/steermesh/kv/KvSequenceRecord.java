@@ -1,4 +1,4 @@
-package io.steermesh.events.wire;
+package io.steermesh.kv;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
