@@ -3,13 +3,13 @@ package io.steermesh.cli;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.steermesh.engine.generate.Generator;
-import io.steermesh.engine.model.HookPoint;
-import io.steermesh.engine.model.Injection;
+import io.steermesh.engine.steering.HookPoint;
+import io.steermesh.engine.steering.Injection;
 import io.steermesh.engine.model.Model;
 import io.steermesh.engine.model.ModelConfig;
 import io.steermesh.engine.model.ModelLoader;
-import io.steermesh.engine.model.PositionSet;
-import io.steermesh.engine.model.SteeringPlan;
+import io.steermesh.engine.steering.PositionSet;
+import io.steermesh.engine.steering.SteeringPlan;
 import io.steermesh.engine.model.TokenRouting;
 import io.steermesh.engine.sampler.Logits;
 import io.steermesh.engine.sampler.Sampler;
@@ -68,8 +68,8 @@ final class GenerateCommand {
         int topLogits = a.intValue("top-logits", 0);
         if (topLogits < 0) throw new UserError("--top-logits must be >= 0 (got " + topLogits + ")");
         PositionSet positions = a.has("steer-positions") ? PositionSet.parse(a.get("steer-positions")) : PositionSet.ALL;
-        List<SteeringVectors.Spec> steers = new ArrayList<>();
-        for (String s : a.all("steer")) steers.add(SteeringVectors.parse(s));
+        List<SteerArgs.Spec> steers = new ArrayList<>();
+        for (String s : a.all("steer")) steers.add(SteerArgs.parse(s));
         ModelLoader.Options options = ModelLoader.Options.defaults();
         if (a.has("dtype")) options = options.withConvertTo(weightType(a.get("dtype")));
         if (a.has("threads")) {
@@ -198,11 +198,11 @@ final class GenerateCommand {
         };
     }
 
-    private static SteeringPlan steeringPlan(List<SteeringVectors.Spec> specs, PositionSet positions, boolean normalize, ModelConfig config) {
+    private static SteeringPlan steeringPlan(List<SteerArgs.Spec> specs, PositionSet positions, boolean normalize, ModelConfig config) {
         if (specs.isEmpty()) return SteeringPlan.NONE;
         List<Injection> injections = new ArrayList<>();
         int dim = config.dim();
-        for (SteeringVectors.Spec s : specs) {
+        for (SteerArgs.Spec s : specs) {
             HookPoint hook = HookPoint.parse(s.hook(), config.nLayers());
             if (s.vector().length % dim != 0) {
                 throw new UserError("steering vector " + s.file() + " has " + s.vector().length + " values; " + hook

@@ -1,6 +1,6 @@
 package io.steermesh.cli;
 
-import io.steermesh.engine.model.HookPoint;
+import io.steermesh.engine.steering.HookPoint;
 import io.steermesh.engine.model.Model;
 import io.steermesh.engine.model.ModelLoader;
 import io.steermesh.engine.steering.SaeTrainer;

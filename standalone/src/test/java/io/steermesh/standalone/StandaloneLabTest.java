@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.steermesh.engine.model.HookPoint;
+import io.steermesh.engine.steering.HookPoint;
 import io.steermesh.engine.model.Model;
 import io.steermesh.engine.model.ModelLoader;
 import io.steermesh.engine.steering.Captures;

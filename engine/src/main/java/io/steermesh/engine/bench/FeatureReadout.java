@@ -1,7 +1,7 @@
 package io.steermesh.engine.bench;
 
-import io.steermesh.engine.model.ActivationCapture;
-import io.steermesh.engine.model.HookPoint;
+import io.steermesh.engine.steering.ActivationCapture;
+import io.steermesh.engine.steering.HookPoint;
 import io.steermesh.engine.tensor.DType;
 import io.steermesh.engine.tensor.FloatTensor;
 import io.steermesh.engine.tensor.MatMul;

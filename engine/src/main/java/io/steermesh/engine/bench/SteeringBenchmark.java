@@ -1,14 +1,14 @@
 package io.steermesh.engine.bench;
 
-import io.steermesh.engine.model.ActivationCapture;
-import io.steermesh.engine.model.HookPoint;
-import io.steermesh.engine.model.Injection;
+import io.steermesh.engine.steering.ActivationCapture;
+import io.steermesh.engine.steering.HookPoint;
+import io.steermesh.engine.steering.Injection;
 import io.steermesh.engine.model.Model;
 import io.steermesh.engine.model.ModelConfig;
 import io.steermesh.engine.model.ModelLoader;
-import io.steermesh.engine.model.PositionSet;
+import io.steermesh.engine.steering.PositionSet;
 import io.steermesh.engine.model.Sequence;
-import io.steermesh.engine.model.SteeringPlan;
+import io.steermesh.engine.steering.SteeringPlan;
 import io.steermesh.engine.model.Step;
 import io.steermesh.engine.tensor.DType;
 

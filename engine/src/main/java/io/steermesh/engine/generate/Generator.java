@@ -2,7 +2,7 @@ package io.steermesh.engine.generate;
 
 import io.steermesh.engine.model.Model;
 import io.steermesh.engine.model.Sequence;
-import io.steermesh.engine.model.SteeringPlan;
+import io.steermesh.engine.steering.SteeringPlan;
 import io.steermesh.engine.model.Step;
 import io.steermesh.engine.model.TokenRouting;
 import io.steermesh.engine.sampler.SampleResult;

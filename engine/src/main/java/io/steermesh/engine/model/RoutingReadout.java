@@ -1,5 +1,7 @@
 package io.steermesh.engine.model;
 
+import io.steermesh.engine.steering.ActivationCapture;
+
 /**
  * Receives, for each new token of a sequence and each mixture-of-experts layer, the experts the router
  * chose and their weights (a per-sequence opt-in, like {@link ActivationCapture}).

@@ -1,5 +1,8 @@
 package io.steermesh.engine.model;
 
+import io.steermesh.engine.steering.ActivationCapture;
+import io.steermesh.engine.steering.SteeringPlan;
+
 /**
  * Per-sequence state: its KV cache, how many positions it holds, where the prompt ends (for position
  * sets), and the steering plan, capture and routing readout that apply to its next steps. Not thread-safe: a sequence

@@ -1,5 +1,8 @@
 package io.steermesh.engine.model;
 
+import io.steermesh.engine.steering.ActivationCapture;
+import io.steermesh.engine.steering.HookPoint;
+import io.steermesh.engine.steering.Injection;
 import io.steermesh.engine.tensor.MatMul;
 import io.steermesh.engine.tensor.Parallel;
 import io.steermesh.engine.tensor.VectorMath;

@@ -1,10 +1,7 @@
 package io.steermesh.engine.steering;
 
-import io.steermesh.engine.model.ActivationCapture;
-import io.steermesh.engine.model.HookPoint;
 import io.steermesh.engine.model.Model;
 import io.steermesh.engine.model.Sequence;
-import io.steermesh.engine.model.SteeringPlan;
 import io.steermesh.engine.model.Step;
 
 import java.util.LinkedHashMap;
@@ -55,5 +52,28 @@ public final class Captures {
         });
         model.transformer().forward(List.of(new Step(s, ids, Step.Logits.NONE)));
         return out;
+    }
+
+    /**
+     * Reduces the captured rows kept from a prompt ({@code dim} values each): {@code mean} and {@code last} give
+     * one row (none when no position is kept); anything else ({@code none}) every kept row, concatenated.
+     */
+    public static float[] reduce(String how, List<float[]> kept, int dim) {
+        return switch (how) {
+            case "mean" -> {
+                if (kept.isEmpty()) yield new float[0];
+                double[] sum = new double[dim];
+                for (float[] r : kept) for (int i = 0; i < dim; i++) sum[i] += r[i];
+                float[] mean = new float[dim];
+                for (int i = 0; i < dim; i++) mean[i] = (float) (sum[i] / kept.size());
+                yield mean;
+            }
+            case "last" -> kept.isEmpty() ? new float[0] : kept.getLast().clone();
+            default -> {
+                float[] all = new float[kept.size() * dim];
+                for (int r = 0; r < kept.size(); r++) System.arraycopy(kept.get(r), 0, all, r * dim, dim);
+                yield all;
+            }
+        };
     }
 }

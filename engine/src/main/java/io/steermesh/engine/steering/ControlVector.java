@@ -3,10 +3,7 @@ package io.steermesh.engine.steering;
 import io.steermesh.engine.format.GgufFile;
 import io.steermesh.engine.format.GgufWriter;
 import io.steermesh.engine.format.RawTensor;
-import io.steermesh.engine.model.HookPoint;
-import io.steermesh.engine.model.Injection;
 import io.steermesh.engine.model.ModelConfig;
-import io.steermesh.engine.model.PositionSet;
 import io.steermesh.engine.tensor.DType;
 import io.steermesh.engine.tensor.Quant;
 

@@ -6,9 +6,6 @@ import io.steermesh.engine.format.NpyArray;
 import io.steermesh.engine.format.Npz;
 import io.steermesh.engine.format.RawTensor;
 import io.steermesh.engine.format.SafetensorsFile;
-import io.steermesh.engine.model.HookPoint;
-import io.steermesh.engine.model.Injection;
-import io.steermesh.engine.model.PositionSet;
 import io.steermesh.engine.tensor.Quant;
 import io.steermesh.engine.tensor.VectorMath;
 

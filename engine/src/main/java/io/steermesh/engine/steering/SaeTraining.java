@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.steermesh.engine.generate.Generator;
-import io.steermesh.engine.model.HookPoint;
 import io.steermesh.engine.model.Model;
 import io.steermesh.engine.sampler.SamplingParams;
 import io.steermesh.engine.tokenizer.Tokenizer;

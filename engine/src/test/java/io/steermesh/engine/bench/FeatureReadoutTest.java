@@ -1,6 +1,6 @@
 package io.steermesh.engine.bench;
 
-import io.steermesh.engine.model.HookPoint;
+import io.steermesh.engine.steering.HookPoint;
 import io.steermesh.engine.tensor.DType;
 import io.steermesh.engine.tensor.Parallel;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,10 @@
 package io.steermesh.engine.model;
 
+import io.steermesh.engine.steering.ActivationCapture;
+import io.steermesh.engine.steering.HookPoint;
+import io.steermesh.engine.steering.Injection;
+import io.steermesh.engine.steering.PositionSet;
+import io.steermesh.engine.steering.SteeringPlan;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.steermesh.engine.SharedFiles;

@@ -1,14 +1,10 @@
 package io.steermesh.engine.steering;
 
 import io.steermesh.engine.SharedFiles;
-import io.steermesh.engine.model.HookPoint;
-import io.steermesh.engine.model.Injection;
 import io.steermesh.engine.model.Model;
 import io.steermesh.engine.model.ModelConfig;
 import io.steermesh.engine.model.ModelLoader;
-import io.steermesh.engine.model.PositionSet;
 import io.steermesh.engine.model.Sequence;
-import io.steermesh.engine.model.SteeringPlan;
 import io.steermesh.engine.model.Step;
 import io.steermesh.engine.tensor.MatMul;
 import io.steermesh.engine.tensor.VectorMath;

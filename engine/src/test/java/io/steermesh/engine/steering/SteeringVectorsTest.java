@@ -2,14 +2,9 @@ package io.steermesh.engine.steering;
 
 import io.steermesh.engine.SharedFiles;
 import io.steermesh.engine.format.SafetensorsFile;
-import io.steermesh.engine.model.ActivationCapture;
-import io.steermesh.engine.model.HookPoint;
-import io.steermesh.engine.model.Injection;
 import io.steermesh.engine.model.Model;
 import io.steermesh.engine.model.ModelLoader;
-import io.steermesh.engine.model.PositionSet;
 import io.steermesh.engine.model.Sequence;
-import io.steermesh.engine.model.SteeringPlan;
 import io.steermesh.engine.model.Step;
 import io.steermesh.engine.tensor.DType;
 import io.steermesh.engine.tensor.Quant;

@@ -135,10 +135,9 @@ public class Generations {
         if (!router.isOpen(sequenceId)) return false;
         SteeringPlanSpec resolved;
         try {
-            resolved = registry.resolver(config.modelName()).resolve(steering);
+            resolved = registry.resolver(config.modelName()).admit(steering);
         } catch (InvalidEventException e) {
-            InvalidEventException at = e.within("steering");
-            throw RequestException.invalid(at.field(), at.getMessage());
+            throw RequestException.invalid(e.field(), e.getMessage());
         }
         sendControl(new SteeringChanged(sequenceId, fromIndex, resolved));
         return true;

@@ -1,9 +1,9 @@
 package io.steermesh.service;
 
-import io.steermesh.engine.model.HookPoint;
-import io.steermesh.engine.model.Injection;
-import io.steermesh.engine.model.PositionSet;
-import io.steermesh.engine.model.SteeringPlan;
+import io.steermesh.engine.steering.HookPoint;
+import io.steermesh.engine.steering.Injection;
+import io.steermesh.engine.steering.PositionSet;
+import io.steermesh.engine.steering.SteeringPlan;
 import io.steermesh.engine.sampler.SampleResult;
 import io.steermesh.engine.sampler.SamplingParams;
 import io.steermesh.engine.sampler.TokenLogprob;

@@ -3,7 +3,7 @@ package io.steermesh.worker;
 import io.steermesh.engine.model.ModelConfig;
 import io.steermesh.events.PromptTokenized;
 import io.steermesh.events.SteeringChanged;
-import io.steermesh.service.EngineForms;
+import io.steermesh.service.steering.SteeringResolver;
 
 /**
  * What the loop refuses before it holds a sequence: a prompt for another model, too long for the context
@@ -34,7 +34,7 @@ final class Admission {
                 throw new IllegalArgumentException("prompt_ids contains " + id + ", outside the vocabulary [0, " + (config.vocabSize() - 1) + "]");
             }
         }
-        if (p.steering() != null) EngineForms.plan(p.steering(), config.nLayers(), config.dim()).validate(config);
+        SteeringResolver.check(p.steering(), config);
         if (p.features() != null) captures.checkFeatures(p.features().sae());
         if (p.wantsRouting() && config.variant().experts() == 0) {
             throw new IllegalArgumentException("routing needs a mixture-of-experts model; \"" + modelName + "\" has no experts");
@@ -42,6 +42,6 @@ final class Admission {
     }
 
     void check(SteeringChanged s) {
-        EngineForms.plan(s.steering().requireResolved(), config.nLayers(), config.dim()).validate(config);
+        SteeringResolver.check(s.steering(), config);
     }
 }

@@ -1,7 +1,8 @@
 package io.steermesh.worker;
 
-import io.steermesh.engine.model.ActivationCapture;
-import io.steermesh.engine.model.HookPoint;
+import io.steermesh.engine.steering.ActivationCapture;
+import io.steermesh.engine.steering.Captures;
+import io.steermesh.engine.steering.HookPoint;
 import io.steermesh.engine.model.TokenRouting;
 import io.steermesh.events.ActivationsCaptured;
 import io.steermesh.events.ActivationsRequested;
@@ -116,31 +117,11 @@ final class CaptureCollector {
             Map<Integer, float[]> byPos = l.rows.rows.get(h);
             List<float[]> kept = new ArrayList<>();
             for (int pos = 0; pos < n; pos++) if (a.positions().contains(pos, n)) kept.add(byPos.get(pos));
-            float[] values = reduce(a.reduce(), kept);
+            float[] values = Captures.reduce(a.reduce(), kept, dim);
             int rows = values.length / dim;
             parts.add(new ActivationsCaptured(a.sequenceId(), a.model(), h.name(), part, hooks.size(), a.reduce(),
                     rows, dim, values, workerId, System.currentTimeMillis()));
         }
         return parts;
-    }
-
-    /** {@code mean} and {@code last} give one row (none when no position is kept); anything else every kept row. */
-    private float[] reduce(String how, List<float[]> kept) {
-        return switch (how) {
-            case "mean" -> {
-                if (kept.isEmpty()) yield new float[0];
-                double[] sum = new double[dim];
-                for (float[] r : kept) for (int i = 0; i < dim; i++) sum[i] += r[i];
-                float[] mean = new float[dim];
-                for (int i = 0; i < dim; i++) mean[i] = (float) (sum[i] / kept.size());
-                yield mean;
-            }
-            case "last" -> kept.isEmpty() ? new float[0] : kept.getLast().clone();
-            default -> {
-                float[] all = new float[kept.size() * dim];
-                for (int r = 0; r < kept.size(); r++) System.arraycopy(kept.get(r), 0, all, r * dim, dim);
-                yield all;
-            }
-        };
     }
 }

@@ -151,9 +151,9 @@ public class ForwardWorker {
         if (event instanceof SteeringChanged s && !s.steering().resolved()) {
             // an integration may name registry vectors; the gateway resolves them before they get here
             try {
-                event = new SteeringChanged(s.sequenceId(), s.fromIndex(), resolver.resolve(s.steering()));
+                event = new SteeringChanged(s.sequenceId(), s.fromIndex(), resolver.admit(s.steering()));
             } catch (InvalidEventException e) {
-                return m.nack(e.within("steering"));
+                return m.nack(e);
             }
         }
         scheduler.submit(event, m::ack, m::nack);

@@ -1,6 +1,6 @@
 package io.steermesh.worker;
 
-import io.steermesh.engine.model.HookPoint;
+import io.steermesh.engine.steering.HookPoint;
 import io.steermesh.engine.model.Sequence;
 import io.steermesh.engine.model.TokenRouting;
 import io.steermesh.events.ActivationsRequested;

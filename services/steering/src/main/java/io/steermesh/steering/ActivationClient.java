@@ -2,7 +2,7 @@ package io.steermesh.steering;
 
 import io.steermesh.events.ActivationsCaptured;
 import io.steermesh.events.ActivationsRequested;
-import io.steermesh.engine.model.PositionSet;
+import io.steermesh.engine.steering.PositionSet;
 import io.steermesh.events.SteeringPlanSpec;
 import io.steermesh.events.Topics;
 import io.steermesh.service.EngineForms;

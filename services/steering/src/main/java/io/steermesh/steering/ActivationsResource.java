@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.common.annotation.Blocking;
-import io.steermesh.engine.model.PositionSet;
+import io.steermesh.engine.steering.PositionSet;
 import io.steermesh.events.ActivationsRequested;
 import io.steermesh.events.InvalidEventException;
 import jakarta.inject.Inject;

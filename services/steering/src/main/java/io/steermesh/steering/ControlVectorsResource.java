@@ -3,7 +3,7 @@ package io.steermesh.steering;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.common.annotation.Blocking;
-import io.steermesh.engine.model.HookPoint;
+import io.steermesh.engine.steering.HookPoint;
 import io.steermesh.engine.steering.ControlVector;
 import io.steermesh.events.InvalidEventException;
 import io.steermesh.events.SteeringVectorPublished;

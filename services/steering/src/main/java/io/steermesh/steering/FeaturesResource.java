@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.common.annotation.Blocking;
-import io.steermesh.engine.model.HookPoint;
+import io.steermesh.engine.steering.HookPoint;
 import io.steermesh.engine.steering.FeatureAnalysis;
 import io.steermesh.engine.steering.Sae;
 import io.steermesh.events.InvalidEventException;

@@ -1,7 +1,7 @@
 package io.steermesh.steering;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.steermesh.engine.model.HookPoint;
+import io.steermesh.engine.steering.HookPoint;
 import io.steermesh.engine.model.Model;
 import io.steermesh.engine.model.ModelConfig;
 import io.steermesh.engine.model.ModelLoader;

@@ -1,7 +1,6 @@
 package io.steermesh.tokenizer;
 
 import io.steermesh.engine.model.ModelConfig;
-import io.steermesh.engine.model.SteeringPlan;
 import io.steermesh.engine.sampler.SamplingParams;
 import io.steermesh.engine.tokenizer.Tokenizer;
 import io.steermesh.engine.tokenizer.chat.ChatTemplate;
@@ -160,31 +159,9 @@ public final class PromptStage {
     /** The plan with every name resolved, checked against the model. */
     private SteeringPlanSpec checkSteering(SteeringPlanSpec steering) {
         if (steering.isEmpty()) return steering;
-        if (resolver != null) {
-            try {
-                steering = resolver.resolve(steering);
-            } catch (InvalidEventException e) {
-                throw e.within("steering");
-            }
-        }
-        for (int i = 0; i < steering.specs().size(); i++) {
-            if (!steering.specs().get(i).resolved()) {
-                throw InvalidEventException.invalid("steering[" + i + "].vector",
-                        "names a registered vector, but no steering registry is connected: give \"values\" inline");
-            }
-        }
-        SteeringPlan plan;
-        try {
-            plan = EngineForms.plan(steering, config.nLayers(), config.dim());
-        } catch (InvalidEventException e) {
-            throw e.within("steering");
-        }
-        try {
-            plan.validate(config);
-        } catch (IllegalArgumentException e) {
-            throw InvalidEventException.rule("steering", e.getMessage());
-        }
-        return steering;
+        SteeringPlanSpec resolved = SteeringResolver.admit(resolver, steering);
+        SteeringResolver.check(resolved, config);
+        return resolved;
     }
 
     /** Chat messages as one prompt, for models that ship no chat template of their own. */

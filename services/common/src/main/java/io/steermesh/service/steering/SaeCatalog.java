@@ -1,6 +1,6 @@
 package io.steermesh.service.steering;
 
-import io.steermesh.engine.model.HookPoint;
+import io.steermesh.engine.steering.HookPoint;
 import io.steermesh.engine.steering.Sae;
 import io.steermesh.events.FeatureActivation;
 import io.steermesh.events.InvalidEventException;

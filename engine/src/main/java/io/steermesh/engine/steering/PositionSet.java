@@ -1,4 +1,4 @@
-package io.steermesh.engine.model;
+package io.steermesh.engine.steering;
 
 /**
  * Which positions of a sequence an injection touches. Position p is the p-th token of the sequence

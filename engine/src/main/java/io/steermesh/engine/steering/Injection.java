@@ -1,4 +1,4 @@
-package io.steermesh.engine.model;
+package io.steermesh.engine.steering;
 
 /**
  * One steering term at {@code hook} (ActAdd, Turner et al. 2023). The vector holds R rows of the model
@@ -66,9 +66,9 @@ public record Injection(HookPoint hook, float[] vector, float coefficient, Posit
 
     /**
      * Adds this term to {@code x[off .. off + dim)}, the stream at sequence position {@code position},
-     * if the position set takes it (and, for a multi-row vector, has a row for it).
+     * if the position set takes it (and, for a multi-row vector, has a row for it). The forward pass calls it.
      */
-    void apply(float[] x, int off, int dim, int position, int promptLength) {
+    public void apply(float[] x, int off, int dim, int position, int promptLength) {
         if (!positions.contains(position, promptLength)) return;
         int from = 0;
         if (vector.length != dim) {

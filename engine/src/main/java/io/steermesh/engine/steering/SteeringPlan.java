@@ -1,4 +1,6 @@
-package io.steermesh.engine.model;
+package io.steermesh.engine.steering;
+
+import io.steermesh.engine.model.ModelConfig;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -42,7 +44,8 @@ public final class SteeringPlan {
         }
     }
 
-    Injection[] at(int hookIndex) {
+    /** The injections at hook index {@code hookIndex} ({@link HookPoint#index()}), null when none (the forward pass asks). */
+    public Injection[] at(int hookIndex) {
         return hookIndex < byHook.length ? byHook[hookIndex] : null;
     }
 }

@@ -1,4 +1,4 @@
-package io.steermesh.engine.model;
+package io.steermesh.engine.steering;
 
 import java.util.Set;
 

@@ -3,7 +3,7 @@ package io.steermesh.cli;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.steermesh.engine.model.HookPoint;
+import io.steermesh.engine.steering.HookPoint;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -13,8 +13,8 @@ import java.nio.file.Path;
 import java.util.Locale;
 
 /** Parses {@code --steer HOOK:COEFF:FILE} and reads steering vector files. */
-final class SteeringVectors {
-    private SteeringVectors() {}
+final class SteerArgs {
+    private SteerArgs() {}
 
     /** One {@code --steer} before the model is known: the hook is checked against the model's layers later. */
     record Spec(String hook, float coefficient, Path file, float[] vector) {}
