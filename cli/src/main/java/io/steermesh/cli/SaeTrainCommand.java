@@ -1,8 +1,8 @@
 package io.steermesh.cli;
 
-import io.steermesh.engine.steering.HookPoint;
 import io.steermesh.engine.model.Model;
 import io.steermesh.engine.model.ModelLoader;
+import io.steermesh.engine.steering.HookPoint;
 import io.steermesh.engine.steering.SaeTrainer;
 import io.steermesh.engine.steering.SaeTraining;
 

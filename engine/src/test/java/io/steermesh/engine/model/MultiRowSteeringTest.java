@@ -1,11 +1,11 @@
 package io.steermesh.engine.model;
 
+import io.steermesh.engine.SharedFiles;
 import io.steermesh.engine.steering.ActivationCapture;
 import io.steermesh.engine.steering.HookPoint;
 import io.steermesh.engine.steering.Injection;
 import io.steermesh.engine.steering.PositionSet;
 import io.steermesh.engine.steering.SteeringPlan;
-import io.steermesh.engine.SharedFiles;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

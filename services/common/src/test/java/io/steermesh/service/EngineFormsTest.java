@@ -1,12 +1,12 @@
 package io.steermesh.service;
 
+import io.steermesh.engine.sampler.SampleResult;
+import io.steermesh.engine.sampler.SamplingParams;
+import io.steermesh.engine.sampler.TokenLogprob;
 import io.steermesh.engine.steering.HookPoint;
 import io.steermesh.engine.steering.Injection;
 import io.steermesh.engine.steering.PositionSet;
 import io.steermesh.engine.steering.SteeringPlan;
-import io.steermesh.engine.sampler.SampleResult;
-import io.steermesh.engine.sampler.SamplingParams;
-import io.steermesh.engine.sampler.TokenLogprob;
 import io.steermesh.events.FinishReason;
 import io.steermesh.events.InvalidEventException;
 import io.steermesh.events.LogitsComputed;

@@ -1,9 +1,9 @@
 package io.steermesh.worker;
 
+import io.steermesh.engine.model.TokenRouting;
 import io.steermesh.engine.steering.ActivationCapture;
 import io.steermesh.engine.steering.Captures;
 import io.steermesh.engine.steering.HookPoint;
-import io.steermesh.engine.model.TokenRouting;
 import io.steermesh.events.ActivationsCaptured;
 import io.steermesh.events.ActivationsRequested;
 import io.steermesh.events.ExpertRoute;

@@ -1,8 +1,8 @@
 package io.steermesh.worker;
 
-import io.steermesh.engine.steering.HookPoint;
 import io.steermesh.engine.model.Sequence;
 import io.steermesh.engine.model.TokenRouting;
+import io.steermesh.engine.steering.HookPoint;
 import io.steermesh.events.ActivationsRequested;
 import io.steermesh.events.PromptTokenized;
 import io.steermesh.events.SteeringChanged;

@@ -1,8 +1,8 @@
 package io.steermesh.steering;
 
+import io.steermesh.engine.steering.PositionSet;
 import io.steermesh.events.ActivationsCaptured;
 import io.steermesh.events.ActivationsRequested;
-import io.steermesh.engine.steering.PositionSet;
 import io.steermesh.events.SteeringPlanSpec;
 import io.steermesh.events.Topics;
 import io.steermesh.service.EngineForms;

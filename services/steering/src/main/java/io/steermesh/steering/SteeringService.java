@@ -1,10 +1,10 @@
 package io.steermesh.steering;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.steermesh.engine.steering.HookPoint;
 import io.steermesh.engine.model.Model;
 import io.steermesh.engine.model.ModelConfig;
 import io.steermesh.engine.model.ModelLoader;
+import io.steermesh.engine.steering.HookPoint;
 import io.steermesh.engine.steering.SteeringVectors;
 import io.steermesh.engine.tokenizer.Tokenizer;
 import io.steermesh.events.InvalidEventException;
