@@ -11,6 +11,8 @@ final class Check {
     /** TransformerLens hook names; the layer is checked against a model where the model is known. */
     private static final Pattern HOOK = Pattern.compile("blocks\\.(\\d{1,4})\\.(hook_resid_pre|hook_attn_out|hook_mlp_out|hook_resid_post)");
     static final int MAX_ID_LENGTH = 256;
+    /** At most this many alternatives per token ({@code top_logprobs}, {@code top_raw}), like OpenAI's {@code top_logprobs}. */
+    static final int MAX_TOP_LOGPROBS = 20;
 
     private Check() {}
 
@@ -105,11 +107,11 @@ final class Check {
         return value;
     }
 
-    /** Alternatives shown next to a token: at most {@value SamplingSpec#MAX_TOP_LOGPROBS}, like {@code top_logprobs}. */
+    /** Alternatives shown next to a token: at most {@value #MAX_TOP_LOGPROBS}, like {@code top_logprobs}. */
     static List<TopToken> topTokens(List<TopToken> values, String field) {
         List<TopToken> out = list(values, field);
-        if (out.size() > SamplingSpec.MAX_TOP_LOGPROBS) {
-            throw InvalidEventException.invalid(field, "must have at most " + SamplingSpec.MAX_TOP_LOGPROBS + " entries (got " + out.size() + ")");
+        if (out.size() > MAX_TOP_LOGPROBS) {
+            throw InvalidEventException.invalid(field, "must have at most " + MAX_TOP_LOGPROBS + " entries (got " + out.size() + ")");
         }
         return out;
     }

@@ -10,6 +10,8 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.StringJoiner;
+import java.util.function.DoublePredicate;
 
 /**
  * The wire form of the engine's {@code SamplingParams}: the OpenAI/vLLM snake_case names, every field optional,
@@ -38,56 +40,40 @@ public record SamplingSpec(
         Long seed,
         Integer topLogprobs) {
 
-    /** At most this many alternatives per token, like OpenAI's {@code top_logprobs}. */
-    public static final int MAX_TOP_LOGPROBS = 20;
-    public static final float MAX_ABS_LOGIT_BIAS = 100f;
-    public static final double MAX_ABS_PRESENCE_FREQUENCY = 2.0;
-
     /** Every field absent: the engine's defaults. */
     public static final SamplingSpec DEFAULTS = new SamplingSpec(null, null, null, null, null, null, null, null, null, null, null, null);
 
     public SamplingSpec {
         if (logitBias != null) logitBias = Collections.unmodifiableMap(new LinkedHashMap<>(logitBias));
         if (stopTokenIds != null) stopTokenIds = stopTokenIds.clone();
-        if (temperature != null) {
-            if (!Double.isFinite(temperature)) throw InvalidEventException.invalid("temperature", "must be finite and >= 0 (got " + temperature + ")");
-            if (temperature < 0) throw InvalidEventException.invalid("temperature", "must be >= 0 (got " + temperature + ")");
-        }
-        if (topK != null && topK < 0) throw InvalidEventException.invalid("top_k", "must be >= 0, 0 = off (got " + topK + ")");
-        if (topP != null && !(topP > 0 && topP <= 1)) throw InvalidEventException.invalid("top_p", "must be in (0, 1] (got " + topP + ")");
-        if (minP != null && !(minP >= 0 && minP <= 1)) throw InvalidEventException.invalid("min_p", "must be in [0, 1] (got " + minP + ")");
-        if (repetitionPenalty != null && (!(repetitionPenalty > 0) || Double.isInfinite(repetitionPenalty))) {
-            throw InvalidEventException.invalid("repetition_penalty", "must be finite and > 0, 1 = off (got " + repetitionPenalty + ")");
-        }
-        within("presence_penalty", presencePenalty);
-        within("frequency_penalty", frequencyPenalty);
-        if (logitBias != null) {
-            for (Map.Entry<Integer, Float> e : logitBias.entrySet()) {
-                Integer id = e.getKey();
-                Float value = e.getValue();
-                if (id == null || value == null) {
-                    throw InvalidEventException.invalid("logit_bias", "must not contain null token ids or values (got " + id + " -> " + value + ")");
-                }
-                if (id < 0) throw InvalidEventException.invalid("logit_bias", "token id must be >= 0 (got " + id + ")");
-                if (!(value >= -MAX_ABS_LOGIT_BIAS && value <= MAX_ABS_LOGIT_BIAS)) {
-                    throw InvalidEventException.invalid("logit_bias[" + id + "]", "must be in [-100, 100] (got " + value + ")");
-                }
-            }
-        }
-        if (stopTokenIds != null) {
-            for (int i = 0; i < stopTokenIds.length; i++) {
-                if (stopTokenIds[i] < 0) throw InvalidEventException.invalid("stop_token_ids[" + i + "]", "must be >= 0 (got " + stopTokenIds[i] + ")");
-            }
-        }
-        if (maxTokens != null && maxTokens < 1) throw InvalidEventException.invalid("max_tokens", "must be >= 1 (got " + maxTokens + ")");
-        if (topLogprobs != null && (topLogprobs < 0 || topLogprobs > MAX_TOP_LOGPROBS)) {
-            throw InvalidEventException.invalid("top_logprobs", "must be in [0, " + MAX_TOP_LOGPROBS + "] (got " + topLogprobs + ")");
-        }
+        // the contract's ranges (contracts/schemas/SamplingSpec.schema.json), the engine's SamplingParams ones too:
+        // io.steermesh.service.EngineFormsTest holds the two to the same answers and messages
+        range("temperature", temperature, Double::isFinite, "must be finite and >= 0");
+        range("temperature", temperature, t -> t >= 0, "must be >= 0");
+        range("top_k", topK, k -> k >= 0, "must be >= 0, 0 = off");
+        range("top_p", topP, p -> p > 0 && p <= 1, "must be in (0, 1]");
+        range("min_p", minP, p -> p >= 0 && p <= 1, "must be in [0, 1]");
+        range("repetition_penalty", repetitionPenalty, r -> r > 0 && r < Double.POSITIVE_INFINITY, "must be finite and > 0, 1 = off");
+        range("presence_penalty", presencePenalty, x -> Math.abs(x) <= 2, "must be in [-2, 2]");
+        range("frequency_penalty", frequencyPenalty, x -> Math.abs(x) <= 2, "must be in [-2, 2]");
+        if (logitBias != null) logitBias.forEach(SamplingSpec::bias);
+        if (stopTokenIds != null) Check.tokenIds(stopTokenIds, "stop_token_ids", 0);
+        range("max_tokens", maxTokens, m -> m >= 1, "must be >= 1");
+        range("top_logprobs", topLogprobs, n -> n >= 0 && n <= Check.MAX_TOP_LOGPROBS, "must be in [0, " + Check.MAX_TOP_LOGPROBS + "]");
     }
 
-    private static void within(String field, Double value) {
-        if (value != null && !(value >= -MAX_ABS_PRESENCE_FREQUENCY && value <= MAX_ABS_PRESENCE_FREQUENCY)) {
-            throw InvalidEventException.invalid(field, "must be in [-2, 2] (got " + value + ")");
+    /** An absent value is fine (the default applies); a present one must pass {@code allowed}. */
+    private static void range(String field, Number value, DoublePredicate allowed, String rule) {
+        if (value != null && !allowed.test(value.doubleValue())) throw InvalidEventException.invalid(field, rule + " (got " + value + ")");
+    }
+
+    private static void bias(Integer id, Float value) {
+        if (id == null || value == null) {
+            throw InvalidEventException.invalid("logit_bias", "must not contain null token ids or values (got " + id + " -> " + value + ")");
+        }
+        if (id < 0) throw InvalidEventException.invalid("logit_bias", "token id must be >= 0 (got " + id + ")");
+        if (Math.abs(value) > 100 || value.isNaN()) {
+            throw InvalidEventException.invalid("logit_bias[" + id + "]", "must be in [-100, 100] (got " + value + ")");
         }
     }
 
@@ -117,10 +103,13 @@ public record SamplingSpec(
 
     @Override
     public String toString() {
-        return "SamplingSpec[temperature=" + temperature + ", top_k=" + topK + ", top_p=" + topP + ", min_p=" + minP
-                + ", repetition_penalty=" + repetitionPenalty + ", presence_penalty=" + presencePenalty
-                + ", frequency_penalty=" + frequencyPenalty + ", logit_bias=" + logitBias
-                + ", stop_token_ids=" + Arrays.toString(stopTokenIds) + ", max_tokens=" + maxTokens
-                + ", seed=" + seed + ", top_logprobs=" + topLogprobs + "]";
+        // only the fields present: an absent one is the engine's default
+        String[] names = {"temperature", "top_k", "top_p", "min_p", "repetition_penalty", "presence_penalty", "frequency_penalty",
+                "logit_bias", "stop_token_ids", "max_tokens", "seed", "top_logprobs"};
+        Object[] values = {temperature, topK, topP, minP, repetitionPenalty, presencePenalty, frequencyPenalty, logitBias,
+                stopTokenIds == null ? null : Arrays.toString(stopTokenIds), maxTokens, seed, topLogprobs};
+        StringJoiner out = new StringJoiner(", ", "SamplingSpec[", "]");
+        for (int i = 0; i < names.length; i++) if (values[i] != null) out.add(names[i] + "=" + values[i]);
+        return out.toString();
     }
 }

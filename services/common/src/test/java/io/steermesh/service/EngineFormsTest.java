@@ -19,7 +19,11 @@ import io.steermesh.events.TopToken;
 import io.steermesh.events.wire.EventCodec;
 import org.junit.jupiter.api.Test;
 
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.RecordComponent;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -55,11 +59,50 @@ class EngineFormsTest {
         assertEquals(SamplingParams.greedy(), EngineForms.params(greedy));
     }
 
+    /**
+     * SamplingSpec checks the contract's ranges itself (shared-model has no engine); they must be the engine's:
+     * the same values accepted, the same message for each one refused. Each case sets one field of the defaults.
+     */
     @Test
-    void theWireRangesAreTheEngineRanges() {
-        assertEquals(SamplingParams.MAX_TOP_LOGPROBS, SamplingSpec.MAX_TOP_LOGPROBS);
-        assertEquals(SamplingParams.MAX_ABS_LOGIT_BIAS, SamplingSpec.MAX_ABS_LOGIT_BIAS);
-        assertEquals(SamplingParams.MAX_ABS_PRESENCE_FREQUENCY, SamplingSpec.MAX_ABS_PRESENCE_FREQUENCY);
+    void theWireRangesAreTheEngineRanges() throws ReflectiveOperationException {
+        double[] doubles = {Double.NEGATIVE_INFINITY, -2.5, -2.01, -2, -1, -0.0, 0, 1e-9, 0.01, 0.5, 1, 1.01, 1.5, 2, 2.01, 100,
+                100.5, Double.POSITIVE_INFINITY, Double.NaN};
+        int[] ints = {Integer.MIN_VALUE, -1, 0, 1, 2, 20, 21, 256, Integer.MAX_VALUE};
+        for (double d : doubles) {
+            for (String field : List.of("temperature", "topP", "minP", "repetitionPenalty", "presencePenalty", "frequencyPenalty")) {
+                agree(field, d);
+            }
+            agree("logitBias", Map.of(3, (float) d));
+        }
+        for (int i : ints) {
+            for (String field : List.of("topK", "maxTokens", "topLogprobs")) agree(field, i);
+            agree("logitBias", Map.of(i, 1f));
+            agree("stopTokenIds", new int[] {0, i});
+        }
+    }
+
+    private static void agree(String field, Object value) throws ReflectiveOperationException {
+        String what = field + " = " + (value instanceof int[] a ? Arrays.toString(a) : value);
+        assertEquals(outcome(SamplingParams.defaults(), field, value), outcome(SamplingSpec.DEFAULTS, field, value),
+                what + ": SamplingSpec and SamplingParams disagree");
+    }
+
+    /** "ok", or the message with which {@code base} with {@code field} set to {@code value} is refused. */
+    private static String outcome(Record base, String field, Object value) throws ReflectiveOperationException {
+        RecordComponent[] components = base.getClass().getRecordComponents();
+        Class<?>[] types = new Class<?>[components.length];
+        Object[] args = new Object[components.length];
+        for (int i = 0; i < components.length; i++) {
+            types[i] = components[i].getType();
+            args[i] = components[i].getName().equals(field) ? value : components[i].getAccessor().invoke(base);
+        }
+        try {
+            base.getClass().getDeclaredConstructor(types).newInstance(args);
+            return "ok";
+        } catch (InvocationTargetException e) {
+            if (e.getCause() instanceof IllegalArgumentException refused) return refused.getMessage();
+            throw e;
+        }
     }
 
     @Test
