@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
  * merge the adjacent pair of lowest rank, leftmost first, as Hugging Face's {@code BPE::merge_word} and
  * llama.cpp's {@code llm_tokenizer_bpe_session} do. Thread-safe; the per-piece cache is shared.
  */
-public sealed class BpeTokenizer implements Tokenizer permits Gpt2BpeTokenizer {
+public sealed class BpeTokenizer extends VocabularyTokenizer permits Gpt2BpeTokenizer {
 
     /** How the vocabulary spells bytes. */
     enum Symbols {
@@ -56,13 +56,11 @@ public sealed class BpeTokenizer implements Tokenizer permits Gpt2BpeTokenizer {
     private final boolean ignoreMerges;
     private final boolean newlineRunsWhole;
     private final int unknownId;
-    private final int bos;
-    private final int eos;
-    private final boolean addBos;
     private final boolean stripFirstSpace;
     private final Map<String, int[]> cache = new ConcurrentHashMap<>();
 
     BpeTokenizer(Builder b) {
+        super(b.bos, b.eos, b.addBos);
         String src = b.source;
         int n = b.tokens.length;
         if (b.types != null && b.types.length != n) {
@@ -132,9 +130,6 @@ public sealed class BpeTokenizer implements Tokenizer permits Gpt2BpeTokenizer {
         this.ignoreMerges = b.ignoreMerges;
         this.newlineRunsWhole = b.newlineRunsWhole;
         this.unknownId = b.unknownId >= 0 ? b.unknownId : unk;
-        this.bos = b.bos;
-        this.eos = b.eos;
-        this.addBos = b.addBos;
         this.stripFirstSpace = b.stripFirstSpace;
     }
 
@@ -311,41 +306,19 @@ public sealed class BpeTokenizer implements Tokenizer permits Gpt2BpeTokenizer {
      * text, or the first after BOS, loses that space.
      */
     @Override
-    public byte[] tokenBytes(int previousId, int id) {
-        byte[] b = bytesOf(id);
-        return dropsLeadingSpace(previousId, id) ? Arrays.copyOfRange(b, 1, b.length) : b.clone();
-    }
-
-    private boolean dropsLeadingSpace(int previousId, int id) {
+    boolean dropsLeadingSpace(int previousId, int id) {
         return stripFirstSpace && (previousId < 0 || previousId == bos) && !specials.ids().containsValue(id)
                 && tokenBytes[id].length > 0 && tokenBytes[id][0] == ' ';
     }
 
-    private byte[] bytesOf(int id) {
-        if (id < 0 || id >= tokenBytes.length || tokenBytes[id] == null) {
-            throw new IllegalArgumentException("token id " + id + " is not in this vocabulary (size " + tokenBytes.length + ")");
-        }
+    @Override
+    byte[] storedBytes(int id) {
         return tokenBytes[id];
     }
 
     @Override
     public int vocabSize() {
         return tokenBytes.length;
-    }
-
-    @Override
-    public OptionalInt bosId() {
-        return bos >= 0 ? OptionalInt.of(bos) : OptionalInt.empty();
-    }
-
-    @Override
-    public OptionalInt eosId() {
-        return eos >= 0 ? OptionalInt.of(eos) : OptionalInt.empty();
-    }
-
-    @Override
-    public boolean addBosToPrompts() {
-        return addBos && bos >= 0;
     }
 
     /** Everything a BPE tokenizer is built from; the loaders (GPT-2 files, GGUF, tokenizer.json) fill it. */

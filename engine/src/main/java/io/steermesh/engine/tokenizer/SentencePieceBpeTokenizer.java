@@ -28,7 +28,7 @@ import java.util.regex.Pattern;
  * highest-scoring piece, the leftmost on ties. Pieces may spell spaces as ' ' (llama2.c tokenizer.bin)
  * or as '▁' U+2581 (GGUF, SentencePiece); both are read as spaces. Immutable and thread-safe.
  */
-public final class SentencePieceBpeTokenizer implements Tokenizer {
+public final class SentencePieceBpeTokenizer extends VocabularyTokenizer {
 
     // Token types as SentencePiece and GGUF tokenizer.ggml.token_type number them.
     static final int NORMAL = BpeTokenizer.NORMAL;
@@ -50,13 +50,11 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
     private final int[] byteIds;                 // (256) id of <0xNN>, -1 when the vocabulary lacks it
     private final int unknownId;                 // -1 when there is none
     private final SpecialTokens specials;
-    private final int bos;
-    private final int eos;
-    private final boolean addBos;
     private final boolean addDummyPrefix;
 
     private SentencePieceBpeTokenizer(String[] rawPieces, float[] scores, int[] tokenTypes, int bos, int eos,
                                       boolean addBos, boolean addDummyPrefix, boolean rstripSpecials, String source) {
+        super(bos, eos, addBos);
         int n = rawPieces.length;
         if (scores == null || scores.length != n) {
             throw new IllegalArgumentException(source + ": " + n + " pieces need " + n + " scores, got "
@@ -126,9 +124,6 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
             }
         }
         this.specials = new SpecialTokens(control, userDefined, Set.of(), rstrip);
-        this.bos = bos;
-        this.eos = eos;
-        this.addBos = addBos;
         this.addDummyPrefix = addDummyPrefix;
     }
 
@@ -335,39 +330,17 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
 
     /** As run.c decode(): {@code <0xNN>} is the raw byte; the first piece after BOS loses its leading space. */
     @Override
-    public byte[] tokenBytes(int previousId, int id) {
-        byte[] b = bytesOf(id);
-        return dropsLeadingSpace(previousId, id) ? Arrays.copyOfRange(b, 1, b.length) : b.clone();
-    }
-
-    private boolean dropsLeadingSpace(int previousId, int id) {
+    boolean dropsLeadingSpace(int previousId, int id) {
         return previousId == bos && bos >= 0 && mergeable(id) && pieces[id].startsWith(" ");
     }
 
-    private byte[] bytesOf(int id) {
-        if (id < 0 || id >= bytes.length) {
-            throw new IllegalArgumentException("token id " + id + " is not in this vocabulary (size " + bytes.length + ")");
-        }
+    @Override
+    byte[] storedBytes(int id) {
         return bytes[id];
     }
 
     @Override
     public int vocabSize() {
         return pieces.length;
-    }
-
-    @Override
-    public OptionalInt bosId() {
-        return bos >= 0 ? OptionalInt.of(bos) : OptionalInt.empty();
-    }
-
-    @Override
-    public OptionalInt eosId() {
-        return eos >= 0 ? OptionalInt.of(eos) : OptionalInt.empty();
-    }
-
-    @Override
-    public boolean addBosToPrompts() {
-        return addBos && bos >= 0;
     }
 }
