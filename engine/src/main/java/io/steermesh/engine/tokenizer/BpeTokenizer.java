@@ -160,45 +160,17 @@ public sealed class BpeTokenizer extends VocabularyTokenizer permits Gpt2BpeToke
     }
 
     @Override
-    public int[] encode(String text, boolean allowSpecial) {
-        FragmentEncoder fragments = new FragmentEncoder(text.length());
-        specials.split(text, allowSpecial, fragments);
-        return fragments.out.toArray();
+    SpecialTokens specials() {
+        return specials;
     }
 
+    /** Normalizes and pre-tokenizes the fragment, then encodes each piece; {@code bounds} holds the pieces' bounds. */
     @Override
-    public int[] encodeWithPlainSpans(String text, int[] plainSpans) {
-        FragmentEncoder fragments = new FragmentEncoder(text.length());
-        specials.split(text, plainSpans, fragments);
-        return fragments.out.toArray();
-    }
-
-    @Override
-    public Map<String, Integer> specialTokens() {
-        return specials.ids();
-    }
-
-    /** Encodes each plain fragment on its own; special tokens pass through as their id. */
-    private final class FragmentEncoder implements SpecialTokens.Sink {
-        final IntList out;
-        final IntList bounds = new IntList(64);
-
-        FragmentEncoder(int textLength) {
-            out = new IntList(textLength / 3 + 4);
-        }
-
-        @Override
-        public void text(String fragment, boolean atStart) {
-            String text = normalizer == null ? fragment : normalizer.apply(fragment, atStart);
-            bounds.clear();
-            preTokenizer.split(text, 0, text.length(), bounds);
-            for (int i = 0; i < bounds.size(); i += 2) out.addAll(encodePiece(text.substring(bounds.get(i), bounds.get(i + 1))));
-        }
-
-        @Override
-        public void special(int id) {
-            out.add(id);
-        }
+    void encodeFragment(String fragment, boolean atStart, IntList out, IntList bounds) {
+        String text = normalizer == null ? fragment : normalizer.apply(fragment, atStart);
+        bounds.clear();
+        preTokenizer.split(text, 0, text.length(), bounds);
+        for (int i = 0; i < bounds.size(); i += 2) out.addAll(encodePiece(text.substring(bounds.get(i), bounds.get(i + 1))));
     }
 
     /** The ids of one pre-tokenized piece. */

@@ -206,44 +206,15 @@ public final class SentencePieceBpeTokenizer extends VocabularyTokenizer {
                 rstripSpecials, "SentencePiece vocabulary");
     }
 
-    /** Returns ids without BOS; the caller prepends it when {@link #addBosToPrompts()}. */
     @Override
-    public int[] encode(String text, boolean allowSpecial) {
-        FragmentEncoder fragments = new FragmentEncoder(text.length());
-        specials.split(text, allowSpecial, fragments);
-        return fragments.out.toArray();
+    SpecialTokens specials() {
+        return specials;
     }
 
     @Override
-    public int[] encodeWithPlainSpans(String text, int[] plainSpans) {
-        FragmentEncoder fragments = new FragmentEncoder(text.length());
-        specials.split(text, plainSpans, fragments);
-        return fragments.out.toArray();
-    }
-
-    @Override
-    public Map<String, Integer> specialTokens() {
-        return specials.ids();
-    }
-
-    /** Encodes each plain fragment on its own; special tokens pass through as their id. */
-    private final class FragmentEncoder implements SpecialTokens.Sink {
-        final IntList out;
-
-        FragmentEncoder(int textLength) {
-            out = new IntList(textLength / 3 + 4);
-        }
-
-        @Override
-        public void text(String run, boolean atStart) {
-            // llama.cpp adds the dummy prefix to every fragment: each begins the text or follows a special token
-            out.addAll(encodeRun(run, addDummyPrefix));
-        }
-
-        @Override
-        public void special(int id) {
-            out.add(id);
-        }
+    void encodeFragment(String fragment, boolean atStart, IntList out, IntList scratch) {
+        // llama.cpp adds the dummy prefix to every fragment: each begins the text or follows a special token
+        out.addAll(encodeRun(fragment, addDummyPrefix));
     }
 
     private int[] encodeRun(String text, boolean dummyPrefix) {
