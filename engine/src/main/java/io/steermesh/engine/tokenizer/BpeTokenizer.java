@@ -46,7 +46,6 @@ public sealed class BpeTokenizer extends VocabularyTokenizer permits Gpt2BpeToke
     private static final int CACHE_MAX_PIECE = 64;
 
     private final Symbols symbols;
-    private final byte[][] tokenBytes;      // (vocab) bytes each id decodes to; null for ids without a token
     private final Map<String, Integer> vocab; // token string (as stored) to id
     private final int[] byteIds;            // (256) id of each byte's token (byte-level char or <0xNN>), -1 if absent
     private final BpeMerges merges;
@@ -60,7 +59,7 @@ public sealed class BpeTokenizer extends VocabularyTokenizer permits Gpt2BpeToke
     private final Map<String, int[]> cache = new ConcurrentHashMap<>();
 
     BpeTokenizer(Builder b) {
-        super(b.bos, b.eos, b.addBos);
+        super(b.tokens.length, b.bos, b.eos, b.addBos);
         String src = b.source;
         int n = b.tokens.length;
         if (b.types != null && b.types.length != n) {
@@ -69,7 +68,6 @@ public sealed class BpeTokenizer extends VocabularyTokenizer permits Gpt2BpeToke
         checkSpecialId(src, "bos", b.bos, n);
         checkSpecialId(src, "eos", b.eos, n);
         this.symbols = b.symbols;
-        this.tokenBytes = new byte[n][];
         this.vocab = HashMap.newHashMap(n);
         this.byteIds = new int[256];
         Arrays.fill(byteIds, -1);
@@ -241,10 +239,7 @@ public sealed class BpeTokenizer extends VocabularyTokenizer permits Gpt2BpeToke
         int[] next = new int[n];
         int[] prev = new int[n];
         boolean[] gone = new boolean[n];
-        for (int i = 0; i < n; i++) {
-            next[i] = i + 1 < n ? i + 1 : -1;
-            prev[i] = i - 1;
-        }
+        linkInOrder(next, prev);
         LongHeap heap = new LongHeap(n);
         for (int i = 0; i + 1 < n; i++) offer(heap, ids, i, i + 1);
         while (!heap.isEmpty()) {
@@ -281,16 +276,6 @@ public sealed class BpeTokenizer extends VocabularyTokenizer permits Gpt2BpeToke
     boolean dropsLeadingSpace(int previousId, int id) {
         return stripFirstSpace && (previousId < 0 || previousId == bos) && !specials.ids().containsValue(id)
                 && tokenBytes[id].length > 0 && tokenBytes[id][0] == ' ';
-    }
-
-    @Override
-    byte[] storedBytes(int id) {
-        return tokenBytes[id];
-    }
-
-    @Override
-    public int vocabSize() {
-        return tokenBytes.length;
     }
 
     /** Everything a BPE tokenizer is built from; the loaders (GPT-2 files, GGUF, tokenizer.json) fill it. */

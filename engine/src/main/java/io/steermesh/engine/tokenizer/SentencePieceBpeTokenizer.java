@@ -45,7 +45,6 @@ public final class SentencePieceBpeTokenizer extends VocabularyTokenizer {
     private final String[] pieces;               // (vocab) piece text, '▁' read as ' '
     private final int[] types;                   // (vocab) NORMAL, CONTROL, BYTE, ...
     private final float[] scores;                // (vocab) merge priority: higher merges first
-    private final byte[][] bytes;                // (vocab) what each id decodes to
     private final Map<String, Integer> pieceIds; // mergeable pieces (normal, user-defined) to id
     private final int[] byteIds;                 // (256) id of <0xNN>, -1 when the vocabulary lacks it
     private final int unknownId;                 // -1 when there is none
@@ -54,7 +53,7 @@ public final class SentencePieceBpeTokenizer extends VocabularyTokenizer {
 
     private SentencePieceBpeTokenizer(String[] rawPieces, float[] scores, int[] tokenTypes, int bos, int eos,
                                       boolean addBos, boolean addDummyPrefix, boolean rstripSpecials, String source) {
-        super(bos, eos, addBos);
+        super(rawPieces.length, bos, eos, addBos);
         int n = rawPieces.length;
         if (scores == null || scores.length != n) {
             throw new IllegalArgumentException(source + ": " + n + " pieces need " + n + " scores, got "
@@ -68,7 +67,6 @@ public final class SentencePieceBpeTokenizer extends VocabularyTokenizer {
         this.pieces = new String[n];
         this.types = new int[n];
         this.scores = scores.clone();
-        this.bytes = new byte[n][];
         this.pieceIds = HashMap.newHashMap(n);
         this.byteIds = new int[256];
         Arrays.fill(byteIds, -1);
@@ -89,23 +87,23 @@ public final class SentencePieceBpeTokenizer extends VocabularyTokenizer {
                         throw new IllegalArgumentException(source + ": byte token " + id + " is '" + raw + "', expected <0xNN>");
                     }
                     int b = Integer.parseInt(m.group(1), 16);
-                    bytes[id] = new byte[] {(byte) b};
+                    tokenBytes[id] = new byte[] {(byte) b};
                     if (byteIds[b] < 0) byteIds[b] = id;
                 }
                 case CONTROL -> {
-                    bytes[id] = new byte[0];
+                    tokenBytes[id] = new byte[0];
                     // llama2.c exports BOS/EOS as "\n<s>\n" and "\n</s>\n"; the token users write is "<s>".
                     String name = raw.strip();
                     if (!name.isEmpty()) control.putIfAbsent(name, id);
                 }
                 case UNKNOWN -> {
-                    bytes[id] = UNKNOWN_SURFACE;
+                    tokenBytes[id] = UNKNOWN_SURFACE;
                     if (unk < 0) unk = id;
                     // llama.cpp parses unknown-type tokens as specials too (Phi-3's placeholders)
                     if (tokenTypes != null && !raw.isEmpty()) control.putIfAbsent(raw, id);
                 }
                 default -> {
-                    bytes[id] = piece.getBytes(StandardCharsets.UTF_8);
+                    tokenBytes[id] = piece.getBytes(StandardCharsets.UTF_8);
                     if (type != UNUSED) pieceIds.putIfAbsent(piece, id);
                     if (type == USER_DEFINED && !raw.isEmpty()) userDefined.putIfAbsent(raw, id);
                 }
@@ -266,10 +264,7 @@ public final class SentencePieceBpeTokenizer extends VocabularyTokenizer {
         int[] next = new int[n];
         int[] prev = new int[n];
         boolean[] gone = new boolean[n];
-        for (int i = 0; i < n; i++) {
-            next[i] = i + 1 < n ? i + 1 : -1;
-            prev[i] = i - 1;
-        }
+        linkInOrder(next, prev);
         PriorityQueue<Candidate> queue = new PriorityQueue<>((a, b) -> a.score != b.score
                 ? Float.compare(b.score, a.score) : Integer.compare(a.left, b.left));
         for (int i = 0; i + 1 < n; i++) offer(queue, ids, i, i + 1);
@@ -303,15 +298,5 @@ public final class SentencePieceBpeTokenizer extends VocabularyTokenizer {
     @Override
     boolean dropsLeadingSpace(int previousId, int id) {
         return previousId == bos && bos >= 0 && mergeable(id) && pieces[id].startsWith(" ");
-    }
-
-    @Override
-    byte[] storedBytes(int id) {
-        return bytes[id];
-    }
-
-    @Override
-    public int vocabSize() {
-        return pieces.length;
     }
 }

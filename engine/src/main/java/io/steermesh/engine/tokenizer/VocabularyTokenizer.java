@@ -14,8 +14,11 @@ abstract sealed class VocabularyTokenizer implements Tokenizer permits BpeTokeni
     final int bos;
     final int eos;
     final boolean addBos;
+    /** (vocab) the bytes each id decodes to, filled by the subclass's constructor; null for ids without a token. */
+    final byte[][] tokenBytes;
 
-    VocabularyTokenizer(int bos, int eos, boolean addBos) {
+    VocabularyTokenizer(int vocabSize, int bos, int eos, boolean addBos) {
+        this.tokenBytes = new byte[vocabSize][];
         this.bos = bos;
         this.eos = eos;
         this.addBos = addBos;
@@ -70,19 +73,21 @@ abstract sealed class VocabularyTokenizer implements Tokenizer permits BpeTokeni
         }
     }
 
-    /** The bytes id {@code id} (in range) decodes to; null where the vocabulary has a hole. */
-    abstract byte[] storedBytes(int id);
-
     /** Whether {@code id}, after {@code previousId} (-1: first), decodes without its first byte, a space. */
     abstract boolean dropsLeadingSpace(int previousId, int id);
 
     @Override
     public byte[] tokenBytes(int previousId, int id) {
-        byte[] b = id < 0 || id >= vocabSize() ? null : storedBytes(id);
+        byte[] b = id < 0 || id >= tokenBytes.length ? null : tokenBytes[id];
         if (b == null) {
             throw new IllegalArgumentException("token id " + id + " is not in this vocabulary (size " + vocabSize() + ")");
         }
         return dropsLeadingSpace(previousId, id) ? Arrays.copyOfRange(b, 1, b.length) : b.clone();
+    }
+
+    @Override
+    public final int vocabSize() {
+        return tokenBytes.length;
     }
 
     @Override
@@ -98,5 +103,14 @@ abstract sealed class VocabularyTokenizer implements Tokenizer permits BpeTokeni
     @Override
     public boolean addBosToPrompts() {
         return addBos && bos >= 0;
+    }
+
+    /** Symbols 0..n-1 of a piece as the doubly linked list the merge loops work on: next[i] = i + 1 (-1 at the end), prev[i] = i - 1. */
+    static void linkInOrder(int[] next, int[] prev) {
+        int n = next.length;
+        for (int i = 0; i < n; i++) {
+            next[i] = i + 1 < n ? i + 1 : -1;
+            prev[i] = i - 1;
+        }
     }
 }
