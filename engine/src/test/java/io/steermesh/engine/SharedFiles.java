@@ -27,4 +27,9 @@ public final class SharedFiles {
                 "skipped: " + p + " not found (the shared models/golden folder belongs beside the repository as ../shared)");
         return p;
     }
+
+    /** A file of the stories260K model folder under shared/ (see {@link #require}). */
+    public static Path stories260K(String name) {
+        return require("models/stories260K/" + name);
+    }
 }

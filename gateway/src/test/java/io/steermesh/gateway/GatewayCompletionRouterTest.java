@@ -51,6 +51,11 @@ class GatewayCompletionRouterTest {
         return new TextDelta(seq, index, 100 + index, "t" + index, -0.5, null, null, null);
     }
 
+    /** Routes the deltas of sequence "s" at these indexes, in this order. */
+    private void deltas(int... indexes) {
+        for (int i : indexes) router.route(delta("s", i));
+    }
+
     static GenerationFinished finished(String seq, Integer lastIndex) {
         int n = lastIndex == null ? 0 : lastIndex + 1;
         return new GenerationFinished(seq, FinishReason.STOP, GenerationFinished.Usage.of(3, n), lastIndex);
@@ -59,8 +64,7 @@ class GatewayCompletionRouterTest {
     @Test
     void inOrderDeltasThenFinishedAreDeliveredAsTheyCome() {
         router.register("s", sub);
-        router.route(delta("s", 0));
-        router.route(delta("s", 1));
+        deltas(0, 1);
         router.route(finished("s", 1));
         assertEquals(List.of("0:t0", "1:t1", "finished:stop"), sub.events);
         assertFalse(router.isOpen("s"), "a finished route is gone");
@@ -69,13 +73,7 @@ class GatewayCompletionRouterTest {
     @Test
     void duplicateDeltasAreDroppedWhetherDeliveredOrBuffered() {
         router.register("s", sub);
-        router.route(delta("s", 0));
-        router.route(delta("s", 0));
-        router.route(delta("s", 2));
-        router.route(delta("s", 2));
-        router.route(delta("s", 1));
-        router.route(delta("s", 1));
-        router.route(delta("s", 0));
+        deltas(0, 0, 2, 2, 1, 1, 0);
         router.route(finished("s", 2));
         router.route(finished("s", 2));
         assertEquals(List.of("0:t0", "1:t1", "2:t2", "finished:stop"), sub.events);
@@ -84,9 +82,7 @@ class GatewayCompletionRouterTest {
     @Test
     void reorderedDeltasWaitForTheGapToFill() {
         router.register("s", sub);
-        router.route(delta("s", 3));
-        router.route(delta("s", 1));
-        router.route(delta("s", 2));
+        deltas(3, 1, 2);
         assertEquals(List.of(), sub.events, "nothing before index 0");
         router.route(delta("s", 0));
         assertEquals(List.of("0:t0", "1:t1", "2:t2", "3:t3"), sub.events);
@@ -116,16 +112,14 @@ class GatewayCompletionRouterTest {
     void deltasBeyondLastIndexAreIgnored() {
         router.register("s", sub);
         router.route(finished("s", 0));
-        router.route(delta("s", 1));
-        router.route(delta("s", 0));
+        deltas(1, 0);
         assertEquals(List.of("0:t0", "finished:stop"), sub.events);
     }
 
     @Test
     void failureEndsTheStreamAtOnceWhateverIsBuffered() {
         router.register("s", sub);
-        router.route(delta("s", 0));
-        router.route(delta("s", 2));
+        deltas(0, 2);
         router.route(GenerationFailed.of("s", GenerationFailed.INVALID_REQUEST, "prompt", "too long"));
         router.route(delta("s", 1));
         assertEquals(List.of("0:t0", "failed:invalid_request"), sub.events);

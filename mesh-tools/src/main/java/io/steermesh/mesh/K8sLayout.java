@@ -70,28 +70,44 @@ final class K8sLayout {
         return "more consumers than the " + consumerReplicas(s) + " partitions of " + String.join(" and ", topics) + " would sit idle";
     }
 
-    private static final String STANDARD_PROBES = """
+    private static final String STANDARD_PROBES = probes("""
             # live = the app started and serves HTTP; /q/health/started would also wait for
             # Kafka, and a startup probe that fails restarts the container: Kafka being away is readiness' business
-            startupProbe:
-              httpGet:
-                path: /q/health/live
-                port: http
-              periodSeconds: 2
-              failureThreshold: 60
-            readinessProbe:
-              httpGet:
-                path: /q/health/ready
-                port: http
-              periodSeconds: 5
-              failureThreshold: 3
-            livenessProbe:
-              httpGet:
-                path: /q/health/live
-                port: http
-              periodSeconds: 10
-              failureThreshold: 3
-            """;
+            """, 2, "  failureThreshold: 3\n");
+
+    /** The three probes on the health endpoints, after {@code why}; the liveness probe ends with {@code livenessEnd}. */
+    private static String probes(String why, int startupPeriodSeconds, String livenessEnd) {
+        return why + """
+                startupProbe:
+                  httpGet:
+                    path: /q/health/live
+                    port: http
+                  periodSeconds: %d
+                  failureThreshold: 60
+                readinessProbe:
+                  httpGet:
+                    path: /q/health/ready
+                    port: http
+                  periodSeconds: 5
+                  failureThreshold: 3
+                livenessProbe:
+                  httpGet:
+                    path: /q/health/live
+                    port: http
+                  periodSeconds: 10
+                """.formatted(startupPeriodSeconds) + livenessEnd;
+    }
+
+    /** A resource's metadata: its name, and the labels every steermesh resource carries. */
+    private static String metadata(String name) {
+        return """
+                metadata:
+                  name: %1$s
+                  labels:
+                    app.kubernetes.io/name: %1$s
+                    app.kubernetes.io/part-of: steermesh
+                """.formatted(name);
+    }
 
     private static final String WORKER_SCALE_DOWN = """
             # every membership change moves partitions (and their sequences) between workers
@@ -239,30 +255,14 @@ final class K8sLayout {
                   # heap + model file (page cache counts against the limit) + KV cache of the running sequences
                   memory: 4Gi
                 """;
-        worker.probes = """
+        worker.probes = probes("""
                 # live = started and serving HTTP, which happens after the model is loaded (up to 5 minutes here);
                 # /q/health/started would also wait for Kafka, and a failing startup probe restarts the container
-                startupProbe:
-                  httpGet:
-                    path: /q/health/live
-                    port: http
-                  periodSeconds: 5
-                  failureThreshold: 60
-                readinessProbe:
-                  httpGet:
-                    path: /q/health/ready
-                    port: http
-                  periodSeconds: 5
-                  failureThreshold: 3
-                livenessProbe:
-                  httpGet:
-                    path: /q/health/live
-                    port: http
-                  periodSeconds: 10
+                """, 5, """
                   # a long forward pass must not look like a hang
                   timeoutSeconds: 5
                   failureThreshold: 6
-                """;
+                """);
         worker.autoscalerWhy = """
                 # CPU-based scaling, the fallback when KEDA is not installed; overlays/keda replaces it with a ScaledObject on
                 # the consumer lag of prompts and tokens.
@@ -275,11 +275,7 @@ final class K8sLayout {
                 # others, which restore the KV state from Redis.
                 apiVersion: policy/v1
                 kind: PodDisruptionBudget
-                metadata:
-                  name: forward-worker
-                  labels:
-                    app.kubernetes.io/name: forward-worker
-                    app.kubernetes.io/part-of: steermesh
+                """ + metadata("forward-worker") + """
                 spec:
                   maxUnavailable: 1
                   selector:
@@ -433,11 +429,7 @@ final class K8sLayout {
         out.append("""
                 apiVersion: v1
                 kind: Service
-                metadata:
-                  name: %1$s
-                  labels:
-                    app.kubernetes.io/name: %1$s
-                    app.kubernetes.io/part-of: steermesh
+                %3$s\
                 spec:
                   selector:
                     app.kubernetes.io/name: %1$s
@@ -445,7 +437,7 @@ final class K8sLayout {
                     - name: http
                       port: %2$d
                       targetPort: http
-                """.formatted(name, p.servicePort));
+                """.formatted(name, p.servicePort, metadata(name)));
         if (p.autoscaler != null) out.append(autoscaler(p));
         if (p.more != null) out.append(p.more);
         return out.toString();
@@ -458,18 +450,14 @@ final class K8sLayout {
         out.append("""
                 apiVersion: autoscaling/v2
                 kind: HorizontalPodAutoscaler
-                metadata:
-                  name: %1$s
-                  labels:
-                    app.kubernetes.io/name: %1$s
-                    app.kubernetes.io/part-of: steermesh
+                %3$s\
                 spec:
                   scaleTargetRef:
                     apiVersion: apps/v1
                     kind: Deployment
                     name: %1$s
                   minReplicas: %2$d
-                """.formatted(p.name(), a.min()));
+                """.formatted(p.name(), a.min(), metadata(p.name())));
         if (a.maxWhy() != null) out.append("  # ").append(a.maxWhy()).append('\n');
         out.append("""
                   maxReplicas: %d
@@ -501,11 +489,7 @@ final class K8sLayout {
                 # it never goes beyond the partition count (%2$d) because allowIdleConsumers is false.
                 apiVersion: keda.sh/v1alpha1
                 kind: ScaledObject
-                metadata:
-                  name: forward-worker
-                  labels:
-                    app.kubernetes.io/name: forward-worker
-                    app.kubernetes.io/part-of: steermesh
+                %6$s\
                 spec:
                   scaleTargetRef:
                     name: forward-worker
@@ -547,6 +531,6 @@ final class K8sLayout {
                       metadata:
                         value: "75"
                 """.formatted(MeshServices.WORKER.group(), consumerReplicas(MeshTopology.WORKER), WORKER_SCALE_DOWN.indent(10),
-                Topics.PROMPTS, Topics.TOKENS);
+                Topics.PROMPTS, Topics.TOKENS, metadata("forward-worker"));
     }
 }

@@ -1,11 +1,5 @@
 package io.steermesh.mesh;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.steermesh.engine.generate.Generator;
-import io.steermesh.engine.model.Model;
-import io.steermesh.engine.model.ModelLoader;
-import io.steermesh.engine.sampler.SamplingParams;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -16,19 +10,14 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.WebSocket;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -49,8 +38,6 @@ class MeshDrillIT {
     static final int MAX_TOKENS = 300;
     static final double PAUSE_TARGET_S = 15;
     static final double STALL_LIMIT_S = 60;
-    static final String[] PROMPTS = {"Once upon a time", "Tom and Lily went to the park.", "The dog", "One day, a little girl"};
-    static final ObjectMapper JSON = new ObjectMapper();
 
     Path root;
     Path stateFile;
@@ -88,96 +75,20 @@ class MeshDrillIT {
         return MeshState.read(stateFile).orElseThrow();
     }
 
-    /** The seeded request of stream {@code i}, as a single process generates it undisturbed. */
-    static int[][] reference() throws Exception {
-        int[][] out = new int[STREAMS][];
-        try (Model m = ModelLoader.load(MeshFixture.MODEL)) {
-            Generator g = new Generator(m);
-            for (int i = 0; i < STREAMS; i++) {
-                int[] ids = m.tokenizer().orElseThrow().encode(PROMPTS[i % PROMPTS.length]);
-                int[] withBos = new int[ids.length + 1];
-                withBos[0] = 1;
-                System.arraycopy(ids, 0, withBos, 1, ids.length);
-                SamplingParams p = SamplingParams.builder().temperature(0.8).seed(i).maxTokens(MAX_TOKENS).stopTokenIds(g.defaultStopIds()).build();
-                out[i] = g.generate(new Generator.Request("ref" + i, withBos, p, null), e -> { }).tokenIds();
-            }
-        }
-        return out;
-    }
-
-    /** One client: token ids in arrival order and the longest wait between two of them. */
-    static final class Client implements WebSocket.Listener {
-        final List<Integer> ids = java.util.Collections.synchronizedList(new ArrayList<>());
-        final CompletableFuture<String> done = new CompletableFuture<>();
-        final StringBuilder buf = new StringBuilder();
-        final AtomicInteger total;
-        final AtomicLong lastToken;
-        long previousNanos;
-        long longestGapNanos;
-        long longestGapEnd;
-
-        Client(AtomicInteger total, AtomicLong lastToken) {
-            this.total = total;
-            this.lastToken = lastToken;
-        }
-
-        @Override
-        public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
-            buf.append(data);
-            if (last) {
-                try {
-                    JsonNode f = JSON.readTree(buf.toString());
-                    buf.setLength(0);
-                    switch (f.path("type").asText()) {
-                        case "token" -> {
-                            long now = System.nanoTime();
-                            if (previousNanos != 0 && now - previousNanos > longestGapNanos) {
-                                longestGapNanos = now - previousNanos;
-                                longestGapEnd = now;
-                            }
-                            previousNanos = now;
-                            int index = f.path("index").asInt();
-                            if (index != ids.size()) {
-                                done.completeExceptionally(new AssertionError("index " + index + " arrived after " + ids.size() + " tokens"));
-                            }
-                            ids.add(f.path("token_id").asInt());
-                            total.incrementAndGet();
-                            lastToken.set(now);
-                        }
-                        case "done" -> done.complete(f.path("finish_reason").asText());
-                        case "error" -> done.completeExceptionally(new AssertionError("error frame " + f));
-                        default -> { }
-                    }
-                } catch (Exception e) {
-                    done.completeExceptionally(e);
-                }
-            }
-            ws.request(1);
-            return null;
-        }
-    }
-
     @Test
     @Order(1)
     @Timeout(value = 4, unit = TimeUnit.MINUTES)
     void killingAWorkerThenTheSamplerThenTheTokenizerLosesNothingAndHealsWithoutHelp() throws Exception {
-        int[][] expected = reference();
+        SeededStreams streams = new SeededStreams(STREAMS, MAX_TOKENS);
+        int[][] expected = streams.reference();
         int all = 0;
         for (int[] e : expected) all += e.length;
         assertEquals(2, state().replicas(MeshServices.WORKER.name()).size(), "mesh up runs two workers by default");
 
-        HttpClient http = HttpClient.newHttpClient();
-        URI ws = URI.create("ws://127.0.0.1:" + gatewayPort + "/v1/stream");
-        AtomicInteger tokens = new AtomicInteger();
-        AtomicLong lastToken = new AtomicLong();
-        List<Client> clients = new ArrayList<>();
-        for (int i = 0; i < STREAMS; i++) {
-            Client c = new Client(tokens, lastToken);
-            WebSocket socket = http.newWebSocketBuilder().buildAsync(ws, c).get(30, TimeUnit.SECONDS);
-            socket.sendText("{\"type\":\"generate\",\"prompt\":\"" + PROMPTS[i % PROMPTS.length] + "\",\"temperature\":0.8,\"seed\":" + i
-                    + ",\"max_tokens\":" + MAX_TOKENS + "}", true);
-            clients.add(c);
-        }
+        streams.open(URI.create("ws://127.0.0.1:" + gatewayPort + "/v1/stream"));
+        AtomicInteger tokens = streams.tokens;
+        AtomicLong lastToken = streams.lastToken;
+        List<SeededStreams.Client> clients = streams.clients;
 
         // the drill: each kill once the streams have gone on by a token each since the previous one came back
         List<String> report = new ArrayList<>();
@@ -219,9 +130,8 @@ class MeshDrillIT {
         double longest = 0;
         String where = "";
         for (int i = 0; i < STREAMS; i++) {
-            Client c = clients.get(i);
-            String finish = c.done.get(2, TimeUnit.MINUTES);
-            assertArrayEquals(expected[i], c.ids.stream().mapToInt(Integer::intValue).toArray(), "stream " + i + " (finish " + finish + ")");
+            streams.assertStream(i, expected[i], 2, TimeUnit.MINUTES);
+            SeededStreams.Client c = clients.get(i);
             if (c.longestGapNanos / 1e9 > longest) {
                 longest = c.longestGapNanos / 1e9;
                 long start = c.longestGapEnd - c.longestGapNanos;
@@ -250,7 +160,7 @@ class MeshDrillIT {
     }
 
     /** Every stream either finished or got {@value #SETTLE_TOKENS} tokens since {@code at}. */
-    private static boolean settled(List<Client> clients, int[] at) {
+    private static boolean settled(List<SeededStreams.Client> clients, int[] at) {
         for (int i = 0; i < clients.size(); i++) {
             if (!clients.get(i).done.isDone() && clients.get(i).ids.size() < at[i] + SETTLE_TOKENS) return false;
         }
@@ -259,7 +169,7 @@ class MeshDrillIT {
 
     static final int SETTLE_TOKENS = 5;
 
-    private static boolean allDone(List<Client> clients) {
+    private static boolean allDone(List<SeededStreams.Client> clients) {
         return clients.stream().allMatch(c -> c.done.isDone());
     }
 

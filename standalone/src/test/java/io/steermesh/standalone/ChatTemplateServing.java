@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
 import io.steermesh.engine.format.SyntheticModel;
 import io.steermesh.engine.tensor.DType;
 import io.steermesh.engine.tokenizer.Tokenizer;
@@ -50,11 +52,42 @@ abstract class ChatTemplateServing {
         }
     }
 
-    /** The key of the served vocabulary in the golden file. */
-    abstract String goldenKey();
+    /**
+     * The profile of a subclass: serves one tokenizer. Each subclass declares its own (a Quarkus start per
+     * vocabulary) and names it in {@code @TestProfile}, where {@link #tokenizerPath()} finds it again.
+     */
+    public abstract static class Vocabulary implements QuarkusTestProfile {
+        final Path tokenizer;
+
+        Vocabulary(Path tokenizer) {
+            this.tokenizer = tokenizer;
+        }
+
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return serving(tokenizer);
+        }
+    }
+
+    private Path tokenizerPath;
+
+    /** The key of the served vocabulary in the golden file: a .gguf's file name, a Hugging Face directory's template file. */
+    String goldenKey() {
+        Path p = tokenizerPath();
+        return Files.isDirectory(p) ? "hf/" + p.getFileName() + "/tokenizer_config.json" : p.getFileName().toString();
+    }
 
     /** The served tokenizer (a .gguf vocabulary or a Hugging Face directory), as steermesh.tokenizer.tokenizer names it. */
-    abstract Path tokenizerPath();
+    Path tokenizerPath() {
+        if (tokenizerPath == null) {
+            try {
+                tokenizerPath = ((Vocabulary) getClass().getAnnotation(TestProfile.class).value().getConstructor().newInstance()).tokenizer;
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException(getClass() + " names no Vocabulary profile", e);
+            }
+        }
+        return tokenizerPath;
+    }
 
     Tokenizer tokenizer() throws IOException {
         return Tokenizers.load(tokenizerPath(), 0);

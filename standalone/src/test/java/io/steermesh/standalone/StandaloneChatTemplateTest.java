@@ -2,7 +2,6 @@ package io.steermesh.standalone;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.steermesh.engine.format.GgufFile;
 import io.steermesh.engine.format.GgufWriter;
@@ -13,7 +12,6 @@ import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -42,21 +40,15 @@ class StandaloneChatTemplateTest extends ChatTemplateServing {
         }
     }
 
-    public static class Phi3Vocabulary implements QuarkusTestProfile {
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            return serving(VOCAB);
+    public static class Phi3Vocabulary extends Vocabulary {
+        public Phi3Vocabulary() {
+            super(VOCAB);
         }
     }
 
     @Override
     String goldenKey() {
         return "ggml-vocab-phi-3.gguf";
-    }
-
-    @Override
-    Path tokenizerPath() {
-        return VOCAB;
     }
 
     @Test

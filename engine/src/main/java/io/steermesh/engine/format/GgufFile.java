@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -218,19 +217,12 @@ public final class GgufFile implements AutoCloseable {
 
     /** The tensor, or empty when there is none; fails if it exists with an unsupported ggml type. */
     public Optional<RawTensor> get(String name) {
-        RawTensor t = tensors.get(name);
-        if (t == null && unsupported.containsKey(name)) throw unsupportedError(name);
-        return Optional.ofNullable(t);
+        return TensorLookup.get(tensors, unsupported, name, this::unsupportedError);
     }
 
     /** The tensor, or an {@link IllegalArgumentException} naming the missing tensor and this file. */
     public RawTensor require(String name) {
-        RawTensor t = tensors.get(name);
-        if (t != null) return t;
-        if (unsupported.containsKey(name)) throw unsupportedError(name);
-        List<String> some = tensors.keySet().stream().limit(4).toList();
-        throw new IllegalArgumentException(file + ": no tensor named '" + name + "' (" + tensors.size() + " tensors"
-                + (some.isEmpty() ? "" : ", e.g. " + String.join(", ", some)) + ")");
+        return TensorLookup.require(tensors, unsupported, file, name, this::unsupportedError);
     }
 
     @Override

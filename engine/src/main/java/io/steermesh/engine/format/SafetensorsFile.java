@@ -99,18 +99,12 @@ public final class SafetensorsFile implements AutoCloseable {
 
     /** The tensor, or empty when there is none; fails if it exists with an unsupported dtype. */
     public Optional<RawTensor> get(String name) {
-        RawTensor t = tensors.get(name);
-        if (t == null && unsupported.containsKey(name)) throw unsupportedError(name);
-        return Optional.ofNullable(t);
+        return TensorLookup.get(tensors, unsupported, name, this::unsupportedError);
     }
 
     /** The tensor, or an {@link IllegalArgumentException} naming the missing tensor and this file. */
     public RawTensor require(String name) {
-        RawTensor t = tensors.get(name);
-        if (t != null) return t;
-        if (unsupported.containsKey(name)) throw unsupportedError(name);
-        throw new IllegalArgumentException(source + ": no tensor named '" + name + "' (" + tensors.size()
-                + " tensors" + examples() + ")");
+        return TensorLookup.require(tensors, unsupported, source, name, this::unsupportedError);
     }
 
     /** {@code __metadata__} of the file (all shards merged), plus the index's {@code metadata} as text. */
@@ -125,11 +119,6 @@ public final class SafetensorsFile implements AutoCloseable {
     private IllegalArgumentException unsupportedError(String name) {
         return new IllegalArgumentException(source + ": tensor '" + name + "' has dtype " + unsupported.get(name)
                 + ", which steermesh does not read (supported: F32, F16, BF16)");
-    }
-
-    private String examples() {
-        List<String> some = tensors.keySet().stream().limit(4).toList();
-        return some.isEmpty() ? "" : ", e.g. " + String.join(", ", some);
     }
 
     // ---- parsing ----

@@ -8,10 +8,10 @@ import java.lang.foreign.ValueLayout;
 
 /**
  * float32 weights in panel groups: column c of panel p is L floats at
- * {@code base(p) + c * CS}, the four panels of a group side by side.
+ * {@code panelBase(p) + c * CS}, the four panels of a group side by side.
  */
 public final class PackedF32 extends PackedTensor {
-    private static final long VB = 4L * L;   // bytes of one column of a panel
+    private static final long VB = SV;       // bytes of one column of a panel
     private static final long CS = G * VB;   // bytes of one column of a group
 
     private PackedF32(MemorySegment seg, int rows, int cols) {
@@ -23,18 +23,10 @@ public final class PackedF32 extends PackedTensor {
         float[] row = new float[cols];
         for (int r = 0; r < rows; r++) {
             w.copyTo((long) r * cols, row, 0, cols);
-            long at = base(r / L, cols * CS) + 4L * (r % L);
+            long at = panelBase(r / L, cols * CS) + 4L * (r % L);
             for (int c = 0; c < cols; c++) out.set(ValueLayout.JAVA_FLOAT_UNALIGNED, at + c * CS, row[c]);
         }
         return new PackedF32(out, rows, cols);
-    }
-
-    private static long base(int p, long groupBytes) {
-        return (p / G) * groupBytes + (p % G) * VB;
-    }
-
-    private long base(int p) {
-        return base(p, groupBytes);
     }
 
     @Override
@@ -42,49 +34,41 @@ public final class PackedF32 extends PackedTensor {
 
     @Override
     float weight(int r, int c) {
-        return seg.get(ValueLayout.JAVA_FLOAT_UNALIGNED, base(r / L) + c * CS + 4L * (r % L));
-    }
-
-    private FloatVector w(long off) {
-        return FloatVector.fromMemorySegment(F, seg, off, LE);
-    }
-
-    private static FloatVector bx(float[] x, int i) {
-        return FloatVector.broadcast(F, x[i]);
+        return seg.get(ValueLayout.JAVA_FLOAT_UNALIGNED, panelBase(r / L) + c * CS + 4L * (r % L));
     }
 
     @Override
     void kernel1x4(int p, float[] x, int t, float[] y) {
-        long b0 = base(p);
+        long b0 = panelBase(p);
         int xo = t * cols;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         int c = 0;
         for (; c + 2 <= cols; c += 2) {   // two columns per pass, each accumulator still in column order
             long o = b0 + c * CS;
             FloatVector x0 = bx(x, xo + c), x1 = bx(x, xo + c + 1);
-            a0 = w(o).fma(x0, a0);
-            a1 = w(o + VB).fma(x0, a1);
-            a2 = w(o + 2 * VB).fma(x0, a2);
-            a3 = w(o + 3 * VB).fma(x0, a3);
-            a0 = w(o + CS).fma(x1, a0);
-            a1 = w(o + CS + VB).fma(x1, a1);
-            a2 = w(o + CS + 2 * VB).fma(x1, a2);
-            a3 = w(o + CS + 3 * VB).fma(x1, a3);
+            a0 = vec(o).fma(x0, a0);
+            a1 = vec(o + VB).fma(x0, a1);
+            a2 = vec(o + 2 * VB).fma(x0, a2);
+            a3 = vec(o + 3 * VB).fma(x0, a3);
+            a0 = vec(o + CS).fma(x1, a0);
+            a1 = vec(o + CS + VB).fma(x1, a1);
+            a2 = vec(o + CS + 2 * VB).fma(x1, a2);
+            a3 = vec(o + CS + 3 * VB).fma(x1, a3);
         }
         if (c < cols) {
             long o = b0 + c * CS;
             FloatVector x0 = bx(x, xo + c);
-            a0 = w(o).fma(x0, a0);
-            a1 = w(o + VB).fma(x0, a1);
-            a2 = w(o + 2 * VB).fma(x0, a2);
-            a3 = w(o + 3 * VB).fma(x0, a3);
+            a0 = vec(o).fma(x0, a0);
+            a1 = vec(o + VB).fma(x0, a1);
+            a2 = vec(o + 2 * VB).fma(x0, a2);
+            a3 = vec(o + 3 * VB).fma(x0, a3);
         }
         store(a0, y, t, p); store(a1, y, t, p + 1); store(a2, y, t, p + 2); store(a3, y, t, p + 3);
     }
 
     @Override
     void kernel4x4(int p, float[] x, int t, float[] y) {
-        long b0 = base(p), b1 = b0 + VB, b2 = b1 + VB, b3 = b2 + VB;
+        long b0 = panelBase(p), b1 = b0 + VB, b2 = b1 + VB, b3 = b2 + VB;
         int x0 = t * cols, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
         FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00;
         FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
@@ -92,7 +76,7 @@ public final class PackedF32 extends PackedTensor {
         FloatVector a30 = a00, a31 = a00, a32 = a00, a33 = a00;
         for (int c = 0; c < cols; c++) {
             long o = c * CS;
-            FloatVector w0 = w(b0 + o), w1 = w(b1 + o), w2 = w(b2 + o), w3 = w(b3 + o);
+            FloatVector w0 = vec(b0 + o), w1 = vec(b1 + o), w2 = vec(b2 + o), w3 = vec(b3 + o);
             FloatVector v = bx(x, x0 + c);
             a00 = w0.fma(v, a00); a10 = w1.fma(v, a10); a20 = w2.fma(v, a20); a30 = w3.fma(v, a30);
             v = bx(x, x1 + c);

@@ -2,7 +2,6 @@ package io.steermesh.engine.tensor;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -10,13 +9,12 @@ import java.lang.foreign.ValueLayout;
 
 /**
  * 16-bit weights (bfloat16 or IEEE half) in panel groups, two columns per vector: int lane i of the
- * vector at {@code base(p) + j * CS} holds row {@code p*L + i}'s weights at columns 2j (low half) and
+ * vector at {@code panelBase(p) + j * CS} holds row {@code p*L + i}'s weights at columns 2j (low half) and
  * 2j + 1 (high half), so one 512-bit load gives two columns of 16 rows and widening is a shift or a
  * mask, with no cross-width conversion. An odd last column is paired with zero.
  */
 public abstract sealed class PackedHalf extends PackedTensor permits PackedHalf.BF16, PackedHalf.F16 {
-    static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
-    private static final long VB = 4L * L;   // bytes of one column pair of a panel
+    private static final long VB = SV;       // bytes of one column pair of a panel
     private static final long CS = G * VB;   // bytes of one column pair of a group
 
     private final int pairs;   // full column pairs
@@ -31,7 +29,7 @@ public abstract sealed class PackedHalf extends PackedTensor permits PackedHalf.
         MemorySegment out = allocate(arena, rows, groupBytes);
         MemorySegment src = w.segment();
         for (int r = 0; r < rows; r++) {
-            long at = base(r / L, groupBytes) + 4L * (r % L);
+            long at = panelBase(r / L, groupBytes) + 4L * (r % L);
             for (int c = 0; c < cols; c++) {
                 short bits = src.getAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, (long) r * cols + c);
                 out.set(ValueLayout.JAVA_SHORT_UNALIGNED, at + (c / 2) * CS + 2L * (c % 2), bits);
@@ -87,37 +85,21 @@ public abstract sealed class PackedHalf extends PackedTensor permits PackedHalf.
 
     abstract float widen(short bits);
 
-    private static long base(int p, long groupBytes) {
-        return (p / G) * groupBytes + (p % G) * VB;
-    }
-
-    private long base(int p) {
-        return base(p, groupBytes);
-    }
-
     @Override
     float weight(int r, int c) {
-        return widen(seg.get(ValueLayout.JAVA_SHORT_UNALIGNED, base(r / L) + (c / 2) * CS + 4L * (r % L) + 2L * (c % 2)));
-    }
-
-    private IntVector w(long off) {
-        return IntVector.fromMemorySegment(I, seg, off, LE);
-    }
-
-    private static FloatVector bx(float[] x, int i) {
-        return FloatVector.broadcast(F, x[i]);
+        return widen(seg.get(ValueLayout.JAVA_SHORT_UNALIGNED, panelBase(r / L) + (c / 2) * CS + 4L * (r % L) + 2L * (c % 2)));
     }
 
     @Override
     void kernel1x4(int p, float[] x, int t, float[] y) {
-        long b0 = base(p), b1 = b0 + VB, b2 = b1 + VB, b3 = b2 + VB;
+        long b0 = panelBase(p), b1 = b0 + VB, b2 = b1 + VB, b3 = b2 + VB;
         int xo = t * cols;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         int j = 0;
         for (; j < pairs; j++) {
             long o = j * CS;
             int c = xo + 2 * j;
-            IntVector q0 = w(b0 + o), q1 = w(b1 + o), q2 = w(b2 + o), q3 = w(b3 + o);
+            IntVector q0 = word(b0 + o), q1 = word(b1 + o), q2 = word(b2 + o), q3 = word(b3 + o);
             FloatVector xe = bx(x, c), xd = bx(x, c + 1);
             a0 = even(q0).fma(xe, a0); a0 = odd(q0).fma(xd, a0);
             a1 = even(q1).fma(xe, a1); a1 = odd(q1).fma(xd, a1);
@@ -127,10 +109,10 @@ public abstract sealed class PackedHalf extends PackedTensor permits PackedHalf.
         if (2 * pairs < cols) {
             long o = j * CS;
             FloatVector xe = bx(x, xo + 2 * j);
-            a0 = even(w(b0 + o)).fma(xe, a0);
-            a1 = even(w(b1 + o)).fma(xe, a1);
-            a2 = even(w(b2 + o)).fma(xe, a2);
-            a3 = even(w(b3 + o)).fma(xe, a3);
+            a0 = even(word(b0 + o)).fma(xe, a0);
+            a1 = even(word(b1 + o)).fma(xe, a1);
+            a2 = even(word(b2 + o)).fma(xe, a2);
+            a3 = even(word(b3 + o)).fma(xe, a3);
         }
         store(a0, y, t, p); store(a1, y, t, p + 1); store(a2, y, t, p + 2); store(a3, y, t, p + 3);
     }
@@ -142,8 +124,9 @@ public abstract sealed class PackedHalf extends PackedTensor permits PackedHalf.
         kernel4x2(p + 2, x, t, y);
     }
 
+    // the 4 x 2 shape of PackedQ4 and PackedQ8.WithMin over column pairs: a copy on purpose (see PackedTensor)
     private void kernel4x2(int p, float[] x, int t, float[] y) {
-        long b0 = base(p), b1 = b0 + VB;
+        long b0 = panelBase(p), b1 = b0 + VB;
         int x0 = t * cols, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
         FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00;
         FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
@@ -151,7 +134,7 @@ public abstract sealed class PackedHalf extends PackedTensor permits PackedHalf.
         for (; j < pairs; j++) {
             long o = j * CS;
             int c = 2 * j;
-            IntVector q0 = w(b0 + o), q1 = w(b1 + o);
+            IntVector q0 = word(b0 + o), q1 = word(b1 + o);
             FloatVector w0 = even(q0), w1 = even(q1);
             FloatVector v = bx(x, x0 + c);
             a00 = w0.fma(v, a00); a10 = w1.fma(v, a10);
@@ -174,7 +157,7 @@ public abstract sealed class PackedHalf extends PackedTensor permits PackedHalf.
         if (2 * pairs < cols) {
             long o = j * CS;
             int c = 2 * j;
-            FloatVector w0 = even(w(b0 + o)), w1 = even(w(b1 + o));
+            FloatVector w0 = even(word(b0 + o)), w1 = even(word(b1 + o));
             FloatVector v = bx(x, x0 + c);
             a00 = w0.fma(v, a00); a10 = w1.fma(v, a10);
             v = bx(x, x1 + c);
@@ -190,14 +173,14 @@ public abstract sealed class PackedHalf extends PackedTensor permits PackedHalf.
 
     /** Token t, panels p and p + 1. */
     final void kernel1x2(int p, float[] x, int t, float[] y) {
-        long b0 = base(p), b1 = b0 + VB;
+        long b0 = panelBase(p), b1 = b0 + VB;
         int xo = t * cols;
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
         int j = 0;
         for (; j < pairs; j++) {
             long o = j * CS;
             int c = xo + 2 * j;
-            IntVector q0 = w(b0 + o), q1 = w(b1 + o);
+            IntVector q0 = word(b0 + o), q1 = word(b1 + o);
             FloatVector xe = bx(x, c), xd = bx(x, c + 1);
             a0 = even(q0).fma(xe, a0); a0 = odd(q0).fma(xd, a0);
             a1 = even(q1).fma(xe, a1); a1 = odd(q1).fma(xd, a1);
@@ -205,20 +188,20 @@ public abstract sealed class PackedHalf extends PackedTensor permits PackedHalf.
         if (2 * pairs < cols) {
             long o = j * CS;
             FloatVector xe = bx(x, xo + 2 * j);
-            a0 = even(w(b0 + o)).fma(xe, a0);
-            a1 = even(w(b1 + o)).fma(xe, a1);
+            a0 = even(word(b0 + o)).fma(xe, a0);
+            a1 = even(word(b1 + o)).fma(xe, a1);
         }
         store(a0, y, t, p); store(a1, y, t, p + 1);
     }
 
     /** Tokens t..t+3, panel p. */
     final void kernel4x1(int p, float[] x, int t, float[] y) {
-        long b0 = base(p);
+        long b0 = panelBase(p);
         int x0 = t * cols, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         int j = 0;
         for (; j < pairs; j++) {
-            IntVector q0 = w(b0 + j * CS);
+            IntVector q0 = word(b0 + j * CS);
             int c = 2 * j;
             FloatVector e = even(q0);
             a0 = e.fma(bx(x, x0 + c), a0); a1 = e.fma(bx(x, x1 + c), a1);
@@ -228,7 +211,7 @@ public abstract sealed class PackedHalf extends PackedTensor permits PackedHalf.
             a2 = d.fma(bx(x, x2 + c + 1), a2); a3 = d.fma(bx(x, x3 + c + 1), a3);
         }
         if (2 * pairs < cols) {
-            FloatVector e = even(w(b0 + j * CS));
+            FloatVector e = even(word(b0 + j * CS));
             int c = 2 * j;
             a0 = e.fma(bx(x, x0 + c), a0); a1 = e.fma(bx(x, x1 + c), a1);
             a2 = e.fma(bx(x, x2 + c), a2); a3 = e.fma(bx(x, x3 + c), a3);

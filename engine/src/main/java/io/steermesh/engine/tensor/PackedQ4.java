@@ -3,7 +3,6 @@ package io.steermesh.engine.tensor;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -28,10 +27,8 @@ import java.lang.foreign.ValueLayout;
  * the float32 matmul of the dequantized matrix, as {@link PackedQ8}.
  */
 public final class PackedQ4 extends PackedTensor {
-    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
     private static final int SUB = 32;                      // columns per scale
     private static final int WORDS = SUB / 8;               // int words per row and sub-block
-    private static final long SV = 4L * L;                  // bytes of one panel's scales (or mins, or one word) in a sub-block
     private static final long SCALES = G * SV;              // bytes of a group's scales in a sub-block
     private static final long QUANTS = 2 * SCALES;          // offset of the words in a sub-block
     private static final long WS = G * SV;                  // bytes of one word of a group
@@ -60,29 +57,20 @@ public final class PackedQ4 extends PackedTensor {
         int offset = t == DType.Q4_0 ? 8 : 0;   // Q4_0's q is nibble - 8
         byte[] q = new byte[bs];
         float[] scale = new float[perBlock], min = new float[perBlock];
-        for (int r = 0; r < rows; r++) {
-            int panel = r / L, lane = r % L;
-            long at = (panel / G) * p.groupBytes + (panel % G) * SV + 4L * lane;
-            for (int b = 0; b < blocks; b++) {
-                QuantBlocks.unpack(t, src, ((long) r * blocks + b) * t.blockBytes(), q, 0, scale, min, 0);
-                for (int s = 0; s < perBlock; s++) {
-                    long so = at + (long) (b * perBlock + s) * BB;
-                    out.set(ValueLayout.JAVA_FLOAT_UNALIGNED, so, scale[s]);
-                    out.set(ValueLayout.JAVA_FLOAT_UNALIGNED, so + SCALES, -(offset == 0 ? min[s] : offset * scale[s]));
-                    for (int wd = 0; wd < WORDS; wd++) {
-                        int word = 0;
-                        for (int j = 0; j < 8; j++) word |= ((q[s * SUB + 8 * wd + j] + offset) & 0xF) << (4 * j);
-                        out.set(ValueLayout.JAVA_INT_UNALIGNED, so + QUANTS + wd * WS, word);
-                    }
+        forEachRowBlock(rows, blocks, p.groupBytes, (r, b, at) -> {
+            QuantBlocks.unpack(t, src, ((long) r * blocks + b) * t.blockBytes(), q, 0, scale, min, 0);
+            for (int s = 0; s < perBlock; s++) {
+                long so = at + (long) (b * perBlock + s) * BB;
+                out.set(ValueLayout.JAVA_FLOAT_UNALIGNED, so, scale[s]);
+                out.set(ValueLayout.JAVA_FLOAT_UNALIGNED, so + SCALES, -(offset == 0 ? min[s] : offset * scale[s]));
+                for (int wd = 0; wd < WORDS; wd++) {
+                    int word = 0;
+                    for (int j = 0; j < 8; j++) word |= ((q[s * SUB + 8 * wd + j] + offset) & 0xF) << (4 * j);
+                    out.set(ValueLayout.JAVA_INT_UNALIGNED, so + QUANTS + wd * WS, word);
                 }
             }
-        }
+        });
         return p;
-    }
-
-    /** Offset of panel p's scales in its group's first sub-block. */
-    private long base(int p) {
-        return (p / G) * groupBytes + (p % G) * SV;
     }
 
     @Override
@@ -90,28 +78,16 @@ public final class PackedQ4 extends PackedTensor {
 
     @Override
     float weight(int r, int c) {
-        long at = base(r / L) + (c / SUB) * BB + 4L * (r % L);
+        long at = panelBase(r / L) + (c / SUB) * BB + 4L * (r % L);
         int k = c % SUB;
         int word = seg.get(ValueLayout.JAVA_INT_UNALIGNED, at + QUANTS + (k / 8) * WS);
         int nibble = (word >>> (4 * (k % 8))) & 0xF;
         return Math.fma(seg.get(ValueLayout.JAVA_FLOAT_UNALIGNED, at), nibble, seg.get(ValueLayout.JAVA_FLOAT_UNALIGNED, at + SCALES));
     }
 
-    private FloatVector vec(long off) {
-        return FloatVector.fromMemorySegment(F, seg, off, LE);
-    }
-
-    private IntVector word(long off) {
-        return IntVector.fromMemorySegment(I, seg, off, LE);
-    }
-
     /** Column 8w + shift/4 of one panel, dequantized from its word: nibble * scale + (-min), one fused operation (see the class comment). */
     private static FloatVector w(FloatVector d, FloatVector negMin, IntVector word, int shift) {
         return ((FloatVector) word.lanewise(VectorOperators.LSHR, shift).and(0xF).convert(VectorOperators.I2F, 0)).fma(d, negMin);
-    }
-
-    private static FloatVector bx(float[] x, int i) {
-        return FloatVector.broadcast(F, x[i]);
     }
 
     /**
@@ -132,8 +108,9 @@ public final class PackedQ4 extends PackedTensor {
         kernel4x2(p + 2, x, t, y);
     }
 
+    // PackedQ4K's 1 x 2 kernel reads its scales from super-block words: a copy on purpose (see PackedTensor)
     private void kernel1x2(int p, float[] x, int t, float[] y) {
-        long base = base(p);
+        long base = panelBase(p);
         int xo = t * cols;
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
         for (int b = 0; b < subs; b++) {
@@ -154,8 +131,9 @@ public final class PackedQ4 extends PackedTensor {
         store(a1, y, t, p + 1);
     }
 
+    // the 4 x 2 shape of PackedQ8.WithMin and PackedHalf with this decode: a copy on purpose (see PackedTensor)
     private void kernel4x2(int p, float[] x, int t, float[] y) {
-        long base = base(p);
+        long base = panelBase(p);
         int x0 = t * cols, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
         FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00;
         FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;

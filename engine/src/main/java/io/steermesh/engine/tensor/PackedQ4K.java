@@ -3,9 +3,7 @@ package io.steermesh.engine.tensor;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -22,73 +20,42 @@ import java.lang.foreign.ValueLayout;
  * fused {@code nibble * scale + (-min)}, the same float as ggml's {@code d1 * q - m1} (see
  * {@link PackedQ4}): bit for bit the float32 matmul of the dequantized matrix.
  */
-public final class PackedQ4K extends PackedTensor {
-    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
-    private static final int SUPER = 256;                   // columns per super-block
+public final class PackedQ4K extends PackedSuperBlocks {
     private static final int SUB = 32;                      // columns per scale
     private static final int SUBS = SUPER / SUB;            // sub-blocks per super-block
     private static final int WORDS = SUB / 8;               // nibble words per row and sub-block
-    private static final long SV = 4L * L;                  // bytes of one panel's floats or one word
     private static final long WS = G * SV;                  // bytes of one float or word of a group
     private static final long MINS = WS;                    // offset of the negated dmin in a super-block
     private static final long SCALES = 2 * WS;              // offset of the scale words
     private static final long QUANTS = SCALES + SUBS / 2 * WS;  // offset of the nibble words
     private static final long SB = WORDS * WS;              // bytes of one sub-block's nibbles
-    private static final long BB = QUANTS + SUBS * SB;      // bytes of one super-block of a group
+    static final long BB = QUANTS + SUBS * SB;      // bytes of one super-block of a group
 
-    private final int subs;
-
-    private PackedQ4K(MemorySegment seg, int rows, int cols) {
-        super(seg, rows, cols, cols / SUPER * BB);
-        this.subs = cols / SUB;
+    PackedQ4K(MemorySegment seg, int rows, int cols) {
+        super(seg, rows, cols, BB, SUB);
     }
 
-    /** Whether {@code w} (rows of {@code cols}) can be packed here: Q4_K as mapped from the file, whole super-blocks per row. */
-    static boolean accepts(FloatTensor w, int cols) {
-        return w.dtype() == DType.Q4_K && w instanceof BlockQuantTensor && cols % SUPER == 0;
-    }
-
-    static PackedQ4K from(FloatTensor w, int rows, int cols, Arena arena) {
-        DType t = DType.Q4_K;
-        MemorySegment out = allocate(arena, rows, cols / SUPER * BB);
-        PackedQ4K p = new PackedQ4K(out, rows, cols);
-        MemorySegment src = w.segment();
-        int blocks = cols / SUPER;
-        byte[] q = new byte[SUPER];
-        float[] scale = new float[SUBS], min = new float[SUBS];
-        for (int r = 0; r < rows; r++) {
-            int panel = r / L, lane = r % L;
-            long at = (panel / G) * p.groupBytes + (panel % G) * SV + 4L * lane;
-            for (int b = 0; b < blocks; b++) {
-                long blk = ((long) r * blocks + b) * t.blockBytes(), so = at + b * BB;
-                // step 1: d and dmin as floats, the 6-bit scales and mins as bytes of the scale words
-                out.set(ValueLayout.JAVA_FLOAT_UNALIGNED, so, Quant.half(src, blk));
-                out.set(ValueLayout.JAVA_FLOAT_UNALIGNED, so + MINS, -Quant.half(src, blk + 2));
-                for (int k = 0; k < SUBS / 2; k++) {
-                    int word = 0;
-                    for (int h = 0; h < 2; h++) {
-                        int s = 2 * k + h;
-                        word |= (Quant.scaleK4(src, blk + 4, s) | Quant.minK4(src, blk + 4, s) << 8) << (16 * h);
-                    }
-                    out.set(ValueLayout.JAVA_INT_UNALIGNED, so + SCALES + k * WS, word);
-                }
-                // step 2: the nibbles, eight columns a word
-                QuantBlocks.unpack(t, src, blk, q, 0, scale, min, 0);
-                for (int s = 0; s < SUBS; s++) {
-                    for (int wd = 0; wd < WORDS; wd++) {
-                        int word = 0;
-                        for (int j = 0; j < 8; j++) word |= (q[s * SUB + 8 * wd + j] & 0xF) << (4 * j);
-                        out.set(ValueLayout.JAVA_INT_UNALIGNED, so + QUANTS + s * SB + wd * WS, word);
-                    }
-                }
+    @Override
+    void packBlock(MemorySegment src, long blk, long so, byte[] q) {
+        // step 1: d and dmin as floats, the 6-bit scales and mins as bytes of the scale words
+        seg.set(ValueLayout.JAVA_FLOAT_UNALIGNED, so, Quant.half(src, blk));
+        seg.set(ValueLayout.JAVA_FLOAT_UNALIGNED, so + MINS, -Quant.half(src, blk + 2));
+        for (int k = 0; k < SUBS / 2; k++) {
+            int word = 0;
+            for (int h = 0; h < 2; h++) {
+                int s = 2 * k + h;
+                word |= (Quant.scaleK4(src, blk + 4, s) | Quant.minK4(src, blk + 4, s) << 8) << (16 * h);
+            }
+            seg.set(ValueLayout.JAVA_INT_UNALIGNED, so + SCALES + k * WS, word);
+        }
+        // step 2: the nibbles, eight columns a word
+        for (int s = 0; s < SUBS; s++) {
+            for (int wd = 0; wd < WORDS; wd++) {
+                int word = 0;
+                for (int j = 0; j < 8; j++) word |= (q[s * SUB + 8 * wd + j] & 0xF) << (4 * j);
+                seg.set(ValueLayout.JAVA_INT_UNALIGNED, so + QUANTS + s * SB + wd * WS, word);
             }
         }
-        return p;
-    }
-
-    /** Offset of panel p's d in its group's first super-block. */
-    private long base(int p) {
-        return (p / G) * groupBytes + (p % G) * SV;
     }
 
     @Override
@@ -96,21 +63,13 @@ public final class PackedQ4K extends PackedTensor {
 
     @Override
     float weight(int r, int c) {
-        long at = base(r / L) + (c / SUPER) * BB + 4L * (r % L);
+        long at = lane(r, c);
         int s = (c % SUPER) / SUB, k = c % SUB;
         int sw = seg.get(ValueLayout.JAVA_INT_UNALIGNED, at + SCALES + (s / 2) * WS) >>> (16 * (s % 2));
         float scale = seg.get(ValueLayout.JAVA_FLOAT_UNALIGNED, at) * (sw & 0xFF);
         float negMin = seg.get(ValueLayout.JAVA_FLOAT_UNALIGNED, at + MINS) * ((sw >>> 8) & 0xFF);
         int word = seg.get(ValueLayout.JAVA_INT_UNALIGNED, at + QUANTS + s * SB + (k / 8) * WS);
         return Math.fma((float) ((word >>> (4 * (k % 8))) & 0xF), scale, negMin);
-    }
-
-    private FloatVector vec(long off) {
-        return FloatVector.fromMemorySegment(F, seg, off, LE);
-    }
-
-    private IntVector word(long off) {
-        return IntVector.fromMemorySegment(I, seg, off, LE);
     }
 
     private static FloatVector toFloat(IntVector v) {
@@ -120,10 +79,6 @@ public final class PackedQ4K extends PackedTensor {
     /** Column 8w + shift/4 of one panel, dequantized from its word: nibble * scale + (-min), one fused operation. */
     private static FloatVector w(FloatVector d, FloatVector negMin, IntVector word, int shift) {
         return toFloat(word.lanewise(VectorOperators.LSHR, shift).and(0xF)).fma(d, negMin);
-    }
-
-    private static FloatVector bx(float[] x, int i) {
-        return FloatVector.broadcast(F, x[i]);
     }
 
     /**
@@ -143,7 +98,7 @@ public final class PackedQ4K extends PackedTensor {
     }
 
     private void kernel1x2(int p, float[] x, int t, float[] y) {
-        long base = base(p);
+        long base = panelBase(p);
         int xo = t * cols;
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
         for (int b = 0; b < subs; b++) {
@@ -171,7 +126,7 @@ public final class PackedQ4K extends PackedTensor {
     }
 
     private void kernel4x1(int p, float[] x, int t, float[] y) {
-        long base = base(p);
+        long base = panelBase(p);
         int x0 = t * cols, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (int b = 0; b < subs; b++) {

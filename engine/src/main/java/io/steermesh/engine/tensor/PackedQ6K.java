@@ -3,9 +3,7 @@ package io.steermesh.engine.tensor;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -26,71 +24,40 @@ import java.lang.foreign.ValueLayout;
  * int8 has at most 18 significant bits, times a 6-bit q at most 24), so each weight is its dequantized
  * value and the sum over columns is the fused multiply-add chain of {@link PackedF32}.
  */
-public final class PackedQ6K extends PackedTensor {
-    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
-    private static final int SUPER = 256;                   // columns per super-block
+public final class PackedQ6K extends PackedSuperBlocks {
     private static final int SUB = 16;                      // columns per scale
     private static final int SUBS = SUPER / SUB;            // sub-blocks per super-block
-    private static final long SV = 4L * L;                  // bytes of one panel's floats or one word
     private static final long WS = G * SV;                  // bytes of one float or word of a group
     private static final long SCALES = WS;                  // offset of the scale words in a super-block
     private static final long QUANTS = SCALES + SUBS / 4 * WS;  // offset of the quant words
     private static final long SB = 3 * WS;                  // bytes of one sub-block's words
     private static final long HIGH = 2 * WS;                // offset of the high bits in a sub-block
-    private static final long BB = QUANTS + SUBS * SB;      // bytes of one super-block of a group
+    static final long BB = QUANTS + SUBS * SB;      // bytes of one super-block of a group
 
-    private final int subs;
-
-    private PackedQ6K(MemorySegment seg, int rows, int cols) {
-        super(seg, rows, cols, cols / SUPER * BB);
-        this.subs = cols / SUB;
+    PackedQ6K(MemorySegment seg, int rows, int cols) {
+        super(seg, rows, cols, BB, SUB);
     }
 
-    /** Whether {@code w} (rows of {@code cols}) can be packed here: Q6_K as mapped from the file, whole super-blocks per row. */
-    static boolean accepts(FloatTensor w, int cols) {
-        return w.dtype() == DType.Q6_K && w instanceof BlockQuantTensor && cols % SUPER == 0;
-    }
-
-    static PackedQ6K from(FloatTensor w, int rows, int cols, Arena arena) {
-        DType t = DType.Q6_K;
-        MemorySegment out = allocate(arena, rows, cols / SUPER * BB);
-        PackedQ6K p = new PackedQ6K(out, rows, cols);
-        MemorySegment src = w.segment();
-        int blocks = cols / SUPER;
-        byte[] q = new byte[SUPER];
-        float[] scale = new float[SUBS], min = new float[SUBS];
-        for (int r = 0; r < rows; r++) {
-            int panel = r / L, lane = r % L;
-            long at = (panel / G) * p.groupBytes + (panel % G) * SV + 4L * lane;
-            for (int b = 0; b < blocks; b++) {
-                long blk = ((long) r * blocks + b) * t.blockBytes(), so = at + b * BB;
-                // step 1: d as a float, the int8 scales four a word
-                out.set(ValueLayout.JAVA_FLOAT_UNALIGNED, so, Quant.half(src, blk + 208));
-                for (int k = 0; k < SUBS / 4; k++) {
-                    int word = 0;
-                    for (int j = 0; j < 4; j++) word |= Quant.u8(src, blk + 192 + 4 * k + j) << (8 * j);
-                    out.set(ValueLayout.JAVA_INT_UNALIGNED, so + SCALES + k * WS, word);
-                }
-                // step 2: each sub-block's 6-bit q as two words of low nibbles and one of high bits
-                QuantBlocks.unpack(t, src, blk, q, 0, scale, min, 0);
-                for (int s = 0; s < SUBS; s++) {
-                    int[] words = new int[3];
-                    for (int c = 0; c < SUB; c++) {
-                        int v = q[s * SUB + c] & 63, g = c / 4, k = c % 4;
-                        words[g / 2] |= (v & 0xF) << (8 * k + 4 * (g % 2));
-                        words[2] |= (v >>> 4) << (8 * k + 2 * g);
-                    }
-                    long qo = so + QUANTS + s * SB;
-                    for (int i = 0; i < 3; i++) out.set(ValueLayout.JAVA_INT_UNALIGNED, qo + i * WS, words[i]);
-                }
-            }
+    @Override
+    void packBlock(MemorySegment src, long blk, long so, byte[] q) {
+        // step 1: d as a float, the int8 scales four a word
+        seg.set(ValueLayout.JAVA_FLOAT_UNALIGNED, so, Quant.half(src, blk + 208));
+        for (int k = 0; k < SUBS / 4; k++) {
+            int word = 0;
+            for (int j = 0; j < 4; j++) word |= Quant.u8(src, blk + 192 + 4 * k + j) << (8 * j);
+            seg.set(ValueLayout.JAVA_INT_UNALIGNED, so + SCALES + k * WS, word);
         }
-        return p;
-    }
-
-    /** Offset of panel p's d in its group's first super-block. */
-    private long base(int p) {
-        return (p / G) * groupBytes + (p % G) * SV;
+        // step 2: each sub-block's 6-bit q as two words of low nibbles and one of high bits
+        for (int s = 0; s < SUBS; s++) {
+            int[] words = new int[3];
+            for (int c = 0; c < SUB; c++) {
+                int v = q[s * SUB + c] & 63, g = c / 4, k = c % 4;
+                words[g / 2] |= (v & 0xF) << (8 * k + 4 * (g % 2));
+                words[2] |= (v >>> 4) << (8 * k + 2 * g);
+            }
+            long qo = so + QUANTS + s * SB;
+            for (int i = 0; i < 3; i++) seg.set(ValueLayout.JAVA_INT_UNALIGNED, qo + i * WS, words[i]);
+        }
     }
 
     @Override
@@ -98,7 +65,7 @@ public final class PackedQ6K extends PackedTensor {
 
     @Override
     float weight(int r, int c) {
-        long at = base(r / L) + (c / SUPER) * BB + 4L * (r % L);
+        long at = lane(r, c);
         int s = (c % SUPER) / SUB, k = c % SUB;
         int sc = seg.get(ValueLayout.JAVA_INT_UNALIGNED, at + SCALES + (s / 4) * WS) << (24 - 8 * (s % 4)) >> 24;
         float scale = seg.get(ValueLayout.JAVA_FLOAT_UNALIGNED, at) * sc;
@@ -107,14 +74,6 @@ public final class PackedQ6K extends PackedTensor {
         int low = (seg.get(ValueLayout.JAVA_INT_UNALIGNED, qo + (g / 2) * WS) >>> (byteAt + 4 * (g % 2))) & 0xF;
         int high = (seg.get(ValueLayout.JAVA_INT_UNALIGNED, qo + HIGH) >>> (byteAt + 2 * g)) & 3;
         return scale * ((low | high << 4) << 26 >> 26);
-    }
-
-    private FloatVector vec(long off) {
-        return FloatVector.fromMemorySegment(F, seg, off, LE);
-    }
-
-    private IntVector word(long off) {
-        return IntVector.fromMemorySegment(I, seg, off, LE);
     }
 
     /** Sub-block b's scale d * sc of one panel (d at {@code bo}, the panel's scale words at {@code wo}). */
@@ -135,10 +94,6 @@ public final class PackedQ6K extends PackedTensor {
         return scale.mul((FloatVector) q.convert(VectorOperators.I2F, 0));
     }
 
-    private static FloatVector bx(float[] x, int i) {
-        return FloatVector.broadcast(F, x[i]);
-    }
-
     /**
      * One panel at a time: the scale and high-bit operations push even two-panel kernels past what C2
      * inlines in one compilation (its node budget), and the kernel then runs several times slower. Each
@@ -155,7 +110,7 @@ public final class PackedQ6K extends PackedTensor {
     }
 
     private void kernel1x1(int p, float[] x, int t, float[] y) {
-        long base = base(p);
+        long base = panelBase(p);
         int xo = t * cols;
         FloatVector a = FloatVector.zero(F);
         for (int b = 0; b < subs; b++) {
@@ -172,8 +127,9 @@ public final class PackedQ6K extends PackedTensor {
         store(a, y, t, p);
     }
 
+    // kernel1x1's walk for four tokens: merging the two would add a token loop around the decode (see PackedTensor)
     private void kernel4x1(int p, float[] x, int t, float[] y) {
-        long base = base(p);
+        long base = panelBase(p);
         int x0 = t * cols, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (int b = 0; b < subs; b++) {

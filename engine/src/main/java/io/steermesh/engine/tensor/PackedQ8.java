@@ -25,7 +25,6 @@ import java.lang.foreign.ValueLayout;
  */
 public abstract sealed class PackedQ8 extends PackedTensor permits PackedQ8.Plain, PackedQ8.WithMin {
     private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(L * 8));
-    private static final long SV = 4L * L;                  // bytes of one panel's scales (or mins) in a sub-block
     private static final long QV = L;                       // bytes of one panel's column in a sub-block
     private static final long SCALES = G * SV;              // bytes of a group's scales in a sub-block
     private static final long QS = G * QV;                  // bytes of one column of a group
@@ -70,7 +69,7 @@ public abstract sealed class PackedQ8 extends PackedTensor permits PackedQ8.Plai
         float[] scale = new float[perBlock], min = new float[perBlock];
         for (int r = 0; r < rows; r++) {
             int panel = r / L, lane = r % L;
-            long base = (panel / G) * p.groupBytes, sAt = base + (panel % G) * SV + 4L * lane, qAt = base + p.quants + (panel % G) * QV + lane;
+            long sAt = panelBase(panel, p.groupBytes) + 4L * lane, qAt = (panel / G) * p.groupBytes + p.quants + (panel % G) * QV + lane;
             for (int b = 0; b < blocks; b++) {
                 QuantBlocks.unpack(t, src, ((long) r * blocks + b) * t.blockBytes(), q, 0, scale, min, 0);
                 for (int s = 0; s < perBlock; s++) {
@@ -85,7 +84,7 @@ public abstract sealed class PackedQ8 extends PackedTensor permits PackedQ8.Plai
     }
 
     long scaleBase(int p) {
-        return (p / G) * groupBytes + (p % G) * SV;
+        return panelBase(p);
     }
 
     long quantBase(int p) {
@@ -106,14 +105,6 @@ public abstract sealed class PackedQ8 extends PackedTensor permits PackedQ8.Plai
 
     FloatVector q(long off) {
         return (FloatVector) ByteVector.fromMemorySegment(B, seg, off, LE).convertShape(VectorOperators.B2F, F, 0);
-    }
-
-    FloatVector vec(long off) {
-        return FloatVector.fromMemorySegment(F, seg, off, LE);
-    }
-
-    static FloatVector bx(float[] x, int i) {
-        return FloatVector.broadcast(F, x[i]);
     }
 
     /** Types without mins (Q8_0, Q5_0, Q3_K, Q6_K, IQ4_NL): weight = scale * q. */
@@ -143,6 +134,7 @@ public abstract sealed class PackedQ8 extends PackedTensor permits PackedQ8.Plai
             store(a0, y, t, p); store(a1, y, t, p + 1); store(a2, y, t, p + 2); store(a3, y, t, p + 3);
         }
 
+        // PackedF32's 4 x 4 kernel with w = d * q: a copy on purpose (see PackedTensor: no per-column call in the hot loop)
         @Override
         void kernel4x4(int p, float[] x, int t, float[] y) {
             long sb = scaleBase(p), qb = quantBase(p);
@@ -217,6 +209,7 @@ public abstract sealed class PackedQ8 extends PackedTensor permits PackedQ8.Plai
             store(a1, y, t, p + 1);
         }
 
+        // the 4 x 2 shape of PackedQ4 and PackedHalf with this decode: a copy on purpose (see PackedTensor)
         private void kernel4x2(int p, float[] x, int t, float[] y) {
             long sb = scaleBase(p), qb = quantBase(p);
             int x0 = t * cols, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;

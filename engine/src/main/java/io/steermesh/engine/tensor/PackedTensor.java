@@ -1,7 +1,9 @@
 package io.steermesh.engine.tensor;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -28,13 +30,30 @@ import java.lang.foreign.MemorySegment;
  * the threads share out. Kernel shapes: one token × 4 panels and 4 tokens × 4 panels (a group stays
  * in L2 while the token tiles pass over it). Both sum in the same order, so which one served a row
  * never shows in the result.
+ *
+ * <p>The loop skeleton is shared here: {@link #matmul} walks the groups (the thread split) and the
+ * token tiles, and hands each group to the format's {@link #kernel1x4} / {@link #kernel4x4}; packing
+ * walks rows and blocks with {@link #forEachRowBlock}. The loads the kernels share ({@link #vec},
+ * {@link #word}, {@link #bx}, {@link #panelBase}) are final leaf methods of a few bytecodes, which C2
+ * always inlines. The kernels themselves stay one per format, near-copies of each other on purpose:
+ * each is the innermost Vector API loop with its own decode, a per-column call through an interface
+ * would be megamorphic in the hot loop, and the largest kernels sit at the edge of what C2 inlines
+ * in one compilation. Even folding their final {@link #store} calls into a four-store helper made the
+ * 4 x 4 Q8_0 kernel several times slower (the helper, compiled on its own, was no longer inlined), so
+ * the stores stay spelled out.
  */
-public abstract sealed class PackedTensor extends FloatTensor permits PackedF32, PackedHalf, PackedQ4, PackedQ4K, PackedQ6K, PackedQ8 {
+public abstract sealed class PackedTensor extends FloatTensor permits PackedF32, PackedHalf, PackedQ4, PackedSuperBlocks, PackedQ8 {
     /** Token rows that pass over a group while it sits in cache. */
     private static final int TOKEN_TILE = 64;
 
     /** Panels per group: a group is stored interleaved, column by column, so a kernel reads one stream. */
     static final int G = 4;
+
+    /** Int lanes of the float vector's shape: one lane per row of a panel. */
+    static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
+
+    /** Bytes of one panel's float (or int word) per row lane: L lanes of 4 bytes. */
+    static final long SV = 4L * L;
 
     protected final int rows;
     protected final int cols;
@@ -77,8 +96,7 @@ public abstract sealed class PackedTensor extends FloatTensor permits PackedF32,
             case F32Tensor f -> PackedF32.pack(f, rows, cols, arena);
             case HalfTensor h -> PackedHalf.pack(h, rows, cols, arena);
             case PackedTensor p -> p;
-            case FloatTensor q when PackedQ4K.accepts(q, cols) -> PackedQ4K.from(q, rows, cols, arena);
-            case FloatTensor q when PackedQ6K.accepts(q, cols) -> PackedQ6K.from(q, rows, cols, arena);
+            case FloatTensor q when PackedSuperBlocks.accepts(q, cols) -> PackedSuperBlocks.from(q, rows, cols, arena);
             case FloatTensor q when PackedQ4.accepts(q, cols) -> PackedQ4.from(q, rows, cols, arena);
             case FloatTensor q when PackedQ8.accepts(q, cols) -> PackedQ8.from(q, rows, cols, arena);
             default -> w;
@@ -110,6 +128,43 @@ public abstract sealed class PackedTensor extends FloatTensor permits PackedF32,
         int off = t * rows + p * L;
         if (p < fullPanels) acc.intoArray(y, off);
         else if (p == fullPanels && rows > fullPanels * L) acc.intoArray(y, off, tailMask);
+    }
+
+    /** Offset of panel p in its group, when each column (or sub-block field) of a group holds its panels' L lanes side by side. */
+    static long panelBase(int p, long groupBytes) {
+        return (p / G) * groupBytes + (p % G) * SV;
+    }
+
+    final long panelBase(int p) {
+        return panelBase(p, groupBytes);
+    }
+
+    /** L floats at byte offset {@code off}. */
+    final FloatVector vec(long off) {
+        return FloatVector.fromMemorySegment(F, seg, off, LE);
+    }
+
+    /** L int words at byte offset {@code off}. */
+    final IntVector word(long off) {
+        return IntVector.fromMemorySegment(I, seg, off, LE);
+    }
+
+    /** Activation x[i] in every lane. */
+    static FloatVector bx(float[] x, int i) {
+        return FloatVector.broadcast(F, x[i]);
+    }
+
+    /** Row r's block b during packing, at byte offset {@code at} (row r's lane in its panel's first block). */
+    interface BlockPacker {
+        void pack(int r, int b, long at);
+    }
+
+    /** The packing loop of the block formats: every row, every block of it, in order. */
+    static void forEachRowBlock(int rows, int blocks, long groupBytes, BlockPacker packer) {
+        for (int r = 0; r < rows; r++) {
+            long at = panelBase(r / L, groupBytes) + 4L * (r % L);
+            for (int b = 0; b < blocks; b++) packer.pack(r, b, at);
+        }
     }
 
     /** Weight (r, c) of the source matrix. */

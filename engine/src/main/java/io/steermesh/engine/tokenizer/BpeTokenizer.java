@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
  * merge the adjacent pair of lowest rank, leftmost first, as Hugging Face's {@code BPE::merge_word} and
  * llama.cpp's {@code llm_tokenizer_bpe_session} do. Thread-safe; the per-piece cache is shared.
  */
-public sealed class BpeTokenizer implements Tokenizer permits Gpt2BpeTokenizer {
+public sealed class BpeTokenizer extends VocabularyTokenizer permits Gpt2BpeTokenizer {
 
     /** How the vocabulary spells bytes. */
     enum Symbols {
@@ -46,7 +46,6 @@ public sealed class BpeTokenizer implements Tokenizer permits Gpt2BpeTokenizer {
     private static final int CACHE_MAX_PIECE = 64;
 
     private final Symbols symbols;
-    private final byte[][] tokenBytes;      // (vocab) bytes each id decodes to; null for ids without a token
     private final Map<String, Integer> vocab; // token string (as stored) to id
     private final int[] byteIds;            // (256) id of each byte's token (byte-level char or <0xNN>), -1 if absent
     private final BpeMerges merges;
@@ -56,13 +55,11 @@ public sealed class BpeTokenizer implements Tokenizer permits Gpt2BpeTokenizer {
     private final boolean ignoreMerges;
     private final boolean newlineRunsWhole;
     private final int unknownId;
-    private final int bos;
-    private final int eos;
-    private final boolean addBos;
     private final boolean stripFirstSpace;
     private final Map<String, int[]> cache = new ConcurrentHashMap<>();
 
     BpeTokenizer(Builder b) {
+        super(b.tokens.length, b.bos, b.eos, b.addBos);
         String src = b.source;
         int n = b.tokens.length;
         if (b.types != null && b.types.length != n) {
@@ -71,7 +68,6 @@ public sealed class BpeTokenizer implements Tokenizer permits Gpt2BpeTokenizer {
         checkSpecialId(src, "bos", b.bos, n);
         checkSpecialId(src, "eos", b.eos, n);
         this.symbols = b.symbols;
-        this.tokenBytes = new byte[n][];
         this.vocab = HashMap.newHashMap(n);
         this.byteIds = new int[256];
         Arrays.fill(byteIds, -1);
@@ -132,9 +128,6 @@ public sealed class BpeTokenizer implements Tokenizer permits Gpt2BpeTokenizer {
         this.ignoreMerges = b.ignoreMerges;
         this.newlineRunsWhole = b.newlineRunsWhole;
         this.unknownId = b.unknownId >= 0 ? b.unknownId : unk;
-        this.bos = b.bos;
-        this.eos = b.eos;
-        this.addBos = b.addBos;
         this.stripFirstSpace = b.stripFirstSpace;
     }
 
@@ -165,45 +158,17 @@ public sealed class BpeTokenizer implements Tokenizer permits Gpt2BpeTokenizer {
     }
 
     @Override
-    public int[] encode(String text, boolean allowSpecial) {
-        FragmentEncoder fragments = new FragmentEncoder(text.length());
-        specials.split(text, allowSpecial, fragments);
-        return fragments.out.toArray();
+    SpecialTokens specials() {
+        return specials;
     }
 
+    /** Normalizes and pre-tokenizes the fragment, then encodes each piece; {@code bounds} holds the pieces' bounds. */
     @Override
-    public int[] encodeWithPlainSpans(String text, int[] plainSpans) {
-        FragmentEncoder fragments = new FragmentEncoder(text.length());
-        specials.split(text, plainSpans, fragments);
-        return fragments.out.toArray();
-    }
-
-    @Override
-    public Map<String, Integer> specialTokens() {
-        return specials.ids();
-    }
-
-    /** Encodes each plain fragment on its own; special tokens pass through as their id. */
-    private final class FragmentEncoder implements SpecialTokens.Sink {
-        final IntList out;
-        final IntList bounds = new IntList(64);
-
-        FragmentEncoder(int textLength) {
-            out = new IntList(textLength / 3 + 4);
-        }
-
-        @Override
-        public void text(String fragment, boolean atStart) {
-            String text = normalizer == null ? fragment : normalizer.apply(fragment, atStart);
-            bounds.clear();
-            preTokenizer.split(text, 0, text.length(), bounds);
-            for (int i = 0; i < bounds.size(); i += 2) out.addAll(encodePiece(text.substring(bounds.get(i), bounds.get(i + 1))));
-        }
-
-        @Override
-        public void special(int id) {
-            out.add(id);
-        }
+    void encodeFragment(String fragment, boolean atStart, IntList out, IntList bounds) {
+        String text = normalizer == null ? fragment : normalizer.apply(fragment, atStart);
+        bounds.clear();
+        preTokenizer.split(text, 0, text.length(), bounds);
+        for (int i = 0; i < bounds.size(); i += 2) out.addAll(encodePiece(text.substring(bounds.get(i), bounds.get(i + 1))));
     }
 
     /** The ids of one pre-tokenized piece. */
@@ -274,10 +239,7 @@ public sealed class BpeTokenizer implements Tokenizer permits Gpt2BpeTokenizer {
         int[] next = new int[n];
         int[] prev = new int[n];
         boolean[] gone = new boolean[n];
-        for (int i = 0; i < n; i++) {
-            next[i] = i + 1 < n ? i + 1 : -1;
-            prev[i] = i - 1;
-        }
+        linkInOrder(next, prev);
         LongHeap heap = new LongHeap(n);
         for (int i = 0; i + 1 < n; i++) offer(heap, ids, i, i + 1);
         while (!heap.isEmpty()) {
@@ -311,41 +273,9 @@ public sealed class BpeTokenizer implements Tokenizer permits Gpt2BpeTokenizer {
      * text, or the first after BOS, loses that space.
      */
     @Override
-    public byte[] tokenBytes(int previousId, int id) {
-        byte[] b = bytesOf(id);
-        return dropsLeadingSpace(previousId, id) ? Arrays.copyOfRange(b, 1, b.length) : b.clone();
-    }
-
-    private boolean dropsLeadingSpace(int previousId, int id) {
+    boolean dropsLeadingSpace(int previousId, int id) {
         return stripFirstSpace && (previousId < 0 || previousId == bos) && !specials.ids().containsValue(id)
                 && tokenBytes[id].length > 0 && tokenBytes[id][0] == ' ';
-    }
-
-    private byte[] bytesOf(int id) {
-        if (id < 0 || id >= tokenBytes.length || tokenBytes[id] == null) {
-            throw new IllegalArgumentException("token id " + id + " is not in this vocabulary (size " + tokenBytes.length + ")");
-        }
-        return tokenBytes[id];
-    }
-
-    @Override
-    public int vocabSize() {
-        return tokenBytes.length;
-    }
-
-    @Override
-    public OptionalInt bosId() {
-        return bos >= 0 ? OptionalInt.of(bos) : OptionalInt.empty();
-    }
-
-    @Override
-    public OptionalInt eosId() {
-        return eos >= 0 ? OptionalInt.of(eos) : OptionalInt.empty();
-    }
-
-    @Override
-    public boolean addBosToPrompts() {
-        return addBos && bos >= 0;
     }
 
     /** Everything a BPE tokenizer is built from; the loaders (GPT-2 files, GGUF, tokenizer.json) fill it. */

@@ -28,7 +28,7 @@ import java.util.regex.Pattern;
  * highest-scoring piece, the leftmost on ties. Pieces may spell spaces as ' ' (llama2.c tokenizer.bin)
  * or as '▁' U+2581 (GGUF, SentencePiece); both are read as spaces. Immutable and thread-safe.
  */
-public final class SentencePieceBpeTokenizer implements Tokenizer {
+public final class SentencePieceBpeTokenizer extends VocabularyTokenizer {
 
     // Token types as SentencePiece and GGUF tokenizer.ggml.token_type number them.
     static final int NORMAL = BpeTokenizer.NORMAL;
@@ -45,18 +45,15 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
     private final String[] pieces;               // (vocab) piece text, '▁' read as ' '
     private final int[] types;                   // (vocab) NORMAL, CONTROL, BYTE, ...
     private final float[] scores;                // (vocab) merge priority: higher merges first
-    private final byte[][] bytes;                // (vocab) what each id decodes to
     private final Map<String, Integer> pieceIds; // mergeable pieces (normal, user-defined) to id
     private final int[] byteIds;                 // (256) id of <0xNN>, -1 when the vocabulary lacks it
     private final int unknownId;                 // -1 when there is none
     private final SpecialTokens specials;
-    private final int bos;
-    private final int eos;
-    private final boolean addBos;
     private final boolean addDummyPrefix;
 
     private SentencePieceBpeTokenizer(String[] rawPieces, float[] scores, int[] tokenTypes, int bos, int eos,
                                       boolean addBos, boolean addDummyPrefix, boolean rstripSpecials, String source) {
+        super(rawPieces.length, bos, eos, addBos);
         int n = rawPieces.length;
         if (scores == null || scores.length != n) {
             throw new IllegalArgumentException(source + ": " + n + " pieces need " + n + " scores, got "
@@ -70,7 +67,6 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
         this.pieces = new String[n];
         this.types = new int[n];
         this.scores = scores.clone();
-        this.bytes = new byte[n][];
         this.pieceIds = HashMap.newHashMap(n);
         this.byteIds = new int[256];
         Arrays.fill(byteIds, -1);
@@ -91,23 +87,23 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
                         throw new IllegalArgumentException(source + ": byte token " + id + " is '" + raw + "', expected <0xNN>");
                     }
                     int b = Integer.parseInt(m.group(1), 16);
-                    bytes[id] = new byte[] {(byte) b};
+                    tokenBytes[id] = new byte[] {(byte) b};
                     if (byteIds[b] < 0) byteIds[b] = id;
                 }
                 case CONTROL -> {
-                    bytes[id] = new byte[0];
+                    tokenBytes[id] = new byte[0];
                     // llama2.c exports BOS/EOS as "\n<s>\n" and "\n</s>\n"; the token users write is "<s>".
                     String name = raw.strip();
                     if (!name.isEmpty()) control.putIfAbsent(name, id);
                 }
                 case UNKNOWN -> {
-                    bytes[id] = UNKNOWN_SURFACE;
+                    tokenBytes[id] = UNKNOWN_SURFACE;
                     if (unk < 0) unk = id;
                     // llama.cpp parses unknown-type tokens as specials too (Phi-3's placeholders)
                     if (tokenTypes != null && !raw.isEmpty()) control.putIfAbsent(raw, id);
                 }
                 default -> {
-                    bytes[id] = piece.getBytes(StandardCharsets.UTF_8);
+                    tokenBytes[id] = piece.getBytes(StandardCharsets.UTF_8);
                     if (type != UNUSED) pieceIds.putIfAbsent(piece, id);
                     if (type == USER_DEFINED && !raw.isEmpty()) userDefined.putIfAbsent(raw, id);
                 }
@@ -126,9 +122,6 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
             }
         }
         this.specials = new SpecialTokens(control, userDefined, Set.of(), rstrip);
-        this.bos = bos;
-        this.eos = eos;
-        this.addBos = addBos;
         this.addDummyPrefix = addDummyPrefix;
     }
 
@@ -211,44 +204,15 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
                 rstripSpecials, "SentencePiece vocabulary");
     }
 
-    /** Returns ids without BOS; the caller prepends it when {@link #addBosToPrompts()}. */
     @Override
-    public int[] encode(String text, boolean allowSpecial) {
-        FragmentEncoder fragments = new FragmentEncoder(text.length());
-        specials.split(text, allowSpecial, fragments);
-        return fragments.out.toArray();
+    SpecialTokens specials() {
+        return specials;
     }
 
     @Override
-    public int[] encodeWithPlainSpans(String text, int[] plainSpans) {
-        FragmentEncoder fragments = new FragmentEncoder(text.length());
-        specials.split(text, plainSpans, fragments);
-        return fragments.out.toArray();
-    }
-
-    @Override
-    public Map<String, Integer> specialTokens() {
-        return specials.ids();
-    }
-
-    /** Encodes each plain fragment on its own; special tokens pass through as their id. */
-    private final class FragmentEncoder implements SpecialTokens.Sink {
-        final IntList out;
-
-        FragmentEncoder(int textLength) {
-            out = new IntList(textLength / 3 + 4);
-        }
-
-        @Override
-        public void text(String run, boolean atStart) {
-            // llama.cpp adds the dummy prefix to every fragment: each begins the text or follows a special token
-            out.addAll(encodeRun(run, addDummyPrefix));
-        }
-
-        @Override
-        public void special(int id) {
-            out.add(id);
-        }
+    void encodeFragment(String fragment, boolean atStart, IntList out, IntList scratch) {
+        // llama.cpp adds the dummy prefix to every fragment: each begins the text or follows a special token
+        out.addAll(encodeRun(fragment, addDummyPrefix));
     }
 
     private int[] encodeRun(String text, boolean dummyPrefix) {
@@ -300,10 +264,7 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
         int[] next = new int[n];
         int[] prev = new int[n];
         boolean[] gone = new boolean[n];
-        for (int i = 0; i < n; i++) {
-            next[i] = i + 1 < n ? i + 1 : -1;
-            prev[i] = i - 1;
-        }
+        linkInOrder(next, prev);
         PriorityQueue<Candidate> queue = new PriorityQueue<>((a, b) -> a.score != b.score
                 ? Float.compare(b.score, a.score) : Integer.compare(a.left, b.left));
         for (int i = 0; i + 1 < n; i++) offer(queue, ids, i, i + 1);
@@ -335,39 +296,7 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
 
     /** As run.c decode(): {@code <0xNN>} is the raw byte; the first piece after BOS loses its leading space. */
     @Override
-    public byte[] tokenBytes(int previousId, int id) {
-        byte[] b = bytesOf(id);
-        return dropsLeadingSpace(previousId, id) ? Arrays.copyOfRange(b, 1, b.length) : b.clone();
-    }
-
-    private boolean dropsLeadingSpace(int previousId, int id) {
+    boolean dropsLeadingSpace(int previousId, int id) {
         return previousId == bos && bos >= 0 && mergeable(id) && pieces[id].startsWith(" ");
-    }
-
-    private byte[] bytesOf(int id) {
-        if (id < 0 || id >= bytes.length) {
-            throw new IllegalArgumentException("token id " + id + " is not in this vocabulary (size " + bytes.length + ")");
-        }
-        return bytes[id];
-    }
-
-    @Override
-    public int vocabSize() {
-        return pieces.length;
-    }
-
-    @Override
-    public OptionalInt bosId() {
-        return bos >= 0 ? OptionalInt.of(bos) : OptionalInt.empty();
-    }
-
-    @Override
-    public OptionalInt eosId() {
-        return eos >= 0 ? OptionalInt.of(eos) : OptionalInt.empty();
-    }
-
-    @Override
-    public boolean addBosToPrompts() {
-        return addBos && bos >= 0;
     }
 }

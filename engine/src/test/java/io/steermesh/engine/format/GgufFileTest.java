@@ -20,13 +20,9 @@ import static org.junit.jupiter.api.Assertions.*;
 
 class GgufFileTest {
 
-    private static Path stories(String name) {
-        return SharedFiles.require("models/stories260K/" + name);
-    }
-
     @Test
     void stories260KMetadataDescribesALlamaWithItsTokenizer() throws IOException {
-        try (GgufFile g = GgufFile.open(stories("stories260K.gguf"))) {
+        try (GgufFile g = GgufFile.open(SharedFiles.stories260K("stories260K.gguf"))) {
             assertEquals(3, g.version());
             assertEquals("llama", g.architecture());
             assertEquals(64, g.integer("llama.embedding_length"));
@@ -67,8 +63,8 @@ class GgufFileTest {
      */
     @Test
     void stories260KGgufTensorsEqualTheLlama2cCheckpoint() throws IOException {
-        try (GgufFile g = GgufFile.open(stories("stories260K.gguf"));
-             Llama2cFile c = Llama2cFile.open(stories("stories260K.bin"))) {
+        try (GgufFile g = GgufFile.open(SharedFiles.stories260K("stories260K.gguf"));
+             Llama2cFile c = Llama2cFile.open(SharedFiles.stories260K("stories260K.bin"))) {
             Map<String, String> same = new java.util.LinkedHashMap<>();
             same.put("token_embd.weight", "tok_embeddings");
             same.put("output.weight", "tok_embeddings"); // the GGUF stores the tied classifier as its own copy

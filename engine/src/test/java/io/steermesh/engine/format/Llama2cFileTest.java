@@ -19,13 +19,9 @@ import static org.junit.jupiter.api.Assertions.*;
 
 class Llama2cFileTest {
 
-    private static Path stories(String name) {
-        return SharedFiles.require("models/stories260K/" + name);
-    }
-
     @Test
     void v0HeaderAndTensorShapesMatchStories260K() throws IOException {
-        try (Llama2cFile f = Llama2cFile.open(stories("stories260K.bin"))) {
+        try (Llama2cFile f = Llama2cFile.open(SharedFiles.stories260K("stories260K.bin"))) {
             assertEquals(new Llama2cFile.Header(64, 172, 5, 8, 4, 512, 512, true, 0, 0), f.header());
             assertEquals(8, f.header().headSize());
             assertEquals(32, f.header().kvDim());
@@ -48,7 +44,7 @@ class Llama2cFileTest {
 
     @Test
     void v2SizeAccountingIsExactAndScalesFollowTheirValues() throws IOException {
-        Path file = stories("stories260K-q8.bin");
+        Path file = SharedFiles.stories260K("stories260K-q8.bin");
         try (Llama2cFile f = Llama2cFile.open(file)) {
             var h = f.header();
             assertEquals(new Llama2cFile.Header(64, 172, 5, 8, 4, 512, 512, true, 2, 8), h);
@@ -69,8 +65,8 @@ class Llama2cFileTest {
 
     @Test
     void v2DequantizesWithinHalfAScaleOfTheFp32Checkpoint() throws IOException {
-        try (Llama2cFile q = Llama2cFile.open(stories("stories260K-q8.bin"));
-             Llama2cFile fp = Llama2cFile.open(stories("stories260K.bin"))) {
+        try (Llama2cFile q = Llama2cFile.open(SharedFiles.stories260K("stories260K-q8.bin"));
+             Llama2cFile fp = Llama2cFile.open(SharedFiles.stories260K("stories260K.bin"))) {
             int gs = q.header().groupSize();
             assertEquals(fp.tensors().keySet(), q.tensors().keySet());
             for (RawTensor t : q.tensors().values()) {
@@ -97,7 +93,7 @@ class Llama2cFileTest {
 
     @Test
     void v1FileWithUnsharedClassifierReadsLikeV0(@TempDir Path dir) throws IOException {
-        try (Llama2cFile v0 = Llama2cFile.open(stories("stories260K.bin"))) {
+        try (Llama2cFile v0 = Llama2cFile.open(SharedFiles.stories260K("stories260K.bin"))) {
             var h = v0.header();
             // export.py version1_export order: norms first, then the matrices, then the classifier
             List<String> order = new ArrayList<>();
@@ -130,7 +126,7 @@ class Llama2cFileTest {
 
     @Test
     void truncatedCheckpointIsRejectedWithExpectedSize(@TempDir Path dir) throws IOException {
-        Path src = stories("stories260K.bin");
+        Path src = SharedFiles.stories260K("stories260K.bin");
         byte[] b = Files.readAllBytes(src);
         Path f = dir.resolve("cut.bin");
         Files.write(f, Arrays.copyOf(b, b.length - 4));
@@ -144,7 +140,7 @@ class Llama2cFileTest {
 
     @Test
     void v2FileWithAllScalesAtTheEndIsRecognisedAsTheOldLayout(@TempDir Path dir) throws IOException {
-        try (Llama2cFile q = Llama2cFile.open(stories("stories260K-q8.bin"))) {
+        try (Llama2cFile q = Llama2cFile.open(SharedFiles.stories260K("stories260K-q8.bin"))) {
             var values = new java.io.ByteArrayOutputStream();
             var scales = new java.io.ByteArrayOutputStream();
             byte[] all = Files.readAllBytes(q.file());

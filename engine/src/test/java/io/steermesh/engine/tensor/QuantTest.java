@@ -84,26 +84,24 @@ class QuantTest {
 
     @Test
     void q8_0RoundTripStaysWithinHalfAStepPerBlock() {
-        float[] x = gaussian(1, 32 * 64, 1.0);
-        float[] y = dequantize(DType.Q8_0, Quant.quantizeQ8_0(x, 0, x.length), x.length);
-        for (int blk = 0; blk < x.length / 32; blk++) {
-            float amax = 0;
-            for (int j = 0; j < 32; j++) amax = Math.max(amax, Math.abs(x[blk * 32 + j]));
-            // half a step, plus the fp16 rounding of the scale times |q| <= 127
-            float bound = amax / 127 * (0.5f + 127f / 2048);
-            for (int j = 0; j < 32; j++) assertEquals(x[blk * 32 + j], y[blk * 32 + j], bound);
-        }
+        // half a step, plus the fp16 rounding of the scale times |q| <= 127
+        assertRoundTrip(DType.Q8_0, gaussian(1, 32 * 64, 1.0), amax -> amax / 127 * (0.5f + 127f / 2048));
     }
 
     @Test
     void q4_0RoundTripStaysWithinOneStepPerBlock() {
-        float[] x = gaussian(2, 32 * 64, 0.02);
-        float[] y = dequantize(DType.Q4_0, Quant.quantizeQ4_0(x, 0, x.length), x.length);
+        assertRoundTrip(DType.Q4_0, gaussian(2, 32 * 64, 0.02), amax -> amax / 8 * (1 + 8f / 2048));
+    }
+
+    /** Quantizes {@code x} as {@code t} and back: each value within {@code bound(amax of its block)} of the original. */
+    private static void assertRoundTrip(DType t, float[] x, java.util.function.UnaryOperator<Float> bound) {
+        byte[] q = t == DType.Q8_0 ? Quant.quantizeQ8_0(x, 0, x.length) : Quant.quantizeQ4_0(x, 0, x.length);
+        float[] y = dequantize(t, q, x.length);
         for (int blk = 0; blk < x.length / 32; blk++) {
             float amax = 0;
             for (int j = 0; j < 32; j++) amax = Math.max(amax, Math.abs(x[blk * 32 + j]));
-            float bound = amax / 8 * (1 + 8f / 2048);
-            for (int j = 0; j < 32; j++) assertEquals(x[blk * 32 + j], y[blk * 32 + j], bound);
+            float b = bound.apply(amax);
+            for (int j = 0; j < 32; j++) assertEquals(x[blk * 32 + j], y[blk * 32 + j], b, t + " block " + blk);
         }
     }
 
