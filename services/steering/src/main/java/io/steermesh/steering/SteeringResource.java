@@ -3,6 +3,7 @@ package io.steermesh.steering;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.steermesh.service.binding.ErrorBody;
 import io.steermesh.service.binding.JsonFields;
 import io.steermesh.events.SteeringVectorPublished;
 import io.steermesh.service.steering.SteeringRegistry;
@@ -107,8 +108,7 @@ public class SteeringResource {
     }
 
     static Response notFound(String name) {
-        ObjectNode body = JSON.createObjectNode();
-        body.putObject("error").put("message", "no steering vector named \"" + name + "\"").put("type", "not_found").put("param", "name");
-        return Response.status(404).entity(body).build();
+        return Response.status(404).type(MediaType.APPLICATION_JSON)
+                .entity(ErrorBody.json(404, null, "name", "not_found", "no steering vector named \"" + JsonFields.abbreviate(name) + "\"")).build();
     }
 }
