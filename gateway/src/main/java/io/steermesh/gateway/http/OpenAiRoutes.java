@@ -1,6 +1,10 @@
 package io.steermesh.gateway.http;
 
 import io.steermesh.gateway.config.GatewayConfig;
+import io.steermesh.service.auth.ApiKeys;
+import io.steermesh.service.auth.Auth;
+import io.steermesh.service.auth.Unauthorized;
+import io.steermesh.service.binding.ErrorBody;
 import io.steermesh.gateway.messaging.Generations;
 import io.steermesh.gateway.request.GenerationRequestParser;
 import io.steermesh.gateway.request.ClientFrame;
@@ -32,6 +36,9 @@ public class OpenAiRoutes {
     @Inject
     GatewayConfig config;
 
+    @Inject
+    Auth auth;
+
     void register(@Observes Router router) {
         BodyHandler body = BodyHandler.create(false).setBodyLimit(GenerationRequestParser.MAX_REQUEST_BYTES);
         router.post("/v1/completions").handler(body).blockingHandler(ctx -> handle(ctx, false), false).failureHandler(this::failure);
@@ -45,6 +52,7 @@ public class OpenAiRoutes {
      * 202 when sent on, 404 when no such generation runs on this gateway, 400 naming the field otherwise.
      */
     private void steer(RoutingContext ctx) {
+        if (denied(ctx)) return;
         String id = ctx.pathParam("id");
         String text = ctx.body() == null ? null : ctx.body().asString();
         try {
@@ -60,6 +68,7 @@ public class OpenAiRoutes {
     }
 
     private void handle(RoutingContext ctx, boolean chat) {
+        if (denied(ctx)) return;
         String sequenceId = (chat ? "chatcmpl-" : "cmpl-") + UUID.randomUUID();
         String text = ctx.body() == null ? null : ctx.body().asString();
         OpenAiRequest request;
@@ -71,6 +80,15 @@ public class OpenAiRoutes {
         }
         new OpenAiExchange(request, generations, ctx.response(), ctx.vertx().getOrCreateContext(), config.modelName(),
                 config.maxPendingFrames()).start();
+    }
+
+    /** Answers 401 when API keys are configured and the request has none of them ({@code Authorization: Bearer <key>}). */
+    private boolean denied(RoutingContext ctx) {
+        ApiKeys.Access access = auth.keys().generation(ApiKeys.bearer(ctx.request().getHeader("Authorization")));
+        if (access == ApiKeys.Access.GRANTED) return false;
+        ctx.response().putHeader("WWW-Authenticate", "Bearer");
+        json(ctx, 401, ErrorBody.json(401, null, null, "invalid_api_key", Unauthorized.message(access, false)));
+        return true;
     }
 
     private void failure(RoutingContext ctx) {
