@@ -10,6 +10,9 @@ import io.steermesh.gateway.request.GenerationRequestParser;
 import io.steermesh.gateway.request.ClientFrame;
 import io.steermesh.gateway.request.OpenAiRequest;
 import io.steermesh.gateway.request.RequestException;
+import io.steermesh.gateway.routing.ClientLimiter;
+import io.steermesh.gateway.routing.ClientLimits;
+import io.vertx.core.Context;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -38,6 +41,9 @@ public class OpenAiRoutes {
 
     @Inject
     Auth auth;
+
+    @Inject
+    ClientLimits limits;
 
     void register(@Observes Router router) {
         BodyHandler body = BodyHandler.create(false).setBodyLimit(GenerationRequestParser.MAX_REQUEST_BYTES);
@@ -78,8 +84,21 @@ public class OpenAiRoutes {
             json(ctx, OpenAiFormat.status(e.code()), OpenAiFormat.error(e.code(), e.field(), e.getMessage()));
             return;
         }
-        new OpenAiExchange(request, generations, ctx.response(), ctx.vertx().getOrCreateContext(), config.modelName(),
-                config.maxPendingFrames()).start();
+        Context context = ctx.vertx().getOrCreateContext();
+        String key = ApiKeys.bearer(ctx.request().getHeader("Authorization"));
+        String client = ClientLimits.client(key, ctx.request().remoteAddress() == null ? "unknown" : ctx.request().remoteAddress().host());
+        ClientLimiter.Admission admission = limits.limiter().enter(client, slot -> {
+            if (ctx.response().closed()) {
+                slot.release();   // gave up while queued
+                return;
+            }
+            new OpenAiExchange(request, generations, ctx.response(), context, config.modelName(), config.maxPendingFrames(), slot::release).start();
+        });
+        if (admission == ClientLimiter.Admission.REJECTED) {
+            ctx.response().putHeader("Retry-After", Long.toString(limits.retryAfterSeconds()));
+            json(ctx, 429, ErrorBody.json(429, null, null, "rate_limited", "too many generations at once for this client: "
+                    + "the running and queued ones are at the limit (steermesh.gateway.limits); retry after one ends"));
+        }
     }
 
     /** Answers 401 when API keys are configured and the request has none of them ({@code Authorization: Bearer <key>}). */

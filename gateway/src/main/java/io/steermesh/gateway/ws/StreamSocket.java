@@ -12,6 +12,7 @@ import io.quarkus.websockets.next.WebSocketConnection;
 import io.steermesh.gateway.config.GatewayConfig;
 import io.steermesh.gateway.messaging.Generations;
 import io.steermesh.gateway.request.GenerationRequestParser;
+import io.steermesh.gateway.routing.ClientLimits;
 import io.steermesh.service.auth.ApiKeys;
 import io.steermesh.service.auth.Auth;
 import io.steermesh.service.auth.Unauthorized;
@@ -45,6 +46,9 @@ public class StreamSocket {
     @Inject
     Auth auth;
 
+    @Inject
+    ClientLimits limits;
+
     @OnOpen
     void open(WebSocketConnection connection) {
         ApiKeys.Access access = auth.keys().generation(key(connection.handshakeRequest()));
@@ -58,7 +62,8 @@ public class StreamSocket {
         sessions.put(connection.id(), new StreamSession(generations,
                 frame -> connection.sendText(frame).subscribeAsCompletionStage(),
                 config.maxPendingFrames(),
-                (code, reason) -> connection.close(new CloseReason(code, reason)).subscribe().with(ok -> {}, failure -> {})));
+                (code, reason) -> connection.close(new CloseReason(code, reason)).subscribe().with(ok -> {}, failure -> {}),
+                limits.limiter(), ClientLimits.client(key(connection.handshakeRequest()), host(connection.handshakeRequest()))));
     }
 
     /** The key of {@code Authorization: Bearer <key>}, else of the {@code api_key} query parameter (browsers cannot set headers). */
@@ -69,6 +74,14 @@ public class StreamSocket {
             if (pair.startsWith("api_key=")) return URLDecoder.decode(pair.substring("api_key=".length()), StandardCharsets.UTF_8);
         }
         return null;
+    }
+
+    /** The remote host of the handshake, without the port (one client may open many connections). */
+    static String host(HandshakeRequest handshake) {
+        String address = String.valueOf(handshake.remoteAddress());
+        if (address.startsWith("[") && address.indexOf(']') > 0) return address.substring(1, address.indexOf(']'));
+        int colon = address.lastIndexOf(':');
+        return colon > 0 && address.indexOf(':') == colon ? address.substring(0, colon) : address;
     }
 
     @OnTextMessage
