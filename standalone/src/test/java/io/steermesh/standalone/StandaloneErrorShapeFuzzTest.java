@@ -84,7 +84,8 @@ class StandaloneErrorShapeFuzzTest {
             case 2 -> body.substring(0, r.nextInt(body.length()));
             case 3 -> {
                 int at = r.nextInt(body.length());
-                yield body.substring(0, at) + "{}[]\",:\\x'".charAt(r.nextInt(11)) + body.substring(at);
+                String noise = "{}[]\",:\\x'";
+                yield body.substring(0, at) + noise.charAt(r.nextInt(noise.length())) + body.substring(at);
             }
             case 5 -> body.substring(0, body.length() - 1) + ",\"" + key + "\":" + weird + "}";
             case 6 -> r.nextBoolean() ? "[" + body + "]" : weird;
