@@ -20,8 +20,9 @@ import static io.steermesh.service.binding.JsonFields.shown;
 /**
  * The one place where client JSON becomes a {@link GenerationRequested}: WebSocket frames and both
  * OpenAI-compatible bodies go through here, so a field means the same and fails the same way everywhere.
- * Every problem is a {@link RequestException} naming the field and the allowed values; range checks are
- * the event records' own ({@link SamplingSpec}, {@link GenerationRequested}, {@link SteeringSpec}), so the
+ * Fields are bound with the request-binding layer every API shares ({@link JsonFields}, the structured ones
+ * in {@link GenerationFields}); every problem is a {@link RequestException} naming the field and the allowed
+ * values; range checks are the event records' own ({@link SamplingSpec}, {@link GenerationRequested}, {@link SteeringSpec}), so the
  * gateway accepts exactly what the pipeline can process. Plain Java, no framework.
  */
 public final class GenerationRequestParser {
