@@ -117,4 +117,43 @@ public record SteeringVectorPublished(
         return "SteeringVectorPublished[" + name + ", model=" + model + " v" + version + ", hook=" + hook + ", " + rows + "x" + (values.length / rows)
                 + ", source=" + source + "]";
     }
+
+    /** A vector built by name: {@code builder(name, model, hook, values).source("upload").version(2).build()}. */
+    public static Builder builder(String name, String model, String hook, float[] values) {
+        return new Builder(name, model, hook, values);
+    }
+
+    /** Builds a {@link SteeringVectorPublished} field by field; unset fields take the record's defaults. */
+    public static final class Builder {
+        private final String name;
+        private final String model;
+        private final String hook;
+        private final float[] values;
+        private String source;
+        private String description;
+        private long createdAt;
+        private Integer version;
+        private Integer rows;
+
+        private Builder(String name, String model, String hook, float[] values) {
+            this.name = name;
+            this.model = model;
+            this.hook = hook;
+            this.values = values;
+        }
+
+        public Builder source(String source) { this.source = source; return this; }
+
+        public Builder description(String description) { this.description = description; return this; }
+
+        public Builder createdAt(long createdAt) { this.createdAt = createdAt; return this; }
+
+        public Builder version(Integer version) { this.version = version; return this; }
+
+        public Builder rows(Integer rows) { this.rows = rows; return this; }
+
+        public SteeringVectorPublished build() {
+            return new SteeringVectorPublished(name, model, hook, values, source, description, createdAt, version, rows);
+        }
+    }
 }

@@ -39,14 +39,16 @@ final class OpenAiExchange {
     private final OpenAiFormat format;
     private final Outbox outbox;
     private final List<Variant> variants = new ArrayList<>();
+    private final Runnable release;   // frees the client's slot (ClientLimiter) once the response is over
 
     // touched only on the request's context
     private boolean committed;
     private boolean ended;
 
     OpenAiExchange(OpenAiRequest request, Generations generations, HttpServerResponse response, Context context,
-                   String modelName, int maxPendingFrames) {
+                   String modelName, int maxPendingFrames, Runnable release) {
         this.request = request;
+        this.release = release;
         this.generations = generations;
         this.response = response;
         this.context = context;
@@ -125,6 +127,7 @@ final class OpenAiExchange {
             }
         } else if (allOver()) {
             ended = true;
+            release.run();
             List<OpenAiFormat.Answer> answers = new ArrayList<>();
             for (Variant each : variants) answers.add(new OpenAiFormat.Answer(each.choice, each.tokens, each.finished));
             response.setStatusCode(200).putHeader("content-type", "application/json").end(format.body(answers));
@@ -136,6 +139,7 @@ final class OpenAiExchange {
         v.over = true;
         if (!committed) {
             ended = true;
+            release.run();
             cancelRunning(GenerationCancelled.CLIENT);   // the client has its answer and reads no further
             response.setStatusCode(OpenAiFormat.status(f.error().code()))
                     .putHeader("content-type", "application/json")
@@ -171,6 +175,7 @@ final class OpenAiExchange {
         if (!outbox.offer(framed)) {
             // the client reads more slowly than tokens come: drop it rather than buffer without bound
             ended = true;
+            release.run();
             cancelRunning("too_slow");
             response.reset();
         }
@@ -185,6 +190,7 @@ final class OpenAiExchange {
 
     private void end() {
         ended = true;
+        release.run();
         outbox.close();
         response.end();
     }
@@ -192,6 +198,7 @@ final class OpenAiExchange {
     private void clientGone() {
         if (ended) return;
         ended = true;
+        release.run();
         outbox.close();
         cancelRunning(GenerationCancelled.CLIENT);
     }

@@ -1,11 +1,18 @@
 package io.steermesh.gateway.http;
 
 import io.steermesh.gateway.config.GatewayConfig;
+import io.steermesh.service.auth.ApiKeys;
+import io.steermesh.service.auth.Auth;
+import io.steermesh.service.auth.Unauthorized;
+import io.steermesh.service.binding.ErrorBody;
 import io.steermesh.gateway.messaging.Generations;
 import io.steermesh.gateway.request.GenerationRequestParser;
 import io.steermesh.gateway.request.ClientFrame;
 import io.steermesh.gateway.request.OpenAiRequest;
 import io.steermesh.gateway.request.RequestException;
+import io.steermesh.gateway.routing.ClientLimiter;
+import io.steermesh.gateway.routing.ClientLimits;
+import io.vertx.core.Context;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -32,6 +39,12 @@ public class OpenAiRoutes {
     @Inject
     GatewayConfig config;
 
+    @Inject
+    Auth auth;
+
+    @Inject
+    ClientLimits limits;
+
     void register(@Observes Router router) {
         BodyHandler body = BodyHandler.create(false).setBodyLimit(GenerationRequestParser.MAX_REQUEST_BYTES);
         router.post("/v1/completions").handler(body).blockingHandler(ctx -> handle(ctx, false), false).failureHandler(this::failure);
@@ -45,6 +58,7 @@ public class OpenAiRoutes {
      * 202 when sent on, 404 when no such generation runs on this gateway, 400 naming the field otherwise.
      */
     private void steer(RoutingContext ctx) {
+        if (denied(ctx)) return;
         String id = ctx.pathParam("id");
         String text = ctx.body() == null ? null : ctx.body().asString();
         try {
@@ -60,6 +74,7 @@ public class OpenAiRoutes {
     }
 
     private void handle(RoutingContext ctx, boolean chat) {
+        if (denied(ctx)) return;
         String sequenceId = (chat ? "chatcmpl-" : "cmpl-") + UUID.randomUUID();
         String text = ctx.body() == null ? null : ctx.body().asString();
         OpenAiRequest request;
@@ -69,8 +84,30 @@ public class OpenAiRoutes {
             json(ctx, OpenAiFormat.status(e.code()), OpenAiFormat.error(e.code(), e.field(), e.getMessage()));
             return;
         }
-        new OpenAiExchange(request, generations, ctx.response(), ctx.vertx().getOrCreateContext(), config.modelName(),
-                config.maxPendingFrames()).start();
+        Context context = ctx.vertx().getOrCreateContext();
+        String key = ApiKeys.bearer(ctx.request().getHeader("Authorization"));
+        String client = ClientLimits.client(key, ctx.request().remoteAddress() == null ? "unknown" : ctx.request().remoteAddress().host());
+        ClientLimiter.Admission admission = limits.limiter().enter(client, slot -> {
+            if (ctx.response().closed()) {
+                slot.release();   // gave up while queued
+                return;
+            }
+            new OpenAiExchange(request, generations, ctx.response(), context, config.modelName(), config.maxPendingFrames(), slot::release).start();
+        });
+        if (admission == ClientLimiter.Admission.REJECTED) {
+            ctx.response().putHeader("Retry-After", Long.toString(limits.retryAfterSeconds()));
+            json(ctx, 429, ErrorBody.json(429, null, null, "rate_limited", "too many generations at once for this client: "
+                    + "the running and queued ones are at the limit (steermesh.gateway.limits); retry after one ends"));
+        }
+    }
+
+    /** Answers 401 when API keys are configured and the request has none of them ({@code Authorization: Bearer <key>}). */
+    private boolean denied(RoutingContext ctx) {
+        ApiKeys.Access access = auth.keys().generation(ApiKeys.bearer(ctx.request().getHeader("Authorization")));
+        if (access == ApiKeys.Access.GRANTED) return false;
+        ctx.response().putHeader("WWW-Authenticate", "Bearer");
+        json(ctx, 401, ErrorBody.json(401, null, null, "invalid_api_key", Unauthorized.message(access, false)));
+        return true;
     }
 
     private void failure(RoutingContext ctx) {

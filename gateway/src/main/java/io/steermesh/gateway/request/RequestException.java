@@ -35,6 +35,11 @@ public final class RequestException extends RuntimeException {
         return invalid(field, "missing field " + field);
     }
 
+    /** A binding error ({@link io.steermesh.service.binding.JsonFields}, the event records' own checks) as an {@code invalid_request}. */
+    public static RequestException of(io.steermesh.events.InvalidEventException e) {
+        return invalid(e.field(), e.getMessage());
+    }
+
     /** The same problem, attributed to the generation {@code id} of a WebSocket connection. */
     public RequestException withId(String id) {
         return new RequestException(code, field, getMessage(), id);

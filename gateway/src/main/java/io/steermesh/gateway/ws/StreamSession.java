@@ -11,6 +11,7 @@ import io.steermesh.gateway.request.ClientFrame;
 import io.steermesh.gateway.request.Compare;
 import io.steermesh.gateway.request.OutputOptions;
 import io.steermesh.gateway.request.RequestException;
+import io.steermesh.gateway.routing.ClientLimiter;
 import io.steermesh.gateway.routing.CompletionSubscriber;
 import io.steermesh.gateway.routing.Outbox;
 
@@ -46,8 +47,14 @@ final class StreamSession {
     private final Closer closer;
     private final Map<String, Stream> running = new ConcurrentHashMap<>();
     private final AtomicBoolean gaveUp = new AtomicBoolean();
+    private final ClientLimiter limiter;
+    private final String client;
+    private volatile boolean closed;
 
-    StreamSession(Generations generations, Outbox.Transport transport, int maxPendingFrames, Closer closer) {
+    /** {@code limiter}/{@code client}: the per-client concurrency limit this connection's generations count against. */
+    StreamSession(Generations generations, Outbox.Transport transport, int maxPendingFrames, Closer closer, ClientLimiter limiter, String client) {
+        this.limiter = limiter;
+        this.client = client;
         this.generations = generations;
         this.outbox = new Outbox(transport, maxPendingFrames);
         this.maxPendingFrames = maxPendingFrames;
@@ -77,6 +84,7 @@ final class StreamSession {
 
     /** The connection is gone: nobody will read the rest of its generations. */
     void onClose() {
+        closed = true;
         outbox.close();
         cancelAll(GenerationCancelled.CLIENT);
     }
@@ -91,16 +99,44 @@ final class StreamSession {
                     "id \"" + id + "\" belongs to a generation still running on this connection; use another id or cancel it first"));
             return;
         }
-        if (compare) {
+        if (limiter.enter(client, slot -> begin(g, stream, slot)) == ClientLimiter.Admission.REJECTED) {
+            running.remove(id, stream);
+            send(ServerFrames.error(id, "rate_limited", null, "too many generations at once for this client: the running and queued ones "
+                    + "are at the limit (steermesh.gateway.limits); retry after one ends"));
+        }
+    }
+
+    /** Starts a generation that got a slot: now, or later when it waited in the client's queue. */
+    private void begin(ClientFrame.Generate g, Stream stream, ClientLimiter.Slot slot) {
+        if (closed || running.get(stream.id) != stream) {
+            slot.release();   // cancelled or disconnected while queued
+            return;
+        }
+        if (g.output().compare()) {
             // the same request without steering: same seed, so the same random draws at every index
             GenerationRequested plain = Compare.unsteeredTwin(g.request());
-            Stream twin = new Stream(id, plain.sequenceId(), g.output(), UNSTEERED, plain.sampling().seed());
-            running.put(id + UNSTEERED_SUFFIX, twin);
+            Stream twin = new Stream(stream.id, plain.sequenceId(), g.output(), UNSTEERED, plain.sampling().seed());
+            Lease lease = new Lease(slot, 2);
+            stream.lease = lease;
+            twin.lease = lease;
+            running.put(stream.id + UNSTEERED_SUFFIX, twin);
             generations.start(g.request(), stream);
             generations.start(plain, twin);
             return;
         }
+        stream.lease = new Lease(slot, 1);
         generations.start(g.request(), stream);
+    }
+
+    /** A slot shared by the streams of one generation (two for a comparison): freed when the last one ends. */
+    private static final class Lease {
+        final ClientLimiter.Slot slot;
+        final java.util.concurrent.atomic.AtomicInteger open;
+
+        Lease(ClientLimiter.Slot slot, int streams) {
+            this.slot = slot;
+            this.open = new java.util.concurrent.atomic.AtomicInteger(streams);
+        }
     }
 
     private void cancel(String id) {
@@ -109,15 +145,19 @@ final class StreamSession {
         if (twin != null && generations.cancel(twin.sequenceId, GenerationCancelled.CLIENT)) {
             send(ServerFrames.done(id, FinishReason.CANCELLED, null, UNSTEERED, twin.seed));
         }
+        if (twin != null) twin.over();
         if (stream == null && twin != null) return;
         if (stream == null) {
             send(ServerFrames.error(id, RequestException.INVALID_REQUEST, "id", "no generation with id \"" + id + "\" is running on this connection"));
             return;
         }
+        // no lease: it was still waiting for a slot, and never reached the pipeline
+        boolean queued = stream.lease == null;
         // false: it finished on its own meanwhile, and its done frame is already out
-        if (generations.cancel(stream.sequenceId, GenerationCancelled.CLIENT)) {
+        if (generations.cancel(stream.sequenceId, GenerationCancelled.CLIENT) || queued) {
             send(ServerFrames.done(id, FinishReason.CANCELLED, null, stream.variant, stream.seed));
         }
+        stream.over();
     }
 
     private void steer(ClientFrame.Steer s) {
@@ -147,9 +187,11 @@ final class StreamSession {
     }
 
     private void cancelAll(String reason) {
-        for (Stream stream : running.values()) {
-            running.remove(stream.id, stream);
+        for (Map.Entry<String, Stream> e : running.entrySet()) {
+            Stream stream = e.getValue();
+            running.remove(e.getKey(), stream);
             generations.cancel(stream.sequenceId, reason);
+            stream.over();
         }
     }
 
@@ -160,6 +202,8 @@ final class StreamSession {
         final OutputOptions output;
         final String variant;   // steered / unsteered in a comparison, else null
         final Long seed;        // the request's, reported in the done frame
+        volatile Lease lease;   // null while waiting for a slot
+        private final AtomicBoolean over = new AtomicBoolean();
 
         Stream(String id, String sequenceId, OutputOptions output, String variant, Long seed) {
             this.seed = seed;
@@ -167,6 +211,12 @@ final class StreamSession {
             this.sequenceId = sequenceId;
             this.output = output;
             this.variant = variant;
+        }
+
+        /** This stream has ended, however: its share of the client's slot is free. */
+        void over() {
+            Lease l = lease;
+            if (l != null && over.compareAndSet(false, true) && l.open.decrementAndGet() == 0) l.slot.release();
         }
 
         private String key() {
@@ -181,12 +231,14 @@ final class StreamSession {
         @Override
         public void onFinished(GenerationFinished finished) {
             running.remove(key(), this);
+            over();
             send(ServerFrames.done(id, finished.finishReason(), finished.usage(), variant, seed));
         }
 
         @Override
         public void onFailed(GenerationFailed failed) {
             running.remove(key(), this);
+            over();
             GenerationFailed.ErrorDetail e = failed.error();
             send(ServerFrames.error(id, e.code(), e.field(), e.message()));
         }

@@ -1,6 +1,7 @@
 package io.steermesh.gateway.ws;
 
 import io.quarkus.websockets.next.CloseReason;
+import io.quarkus.websockets.next.HandshakeRequest;
 import io.quarkus.websockets.next.OnBinaryMessage;
 import io.quarkus.websockets.next.OnClose;
 import io.quarkus.websockets.next.OnError;
@@ -11,11 +12,17 @@ import io.quarkus.websockets.next.WebSocketConnection;
 import io.steermesh.gateway.config.GatewayConfig;
 import io.steermesh.gateway.messaging.Generations;
 import io.steermesh.gateway.request.GenerationRequestParser;
+import io.steermesh.gateway.routing.ClientLimits;
+import io.steermesh.service.auth.ApiKeys;
+import io.steermesh.service.auth.Auth;
+import io.steermesh.service.auth.Unauthorized;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClosedException;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -36,12 +43,45 @@ public class StreamSocket {
     @Inject
     GatewayConfig config;
 
+    @Inject
+    Auth auth;
+
+    @Inject
+    ClientLimits limits;
+
     @OnOpen
     void open(WebSocketConnection connection) {
+        ApiKeys.Access access = auth.keys().generation(key(connection.handshakeRequest()));
+        if (access != ApiKeys.Access.GRANTED) {
+            // no session: frames that arrive before the close are dropped
+            connection.sendText(ServerFrames.error(null, "invalid_api_key", null, Unauthorized.message(access, true)))
+                    .chain(() -> connection.close(new CloseReason(1008, "unauthorized")))
+                    .subscribe().with(ok -> {}, failure -> {});
+            return;
+        }
         sessions.put(connection.id(), new StreamSession(generations,
                 frame -> connection.sendText(frame).subscribeAsCompletionStage(),
                 config.maxPendingFrames(),
-                (code, reason) -> connection.close(new CloseReason(code, reason)).subscribe().with(ok -> {}, failure -> {})));
+                (code, reason) -> connection.close(new CloseReason(code, reason)).subscribe().with(ok -> {}, failure -> {}),
+                limits.limiter(), ClientLimits.client(key(connection.handshakeRequest()), host(connection.handshakeRequest()))));
+    }
+
+    /** The key of {@code Authorization: Bearer <key>}, else of the {@code api_key} query parameter (browsers cannot set headers). */
+    static String key(HandshakeRequest handshake) {
+        String bearer = ApiKeys.bearer(handshake.header("Authorization"));
+        if (bearer != null || handshake.query() == null) return bearer;
+        for (String pair : handshake.query().split("&")) {
+            if (pair.startsWith("api_key=")) return URLDecoder.decode(pair.substring("api_key=".length()), StandardCharsets.UTF_8);
+        }
+        return null;
+    }
+
+    /** The remote host of the handshake, without the port (one client may open many connections). */
+    static String host(HandshakeRequest handshake) {
+        String address = String.valueOf(handshake.remoteAddress());
+        if (address.startsWith("[") && address.indexOf(']') > 0) return address.substring(1, address.indexOf(']'));
+        int colon = address.lastIndexOf(':');
+        return colon > 0 && address.indexOf(':') == colon ? address.substring(0, colon) : address;
     }
 
     @OnTextMessage

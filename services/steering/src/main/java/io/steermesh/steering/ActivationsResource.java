@@ -8,6 +8,7 @@ import io.smallrye.common.annotation.Blocking;
 import io.steermesh.engine.steering.PositionSet;
 import io.steermesh.events.ActivationsRequested;
 import io.steermesh.events.InvalidEventException;
+import io.steermesh.service.binding.JsonFields;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.HeaderParam;
@@ -36,7 +37,7 @@ public class ActivationsResource {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Inject
-    SteeringService service;
+    SteeringModel model;
 
     @Inject
     ActivationClient activations;
@@ -47,9 +48,9 @@ public class ActivationsResource {
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     public Response capture(String body, @HeaderParam("Accept") String accept) {
-        Query q = parse(SteeringResource.parse(body));
-        ActivationClient.Captured c = activations.capture(service.modelName(), q.ids(), q.hooks(), q.positions(), q.reduce(),
-                service.captureTimeout());
+        Query q = parse(JsonFields.parse(body, "request body"));
+        ActivationClient.Captured c = activations.capture(model.name(), q.ids(), q.hooks(), q.positions(), q.reduce(),
+                model.captureTimeout());
         int dim = c.dim(), rows = c.rows().length == 0 ? 0 : c.rows()[0];
         if (accept != null && accept.contains(OCTETS) && !accept.contains(MediaType.APPLICATION_JSON)) {
             ByteBuffer out = ByteBuffer.allocate(q.hooks().size() * rows * dim * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
@@ -57,7 +58,7 @@ public class ActivationsResource {
             return Response.ok(out.array(), OCTETS).header("X-Activations-Shape", q.hooks().size() + "," + rows + "," + dim)
                     .header("X-Activations-Hooks", String.join(",", q.hooks())).header("X-Activations-Worker", c.worker()).build();
         }
-        ObjectNode n = JSON.createObjectNode().put("object", "activations").put("model", service.modelName());
+        ObjectNode n = JSON.createObjectNode().put("object", "activations").put("model", model.name());
         ArrayNode ids = n.putArray("ids");
         for (int id : q.ids()) ids.add(id);
         ArrayNode kept = n.putArray("positions");
@@ -87,34 +88,33 @@ public class ActivationsResource {
         };
     }
 
-    Query parse(JsonNode body) {
-        if (body == null || !body.isObject()) throw InvalidEventException.rule("", "the request body must be a JSON object with prompt or ids, and hooks");
-        boolean prompt = body.hasNonNull("prompt"), ids = body.hasNonNull("ids");
+    Query parse(JsonFields body) {
+        boolean prompt = body.has("prompt"), ids = body.has("ids");
         if (prompt == ids) throw InvalidEventException.invalid("prompt", "give exactly one of prompt or ids (got " + (prompt ? "both" : "none") + ")");
-        int[] tokens = prompt ? service.prompt(SteeringService.text(body, "prompt", true), "prompt") : ids(body.get("ids"));
-        JsonNode h = body.get("hooks");
-        if (h == null || h.isNull()) throw InvalidEventException.missing("hooks");
+        int[] tokens = prompt ? model.prompt(body.requiredString("prompt"), "prompt") : ids(body.raw("ids"));
+        JsonNode h = body.raw("hooks");
+        if (h == null) throw InvalidEventException.missing("hooks");
         if (h.isTextual()) h = JSON.createArrayNode().add(h.textValue());
         if (!h.isArray() || h.isEmpty() || h.size() > MAX_HOOKS) {
             throw InvalidEventException.invalid("hooks", "must be an array of 1 to " + MAX_HOOKS + " hook names like blocks.{L}.hook_resid_post, L in [0, "
-                    + (service.modelConfig().nLayers() - 1) + "]");
+                    + (model.config().nLayers() - 1) + "]");
         }
         List<String> hooks = new ArrayList<>();
         for (int i = 0; i < h.size(); i++) {
             if (!h.get(i).isTextual()) throw InvalidEventException.invalid("hooks[" + i + "]", "must be a string (got " + h.get(i) + ")");
-            String name = service.hook(h.get(i).textValue(), "hooks[" + i + "]").name();
+            String name = model.hook(h.get(i).textValue(), "hooks[" + i + "]").name();
             if (hooks.contains(name)) throw InvalidEventException.invalid("hooks[" + i + "]", "names " + name + " twice");
             hooks.add(name);
         }
-        String reduce = body.hasNonNull("reduce") ? SteeringService.text(body, "reduce", true) : "none";
+        String reduce = body.has("reduce") ? body.requiredString("reduce") : "none";
         if (!ActivationsRequested.REDUCTIONS.contains(reduce)) {
             throw InvalidEventException.invalid("reduce", "must be none (one row per position), mean or last (got \"" + reduce + "\")");
         }
-        return new Query(tokens, hooks, positions(body.get("positions"), tokens.length), reduce);
+        return new Query(tokens, hooks, positions(body.raw("positions"), tokens.length), reduce);
     }
 
     private int[] ids(JsonNode n) {
-        int vocab = service.modelConfig().vocabSize(), context = service.modelConfig().contextLength();
+        int vocab = model.config().vocabSize(), context = model.config().contextLength();
         if (!n.isArray() || n.isEmpty() || n.size() > context) {
             throw InvalidEventException.invalid("ids", "must be an array of 1 to " + context + " token ids in [0, " + (vocab - 1) + "]");
         }

@@ -53,7 +53,7 @@ public class ControlVectorsResource {
         try {
             tmp = Files.createTempFile("steermesh-control-vector", ".gguf");
             Files.write(tmp, body);
-            ControlVector cv = ControlVector.read(tmp);
+            ControlVector cv = readUpload(tmp);
             cv.validate(service.modelConfig());
             ObjectNode out = JSON.createObjectNode().put("object", "list").put("model_hint", cv.modelHint());
             var data = out.putArray("data");
@@ -62,7 +62,7 @@ public class ControlVectorsResource {
             }
             return Response.status(201).entity(out).type(MediaType.APPLICATION_JSON).build();
         } catch (IOException e) {
-            throw new IllegalArgumentException("the body is not a readable control-vector GGUF: " + e.getMessage());
+            throw new IllegalArgumentException("the body cannot be stored for reading");
         } finally {
             if (tmp != null) {
                 try {
@@ -71,6 +71,19 @@ public class ControlVectorsResource {
                     // a temp file left behind is harmless
                 }
             }
+        }
+    }
+
+    /**
+     * The upload as a control vector; what the reader says about it names the temp file it was stored in,
+     * which is the server's business: the client reads "the upload" instead.
+     */
+    private static ControlVector readUpload(java.nio.file.Path tmp) {
+        try {
+            return ControlVector.read(tmp);
+        } catch (IOException | RuntimeException e) {
+            String message = String.valueOf(e.getMessage()).replace(tmp.toString(), "the upload").replace(tmp.getFileName().toString(), "the upload");
+            throw new IllegalArgumentException("the body is not a readable control-vector GGUF: " + message);
         }
     }
 

@@ -9,6 +9,7 @@ import io.steermesh.engine.steering.FeatureAnalysis;
 import io.steermesh.engine.steering.HookPoint;
 import io.steermesh.engine.steering.Sae;
 import io.steermesh.events.InvalidEventException;
+import io.steermesh.service.binding.JsonFields;
 import io.steermesh.service.steering.SteeringRegistry;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -33,7 +34,10 @@ public class FeaturesResource {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Inject
-    SteeringService service;
+    SteeringModel model;
+
+    @Inject
+    VectorSources sources;
 
     @Inject
     SteeringRegistry registry;
@@ -46,30 +50,28 @@ public class FeaturesResource {
     @POST
     @Path("/analyze")
     public ObjectNode analyze(String body) {
-        JsonNode b = SteeringResource.parse(body);
-        String saeName = SteeringService.text(b, "sae", true);
+        JsonFields b = JsonFields.parse(body, "request body");
+        String saeName = b.requiredString("sae");
         Sae sae = registry.catalog().sae(saeName);
-        List<String> positive = SteeringService.texts(b, "positive");
-        List<String> negative = SteeringService.texts(b, "negative");
-        int top = b.has("top") ? SteeringService.integer(b, "top", 1, 1000) : 20;
-        HookPoint hook = service.hook(sae.hookName().orElseThrow(() -> InvalidEventException.invalid("sae",
+        List<String> positive = b.strings("positive", 1, VectorRequest.MAX_PROMPTS, "prompts");
+        List<String> negative = b.strings("negative", 1, VectorRequest.MAX_PROMPTS, "prompts");
+        Integer given = b.integer("top", 1, 1000);
+        int top = given == null ? 20 : given;
+        HookPoint hook = model.hook(sae.hookName().orElseThrow(() -> InvalidEventException.invalid("sae",
                 "\"" + saeName + "\" does not name its hook; give hook_name in its cfg.json")), "sae");
-        SteeringService.Job job = service.job("features:" + saeName, "analyze", positive.size() + negative.size());
-        try {
+        List<int[]> posIds = sources.prompts(positive, "positive"), negIds = sources.prompts(negative, "negative");
+        JobStore.Job job = sources.job("features:" + saeName, "analyze", positive.size() + negative.size());
+        return sources.run(job, () -> {
             List<float[]> a = new ArrayList<>(), n = new ArrayList<>();
-            for (int i = 0; i < positive.size(); i++) a.add(service.capture(job, service.prompt(positive.get(i), "positive[" + i + "]"), hook, "none").values().getFirst());
-            for (int i = 0; i < negative.size(); i++) n.add(service.capture(job, service.prompt(negative.get(i), "negative[" + i + "]"), hook, "none").values().getFirst());
+            for (int[] ids : posIds) a.add(sources.capture(job, ids, hook, "none").values().getFirst());
+            for (int[] ids : negIds) n.add(sources.capture(job, ids, hook, "none").values().getFirst());
             FeatureAnalysis.Result r = FeatureAnalysis.analyze(sae, a, n, top);
-            service.finish(job);
             ObjectNode out = JSON.createObjectNode().put("sae", saeName).put("hook", hook.name())
                     .put("positions_positive", r.positionsA()).put("positions_negative", r.positionsB());
             stats(out.putArray("by_activation"), r.byActivation());
             stats(out.putArray("by_selectivity"), r.bySelectivity());
             return out;
-        } catch (RuntimeException e) {
-            service.fail(job, e);
-            throw e;
-        }
+        });
     }
 
     /**
@@ -79,8 +81,8 @@ public class FeaturesResource {
     @POST
     @Path("/map")
     public ObjectNode map(String body) {
-        JsonNode b = SteeringResource.parse(body);
-        String from = SteeringService.text(b, "from", true), to = SteeringService.text(b, "to", true);
+        JsonFields b = JsonFields.parse(body, "request body");
+        String from = b.requiredString("from"), to = b.requiredString("to");
         Sae coarse, fine;
         try {
             coarse = registry.catalog().sae(from);
@@ -92,18 +94,14 @@ public class FeaturesResource {
         } catch (InvalidEventException e) {
             throw InvalidEventException.invalid("to", e.getMessage().replaceFirst("^sae ", ""));
         }
-        double threshold = FeatureAnalysis.DEFAULT_MAP_THRESHOLD;
-        if (b.has("threshold")) {
-            JsonNode t = b.get("threshold");
-            if (!t.isNumber() || t.asDouble() < -1 || t.asDouble() > 1) throw InvalidEventException.invalid("threshold", "must be a number in [-1, 1] (got " + t + ")");
-            threshold = t.asDouble();
-        }
+        Double t = b.number("threshold", -1, 1);
+        double threshold = t == null ? FeatureAnalysis.DEFAULT_MAP_THRESHOLD : t;
         if (coarse.dIn() != fine.dIn()) {
             throw InvalidEventException.rule("", "from and to must read the same stream width (d_in " + coarse.dIn() + " vs " + fine.dIn() + ")");
         }
         List<Integer> subset = new ArrayList<>();
         if (b.has("features")) {
-            JsonNode f = b.get("features");
+            JsonNode f = b.raw("features");
             if (!f.isArray()) throw InvalidEventException.invalid("features", "must be an array of feature indices of from");
             for (int i = 0; i < f.size(); i++) {
                 if (!f.get(i).canConvertToInt() || f.get(i).asInt() < 0 || f.get(i).asInt() >= coarse.dSae()) {

@@ -1,10 +1,10 @@
 package io.steermesh.steering;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.steermesh.events.InvalidEventException;
+import io.steermesh.service.binding.ErrorBody;
+import io.steermesh.service.binding.JsonFields;
 import io.steermesh.events.SteeringVectorPublished;
 import io.steermesh.service.steering.SteeringRegistry;
 import jakarta.inject.Inject;
@@ -36,11 +36,14 @@ public class SteeringResource {
     @Inject
     SteeringRegistry registry;
 
+    @Inject
+    JobStore jobs;
+
     @POST
     @Path("/vectors")
     @Consumes(MediaType.APPLICATION_JSON)
     public Response register(String body) {
-        SteeringService.Registered r = service.register(parse(body));
+        SteeringService.Registered r = service.register(VectorRequest.bind(JsonFields.parse(body, "request body")));
         return Response.status(r.created() ? 201 : 200).location(URI.create("/v1/steering/vectors/" + r.vector().name()))
                 .entity(summary(r.vector(), false)).build();
     }
@@ -73,10 +76,10 @@ public class SteeringResource {
     public ObjectNode jobs() {
         ObjectNode out = JSON.createObjectNode().put("object", "list");
         ArrayNode data = out.putArray("data");
-        for (SteeringService.Job j : service.jobs()) {
-            ObjectNode n = data.addObject().put("id", j.id).put("vector", j.vector).put("source", j.source).put("state", j.state)
-                    .put("done", j.done).put("total", j.total).put("started_at", j.startedAt);
-            if (j.error != null) n.put("error", j.error);
+        for (JobStore.JobView j : jobs.all()) {
+            ObjectNode n = data.addObject().put("id", j.id()).put("vector", j.vector()).put("source", j.source()).put("state", j.state())
+                    .put("done", j.done()).put("total", j.total()).put("started_at", j.startedAt());
+            if (j.error() != null) n.put("error", j.error());
         }
         return out;
     }
@@ -105,17 +108,7 @@ public class SteeringResource {
     }
 
     static Response notFound(String name) {
-        ObjectNode body = JSON.createObjectNode();
-        body.putObject("error").put("message", "no steering vector named \"" + name + "\"").put("type", "not_found").put("param", "name");
-        return Response.status(404).entity(body).build();
-    }
-
-    static JsonNode parse(String body) {
-        if (body == null || body.isBlank()) throw InvalidEventException.rule("", "the request body must be a JSON object (got nothing)");
-        try {
-            return JSON.readTree(body);
-        } catch (Exception e) {
-            throw InvalidEventException.rule("", "the request body is not valid JSON: " + e.getMessage().lines().findFirst().orElse(""));
-        }
+        return Response.status(404).type(MediaType.APPLICATION_JSON)
+                .entity(ErrorBody.json(404, null, "name", "not_found", "no steering vector named \"" + JsonFields.abbreviate(name) + "\"")).build();
     }
 }
