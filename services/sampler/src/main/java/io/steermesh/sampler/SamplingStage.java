@@ -35,6 +35,6 @@ public final class SamplingStage {
         return new TokenSampled(in.sequenceId(), in.model(), index, s.id(), s.logprob(),
                 TopToken.of(s.topRaw()), TopToken.of(s.topProcessed()),
                 reason == null ? null : FinishReason.of(reason),
-                in.promptIds().length, in.generatedIds(), in.stop(), in.replyTo(), in.steeringIdentity(), in.features(), in.routing());
+                in.promptIds().length, in.generatedIds(), in.stop(), in.replyTo(), in.steeringIdentity(), in.features(), in.routing(), in.lens());
     }
 }
