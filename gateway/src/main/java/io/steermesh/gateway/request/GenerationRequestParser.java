@@ -13,6 +13,7 @@ import io.steermesh.events.ChatMessage;
 import io.steermesh.events.FeatureSpec;
 import io.steermesh.events.GenerationRequested;
 import io.steermesh.events.InvalidEventException;
+import io.steermesh.events.LensSpec;
 import io.steermesh.events.SamplingSpec;
 import io.steermesh.events.SteeringPlanSpec;
 import io.steermesh.events.SteeringSpec;
@@ -242,7 +243,9 @@ public final class GenerationRequestParser {
         }
         b.stop(stop(f));
         if (f.raw("steering") != null) b.steering(steering(f));
-        if (f.raw("features") != null && !f.raw("features").isNull()) b.features(features(f));
+        if (f.raw("features") != null && !f.raw("features").isNull()) b.features(object(f, "features", FeatureSpec.class, "{\"sae\": name, \"top\": k}"));
+        // per token, every layer's top tokens read through the final norm and unembedding (the logit lens)
+        if (f.raw("lens") != null && !f.raw("lens").isNull()) b.lens(object(f, "lens", LensSpec.class, "{\"top\": k}"));
         // each token's expert routing (mixture-of-experts models; the worker refuses it on a dense one)
         if (Boolean.TRUE.equals(f.bool("routing"))) b.routing(true);
         if (Boolean.TRUE.equals(f.bool("compare")) && (f.raw("steering") == null || f.raw("steering").isEmpty())) {
@@ -251,15 +254,16 @@ public final class GenerationRequestParser {
         b.replyTo(replyTo);
     }
 
-    private static FeatureSpec features(Fields f) {
-        JsonNode n = f.raw("features");
-        if (!n.isObject()) throw RequestException.field("features", "must be an object {\"sae\": name, \"top\": k} (got " + shown(n) + ")");
+    /** A readout request object ({@code features}, {@code lens}), its errors named within {@code name}. */
+    private static <T> T object(Fields f, String name, Class<T> type, String shape) {
+        JsonNode n = f.raw(name);
+        if (!n.isObject()) throw RequestException.field(name, "must be an object " + shape + " (got " + shown(n) + ")");
         try {
-            return EventCodec.fromJson(FeatureSpec.class, JSON.writeValueAsBytes(n));
+            return EventCodec.fromJson(type, JSON.writeValueAsBytes(n));
         } catch (EventFormatException e) {
-            throw within("features", e);
+            throw within(name, e);
         } catch (JsonProcessingException e) {
-            throw RequestException.invalid("features", "features cannot be read");
+            throw RequestException.invalid(name, name + " cannot be read");
         }
     }
 
