@@ -21,7 +21,8 @@ page.on("console", m => { if (m.type() === "error") consoleErrors.push(m.text())
 page.on("pageerror", e => consoleErrors.push(e.message));
 
 let passed = 0, failed = 0;
-async function check(name, shot, fn) {
+/** Runs one check, then saves a screenshot named {@code shot}: of {@code part} (a locator) or else the whole page. */
+async function check(name, shot, fn, part) {
   try {
     await fn();
     passed++;
@@ -30,7 +31,8 @@ async function check(name, shot, fn) {
     failed++;
     console.log(`FAIL  ${name}\n      ${String(e.message).split("\n").join("\n      ")}`);
   }
-  if (shot) await page.screenshot({ path: `${shots}/${shot}.png`, fullPage: true });
+  if (shot && part) await part.screenshot({ path: `${shots}/${shot}.png` });
+  else if (shot) await page.screenshot({ path: `${shots}/${shot}.png`, fullPage: true });
 }
 
 const lane = name => page.locator(`.lane[data-lane="${name}"]`);
@@ -68,15 +70,15 @@ await check("SAE features and the logit lens render for the selected token", "fe
   const layers = await page.locator("#lens tr").count();
   assert.equal(layers, 5, "stories260K has 5 layers");
   assert.match(await page.locator("#lens tr").last().innerText(), /%/);
-});
+}, page.locator("#inspector"));
 
-await check("an SAE feature of the selected token becomes a steering vector with one click", null, async () => {
+await check("an SAE feature of the selected token becomes a steering vector with one click", "feature-steer", async () => {
   const feature = (await page.locator("#features li .name").first().innerText()).slice(1);
   await page.locator("#features li button").first().click();
   const slider = page.getByRole("slider", { name: `default-f${feature}` });
   await slider.waitFor();
   assert.equal(await slider.inputValue(), "4");
-});
+}, page.locator("#steering"));
 
 await check("a registered vector appears with its slider; moving it mid-stream changes the text from that index", "live-steer", async () => {
   const r = await page.request.post(new URL("/v1/steering/vectors", url).href, {
