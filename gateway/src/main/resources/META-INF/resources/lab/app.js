@@ -68,7 +68,8 @@ async function start(compare) {
   }
   const id = "lab-" + Date.now();
   const frame = { type: "generate", id, prompt: $("prompt").value, max_tokens: number("max_tokens"),
-                  top_logprobs: TOP, lens: { top: LENS_TOP } };
+                  top_logprobs: TOP };
+  if ($("lens-on").checked) frame.lens = { top: LENS_TOP };
   for (const k of SAMPLER) if (number(k) !== undefined) frame[k] = number(k);
   if (saes.length) frame.features = { sae: saes[0].name, top: FEATURES_TOP };
   if (plan.length) frame.steering = plan;
