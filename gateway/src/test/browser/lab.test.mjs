@@ -64,17 +64,20 @@ await check("clicking a token shows at least 5 alternatives, the chosen one mark
   assert.equal(await page.locator("#alternatives tr.alt.chosen").count(), 1);
 });
 
-await check("SAE features and the logit lens render for the selected token", "features-lens", async () => {
+await check("SAE features (with a dashboard) and the logit lens render for the selected token", "features-lens", async () => {
   const features = await page.locator("#features li").count();
   assert.ok(features >= 1, "no SAE features");
   const layers = await page.locator("#lens tr").count();
   assert.equal(layers, 5, "stories260K has 5 layers");
   assert.match(await page.locator("#lens tr").last().innerText(), /%/);
+  // a feature's dashboard: the contexts it fires most on, from sae-train's dashboards.json
+  await page.locator("#features li button.name").first().click();
+  await page.locator("#dashboard ol.contexts li").first().waitFor();
 }, page.locator("#inspector"));
 
 await check("an SAE feature of the selected token becomes a steering vector with one click", "feature-steer", async () => {
   const feature = (await page.locator("#features li .name").first().innerText()).slice(1);
-  await page.locator("#features li button").first().click();
+  await page.getByRole("button", { name: `steer with feature ${feature}` }).click();
   const slider = page.getByRole("slider", { name: `default-f${feature}` });
   await slider.waitFor();
   assert.equal(await slider.inputValue(), "4");

@@ -16,3 +16,5 @@ async function call(method, path, body) {
 export const listVectors = () => call("GET", "/v1/steering/vectors").then(r => r.data);
 export const listSaes = () => call("GET", "/v1/steering/saes").then(r => r.data);
 export const registerVector = spec => call("POST", "/v1/steering/vectors", spec);
+export const featureDashboard = (sae, feature) =>
+  call("GET", `/v1/steering/saes/${encodeURIComponent(sae)}/features/${feature}`);

@@ -1,7 +1,7 @@
 // The steermesh lab: wires the request form, the token lanes, the steering panel and the inspector to the
 // WebSocket /v1/stream. Plain ES modules served as static files: no build step, no Node at run time.
-import { listSaes } from "./api.js";
-import { showToken } from "./inspector.js";
+import { featureDashboard, listSaes } from "./api.js";
+import { showDashboard, showToken } from "./inspector.js";
 import { SteeringPanel } from "./steering.js";
 import { Stream } from "./stream.js";
 import { Lanes } from "./tokens.js";
@@ -23,7 +23,7 @@ function status(text, isError = false) {
 
 const lanes = new Lanes($("lanes"), (lane, index) => {
   selected = [lane, index];
-  showToken(lanes.frame(lane, index), lane, steerWithFeature);
+  showToken(lanes.frame(lane, index), lane, featureActions);
 });
 const steering = new SteeringPanel($("vectors"), $("positions"), planChanged);
 const stream = new Stream(onFrame, reason => { if (run) finish("connection closed" + (reason ? ": " + reason : ""), true); });
@@ -40,7 +40,7 @@ function onFrame(f) {
     lanes.add(f);
     run.tokens++;
     status(`token ${f.index + 1}`);
-    if (selected && selected[1] === f.index && (f.variant ?? "output") === selected[0]) showToken(f, selected[0], steerWithFeature);
+    if (selected && selected[1] === f.index && (f.variant ?? "output") === selected[0]) showToken(f, selected[0], featureActions);
   } else if (f.type === "done" && --run.waiting === 0) {
     if (f.seed !== undefined) $("seed-used").textContent = `seed used: ${f.seed}`;
     $("seed-used").dataset.seed = f.seed ?? "";
@@ -95,6 +95,11 @@ function planChanged() {
   stream.send({ type: "steer", id: run.id, steering: steering.plan() }).catch(e => status(e.message, true));
   status("steering changed live");
 }
+
+const featureActions = {
+  steer: steerWithFeature,
+  dashboard: feature => featureDashboard(saes[0].name, feature).then(d => showDashboard(saes[0].name, d), e => status(e.message, true)),
+};
 
 async function steerWithFeature(feature) {
   try {

@@ -9,11 +9,13 @@ function el(tag, props = {}, ...children) {
 }
 const shown = text => text === undefined ? "?" : JSON.stringify(text).slice(1, -1) || "\u00b7";
 
-export function showToken(frame, lane, onSteerFeature) {
+/** Shows {@code frame}; {@code actions.steer(feature)} and {@code actions.dashboard(feature)} act on its SAE features. */
+export function showToken(frame, lane, actions) {
   document.getElementById("selected-hint").textContent = frame
     ? `token ${frame.index} (${lane}): "${shown(frame.text)}", ${pct(Math.exp(frame.logprob))}` : "Click a token.";
   document.getElementById("alternatives").replaceChildren(frame ? alternatives(frame) : "");
-  document.getElementById("features").replaceChildren(frame ? features(frame, onSteerFeature) : "");
+  document.getElementById("features").replaceChildren(frame ? features(frame, actions) : "");
+  document.getElementById("dashboard").replaceChildren();
   document.getElementById("lens").replaceChildren(frame ? lens(frame) : "");
 }
 
@@ -42,7 +44,7 @@ function alternatives(frame) {
   return table;
 }
 
-function features(frame, onSteerFeature) {
+function features(frame, actions) {
   if (!frame.features) return el("p", { className: "hint", textContent: "No SAE loaded." });
   const max = Math.max(...frame.features.map(f => f.activation), 1e-9);
   const list = el("ul", { className: "features" });
@@ -51,11 +53,26 @@ function features(frame, onSteerFeature) {
     bar.style.width = (100 * f.activation / max).toFixed(0) + "%";
     const button = el("button", { type: "button", textContent: "steer", title: "add this feature as a steering vector" });
     button.setAttribute("aria-label", `steer with feature ${f.feature}`);
-    button.onclick = () => onSteerFeature(f.feature);
-    list.append(el("li", {}, el("span", { className: "name", textContent: `#${f.feature}` }),
+    button.onclick = () => actions.steer(f.feature);
+    const name = el("button", { type: "button", className: "name", textContent: `#${f.feature}`, title: "its dashboard" });
+    name.onclick = () => actions.dashboard(f.feature);
+    list.append(el("li", {}, name,
       el("span", { className: "meter" }, bar), el("span", { textContent: f.activation.toFixed(2) }), button));
   }
   return list;
+}
+
+/** A feature's dashboard: where it fires most and which tokens it pushes up through the unembedding. */
+export function showDashboard(sae, d) {
+  const contexts = el("ol", { className: "contexts" });
+  for (const c of d.top_contexts ?? []) {
+    contexts.append(el("li", {}, el("span", { textContent: c.text.slice(0, c.text.length - c.token.length) }),
+      el("mark", { textContent: c.token }), el("small", { textContent: ` ${c.activation.toFixed(2)}` })));
+  }
+  const promoted = (d.promoted ?? []).map(p => shown(p.token)).join("  ");
+  document.getElementById("dashboard").replaceChildren(
+    el("h4", { textContent: `feature #${d.feature} of ${sae}` }), el("p", { className: "hint", textContent: "fires most on:" }), contexts,
+    el("p", { className: "hint", textContent: "promotes: " + promoted }));
 }
 
 function lens(frame) {
