@@ -336,4 +336,22 @@ class MeshSteeringIT {
         byRow.putArray("steering").addObject().put("hook", SAE_HOOK).put("coefficient", 6).set("values", array(sae.decoderRow(17)));
         assertEquals(strip(tokens(byRow)), strip(tokens(byFeature)), "feature steering is raw steering with the decoder row");
     }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void logitLensCrossesTheMeshOnEveryTokenAndItsLastLayerIsTheModelsOwnTopK() throws Exception {
+        ObjectNode frame = generate(GatewayClient.JSON.createArrayNode().add(464).add(3797).add(3332), 4);
+        frame.putObject("lens").put("top", 3);
+        List<JsonNode> tokens = tokens(frame);
+        assertEquals(4, tokens.size(), tokens + logs());
+        for (JsonNode t : tokens) {
+            JsonNode lens = t.get("lens");
+            assertEquals(model.config().nLayers(), lens.size(), "one lens entry per layer: " + t + logs());
+            JsonNode last = lens.get(lens.size() - 1).get("top"), raw = t.get("top_raw");
+            for (int i = 0; i < 3; i++) {
+                assertEquals(raw.get(i).get("id").asInt(), last.get(i).get("id").asInt(), "rank " + i + " of " + t);
+                assertEquals(Math.exp(raw.get(i).get("logprob").asDouble()), last.get(i).get("prob").asDouble(), 1e-6, "rank " + i + " of " + t);
+            }
+        }
+    }
 }

@@ -28,6 +28,7 @@ import java.util.Objects;
  * @param replyTo    topic for the {@link CompletionEvent}s; default {@code completions}
  * @param createdAt  when the client asked, epoch milliseconds
  * @param client     who asked (API key name, user); null when unknown
+ * @param lens       logit lens attached to each token (per layer, the top tokens); null for none
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -46,7 +47,8 @@ public record GenerationRequested(
         String replyTo,
         @JsonProperty(required = true) long createdAt,
         String client,
-        Boolean routing) implements Event {
+        Boolean routing,
+        LensSpec lens) implements Event {
 
     /** OpenAI's limit on stop strings. */
     public static final int MAX_STOP = 4;
@@ -77,6 +79,14 @@ public record GenerationRequested(
         if (Boolean.FALSE.equals(routing)) routing = null;   // one form for "none"
     }
 
+    /** Without a logit lens. */
+    public GenerationRequested(String sequenceId, String model, String prompt, List<ChatMessage> messages, int[] promptIds,
+                               Boolean addBos, SamplingSpec sampling, List<String> stop, SteeringPlanSpec steering,
+                               FeatureSpec features, String replyTo, long createdAt, String client, Boolean routing) {
+        this(sequenceId, model, prompt, messages, promptIds, addBos, sampling, stop, steering, features, replyTo, createdAt, client,
+                routing, null);
+    }
+
     /** Without a routing readout. */
     public GenerationRequested(String sequenceId, String model, String prompt, List<ChatMessage> messages, int[] promptIds,
                                Boolean addBos, SamplingSpec sampling, List<String> stop, SteeringPlanSpec steering,
@@ -105,13 +115,13 @@ public record GenerationRequested(
                 && Objects.equals(messages, g.messages) && Arrays.equals(promptIds, g.promptIds) && addBos.equals(g.addBos)
                 && sampling.equals(g.sampling) && stop.equals(g.stop) && steering.equals(g.steering)
                 && Objects.equals(features, g.features) && replyTo.equals(g.replyTo) && createdAt == g.createdAt
-                && Objects.equals(client, g.client) && Objects.equals(routing, g.routing);
+                && Objects.equals(client, g.client) && Objects.equals(routing, g.routing) && Objects.equals(lens, g.lens);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(sequenceId, model, prompt, messages, Arrays.hashCode(promptIds), addBos, sampling, stop, steering,
-                features, replyTo, createdAt, client, routing);
+                features, replyTo, createdAt, client, routing, lens);
     }
 
     @Override
@@ -139,6 +149,7 @@ public record GenerationRequested(
         b.createdAt = createdAt;
         b.client = client;
         b.routing = routing;
+        b.lens = lens;
         return b;
     }
 
@@ -158,6 +169,7 @@ public record GenerationRequested(
         private Long createdAt;
         private String client;
         private Boolean routing;
+        private LensSpec lens;
 
         private Builder(String sequenceId) {
             this.sequenceId = sequenceId;
@@ -189,9 +201,11 @@ public record GenerationRequested(
 
         public Builder routing(boolean v) { routing = v; return this; }
 
+        public Builder lens(LensSpec v) { lens = v; return this; }
+
         public GenerationRequested build() {
             return new GenerationRequested(sequenceId, model, prompt, messages, promptIds, addBos, sampling, stop, steering,
-                    features, replyTo, createdAt == null ? System.currentTimeMillis() : createdAt, client, routing);
+                    features, replyTo, createdAt == null ? System.currentTimeMillis() : createdAt, client, routing, lens);
         }
     }
 }

@@ -33,6 +33,7 @@ import java.util.Objects;
  * @param computedAt       when, epoch milliseconds
  * @param features         SAE features at the position these logits come from (the request's readout); null for none
  * @param routing          expert routing of the position these logits come from, per layer (when asked); null for none
+ * @param lens             logit lens of the position these logits come from, per layer (when asked); null for none
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -52,7 +53,8 @@ public record LogitsComputed(
         @JsonProperty(required = true) String worker,
         @JsonProperty(required = true) long computedAt,
         List<FeatureActivation> features,
-        List<ExpertRoute> routing) implements TensorEvent {
+        List<ExpertRoute> routing,
+        List<LensLayer> lens) implements TensorEvent {
 
     public LogitsComputed {
         Check.id(sequenceId, "sequence_id");
@@ -79,6 +81,15 @@ public record LogitsComputed(
         Check.atLeast(computedAt, 0, "computed_at");
         features = FeatureActivation.checked(features, "features");
         routing = ExpertRoute.checked(routing, "routing");
+        lens = LensLayer.checked(lens, "lens");
+    }
+
+    /** Without a logit lens. */
+    public LogitsComputed(String sequenceId, String model, int index, float[] logits, int[] promptIds, int[] generatedIds,
+                          int contextLength, SamplingSpec sampling, List<String> stop, String replyTo, String steeringIdentity,
+                          String worker, long computedAt, List<FeatureActivation> features, List<ExpertRoute> routing) {
+        this(sequenceId, model, index, logits, promptIds, generatedIds, contextLength, sampling, stop, replyTo, steeringIdentity,
+                worker, computedAt, features, routing, null);
     }
 
     /** Without a routing readout. */
@@ -141,13 +152,14 @@ public record LogitsComputed(
                 && Arrays.equals(generatedIds, l.generatedIds) && contextLength == l.contextLength
                 && sampling.equals(l.sampling) && stop.equals(l.stop) && replyTo.equals(l.replyTo)
                 && steeringIdentity.equals(l.steeringIdentity) && worker.equals(l.worker) && computedAt == l.computedAt
-                && Objects.equals(features, l.features) && Objects.equals(routing, l.routing);
+                && Objects.equals(features, l.features) && Objects.equals(routing, l.routing)
+                && Objects.equals(lens, l.lens);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(sequenceId, model, index, Arrays.hashCode(logits), Arrays.hashCode(promptIds),
-                Arrays.hashCode(generatedIds), contextLength, sampling, stop, replyTo, steeringIdentity, worker, computedAt, features, routing);
+                Arrays.hashCode(generatedIds), contextLength, sampling, stop, replyTo, steeringIdentity, worker, computedAt, features, routing, lens);
     }
 
     @Override

@@ -23,6 +23,7 @@ import java.util.Objects;
  * @param createdAt  the request's {@code created_at}, epoch milliseconds
  * @param features   SAE feature readout to attach to each token; null for none
  * @param routing    true: attach each token's expert routing (mixture-of-experts models); null for none
+ * @param lens       logit lens to attach to each token; null for none
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -37,7 +38,8 @@ public record PromptTokenized(
         @JsonProperty(required = true) String replyTo,
         @JsonProperty(required = true) long createdAt,
         FeatureSpec features,
-        Boolean routing) implements Event {
+        Boolean routing,
+        LensSpec lens) implements Event {
 
     public PromptTokenized {
         Check.id(sequenceId, "sequence_id");
@@ -54,6 +56,12 @@ public record PromptTokenized(
         Check.topic(replyTo, "reply_to");
         Check.atLeast(createdAt, 0, "created_at");
         if (Boolean.FALSE.equals(routing)) routing = null;   // one form for "none"
+    }
+
+    /** Without a logit lens. */
+    public PromptTokenized(String sequenceId, String model, int[] promptIds, SamplingSpec sampling, List<String> stop,
+                           SteeringPlanSpec steering, String replyTo, long createdAt, FeatureSpec features, Boolean routing) {
+        this(sequenceId, model, promptIds, sampling, stop, steering, replyTo, createdAt, features, routing, null);
     }
 
     /** Without a routing readout. */
@@ -77,7 +85,7 @@ public record PromptTokenized(
     public static PromptTokenized of(GenerationRequested request, String model, int[] promptIds, SamplingSpec sampling,
                                      SteeringPlanSpec resolvedSteering) {
         return new PromptTokenized(request.sequenceId(), model, promptIds, sampling, request.stop(), resolvedSteering,
-                request.replyTo(), request.createdAt(), request.features(), request.routing());
+                request.replyTo(), request.createdAt(), request.features(), request.routing(), request.lens());
     }
 
     @Override
@@ -91,12 +99,12 @@ public record PromptTokenized(
                 && sequenceId.equals(p.sequenceId) && model.equals(p.model) && Arrays.equals(promptIds, p.promptIds)
                 && sampling.equals(p.sampling) && stop.equals(p.stop) && steering.equals(p.steering)
                 && replyTo.equals(p.replyTo) && createdAt == p.createdAt && Objects.equals(features, p.features)
-                && Objects.equals(routing, p.routing);
+                && Objects.equals(routing, p.routing) && Objects.equals(lens, p.lens);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(sequenceId, model, Arrays.hashCode(promptIds), sampling, stop, steering, replyTo, createdAt, features, routing);
+        return Objects.hash(sequenceId, model, Arrays.hashCode(promptIds), sampling, stop, steering, replyTo, createdAt, features, routing, lens);
     }
 
     @Override

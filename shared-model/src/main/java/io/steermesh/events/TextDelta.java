@@ -22,6 +22,7 @@ import java.util.List;
  * @param steeringIdentity identity of the steering plan that produced it; "" for none
  * @param features         SAE features read out at the position that produced the token, when asked; else null
  * @param routing          expert routing of the position that produced the token, per layer, when asked; else null
+ * @param lens             logit lens of the position that produced the token, per layer, when asked; else null
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -36,7 +37,8 @@ public record TextDelta(
         List<TopToken> topRaw,
         String steeringIdentity,
         List<FeatureActivation> features,
-        List<ExpertRoute> routing) implements CompletionEvent {
+        List<ExpertRoute> routing,
+        List<LensLayer> lens) implements CompletionEvent {
 
     public TextDelta {
         Check.id(sequenceId, "sequence_id");
@@ -49,6 +51,13 @@ public record TextDelta(
         if (steeringIdentity == null) steeringIdentity = "";
         features = FeatureActivation.checked(features, "features");
         routing = ExpertRoute.checked(routing, "routing");
+        lens = LensLayer.checked(lens, "lens");
+    }
+
+    /** Without a logit lens. */
+    public TextDelta(String sequenceId, int index, int tokenId, String text, double logprob, List<TopToken> topLogprobs,
+                     List<TopToken> topRaw, String steeringIdentity, List<FeatureActivation> features, List<ExpertRoute> routing) {
+        this(sequenceId, index, tokenId, text, logprob, topLogprobs, topRaw, steeringIdentity, features, routing, null);
     }
 
     /** Without a routing readout. */
@@ -66,6 +75,6 @@ public record TextDelta(
     /** The tokenizer's text for {@code token}. */
     public static TextDelta of(TokenSampled token, String text) {
         return new TextDelta(token.sequenceId(), token.index(), token.tokenId(), text, token.logprob(), token.topProcessed(),
-                token.topRaw(), token.steeringIdentity(), token.features(), token.routing());
+                token.topRaw(), token.steeringIdentity(), token.features(), token.routing(), token.lens());
     }
 }

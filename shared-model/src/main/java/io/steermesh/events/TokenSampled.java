@@ -35,6 +35,7 @@ import java.util.Objects;
  * @param steeringIdentity identity of the plan that produced the token; "" for none
  * @param features         the readout carried over from {@link LogitsComputed#features()}; null for none
  * @param routing          the expert routing carried over from {@link LogitsComputed#routing()}; null for none
+ * @param lens             the logit lens carried over from {@link LogitsComputed#lens()}; null for none
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -54,7 +55,8 @@ public record TokenSampled(
         @JsonProperty(required = true) String replyTo,
         String steeringIdentity,
         List<FeatureActivation> features,
-        List<ExpertRoute> routing) implements Event {
+        List<ExpertRoute> routing,
+        List<LensLayer> lens) implements Event {
 
     public TokenSampled {
         Check.id(sequenceId, "sequence_id");
@@ -75,6 +77,16 @@ public record TokenSampled(
         if (steeringIdentity == null) steeringIdentity = "";
         features = FeatureActivation.checked(features, "features");
         routing = ExpertRoute.checked(routing, "routing");
+        lens = LensLayer.checked(lens, "lens");
+    }
+
+    /** Without a logit lens. */
+    public TokenSampled(String sequenceId, String model, int index, int tokenId, double logprob, List<TopToken> topRaw,
+                        List<TopToken> topProcessed, FinishReason finishReason, int promptTokens, int[] generatedIds,
+                        List<String> stop, String replyTo, String steeringIdentity, List<FeatureActivation> features,
+                        List<ExpertRoute> routing) {
+        this(sequenceId, model, index, tokenId, logprob, topRaw, topProcessed, finishReason, promptTokens, generatedIds, stop,
+                replyTo, steeringIdentity, features, routing, null);
     }
 
     /** Without a routing readout. */
@@ -98,7 +110,7 @@ public record TokenSampled(
                                          List<TopToken> topProcessed, FinishReason finish) {
         return new TokenSampled(in.sequenceId(), in.model(), in.index(), tokenId, logprob, topRaw, topProcessed, finish,
                 in.promptIds().length, in.generatedIds(), in.stop(), in.replyTo(), in.steeringIdentity(), in.features(),
-                in.routing());
+                in.routing(), in.lens());
     }
 
     /** Whether the forward-worker should compute the next step. */
@@ -118,13 +130,14 @@ public record TokenSampled(
                 && Double.compare(logprob, t.logprob) == 0 && topRaw.equals(t.topRaw) && topProcessed.equals(t.topProcessed)
                 && finishReason == t.finishReason && promptTokens == t.promptTokens
                 && Arrays.equals(generatedIds, t.generatedIds) && stop.equals(t.stop) && replyTo.equals(t.replyTo)
-                && steeringIdentity.equals(t.steeringIdentity) && Objects.equals(features, t.features) && Objects.equals(routing, t.routing);
+                && steeringIdentity.equals(t.steeringIdentity) && Objects.equals(features, t.features) && Objects.equals(routing, t.routing)
+                && Objects.equals(lens, t.lens);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(sequenceId, model, index, tokenId, logprob, topRaw, topProcessed, finishReason, promptTokens,
-                Arrays.hashCode(generatedIds), stop, replyTo, steeringIdentity, features, routing);
+                Arrays.hashCode(generatedIds), stop, replyTo, steeringIdentity, features, routing, lens);
     }
 
     @Override

@@ -100,6 +100,19 @@ final class Fixtures {
         return List.of(request, prompt, logits, token, TextDelta.of(token, "x"));
     }
 
+    /** A request that asks for the logit lens, and its events down to the text. */
+    static List<Event> lensed() {
+        GenerationRequested request = GenerationRequested.builder("seq-lens").model("stories260K").promptIds(1, 54, 83)
+                .lens(new LensSpec(2)).createdAt(1_760_000_000_000L).build();
+        PromptTokenized prompt = PromptTokenized.of(request, "stories260K", new int[] {1, 54, 83}, SamplingSpec.DEFAULTS, SteeringPlanSpec.NONE);
+        LogitsComputed logits = new LogitsComputed("seq-lens", "stories260K", 0, new float[] {0.5f, 2f, -1f}, new int[] {1, 54, 83},
+                new int[0], 256, SamplingSpec.DEFAULTS, List.of(), "completions", "", "worker-1", 1_760_000_000_123L, null, null,
+                List.of(new LensLayer(0, List.of(new TopToken(2, 1.5f, -0.7), new TopToken(1, 0.5f, -1.2))),
+                        new LensLayer(1, List.of(new TopToken(1, 2f, -0.2), new TopToken(0, 0.5f, -1.7)))));
+        TokenSampled token = TokenSampled.answering(logits, 1, -0.3, List.of(), List.of(), null);
+        return List.of(request, prompt, logits, token, TextDelta.of(token, "x"));
+    }
+
     /** Every event type, at least once. */
     static List<Event> all() {
         return List.of(request(), GenerationRequested.builder("seq-chat").messages(List.of(new ChatMessage("system", "Be brief."),
@@ -107,7 +120,7 @@ final class Fixtures {
                 GenerationRequested.builder("seq-ids").promptIds(50256, 40).addBos(false).createdAt(1L).build(),
                 prompt(), logits(), token(), lastToken(), delta(), finished(), failed(), cancelled(), steeringChanged(),
                 vector(), activationsRequested(), activationsCaptured(), routed().get(0), routed().get(1), routed().get(2),
-                routed().get(3), routed().get(4));
+                routed().get(3), routed().get(4), lensed().get(0), lensed().get(1), lensed().get(2), lensed().get(3), lensed().get(4));
     }
 
 }

@@ -209,12 +209,7 @@ public final class Transformer {
             }
             row += len;
         }
-        float[] xn = new float[n * dim];
-        norm(sel, xn, n, w.finalNorm(), w.finalNormBias());
-        float[] logits = new float[n * vocab];
-        MatMul.matmul(par, w.lmHead(), vocab, dim, xn, n, logits);
-        // final soft-cap (Gemma 2): logits = cap * tanh(logits / cap)
-        if (variant.finalSoftCap() > 0) softCap(logits, 0, logits.length, variant.finalSoftCap());
+        float[] logits = unembed(sel, n);
         r = 0;
         for (int si = 0; si < steps.size(); si++) {
             Step s = steps.get(si);
@@ -229,6 +224,22 @@ public final class Transformer {
             r += count;
         }
         return result;
+    }
+
+    /**
+     * {@code n} rows of the residual stream, (n, dim), through the final norm and the LM head (and Gemma 2's
+     * final soft-cap): (n, vocab) logits. The last step of every forward pass, and the logit lens's readout of
+     * a middle layer's stream.
+     */
+    public float[] unembed(float[] x, int n) {
+        int dim = c.dim(), vocab = c.vocabSize();
+        float[] xn = new float[n * dim];
+        norm(x, xn, n, w.finalNorm(), w.finalNormBias());
+        float[] logits = new float[n * vocab];
+        MatMul.matmul(par, w.lmHead(), vocab, dim, xn, n, logits);
+        // final soft-cap (Gemma 2): logits = cap * tanh(logits / cap)
+        if (variant.finalSoftCap() > 0) softCap(logits, 0, logits.length, variant.finalSoftCap());
+        return logits;
     }
 
     /** Steering then capture at one hook point, for every row whose sequence asks for it. */

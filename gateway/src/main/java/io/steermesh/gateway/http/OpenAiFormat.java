@@ -9,6 +9,7 @@ import io.steermesh.events.GenerationFinished;
 import io.steermesh.events.FeatureActivation;
 import io.steermesh.events.TextDelta;
 import io.steermesh.events.TopToken;
+import io.steermesh.gateway.request.LensReadout;
 import io.steermesh.gateway.request.OutputOptions;
 import io.steermesh.gateway.request.RequestException;
 
@@ -86,6 +87,7 @@ final class OpenAiFormat {
         }
         // and, when asked, where each mixture-of-experts layer routed the position that produced it
         if (d.routing() != null) choice.set("routing", JSON.valueToTree(d.routing()));
+        if (d.lens() != null) choice.set("lens", LensReadout.json(d.lens()));
         return write(chunk);
     }
 

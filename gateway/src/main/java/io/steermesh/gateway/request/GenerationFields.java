@@ -31,15 +31,16 @@ final class GenerationFields {
 
     private GenerationFields() {}
 
-    static FeatureSpec features(JsonFields f) {
-        JsonNode n = f.raw("features");
-        if (!n.isObject()) throw InvalidEventException.invalid("features", "must be an object {\"sae\": name, \"top\": k} (got " + shown(n) + ")");
+    /** A readout request object ({@code features}, {@code lens}), its errors named within {@code name}. */
+    static <T> T object(JsonFields f, String name, Class<T> type, String shape) {
+        JsonNode n = f.raw(name);
+        if (!n.isObject()) throw InvalidEventException.invalid(name, "must be an object " + shape + " (got " + shown(n) + ")");
         try {
-            return EventCodec.fromJson(FeatureSpec.class, JsonFields.mapper().writeValueAsBytes(n));
+            return EventCodec.fromJson(type, JsonFields.mapper().writeValueAsBytes(n));
         } catch (EventFormatException e) {
-            throw within("features", e);
+            throw within(name, e);
         } catch (JsonProcessingException e) {
-            throw RequestException.invalid("features", "features cannot be read");
+            throw RequestException.invalid(name, name + " cannot be read");
         }
     }
 

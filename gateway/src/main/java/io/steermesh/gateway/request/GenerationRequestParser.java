@@ -2,8 +2,10 @@ package io.steermesh.gateway.request;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.steermesh.engine.sampler.SamplingParams;
+import io.steermesh.events.FeatureSpec;
 import io.steermesh.events.GenerationRequested;
 import io.steermesh.events.InvalidEventException;
+import io.steermesh.events.LensSpec;
 import io.steermesh.events.SamplingSpec;
 import io.steermesh.service.binding.JsonFields;
 
@@ -240,7 +242,9 @@ public final class GenerationRequestParser {
         }
         b.stop(stop(f));
         if (f.raw("steering") != null) b.steering(steering(f));
-        if (f.raw("features") != null && !f.raw("features").isNull()) b.features(features(f));
+        if (f.raw("features") != null && !f.raw("features").isNull()) b.features(GenerationFields.object(f, "features", FeatureSpec.class, "{\"sae\": name, \"top\": k}"));
+        // per token, every layer's top tokens read through the final norm and unembedding (the logit lens)
+        if (f.raw("lens") != null && !f.raw("lens").isNull()) b.lens(GenerationFields.object(f, "lens", LensSpec.class, "{\"top\": k}"));
         // each token's expert routing (mixture-of-experts models; the worker refuses it on a dense one)
         if (f.flag("routing")) b.routing(true);
         if (f.flag("compare") && (f.raw("steering") == null || f.raw("steering").isEmpty())) {

@@ -9,7 +9,10 @@ import io.steermesh.events.GenerationFinished;
 import io.steermesh.events.FeatureActivation;
 import io.steermesh.events.TextDelta;
 import io.steermesh.events.TopToken;
+import io.steermesh.gateway.request.LensReadout;
 import io.steermesh.gateway.request.OutputOptions;
+
+import java.util.List;
 
 /** The JSON text frames {@code /v1/stream} sends; the protocol is described in the gateway README. */
 final class ServerFrames {
@@ -19,8 +22,8 @@ final class ServerFrames {
     private ServerFrames() {}
 
     /**
-     * {@code {"type":"token","id","index","token_id","text","logprob","top_logprobs"?,"steering_identity","features"?,"routing"?}};
-     * alternatives carry their text when the pipeline sent it.
+     * {@code {"type":"token","id","index","token_id","text","logprob","top_logprobs"?,"steering_identity","features"?,"routing"?,"lens"?}};
+     * alternatives carry their text when the pipeline sent it; {@code top_raw} are those of the model's raw logits.
      */
     static String token(String id, TextDelta d, OutputOptions output) {
         return token(id, d, output, null);
@@ -37,13 +40,9 @@ final class ServerFrames {
         f.put("text", d.text());
         f.put("logprob", d.logprob());
         if (output.topLogprobs() > 0) {
-            ArrayNode top = f.putArray("top_logprobs");
-            for (TopToken t : d.topLogprobs()) {
-                if (top.size() == output.topLogprobs()) break;
-                ObjectNode alt = top.addObject().put("id", t.id());
-                if (t.text() != null) alt.put("text", t.text());
-                alt.put("logprob", t.logprob());
-            }
+            alternatives(f.putArray("top_logprobs"), d.topLogprobs(), output.topLogprobs());
+            // before temperature, penalties and filters: what the model itself proposed
+            if (!d.topRaw().isEmpty()) alternatives(f.putArray("top_raw"), d.topRaw(), output.topLogprobs());
         }
         f.put("steering_identity", d.steeringIdentity());
         if (d.features() != null) {
@@ -52,7 +51,18 @@ final class ServerFrames {
         }
         // [{"layer":L,"experts":[..],"weights":[..]},..]: where each mixture-of-experts layer routed the producing position
         if (d.routing() != null) f.set("routing", JSON.valueToTree(d.routing()));
+        // [{"layer":L,"top":[{"id","text","logprob","prob"},..]},..]: the logit lens of the producing position
+        if (d.lens() != null) f.set("lens", LensReadout.json(d.lens()));
         return write(f);
+    }
+
+    private static void alternatives(ArrayNode out, List<TopToken> tops, int n) {
+        for (TopToken t : tops) {
+            if (out.size() == n) break;
+            ObjectNode alt = out.addObject().put("id", t.id());
+            if (t.text() != null) alt.put("text", t.text());
+            alt.put("logprob", t.logprob());
+        }
     }
 
     /** {@code {"type":"done","id","finish_reason","usage"}}; usage is left out when unknown (a cancelled generation). */

@@ -81,7 +81,7 @@ public final class BatchScheduler implements AutoCloseable {
         this.dim = model.config().dim();
         this.cache = new KvPrefixCache(b.store, modelName, workerId, layers, model.config().kvDim());
         this.planner = new StepPlanner(b.maxBatchTokens, b.prefillChunk, layers, dim, cache::save);
-        this.captures = new CaptureCollector(b.features, workerId, layers, dim);
+        this.captures = new CaptureCollector(b.features, model.transformer(), workerId, layers, dim);
         this.admission = new Admission(model.config(), modelName, captures);
         this.gatherMaxNanos = b.gatherMaxMs * 1_000_000L;
         this.gatherMinNanos = b.gatherMinMs * 1_000_000L;
@@ -339,7 +339,8 @@ public final class BatchScheduler implements AutoCloseable {
         sink.logits(new LogitsComputed(p.sequenceId(), p.model(), l.nextIndex(), logits, p.promptIds(), l.generated(),
                 model.config().contextLength(), p.sampling(), p.stop(), p.replyTo(),
                 l.steering.isEmpty() ? null : l.steering.identity(), workerId, System.currentTimeMillis(),
-                captures.features(l), captures.routes(l)));
+                captures.features(l), captures.routes(l), captures.lens(l)));
+        captures.clearRows(l);
     }
 
     @Override

@@ -4,10 +4,15 @@ import io.steermesh.engine.model.TokenRouting;
 import io.steermesh.engine.steering.ActivationCapture;
 import io.steermesh.engine.steering.Captures;
 import io.steermesh.engine.steering.HookPoint;
+import io.steermesh.engine.model.LogitLens;
+import io.steermesh.engine.model.Transformer;
 import io.steermesh.events.ActivationsCaptured;
+import io.steermesh.service.EngineForms;
 import io.steermesh.events.ActivationsRequested;
 import io.steermesh.events.ExpertRoute;
 import io.steermesh.events.FeatureActivation;
+import io.steermesh.events.LensLayer;
+import io.steermesh.events.TopToken;
 import io.steermesh.service.steering.SaeLookup;
 
 import java.util.ArrayList;
@@ -21,7 +26,7 @@ import java.util.Set;
 /**
  * What a sequence reads out of the forward pass besides logits: the rows at the hooks of a capture
  * request (reduced and answered once the prompt is in), the SAE features of the residual behind each
- * logits, and the experts the router picked for that position.
+ * logits, the logit lens of that residual at every layer, and the experts the router picked for that position.
  */
 final class CaptureCollector {
 
@@ -45,12 +50,14 @@ final class CaptureCollector {
     }
 
     private final SaeLookup features;   // null when this worker loads no SAEs
+    private final Transformer model;    // the lens reads through its final norm and unembedding
     private final String workerId;
     private final int layers;
     private final int dim;
 
-    CaptureCollector(SaeLookup features, String workerId, int layers, int dim) {
+    CaptureCollector(SaeLookup features, Transformer model, String workerId, int layers, int dim) {
         this.features = features;
+        this.model = model;
         this.workerId = workerId;
         this.layers = layers;
         this.dim = dim;
@@ -62,11 +69,16 @@ final class CaptureCollector {
         features.hook(sae);
     }
 
-    /** A generation asking for SAE features or expert routing records them as it is computed. */
+    /** A generation asking for SAE features, the logit lens or expert routing records them as it is computed. */
     void attach(LiveSequence l) {
+        Set<HookPoint> hooks = new LinkedHashSet<>();
         if (l.prompt.features() != null && features != null) {
             l.featureHook = features.hook(l.prompt.features().sae());
-            l.rows = new Rows(Set.of(l.featureHook));
+            hooks.add(l.featureHook);
+        }
+        if (l.prompt.lens() != null) hooks.addAll(LogitLens.hooks(layers));
+        if (!hooks.isEmpty()) {
+            l.rows = new Rows(hooks);
             l.sequence.setCapture(l.rows);
         }
         if (l.prompt.wantsRouting()) {
@@ -87,10 +99,26 @@ final class CaptureCollector {
     /** The SAE features of the residual that produced the logits just computed (the last position fed); null if none asked. */
     List<FeatureActivation> features(LiveSequence l) {
         if (l.featureHook == null) return null;
-        Map<Integer, float[]> byPos = l.rows.rows.get(l.featureHook);
-        float[] row = byPos.remove(l.fed - 1);
-        byPos.clear();
+        float[] row = l.rows.rows.get(l.featureHook).get(l.fed - 1);
         return row == null ? null : features.top(l.prompt.features().sae(), row, l.prompt.features().top());
+    }
+
+    /** The logit lens of the residual that produced the logits just computed, per layer; null if none asked. */
+    List<LensLayer> lens(LiveSequence l) {
+        if (l.prompt.lens() == null) return null;
+        float[][] rows = new float[layers][];
+        for (int layer = 0; layer < layers; layer++) {
+            rows[layer] = l.rows.rows.get(new HookPoint(layer, HookPoint.Kind.RESID_POST)).get(l.fed - 1);
+            if (rows[layer] == null) return null;
+        }
+        List<LensLayer> out = new ArrayList<>(layers);
+        for (LogitLens.Layer r : LogitLens.read(model, rows, l.prompt.lens().top())) out.add(new LensLayer(r.layer(), EngineForms.topTokens(r.top())));
+        return out;
+    }
+
+    /** The rows behind the logits just sent are read: drop them (a prompt's prefill leaves one per position). */
+    void clearRows(LiveSequence l) {
+        if (l.rows != null && l.capture == null) l.rows.rows.values().forEach(Map::clear);
     }
 
     /** The routing of the position that produced the logits just computed (the last position fed); null if none asked. */

@@ -4,6 +4,7 @@ import io.steermesh.engine.tokenizer.Tokenizer;
 import io.steermesh.events.CompletionEvent;
 import io.steermesh.events.FinishReason;
 import io.steermesh.events.GenerationFinished;
+import io.steermesh.events.LensLayer;
 import io.steermesh.events.TextDelta;
 import io.steermesh.events.TokenSampled;
 import io.steermesh.events.TopToken;
@@ -55,7 +56,7 @@ public final class DetokenizeStage {
         boolean emitted = !stopToken || !delta.isEmpty();
         if (emitted) {
             events.add(new TextDelta(t.sequenceId(), k, t.tokenId(), delta, t.logprob(), withText(t.topProcessed()), withText(t.topRaw()),
-                    t.steeringIdentity(), t.features(), t.routing()));
+                    t.steeringIdentity(), t.features(), t.routing(), lensWithText(t)));
         }
         if (now.stopAt >= 0) {
             events.add(new GenerationFinished(t.sequenceId(), FinishReason.STOP, GenerationFinished.Usage.of(t.promptTokens(), k + 1), k));
@@ -76,6 +77,12 @@ public final class DetokenizeStage {
         List<TopToken> out = new ArrayList<>(tops.size());
         for (TopToken tt : tops) out.add(tt.withText(new String(tokenizer.tokenBytes(-1, tt.id()), StandardCharsets.UTF_8)));
         return out;
+    }
+
+    /** The lens alternatives with their own text, like {@link #withText}. */
+    private List<LensLayer> lensWithText(TokenSampled t) {
+        if (t.lens() == null) return null;
+        return t.lens().stream().map(layer -> layer.withTop(withText(layer.top()))).toList();
     }
 
     /** The text delivered after the first {@code n} completion tokens; {@code stopAt >= 0} when a stop string ended it. */

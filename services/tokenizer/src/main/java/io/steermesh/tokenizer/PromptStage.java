@@ -104,7 +104,7 @@ public final class PromptStage {
                     + (resolver == null || resolver.saeNames().isEmpty() ? "none; see steermesh.saes" : String.join(", ", resolver.saeNames())) + ")");
         }
         return new PromptTokenized(r.sequenceId(), modelName, ids, EngineForms.spec(resolved), r.stop(), steering,
-                r.replyTo(), r.createdAt(), r.features(), r.routing());
+                r.replyTo(), r.createdAt(), r.features(), r.routing(), r.lens());
     }
 
     private int[] promptIds(GenerationRequested r) {
