@@ -309,6 +309,10 @@ public final class MeshTopology {
                                     + " to 2 MiB so that a browser's single-frame message over the limit still gets that answer; a frame beyond"
                                     + " 2 MiB makes Netty drop the TCP connection at once, without reading it"),
                     new Setting("quarkus.websockets-next.server.max-message-size", "1048576", false, null),
+                    mesh("steermesh.pipeline.groups", String.join(",", WORKER.sharedGroups().keySet().iterator().next(),
+                                    SAMPLER.sharedGroups().keySet().iterator().next()),
+                            "readiness: the gateway is ready only while these consumer groups (the forward workers', the samplers')"
+                                    + " have a member; a dead process leaves its group after the 6 s session timeout"),
                     EARLIEST, LINGER),
             new Jvm(LIGHT, LIGHT_CONTAINER, "-XX:MaxRAMPercentage=60"), 1);
 

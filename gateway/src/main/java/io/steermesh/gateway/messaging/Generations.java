@@ -15,6 +15,7 @@ import io.steermesh.service.steering.SteeringRegistry;
 import io.steermesh.events.SteeringPlanSpec;
 import io.steermesh.events.Topics;
 import io.steermesh.gateway.config.GatewayConfig;
+import io.steermesh.gateway.metrics.GatewayMetrics;
 import io.steermesh.gateway.request.GenerationRequestParser;
 import io.steermesh.gateway.routing.CompletionRouter;
 import io.steermesh.gateway.routing.CompletionSubscriber;
@@ -69,11 +70,15 @@ public class Generations {
     @Inject
     Vertx vertx;
 
+    @Inject
+    GatewayMetrics metrics;
+
     private GenerationRequestParser parser;
     private long sweepTimer = -1;
 
     void start(@Observes StartupEvent ignored) {
         long timeout = config.requestTimeout().toMillis();
+        metrics.activeGenerations(router::size);
         sweepTimer = vertx.setPeriodic(Math.max(100, Math.min(1000, timeout / 4)), id -> expireIdle());
     }
 
@@ -101,6 +106,7 @@ public class Generations {
             subscriber.onFailed(GenerationFailed.of(id, GenerationFailed.INTERNAL, null, "sequence id " + id + " is already in use"));
             return;
         }
+        metrics.started(id);
         Message<GenerationRequested> message = Keyed.message(id, request).withNack(failure -> {
             router.route(GenerationFailed.of(id, GenerationFailed.INTERNAL, null, "the request could not be handed to the model pipeline"));
             LOG.warnf("publishing %s failed: %s", id, failure.toString());
@@ -121,6 +127,7 @@ public class Generations {
      */
     public boolean cancel(String sequenceId, String reason) {
         if (!router.close(sequenceId)) return false;
+        metrics.cancelled(sequenceId);
         sendControl(new GenerationCancelled(sequenceId, reason));
         return true;
     }
@@ -148,6 +155,7 @@ public class Generations {
     @Incoming(Topics.COMPLETIONS)
     public void onCompletion(CompletionEvent event) {
         // unknown ids are normal: another replica's generation on a shared topic, or a client that went away
+        metrics.received(event);
         router.route(event);
     }
 
@@ -161,6 +169,7 @@ public class Generations {
         String message = "the model pipeline sent nothing for " + config.requestTimeout().toSeconds()
                 + " s (steermesh.gateway.request-timeout); the generation was cancelled";
         for (String id : router.expireIdle(timeout, seq -> GenerationFailed.of(seq, GenerationFailed.TIMEOUT, null, message))) {
+            metrics.cancelled(id);
             sendControl(new GenerationCancelled(id, GenerationCancelled.TIMEOUT));
         }
     }

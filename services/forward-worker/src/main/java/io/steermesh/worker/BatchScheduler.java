@@ -99,6 +99,11 @@ public final class BatchScheduler implements AutoCloseable {
 
     public long positionsReused() { return cache.positionsReused(); }
 
+    /** Sequences this worker holds, and events waiting in its inbox (read from other threads: a gauge, not exact). */
+    public int liveSequences() { return table.size(); }
+
+    public int queued() { return inbox.size(); }
+
     /** Batched forward passes run so far. */
     public long forwardPasses() { return profile.forwardPasses(); }
 

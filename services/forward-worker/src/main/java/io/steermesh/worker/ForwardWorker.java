@@ -8,6 +8,7 @@ import io.steermesh.engine.model.ModelLoader;
 import io.steermesh.engine.tensor.DType;
 import io.steermesh.kv.InProcessKvBlockStore;
 import io.steermesh.kv.KvBlockStore;
+import io.steermesh.kv.MeteredKvBlockStore;
 import io.steermesh.kv.RedisKvBlockStore;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.steermesh.events.ControlEvent;
@@ -71,6 +72,9 @@ public class ForwardWorker {
     @Inject
     SteeringRegistry registry;
 
+    @Inject
+    WorkerMetrics metrics;
+
     /** The Quarkus Redis client (quarkus.redis.*), resolved only when the KV store is Redis. */
     @Inject
     Instance<RedisDataSource> redis;
@@ -98,17 +102,19 @@ public class ForwardWorker {
         LOG.infof("worker %s: serving \"%s\" (%s, %d layers, dim %d, context %d) loaded in %.1f s", id, name,
                 model.config().arch(), model.config().nLayers(), model.config().dim(), model.config().contextLength(),
                 (System.nanoTime() - t0) / 1e9);
-        store = switch (config.kv().store()) {
+        MeteredKvBlockStore metered = new MeteredKvBlockStore(switch (config.kv().store()) {
             case "memory" -> new InProcessKvBlockStore(config.kv().maxBytes());
             case "redis" -> new RedisKvBlockStore(redis.get(), config.kv().ttl());
             default -> throw new IllegalArgumentException("steermesh.worker.kv.store must be memory or redis (got " + config.kv().store() + ")");
-        };
+        });
+        store = metered;
         LOG.infof("worker %s: KV blocks go to %s", id, config.kv().store().equals("redis")
                 ? "Redis at " + config.kv().redisHost() + ":" + config.kv().redisPort() + " (TTL " + config.kv().ttl() + ")" : "this process");
         resolver = registry.resolver(name);
         BatchScheduler.Sink sink = new BatchScheduler.Sink() {
             @Override
             public void logits(LogitsComputed event) {
+                metrics.logits();
                 logits.send(Keyed.message(event.sequenceId(), event));
             }
 
@@ -125,6 +131,7 @@ public class ForwardWorker {
                 .prefillChunk(config.prefillChunk())
                 .gatherMaxMs(config.gatherMaxMs())
                 .start();
+        metrics.bind(scheduler, metered);
     }
 
     @Incoming(Topics.PROMPTS)

@@ -38,11 +38,15 @@ public class SamplerProcessor {
     @Inject
     SamplerConfig config;
 
+    @Inject
+    SamplerMetrics metrics;
+
     private CancelFence fence;
 
     @PostConstruct
     void init() {
         fence = new CancelFence(config.cancelFence().maxEntries(), config.cancelFence().ttl(), System::nanoTime);
+        metrics.bind(fence);
     }
 
     /** The sampled token, or null (nothing is published, the logits are acknowledged) when the sequence was cancelled. */
@@ -57,6 +61,7 @@ public class SamplerProcessor {
         TokenSampled token = stage.sample(in);
         // the decision: a cancel read while this token was being sampled still stops it
         if (!fence.emit(in.sequenceId(), token.index())) return dropped(in);
+        metrics.sampled();
         return Keyed.message(in.sequenceId(), token);
     }
 
