@@ -260,6 +260,8 @@ public final class MeshTopology {
                     in("generation-control", Topics.GENERATION_CONTROL, "ControlEvent", "forward-worker", Failure.DEAD_LETTER_QUEUE)
                             .with(RANGE_ASSIGNOR, FAST_FAILOVER).instanceId("${steermesh.worker.id}-control"),
                     out("logits", Topics.LOGITS, "LogitsComputed"),
+                    out("completions", Topics.COMPLETIONS, "CompletionEvent")
+                            .because("GenerationFailed, to the request's reply topic, for a sequence whose KV record is gone (fail fast)"),
                     in("activation-requests", Topics.ACTIVATION_REQUESTS, "ActivationsRequested", "forward-worker-activations",
                             Failure.DEAD_LETTER_QUEUE)
                             .because("captures for the steering service: any worker may serve one (keyed by the capture id),"

@@ -1,6 +1,7 @@
 package io.steermesh.worker;
 
 import io.quarkus.runtime.Startup;
+import io.smallrye.reactive.messaging.annotations.Broadcast;
 import io.smallrye.reactive.messaging.annotations.Merge;
 import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 import io.steermesh.engine.model.Model;
@@ -11,7 +12,9 @@ import io.steermesh.kv.KvBlockStore;
 import io.steermesh.kv.MeteredKvBlockStore;
 import io.steermesh.kv.RedisKvBlockStore;
 import io.quarkus.redis.datasource.RedisDataSource;
+import io.steermesh.events.CompletionEvent;
 import io.steermesh.events.ControlEvent;
+import io.steermesh.events.GenerationFailed;
 import io.steermesh.events.ActivationsCaptured;
 import io.steermesh.events.ActivationsRequested;
 import io.steermesh.events.InvalidEventException;
@@ -63,6 +66,13 @@ public class ForwardWorker {
     @Channel(Topics.LOGITS)
     @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 16384)
     Emitter<LogitsComputed> logits;
+
+    /** GenerationFailed of a sequence that cannot go on, to its reply topic; configured as the tokenizer's emitter (one JVM shares it). */
+    @Inject
+    @Channel(Topics.COMPLETIONS)
+    @Broadcast
+    @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 16384)
+    Emitter<CompletionEvent> completions;
 
     @Inject
     @Channel(Topics.ACTIVATION_RESULTS)
@@ -121,6 +131,11 @@ public class ForwardWorker {
             @Override
             public void activations(ActivationsCaptured event) {
                 activations.send(Keyed.message(event.sequenceId(), event));
+            }
+
+            @Override
+            public void failed(String replyTo, GenerationFailed failure) {
+                completions.send(Keyed.message(failure.sequenceId(), (CompletionEvent) failure, replyTo));
             }
         };
         scheduler = BatchScheduler.builder(model, store, sink)
