@@ -175,7 +175,6 @@ public final class BatchScheduler implements AutoCloseable {
     private void accept(Work w) {
         try {
             switch (w.event()) {
-                case null -> w.nack().accept(new IllegalArgumentException("the record could not be read"));
                 case PromptTokenized p -> acceptPrompt(p, w);
                 case TokenSampled t -> acceptToken(t, w);
                 case GenerationCancelled c -> { end(c.sequenceId(), "cancelled (" + c.reason() + ")"); w.ack().run(); }

@@ -8,8 +8,6 @@ import io.steermesh.engine.model.ModelConfig;
 import io.steermesh.engine.model.ModelLoader;
 import io.steermesh.engine.tokenizer.Tokenizer;
 import io.steermesh.engine.tokenizer.chat.ChatTemplate;
-import io.smallrye.reactive.messaging.kafka.DeserializationFailureHandler;
-import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 import io.steermesh.events.CompletionEvent;
 import io.steermesh.events.ControlEvent;
 import io.steermesh.events.GenerationCancelled;
@@ -25,15 +23,12 @@ import jakarta.inject.Inject;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
-import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.concurrent.CompletionStage;
 
 /**
  * generation-requests → prompts (or a GenerationFailed on the reply topic), and tokens → text on the
@@ -96,17 +91,7 @@ public class TokenizerProcessor {
     @Incoming(Topics.GENERATION_REQUESTS)
     @Merge
     @Blocking
-    public CompletionStage<Void> onRequest(Message<GenerationRequested> m) {
-        GenerationRequested request = m.getPayload();
-        if (request == null) {
-            // not readable (the Kafka deserializer failed): dead-lettered, and its producer told when it can be
-            String reason = header(m, DeserializationFailureHandler.DESERIALIZATION_FAILURE_REASON);
-            byte[] raw = headerBytes(m, DeserializationFailureHandler.DESERIALIZATION_FAILURE_VALUE_DATA);
-            UnreadableRequest.answer(raw != null ? raw : headerBytes(m, DeserializationFailureHandler.DESERIALIZATION_FAILURE_DATA), reason)
-                    .ifPresent(a -> completions.send(Keyed.message(a.failure().sequenceId(), (CompletionEvent) a.failure(), a.replyTo())));
-            metrics.request(false);
-            return m.nack(new IllegalArgumentException(reason != null ? reason : "the record is not a GenerationRequested"));
-        }
+    public void onRequest(GenerationRequested request) {
         switch (promptStage.tokenize(request)) {
             case PromptStage.Tokenized t -> {
                 metrics.request(true);
@@ -118,17 +103,6 @@ public class TokenizerProcessor {
                 completions.send(Keyed.message(request.sequenceId(), (CompletionEvent) f.failure(), request.replyTo()));
             }
         }
-        return m.ack();
-    }
-
-    private static byte[] headerBytes(Message<?> m, String name) {
-        return m.getMetadata(IncomingKafkaRecordMetadata.class).map(k -> k.getHeaders().lastHeader(name))
-                .map(h -> h.value()).orElse(null);
-    }
-
-    private static String header(Message<?> m, String name) {
-        byte[] v = headerBytes(m, name);
-        return v == null ? null : new String(v, StandardCharsets.UTF_8);
     }
 
     @Incoming(Topics.TOKENS)

@@ -6,6 +6,7 @@ import io.smallrye.reactive.messaging.observation.DefaultMessageObservation;
 import io.smallrye.reactive.messaging.observation.MessageObservation;
 import io.smallrye.reactive.messaging.observation.MessageObservationCollector;
 import io.smallrye.reactive.messaging.observation.ObservationContext;
+import io.quarkus.arc.Unremovable;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.ConfigProvider;
@@ -17,6 +18,7 @@ import org.eclipse.microprofile.reactive.messaging.Message;
  * (standalone wires no dead-letter queue, so it never counts).
  */
 @ApplicationScoped
+@Unremovable   // looked up by SmallRye at run time, never injected
 public class DeadLetterMeter implements MessageObservationCollector<ObservationContext> {
     public static final String NAME = "steermesh.dlq.records";
 
