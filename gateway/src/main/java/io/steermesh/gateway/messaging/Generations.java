@@ -108,7 +108,7 @@ public class Generations {
         }
         metrics.started(id);
         Message<GenerationRequested> message = Keyed.message(id, request).withNack(failure -> {
-            router.route(GenerationFailed.of(id, GenerationFailed.INTERNAL, null, "the request could not be handed to the model pipeline"));
+            failed(GenerationFailed.of(id, GenerationFailed.INTERNAL, null, "the request could not be handed to the model pipeline"));
             LOG.warnf("publishing %s failed: %s", id, failure.toString());
             return CompletableFuture.completedFuture(null);
         });
@@ -117,8 +117,13 @@ public class Generations {
         } catch (RuntimeException e) {
             // the emitter's buffer is full (no consumer keeps up) or the channel is down
             LOG.warnf("cannot publish %s: %s", id, e.toString());
-            router.route(GenerationFailed.of(id, GenerationFailed.OVERLOADED, null, "the model pipeline is not accepting requests now; retry later"));
+            failed(GenerationFailed.of(id, GenerationFailed.OVERLOADED, null, "the model pipeline is not accepting requests now; retry later"));
         }
+    }
+
+    private void failed(GenerationFailed f) {
+        metrics.received(f);
+        router.route(f);
     }
 
     /**

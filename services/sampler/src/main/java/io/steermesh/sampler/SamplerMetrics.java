@@ -15,19 +15,19 @@ public class SamplerMetrics {
     @Inject
     MeterRegistry registry;
 
+    @Inject
+    SamplerProcessor processor;
+
     private Counter sampled;
 
     @PostConstruct
     void register() {
         sampled = Counter.builder("steermesh.tokens.sampled").description("tokens sampled and published").register(registry);
+        FunctionCounter.builder("steermesh.tokens.dropped", processor, SamplerProcessor::droppedTokens)
+                .description("tokens not published because their sequence was cancelled").register(registry);
     }
 
     void sampled() {
         sampled.increment();
-    }
-
-    void bind(CancelFence fence) {
-        FunctionCounter.builder("steermesh.tokens.dropped", fence, CancelFence::dropped)
-                .description("tokens not published because their sequence was cancelled").register(registry);
     }
 }

@@ -46,7 +46,6 @@ public class SamplerProcessor {
     @PostConstruct
     void init() {
         fence = new CancelFence(config.cancelFence().maxEntries(), config.cancelFence().ttl(), System::nanoTime);
-        metrics.bind(fence);
     }
 
     /** The sampled token, or null (nothing is published, the logits are acknowledged) when the sequence was cancelled. */
