@@ -1,6 +1,5 @@
 package io.steermesh.sampler;
 
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.Startup;
@@ -18,16 +17,11 @@ public class SamplerMetrics {
     @Inject
     SamplerProcessor processor;
 
-    private Counter sampled;
-
     @PostConstruct
     void register() {
-        sampled = Counter.builder("steermesh.tokens.sampled").description("tokens sampled and published").register(registry);
+        FunctionCounter.builder("steermesh.tokens.sampled", processor, SamplerProcessor::sampledTokens)
+                .description("tokens sampled and published").register(registry);
         FunctionCounter.builder("steermesh.tokens.dropped", processor, SamplerProcessor::droppedTokens)
                 .description("tokens not published because their sequence was cancelled").register(registry);
-    }
-
-    void sampled() {
-        sampled.increment();
     }
 }
