@@ -169,7 +169,9 @@ class MeshHealthIT {
         try (GatewayClient.Conversation ws = CLIENT.conversation(url(MeshServices.GATEWAY));
              KafkaConsumer<String, byte[]> requests = mesh.reader(Topics.GENERATION_REQUESTS, new ByteArrayDeserializer());
              KafkaProducer<String, TokenSampled> tokens = mesh.producer(new TokenSampledSerde.Serializer())) {
-            ws.send("{\"type\":\"generate\",\"id\":\"long\",\"prompt\":\"" + prompt + "\",\"max_tokens\":400,\"temperature\":0}");
+            // long enough to be running when the token below arrives: no end-of-text (token 2 of stories260K) before max_tokens
+            ws.send("{\"type\":\"generate\",\"id\":\"long\",\"prompt\":\"" + prompt
+                    + "\",\"max_tokens\":400,\"temperature\":0,\"logit_bias\":{\"2\":-100}}");
             JsonNode first = ws.next();
             assertEquals("token", first.path("type").asText(), "first frame " + first);
             // the sequence id the gateway gave it (the records are read raw: an earlier test left an unreadable one there)
@@ -188,7 +190,7 @@ class MeshHealthIT {
 
             // the KV record goes (as an eviction or a flush would take it), and a token arrives that the worker's copy does not know
             redisDel(KvKeys.sequence(id));
-            int index = 399;
+            int index = 390;   // ahead of anything the worker computed by now
             long t0 = System.nanoTime();
             tokens.send(new ProducerRecord<>(Topics.TOKENS, id, new TokenSampled(id, MeshFixture.MODEL_NAME, index, 5, -1.0, List.of(), List.of(), null,
                     10, new int[index], null, REPLY, null, null, null))).get(30, TimeUnit.SECONDS);
