@@ -369,6 +369,11 @@ final class K8sLayout {
                       labels:
                         app.kubernetes.io/name: %s
                         app.kubernetes.io/part-of: steermesh
+                      # Prometheus (annotation-based discovery): k8s/monitoring has the dashboard and alert rules
+                      annotations:
+                        prometheus.io/scrape: "true"
+                        prometheus.io/path: /q/metrics
+                        prometheus.io/port: "8080"
                     spec:
                 """.formatted(name));
         if (p.grace != null) out.append(p.grace.indent(6));

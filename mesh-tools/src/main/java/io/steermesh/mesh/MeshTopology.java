@@ -117,6 +117,10 @@ public final class MeshTopology {
     static final Tuning WHOLE_STEP_FETCH = new Tuning("whole-step fetch",
             "a batched step emits one 200 KB record per sequence (vocabulary 50257): fetch a whole step at once, not 1 MB per partition",
             ordered("max.partition.fetch.bytes", "16777216", "fetch.max.bytes", "67108864"));
+    static final Tuning ANSWER_UNREADABLE = new Tuning("answer unreadable requests",
+            "a request that does not deserialize is still dead-lettered, but first its producer gets a GenerationFailed on the"
+                    + " reply_to its bytes name, if they name one (the tokenizer's UnreadableRequests)",
+            ordered("value-deserialization-failure-handler", "generation-requests-failures"));
     static final Tuning FROM_NOW = new Tuning("from now on",
             "a group made for this process has nothing to catch up on: it starts at the end of each partition",
             ordered("auto.offset.reset", "latest"));
@@ -242,7 +246,7 @@ public final class MeshTopology {
     public static final Service TOKENIZER = new Service("tokenizer", "services/tokenizer",
             "generation-requests -> prompts (token ids, limits, steering plan); tokens -> UTF-8-safe text deltas on each request's reply topic",
             List.of(in("generation-requests", Topics.GENERATION_REQUESTS, "GenerationRequested", "tokenizer", Failure.DEAD_LETTER_QUEUE)
-                            .with(FAST_FAILOVER),
+                            .with(FAST_FAILOVER, ANSWER_UNREADABLE),
                     in("tokens", Topics.TOKENS, "TokenSampled", "tokenizer", Failure.DEAD_LETTER_QUEUE).with(FAST_FAILOVER),
                     out("prompts", Topics.PROMPTS, "PromptTokenized"),
                     out("completions", Topics.COMPLETIONS, "CompletionEvent"),
@@ -260,6 +264,8 @@ public final class MeshTopology {
                     in("generation-control", Topics.GENERATION_CONTROL, "ControlEvent", "forward-worker", Failure.DEAD_LETTER_QUEUE)
                             .with(RANGE_ASSIGNOR, FAST_FAILOVER).instanceId("${steermesh.worker.id}-control"),
                     out("logits", Topics.LOGITS, "LogitsComputed"),
+                    out("completions", Topics.COMPLETIONS, "CompletionEvent")
+                            .because("GenerationFailed, to the request's reply topic, for a sequence whose KV record is gone (fail fast)"),
                     in("activation-requests", Topics.ACTIVATION_REQUESTS, "ActivationsRequested", "forward-worker-activations",
                             Failure.DEAD_LETTER_QUEUE)
                             .because("captures for the steering service: any worker may serve one (keyed by the capture id),"
@@ -309,6 +315,10 @@ public final class MeshTopology {
                                     + " to 2 MiB so that a browser's single-frame message over the limit still gets that answer; a frame beyond"
                                     + " 2 MiB makes Netty drop the TCP connection at once, without reading it"),
                     new Setting("quarkus.websockets-next.server.max-message-size", "1048576", false, null),
+                    mesh("steermesh.pipeline.groups", String.join(",", WORKER.sharedGroups().keySet().iterator().next(),
+                                    SAMPLER.sharedGroups().keySet().iterator().next()),
+                            "readiness: the gateway is ready only while these consumer groups (the forward workers', the samplers')"
+                                    + " have a member; a dead process leaves its group after the 6 s session timeout"),
                     EARLIEST, LINGER),
             new Jvm(LIGHT, LIGHT_CONTAINER, "-XX:MaxRAMPercentage=60"), 1);
 
@@ -344,6 +354,16 @@ public final class MeshTopology {
     }
 
     public static final Supervision SUPERVISION = new Supervision(1000, 30_000, 60_000, "unless-stopped");
+
+    // ---- Redis ----
+
+    /**
+     * The KV store's bounds, for the local mesh's {@code redis-server} and compose's (io.steermesh.kv.RedisBounds says
+     * why): a memory cap (364 MB of KV keys were seen after 3 minutes of 100 streams without one), and eviction only
+     * among keys with a TTL, the reusable KV blocks, never a live sequence's record (which has none).
+     */
+    public static final String REDIS_MAXMEMORY = "512mb";
+    public static final List<String> REDIS_ARGS = List.of("--maxmemory", REDIS_MAXMEMORY, "--maxmemory-policy", "volatile-lru");
 
     /** Every service, in the order the generated files list them. */
     public static final List<Service> SERVICES = List.of(GATEWAY, TOKENIZER, WORKER, SAMPLER, STEERING);

@@ -305,13 +305,13 @@ public final class MeshTopologyGenerator {
                   redis:
                     image: redis:7.4
                     restart: *restart
-                    command: ["redis-server", "--save", "", "--appendonly", "no"]
+                    command: ["redis-server", "--save", "", "--appendonly", "no", %s]
                     healthcheck:
                       test: ["CMD", "redis-cli", "ping"]
                       interval: 5s
                       timeout: 3s
                       retries: 10
-                """);
+                """.formatted(String.join(", ", MeshTopology.REDIS_ARGS.stream().map(a -> "\"" + a + "\"").toList())));
         composeService(out, MeshTopology.TOKENIZER, MeshTopology.TOKENIZER.name(), List.of(MODEL_ENV), true, false, null);
         for (int r = 1; r <= MeshTopology.WORKER.replicas(); r++) {
             // each worker replica is a service of its own: its id names its events and its static group membership, and

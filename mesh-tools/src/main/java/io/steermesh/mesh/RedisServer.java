@@ -14,7 +14,8 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * A private {@code redis-server} on a free loopback port (no persistence: {@code --save "" --appendonly no}),
+ * A private {@code redis-server} on a free loopback port (no persistence: {@code --save "" --appendonly no}; bounded
+ * by {@link MeshTopology#REDIS_ARGS}),
  * or, when {@code STEERMESH_REDIS_URL} names one ({@code redis://127.0.0.1:6379}), that server, which is then
  * only pinged and never stopped.
  */
@@ -49,8 +50,10 @@ public final class RedisServer implements AutoCloseable {
                 .orElseThrow(() -> new IllegalStateException("redis-server is not installed (apt-get install -y redis-server), "
                         + "or set " + URL_ENV + "=redis://HOST:PORT to use a running one"));
         int port = Ports.free();
-        Process p = Children.start(List.of(exe.toString(), "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", "no", "--daemonize", "no", "--dir", workDir.toAbsolutePath().toString()), workDir, log, detached);
+        List<String> command = new java.util.ArrayList<>(List.of(exe.toString(), "--port", Integer.toString(port), "--bind", "127.0.0.1",
+                "--save", "", "--appendonly", "no", "--daemonize", "no", "--dir", workDir.toAbsolutePath().toString()));
+        command.addAll(MeshTopology.REDIS_ARGS);   // a memory cap; eviction only of KV blocks (keys with a TTL)
+        Process p = Children.start(command, workDir, log, detached);
         RedisServer r = new RedisServer(p, "127.0.0.1", port, log);
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (!ping("127.0.0.1", port)) {

@@ -15,6 +15,7 @@ import io.steermesh.service.steering.SteeringRegistry;
 import io.steermesh.events.SteeringPlanSpec;
 import io.steermesh.events.Topics;
 import io.steermesh.gateway.config.GatewayConfig;
+import io.steermesh.gateway.metrics.GatewayMetrics;
 import io.steermesh.gateway.request.GenerationRequestParser;
 import io.steermesh.gateway.routing.CompletionRouter;
 import io.steermesh.gateway.routing.CompletionSubscriber;
@@ -69,11 +70,15 @@ public class Generations {
     @Inject
     Vertx vertx;
 
+    @Inject
+    GatewayMetrics metrics;
+
     private GenerationRequestParser parser;
     private long sweepTimer = -1;
 
     void start(@Observes StartupEvent ignored) {
         long timeout = config.requestTimeout().toMillis();
+        metrics.activeGenerations(router::size);
         sweepTimer = vertx.setPeriodic(Math.max(100, Math.min(1000, timeout / 4)), id -> expireIdle());
     }
 
@@ -101,8 +106,9 @@ public class Generations {
             subscriber.onFailed(GenerationFailed.of(id, GenerationFailed.INTERNAL, null, "sequence id " + id + " is already in use"));
             return;
         }
+        metrics.started(id);
         Message<GenerationRequested> message = Keyed.message(id, request).withNack(failure -> {
-            router.route(GenerationFailed.of(id, GenerationFailed.INTERNAL, null, "the request could not be handed to the model pipeline"));
+            failed(GenerationFailed.of(id, GenerationFailed.INTERNAL, null, "the request could not be handed to the model pipeline"));
             LOG.warnf("publishing %s failed: %s", id, failure.toString());
             return CompletableFuture.completedFuture(null);
         });
@@ -111,8 +117,13 @@ public class Generations {
         } catch (RuntimeException e) {
             // the emitter's buffer is full (no consumer keeps up) or the channel is down
             LOG.warnf("cannot publish %s: %s", id, e.toString());
-            router.route(GenerationFailed.of(id, GenerationFailed.OVERLOADED, null, "the model pipeline is not accepting requests now; retry later"));
+            failed(GenerationFailed.of(id, GenerationFailed.OVERLOADED, null, "the model pipeline is not accepting requests now; retry later"));
         }
+    }
+
+    private void failed(GenerationFailed f) {
+        metrics.received(f);
+        router.route(f);
     }
 
     /**
@@ -121,6 +132,7 @@ public class Generations {
      */
     public boolean cancel(String sequenceId, String reason) {
         if (!router.close(sequenceId)) return false;
+        metrics.cancelled(sequenceId);
         sendControl(new GenerationCancelled(sequenceId, reason));
         return true;
     }
@@ -147,6 +159,7 @@ public class Generations {
     @Incoming(Topics.COMPLETIONS)
     public void onCompletion(CompletionEvent event) {
         // unknown ids are normal: another replica's generation on a shared topic, or a client that went away
+        metrics.received(event);
         router.route(event);
     }
 
@@ -160,6 +173,7 @@ public class Generations {
         String message = "the model pipeline sent nothing for " + config.requestTimeout().toSeconds()
                 + " s (steermesh.gateway.request-timeout); the generation was cancelled";
         for (String id : router.expireIdle(timeout, seq -> GenerationFailed.of(seq, GenerationFailed.TIMEOUT, null, message))) {
+            metrics.cancelled(id);
             sendControl(new GenerationCancelled(id, GenerationCancelled.TIMEOUT));
         }
     }

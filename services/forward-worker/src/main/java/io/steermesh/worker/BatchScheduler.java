@@ -4,6 +4,7 @@ import io.steermesh.engine.model.Model;
 import io.steermesh.events.ActivationsCaptured;
 import io.steermesh.events.ActivationsRequested;
 import io.steermesh.events.GenerationCancelled;
+import io.steermesh.events.GenerationFailed;
 import io.steermesh.events.LogitsComputed;
 import io.steermesh.events.PromptTokenized;
 import io.steermesh.events.SteeringChanged;
@@ -44,6 +45,9 @@ public final class BatchScheduler implements AutoCloseable {
         default void activations(ActivationsCaptured event) {
             throw new UnsupportedOperationException("this worker does not answer activation requests");
         }
+
+        /** A sequence that cannot go on ends at once: its GenerationFailed goes to its reply topic. */
+        default void failed(String replyTo, GenerationFailed failure) {}
     }
 
     private record Work(Object event, Runnable ack, Consumer<Throwable> nack) {}
@@ -98,6 +102,10 @@ public final class BatchScheduler implements AutoCloseable {
     }
 
     public long positionsReused() { return cache.positionsReused(); }
+
+    /** Sequences held, and events waiting in the inbox (read from other threads: for gauges, not exact). */
+    public int liveSequences() { return table.size(); }
+    public int queued() { return inbox.size(); }
 
     /** Batched forward passes run so far. */
     public long forwardPasses() { return profile.forwardPasses(); }
@@ -232,8 +240,7 @@ public final class BatchScheduler implements AutoCloseable {
             }
             l = takeOver(t);
             if (l == null) {
-                LOG.warnf("worker %s: token %d of %s belongs to a sequence with no record in the KV store (expired or never "
-                        + "written); it cannot be continued", workerId, t.index(), t.sequenceId());
+                lost(t);
                 w.ack().run();
                 return;
             }
@@ -250,8 +257,11 @@ public final class BatchScheduler implements AutoCloseable {
             stale.sequence.setLength(0);
             stale.acknowledge();
             LiveSequence rebuilt = takeOver(t);
-            if (rebuilt == null) throw new IllegalArgumentException("token index " + t.index() + " of " + t.sequenceId()
-                    + " is ahead of this worker's copy and the KV store has no record of the sequence");
+            if (rebuilt == null) {
+                lost(t);
+                throw new IllegalArgumentException("token index " + t.index() + " of " + t.sequenceId()
+                        + " is ahead of this worker's copy and the KV store has no record of the sequence");
+            }
             rebuilt.acks.add(w.ack());
             return;
         }
@@ -277,6 +287,14 @@ public final class BatchScheduler implements AutoCloseable {
         LOG.infof("worker %s: took over %s at index %d (%d of %d positions from stored blocks%s)", workerId, t.sequenceId(),
                 t.index(), l.fed, l.feed.length, l.plans.size() > 1 ? ", " + l.plans.size() + " steering plans" : "");
         return l;
+    }
+
+    /** No KV record (expired, evicted, never written) and no prompt to recompute from: the client hears it now, not at its timeout. */
+    private void lost(TokenSampled t) {
+        LOG.warnf("worker %s: token %d of %s has no record in the KV store; the generation fails", workerId, t.index(), t.sequenceId());
+        table.end(t.sequenceId());
+        sink.failed(t.replyTo(), GenerationFailed.of(t.sequenceId(), GenerationFailed.INTERNAL, null,
+                "the generation's state was lost (no KV record to continue from after a worker change); retry the request"));
     }
 
     private void acceptSteering(SteeringChanged s, Work w) {

@@ -1,6 +1,7 @@
 package io.steermesh.worker;
 
 import io.quarkus.runtime.Startup;
+import io.smallrye.reactive.messaging.annotations.Broadcast;
 import io.smallrye.reactive.messaging.annotations.Merge;
 import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 import io.steermesh.engine.model.Model;
@@ -8,9 +9,12 @@ import io.steermesh.engine.model.ModelLoader;
 import io.steermesh.engine.tensor.DType;
 import io.steermesh.kv.InProcessKvBlockStore;
 import io.steermesh.kv.KvBlockStore;
+import io.steermesh.kv.MeteredKvBlockStore;
 import io.steermesh.kv.RedisKvBlockStore;
 import io.quarkus.redis.datasource.RedisDataSource;
+import io.steermesh.events.CompletionEvent;
 import io.steermesh.events.ControlEvent;
+import io.steermesh.events.GenerationFailed;
 import io.steermesh.events.ActivationsCaptured;
 import io.steermesh.events.ActivationsRequested;
 import io.steermesh.events.InvalidEventException;
@@ -63,6 +67,13 @@ public class ForwardWorker {
     @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 16384)
     Emitter<LogitsComputed> logits;
 
+    /** GenerationFailed of a sequence that cannot go on, to its reply topic; configured as the tokenizer's emitter (one JVM shares it). */
+    @Inject
+    @Channel(Topics.COMPLETIONS)
+    @Broadcast
+    @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 16384)
+    Emitter<CompletionEvent> completions;
+
     @Inject
     @Channel(Topics.ACTIVATION_RESULTS)
     @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 1024)
@@ -70,6 +81,9 @@ public class ForwardWorker {
 
     @Inject
     SteeringRegistry registry;
+
+    @Inject
+    WorkerMetrics metrics;
 
     /** The Quarkus Redis client (quarkus.redis.*), resolved only when the KV store is Redis. */
     @Inject
@@ -98,23 +112,30 @@ public class ForwardWorker {
         LOG.infof("worker %s: serving \"%s\" (%s, %d layers, dim %d, context %d) loaded in %.1f s", id, name,
                 model.config().arch(), model.config().nLayers(), model.config().dim(), model.config().contextLength(),
                 (System.nanoTime() - t0) / 1e9);
-        store = switch (config.kv().store()) {
+        MeteredKvBlockStore metered = new MeteredKvBlockStore(switch (config.kv().store()) {
             case "memory" -> new InProcessKvBlockStore(config.kv().maxBytes());
             case "redis" -> new RedisKvBlockStore(redis.get(), config.kv().ttl());
             default -> throw new IllegalArgumentException("steermesh.worker.kv.store must be memory or redis (got " + config.kv().store() + ")");
-        };
+        });
+        store = metered;
         LOG.infof("worker %s: KV blocks go to %s", id, config.kv().store().equals("redis")
                 ? "Redis at " + config.kv().redisHost() + ":" + config.kv().redisPort() + " (TTL " + config.kv().ttl() + ")" : "this process");
         resolver = registry.resolver(name);
         BatchScheduler.Sink sink = new BatchScheduler.Sink() {
             @Override
             public void logits(LogitsComputed event) {
+                metrics.logits();
                 logits.send(Keyed.message(event.sequenceId(), event));
             }
 
             @Override
             public void activations(ActivationsCaptured event) {
                 activations.send(Keyed.message(event.sequenceId(), event));
+            }
+
+            @Override
+            public void failed(String replyTo, GenerationFailed failure) {
+                completions.send(Keyed.message(failure.sequenceId(), (CompletionEvent) failure, replyTo));
             }
         };
         scheduler = BatchScheduler.builder(model, store, sink)
@@ -125,6 +146,7 @@ public class ForwardWorker {
                 .prefillChunk(config.prefillChunk())
                 .gatherMaxMs(config.gatherMaxMs())
                 .start();
+        metrics.bind(scheduler, metered);
     }
 
     @Incoming(Topics.PROMPTS)

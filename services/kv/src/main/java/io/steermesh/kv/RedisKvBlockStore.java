@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * The mesh block store: Redis through the Quarkus Redis client (a pooled connection, configured under
  * {@code quarkus.redis.*}, AUTH and TLS included). Three commands: binary-safe {@code SET key value NX PX
  * ttl} for blocks, {@code GETEX key PX ttl} to read one and keep it, and plain {@code SET}/{@code GET}/
- * {@code DEL} for sequence records.
+ * {@code DEL} for sequence records (which have no TTL: {@link RedisBounds}).
  */
 public final class RedisKvBlockStore implements KvBlockStore {
     private final ValueCommands<String, byte[]> values;
@@ -50,9 +50,13 @@ public final class RedisKvBlockStore implements KvBlockStore {
         return v == null ? Optional.empty() : Optional.of(EventCodec.fromJson(KvSequenceRecord.class, v));
     }
 
+    /**
+     * No TTL while the generation lives (a plain SET also clears one): under {@link RedisBounds#POLICY} Redis evicts
+     * only keys with a TTL, so memory pressure takes prefix blocks and never this record. The worker deletes it at the end.
+     */
     @Override
     public void putSequence(KvSequenceRecord record) {
-        values.set(KvKeys.sequence(record.sequenceId()), EventCodec.toJson(record), new SetArgs().px(ttl));
+        values.set(KvKeys.sequence(record.sequenceId()), EventCodec.toJson(record));
     }
 
     @Override

@@ -34,6 +34,7 @@ public class SamplerProcessor {
     private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(SamplerProcessor.class);
     private final SamplingStage stage = new SamplingStage();
     private final HopLatency hops = new HopLatency("logits hop", 1000);
+    private final java.util.concurrent.atomic.LongAdder sampled = new java.util.concurrent.atomic.LongAdder();
 
     @Inject
     SamplerConfig config;
@@ -57,6 +58,7 @@ public class SamplerProcessor {
         TokenSampled token = stage.sample(in);
         // the decision: a cancel read while this token was being sampled still stops it
         if (!fence.emit(in.sequenceId(), token.index())) return dropped(in);
+        sampled.increment();
         return Keyed.message(in.sequenceId(), token);
     }
 
@@ -91,6 +93,11 @@ public class SamplerProcessor {
     /** The fence of a cancelled sequence, while remembered. */
     public Optional<CancelFence.Fence> fence(String sequenceId) {
         return fence.fence(sequenceId);
+    }
+
+    /** Tokens sampled and published, since start. */
+    public long sampledTokens() {
+        return sampled.sum();
     }
 
     /** Tokens not published because their sequence was cancelled, since start. */

@@ -63,6 +63,9 @@ public class TokenizerProcessor {
     @Inject
     SteeringRegistry registry;
 
+    @Inject
+    TokenizerMetrics metrics;
+
     private PromptStage promptStage;
     private DetokenizeStage detokenizeStage;
 
@@ -90,8 +93,12 @@ public class TokenizerProcessor {
     @Blocking
     public void onRequest(GenerationRequested request) {
         switch (promptStage.tokenize(request)) {
-            case PromptStage.Tokenized t -> prompts.send(Keyed.message(request.sequenceId(), t.prompt()));
+            case PromptStage.Tokenized t -> {
+                metrics.request(true);
+                prompts.send(Keyed.message(request.sequenceId(), t.prompt()));
+            }
             case PromptStage.Failed f -> {
+                metrics.request(false);
                 LOG.debugf("tokenizer: rejected %s: %s", request.sequenceId(), f.failure().error().message());
                 completions.send(Keyed.message(request.sequenceId(), (CompletionEvent) f.failure(), request.replyTo()));
             }
@@ -102,6 +109,7 @@ public class TokenizerProcessor {
     @Blocking
     public void onToken(TokenSampled token) {
         DetokenizeStage.Output out = detokenizeStage.onToken(token);
+        metrics.token();
         for (CompletionEvent e : out.events()) completions.send(Keyed.message(token.sequenceId(), e, token.replyTo()));
         if (out.stopStringHit()) {
             control.send(Keyed.message(token.sequenceId(), (ControlEvent) new GenerationCancelled(token.sequenceId(), "stop_string")));

@@ -1,0 +1,56 @@
+package io.steermesh.tokenizer;
+
+import io.smallrye.common.annotation.Identifier;
+import io.smallrye.reactive.messaging.annotations.Broadcast;
+import io.smallrye.reactive.messaging.kafka.DeserializationFailureHandler;
+import io.steermesh.events.CompletionEvent;
+import io.steermesh.events.GenerationRequested;
+import io.steermesh.events.Topics;
+import io.steermesh.service.Keyed;
+import io.quarkus.arc.Unremovable;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.apache.kafka.common.header.Headers;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Emitter;
+import org.eclipse.microprofile.reactive.messaging.OnOverflow;
+import org.jboss.logging.Logger;
+
+/**
+ * The mesh's {@code generation-requests} channel calls this when a record does not deserialize (its
+ * {@code value-deserialization-failure-handler}, set in MeshTopology). The record still goes to
+ * {@code generation-requests.dlq} as before; first its producer gets a GenerationFailed on the reply topic the bytes
+ * name, when they name one ({@link UnreadableRequest}), instead of waiting for an answer that never comes.
+ */
+@ApplicationScoped
+@Unremovable   // looked up by SmallRye at run time, never injected
+@Identifier(UnreadableRequests.NAME)
+public class UnreadableRequests implements DeserializationFailureHandler<GenerationRequested> {
+    public static final String NAME = "generation-requests-failures";
+    private static final Logger LOG = Logger.getLogger(UnreadableRequests.class);
+
+    /** The tokenizer's completions emitter (configured alike: Quarkus shares one emitter per channel). */
+    @Inject
+    @Channel(Topics.COMPLETIONS)
+    @Broadcast
+    @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 16384)
+    Emitter<CompletionEvent> completions;
+
+    @Inject
+    TokenizerMetrics metrics;
+
+    @Override
+    public GenerationRequested handleDeserializationFailure(String topic, boolean isKey, String deserializer, byte[] data,
+                                                            Exception exception, Headers headers) {
+        // the default adds the failure headers that send the record to the dead-letter topic
+        GenerationRequested none = DeserializationFailureHandler.super.handleDeserializationFailure(topic, isKey, deserializer, data, exception, headers);
+        metrics.request(false);
+        if (!isKey) {
+            UnreadableRequest.answer(data, exception.getMessage()).ifPresentOrElse(a -> {
+                LOG.debugf("tokenizer: request %s could not be read; answered on %s", a.failure().sequenceId(), a.replyTo());
+                completions.send(Keyed.message(a.failure().sequenceId(), (CompletionEvent) a.failure(), a.replyTo()));
+            }, () -> LOG.debugf("tokenizer: a record on %s could not be read and names no reply topic", topic));
+        }
+        return none;
+    }
+}
