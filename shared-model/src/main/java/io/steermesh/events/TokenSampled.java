@@ -1,10 +1,6 @@
 package io.steermesh.events;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
-import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.annotation.JsonNaming;
 
 import java.util.Arrays;
 import java.util.List;
@@ -36,9 +32,7 @@ import java.util.Objects;
  * @param features         the readout carried over from {@link LogitsComputed#features()}; null for none
  * @param routing          the expert routing carried over from {@link LogitsComputed#routing()}; null for none
  */
-@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-@JsonIgnoreProperties(ignoreUnknown = true)
-@JsonInclude(JsonInclude.Include.NON_NULL)
+@WireJson
 public record TokenSampled(
         @JsonProperty(required = true) String sequenceId,
         @JsonProperty(required = true) String model,
