@@ -34,11 +34,9 @@ public final class LoadTest {
     public static int run(List<String> args, PrintStream out, PrintStream err) throws Exception {
         CliArgs a = CliArgs.parse("loadtest", args, VALUE_FLAGS, Set.of(), Set.of());
         URI url = URI.create(a.has("url") ? a.get("url") : "ws://127.0.0.1:8080/v1/stream");
-        int streams = a.intValue("streams", 1);
-        int maxTokens = a.intValue("max-tokens", 64);
+        int streams = a.intAtLeast("streams", 1, 1);
+        int maxTokens = a.intAtLeast("max-tokens", 64, 1);
         int rounds = a.intValue("rounds", 3);
-        if (streams < 1) throw new UserError("--streams must be >= 1 (got " + streams + ")");
-        if (maxTokens < 1) throw new UserError("--max-tokens must be >= 1 (got " + maxTokens + ")");
         String prompt = a.has("prompt") ? a.get("prompt") : "Once upon a time";
         double temperature = a.doubleValue("temperature", 0.8);
         HttpClient http = HttpClient.newHttpClient();
