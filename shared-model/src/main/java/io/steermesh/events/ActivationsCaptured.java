@@ -37,7 +37,7 @@ public record ActivationsCaptured(
         @JsonProperty(required = true) int dim,
         @JsonIgnore @JacksonInject(value = TensorEvent.TENSOR, useInput = OptBoolean.FALSE) float[] values,
         @JsonProperty(required = true) String worker,
-        @JsonProperty(required = true) long computedAt) implements TensorEvent {
+        @JsonProperty(required = true) long computedAt) implements TensorEvent, SequenceEvent {
 
     public ActivationsCaptured {
         Check.id(sequenceId, "sequence_id");
@@ -61,11 +61,6 @@ public record ActivationsCaptured(
         }
         Check.id(worker, "worker");
         Check.atLeast(computedAt, 0, "computed_at");
-    }
-
-    @Override
-    public String key() {
-        return sequenceId;
     }
 
     @Override

@@ -36,7 +36,7 @@ public record ActivationsRequested(
         String reduce,
         SteeringPlanSpec steering,
         String replyTo,
-        @JsonProperty(required = true) long createdAt) implements Event {
+        @JsonProperty(required = true) long createdAt) implements SequenceEvent {
 
     public static final Set<String> REDUCTIONS = Set.of("none", "mean", "last");
 
@@ -59,11 +59,6 @@ public record ActivationsRequested(
         }
         replyTo = replyTo == null ? Topics.ACTIVATION_RESULTS : Check.topic(replyTo, "reply_to");
         Check.atLeast(createdAt, 0, "created_at");
-    }
-
-    @Override
-    public String key() {
-        return sequenceId;
     }
 
     @Override

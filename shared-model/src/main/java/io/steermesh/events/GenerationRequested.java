@@ -40,7 +40,7 @@ public record GenerationRequested(
         String replyTo,
         @JsonProperty(required = true) long createdAt,
         String client,
-        Boolean routing) implements Event {
+        Boolean routing) implements SequenceEvent {
 
     /** OpenAI's limit on stop strings. */
     public static final int MAX_STOP = 4;
@@ -81,11 +81,6 @@ public record GenerationRequested(
     /** Whether each token should carry its expert routing. */
     public boolean wantsRouting() {
         return Boolean.TRUE.equals(routing);
-    }
-
-    @Override
-    public String key() {
-        return sequenceId;
     }
 
     public static Builder builder(String sequenceId) {

@@ -46,7 +46,7 @@ public record LogitsComputed(
         @JsonProperty(required = true) String worker,
         @JsonProperty(required = true) long computedAt,
         List<FeatureActivation> features,
-        List<ExpertRoute> routing) implements TensorEvent {
+        List<ExpertRoute> routing) implements TensorEvent, SequenceEvent {
 
     public LogitsComputed {
         Check.id(sequenceId, "sequence_id");
@@ -110,11 +110,6 @@ public record LogitsComputed(
      */
     public int contextRemaining() {
         return contextLength - promptIds.length - (index + 1);
-    }
-
-    @Override
-    public String key() {
-        return sequenceId;
     }
 
     @Override

@@ -31,7 +31,7 @@ public record PromptTokenized(
         @JsonProperty(required = true) String replyTo,
         @JsonProperty(required = true) long createdAt,
         FeatureSpec features,
-        Boolean routing) implements Event {
+        Boolean routing) implements SequenceEvent {
 
     public PromptTokenized {
         Check.id(sequenceId, "sequence_id");
@@ -72,11 +72,6 @@ public record PromptTokenized(
                                      SteeringPlanSpec resolvedSteering) {
         return new PromptTokenized(request.sequenceId(), model, promptIds, sampling, request.stop(), resolvedSteering,
                 request.replyTo(), request.createdAt(), request.features(), request.routing());
-    }
-
-    @Override
-    public String key() {
-        return sequenceId;
     }
 
     @Override

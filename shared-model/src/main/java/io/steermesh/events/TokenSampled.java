@@ -48,7 +48,7 @@ public record TokenSampled(
         @JsonProperty(required = true) String replyTo,
         String steeringIdentity,
         List<FeatureActivation> features,
-        List<ExpertRoute> routing) implements Event {
+        List<ExpertRoute> routing) implements SequenceEvent {
 
     public TokenSampled {
         Check.id(sequenceId, "sequence_id");
@@ -98,11 +98,6 @@ public record TokenSampled(
     /** Whether the forward-worker should compute the next step. */
     public boolean continues() {
         return finishReason == null;
-    }
-
-    @Override
-    public String key() {
-        return sequenceId;
     }
 
     @Override
