@@ -50,6 +50,18 @@ final class GatewayClient {
         return new Conversation(http, URI.create(gatewayUrl.replaceFirst("^http", "ws") + "/v1/stream"));
     }
 
+    /** The text of a {@code /v1/completions} SSE body (choice 0), which must end with {@code data: [DONE]}. */
+    static String sseText(String body) throws Exception {
+        StringBuilder text = new StringBuilder();
+        boolean done = false;
+        for (String line : body.split("\n")) {
+            if (line.equals("data: [DONE]")) done = true;
+            else if (line.startsWith("data: ")) text.append(JSON.readTree(line.substring(6)).at("/choices/0/text").asText(""));
+        }
+        if (!done) throw new AssertionError("the SSE stream ends with data: [DONE]: " + body);
+        return text.toString();
+    }
+
     static int[] ids(List<JsonNode> tokens) {
         return tokens.stream().mapToInt(t -> t.path("token_id").asInt()).toArray();
     }
