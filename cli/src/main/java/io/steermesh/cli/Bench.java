@@ -32,9 +32,7 @@ public final class Bench {
         if (!Files.exists(model)) throw new UserError("--model " + model + " does not exist (make one with 'steermesh synth-model')");
         if (a.has("steering")) return steering(a, model, out, err);
         if (a.has("against-llamacpp")) return againstLlamaCpp(a, model, out, err);
-        for (String f : List.of("rounds", "sae-expansion")) {
-            if (a.has(f)) throw new UserError("--" + f + " applies only to bench --steering");
-        }
+        refuse(a, "applies only to bench --steering", "rounds", "sae-expansion");
         List<DType> dtypes = dtypes(a, "f32,bf16,q8_0");
         List<Integer> batches = batches(a, "1,4,16");
         int threads = a.intAtLeast("threads", Runtime.getRuntime().availableProcessors(), 1);
@@ -84,9 +82,7 @@ public final class Bench {
         if (!model.getFileName().toString().endsWith(".gguf")) {
             throw new UserError("--against-llamacpp needs a .gguf --model, the file both engines read (got " + model + ")");
         }
-        for (String f : List.of("dtypes", "same-jvm", "sae-expansion")) {
-            if (a.has(f)) throw new UserError("--" + f + " does not apply to bench --against-llamacpp (both read the file as stored)");
-        }
+        refuse(a, "does not apply to bench --against-llamacpp (both read the file as stored)", "dtypes", "same-jvm", "sae-expansion");
         Path dir = Path.of(a.get("against-llamacpp"));
         int threads = a.intAtLeast("threads", Runtime.getRuntime().availableProcessors(), 1);
         int decode = a.intAtLeast("decode-tokens", 64, 1);
@@ -105,9 +101,7 @@ public final class Bench {
      * SAE-style readout, interleaved round by round ({@link SteeringBenchmark}); one table per weight type.
      */
     private static int steering(CliArgs a, Path model, PrintStream out, PrintStream err) throws IOException {
-        for (String f : List.of("prompt-tokens", "bandwidth", "same-jvm")) {
-            if (a.has(f)) throw new UserError("--" + f + " does not apply to bench --steering");
-        }
+        refuse(a, "does not apply to bench --steering", "prompt-tokens", "bandwidth", "same-jvm");
         List<DType> dtypes = dtypes(a, "bf16");
         List<Integer> batches = batches(a, "1,4");
         int threads = a.intAtLeast("threads", Runtime.getRuntime().availableProcessors(), 1);
@@ -162,5 +156,12 @@ public final class Bench {
         cmd.addAll(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
         return cmd;
+    }
+
+    /** Refuses each of {@code flags} that was given, saying {@code why} (e.g. "does not apply to bench --steering"). */
+    private static void refuse(CliArgs a, String why, String... flags) {
+        for (String f : flags) {
+            if (a.has(f)) throw new UserError("--" + f + " " + why);
+        }
     }
 }
