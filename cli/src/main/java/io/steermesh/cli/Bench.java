@@ -32,18 +32,13 @@ public final class Bench {
         if (!Files.exists(model)) throw new UserError("--model " + model + " does not exist (make one with 'steermesh synth-model')");
         if (a.has("steering")) return steering(a, model, out, err);
         if (a.has("against-llamacpp")) return againstLlamaCpp(a, model, out, err);
-        for (String f : List.of("rounds", "sae-expansion")) {
-            if (a.has(f)) throw new UserError("--" + f + " applies only to bench --steering");
-        }
+        refuse(a, "applies only to bench --steering", "rounds", "sae-expansion");
         List<DType> dtypes = dtypes(a, "f32,bf16,q8_0");
         List<Integer> batches = batches(a, "1,4,16");
-        int threads = a.intValue("threads", Runtime.getRuntime().availableProcessors());
-        int decode = a.intValue("decode-tokens", 64);
-        int prompt = a.intValue("prompt-tokens", 512);
+        int threads = a.intAtLeast("threads", Runtime.getRuntime().availableProcessors(), 1);
+        int decode = a.intAtLeast("decode-tokens", 64, 1);
+        int prompt = a.intAtLeast("prompt-tokens", 512, 0);
         int warmup = a.intValue("warmup", 32);
-        if (threads < 1) throw new UserError("--threads must be >= 1 (got " + threads + ")");
-        if (decode < 1) throw new UserError("--decode-tokens must be >= 1 (got " + decode + ")");
-        if (prompt < 0) throw new UserError("--prompt-tokens must be >= 0 (got " + prompt + ")");
         err.printf(Locale.ROOT, "steermesh bench: %s, %d threads, weights %s, batches %s, %d decode steps (after %d warm-up), prefill %d tokens%n",
                 model, threads, dtypes, batches, decode, warmup, prompt);
         double bandwidth = a.doubleValue("bandwidth", 0) * 1e9;
@@ -87,20 +82,13 @@ public final class Bench {
         if (!model.getFileName().toString().endsWith(".gguf")) {
             throw new UserError("--against-llamacpp needs a .gguf --model, the file both engines read (got " + model + ")");
         }
-        for (String f : List.of("dtypes", "same-jvm", "sae-expansion")) {
-            if (a.has(f)) throw new UserError("--" + f + " does not apply to bench --against-llamacpp (both read the file as stored)");
-        }
+        refuse(a, "does not apply to bench --against-llamacpp (both read the file as stored)", "dtypes", "same-jvm", "sae-expansion");
         Path dir = Path.of(a.get("against-llamacpp"));
-        int threads = a.intValue("threads", Runtime.getRuntime().availableProcessors());
-        int decode = a.intValue("decode-tokens", 64);
-        int prompt = a.intValue("prompt-tokens", 512);
-        int rounds = a.intValue("rounds", 3);
-        int warmup = a.intValue("warmup", 32);
-        if (warmup < 0) throw new UserError("--warmup must be >= 0 (got " + warmup + ")");
-        if (threads < 1) throw new UserError("--threads must be >= 1 (got " + threads + ")");
-        if (decode < 1) throw new UserError("--decode-tokens must be >= 1 (got " + decode + ")");
-        if (prompt < 0) throw new UserError("--prompt-tokens must be >= 0 (got " + prompt + ")");
-        if (rounds < 1) throw new UserError("--rounds must be >= 1 (got " + rounds + ")");
+        int threads = a.intAtLeast("threads", Runtime.getRuntime().availableProcessors(), 1);
+        int decode = a.intAtLeast("decode-tokens", 64, 1);
+        int prompt = a.intAtLeast("prompt-tokens", 512, 0);
+        int rounds = a.intAtLeast("rounds", 3, 1);
+        int warmup = a.intAtLeast("warmup", 32, 0);
         PeerBench peer = new PeerBench(model, dir, threads, decode, prompt, rounds, warmup, batches(a, "1,16"), childJvm(), err);
         double bandwidth = a.has("bandwidth") ? a.doubleValue("bandwidth", 0) : Benchmark.measureReadBandwidth(threads, err) / 1e9;
         out.print(peer.run(bandwidth));
@@ -113,21 +101,14 @@ public final class Bench {
      * SAE-style readout, interleaved round by round ({@link SteeringBenchmark}); one table per weight type.
      */
     private static int steering(CliArgs a, Path model, PrintStream out, PrintStream err) throws IOException {
-        for (String f : List.of("prompt-tokens", "bandwidth", "same-jvm")) {
-            if (a.has(f)) throw new UserError("--" + f + " does not apply to bench --steering");
-        }
+        refuse(a, "does not apply to bench --steering", "prompt-tokens", "bandwidth", "same-jvm");
         List<DType> dtypes = dtypes(a, "bf16");
         List<Integer> batches = batches(a, "1,4");
-        int threads = a.intValue("threads", Runtime.getRuntime().availableProcessors());
-        int decode = a.intValue("decode-tokens", 64);
-        int warmup = a.intValue("warmup", 8);
-        int rounds = a.intValue("rounds", 7);
-        int expansion = a.intValue("sae-expansion", 16);
-        if (threads < 1) throw new UserError("--threads must be >= 1 (got " + threads + ")");
-        if (decode < 1) throw new UserError("--decode-tokens must be >= 1 (got " + decode + ")");
-        if (warmup < 0) throw new UserError("--warmup must be >= 0 (got " + warmup + ")");
-        if (rounds < 1) throw new UserError("--rounds must be >= 1 (got " + rounds + ")");
-        if (expansion < 1) throw new UserError("--sae-expansion must be >= 1 (got " + expansion + ")");
+        int threads = a.intAtLeast("threads", Runtime.getRuntime().availableProcessors(), 1);
+        int decode = a.intAtLeast("decode-tokens", 64, 1);
+        int warmup = a.intAtLeast("warmup", 8, 0);
+        int rounds = a.intAtLeast("rounds", 7, 1);
+        int expansion = a.intAtLeast("sae-expansion", 16, 1);
         err.printf(Locale.ROOT, "steermesh bench --steering: %s, %d threads, weights %s, batches %s, %d rounds x %d decode steps per variant"
                 + " (after %d warm-up), SAE %dx dim, top-8%n", model, threads, dtypes, batches, rounds, decode, warmup, expansion);
         for (DType d : dtypes) {
@@ -175,5 +156,12 @@ public final class Bench {
         cmd.addAll(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
         return cmd;
+    }
+
+    /** Refuses each of {@code flags} that was given, saying {@code why} (e.g. "does not apply to bench --steering"). */
+    private static void refuse(CliArgs a, String why, String... flags) {
+        for (String f : flags) {
+            if (a.has(f)) throw new UserError("--" + f + " " + why);
+        }
     }
 }

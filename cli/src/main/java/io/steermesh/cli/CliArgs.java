@@ -84,6 +84,13 @@ final class CliArgs {
         return v == null ? fallback : parseInt("--" + name, v);
     }
 
+    /** {@link #intValue}, refused with the flag's name when below {@code min}. */
+    int intAtLeast(String name, int fallback, int min) {
+        int v = intValue(name, fallback);
+        if (v < min) throw new UserError("--" + name + " must be >= " + min + " (got " + v + ")");
+        return v;
+    }
+
     int requireInt(String name) {
         return parseInt("--" + name, require(name));
     }

@@ -65,16 +65,14 @@ final class GenerateCommand {
                 .maxTokens(a.intValue("max-tokens", 1));
         if (a.has("stop-ids")) sampling.stopTokenIds(CliArgs.parseIntList("--stop-ids", a.get("stop-ids")));
         build(sampling);   // range checks (temperature >= 0, top_p in (0, 1], ...) before the model loads
-        int topLogits = a.intValue("top-logits", 0);
-        if (topLogits < 0) throw new UserError("--top-logits must be >= 0 (got " + topLogits + ")");
+        int topLogits = a.intAtLeast("top-logits", 0, 0);
         PositionSet positions = a.has("steer-positions") ? PositionSet.parse(a.get("steer-positions")) : PositionSet.ALL;
         List<SteerArgs.Spec> steers = new ArrayList<>();
         for (String s : a.all("steer")) steers.add(SteerArgs.parse(s));
         ModelLoader.Options options = ModelLoader.Options.defaults();
         if (a.has("dtype")) options = options.withConvertTo(weightType(a.get("dtype")));
         if (a.has("threads")) {
-            int threads = a.intValue("threads", 1);
-            if (threads < 1) throw new UserError("--threads must be >= 1 (got " + threads + ")");
+            int threads = a.intAtLeast("threads", 1, 1);
             options = options.withThreads(threads);
         }
         if (a.has("tokenizer")) options = options.withTokenizer(Path.of(a.get("tokenizer")));
@@ -168,13 +166,7 @@ final class GenerateCommand {
 
     /** User text is plain text (special-token strings are not special); BOS first where the family expects it. */
     static int[] encodePrompt(Tokenizer tokenizer, String text) {
-        int[] ids = tokenizer.encode(text);
-        if (tokenizer.addBosToPrompts() && tokenizer.bosId().isPresent()) {
-            int[] withBos = new int[ids.length + 1];
-            withBos[0] = tokenizer.bosId().getAsInt();
-            System.arraycopy(ids, 0, withBos, 1, ids.length);
-            ids = withBos;
-        }
+        int[] ids = tokenizer.encodePrompt(text);
         if (ids.length == 0) throw new UserError("--prompt encodes to no tokens; give some text or use --prompt-ids");
         return ids;
     }

@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -34,11 +33,9 @@ public final class LoadTest {
     public static int run(List<String> args, PrintStream out, PrintStream err) throws Exception {
         CliArgs a = CliArgs.parse("loadtest", args, VALUE_FLAGS, Set.of(), Set.of());
         URI url = URI.create(a.has("url") ? a.get("url") : "ws://127.0.0.1:8080/v1/stream");
-        int streams = a.intValue("streams", 1);
-        int maxTokens = a.intValue("max-tokens", 64);
+        int streams = a.intAtLeast("streams", 1, 1);
+        int maxTokens = a.intAtLeast("max-tokens", 64, 1);
         int rounds = a.intValue("rounds", 3);
-        if (streams < 1) throw new UserError("--streams must be >= 1 (got " + streams + ")");
-        if (maxTokens < 1) throw new UserError("--max-tokens must be >= 1 (got " + maxTokens + ")");
         String prompt = a.has("prompt") ? a.get("prompt") : "Once upon a time";
         double temperature = a.doubleValue("temperature", 0.8);
         HttpClient http = HttpClient.newHttpClient();
@@ -81,39 +78,32 @@ public final class LoadTest {
         CompletableFuture<Stream> result = new CompletableFuture<>();
         List<Long> gaps = new ArrayList<>();
         long start = System.nanoTime();
-        WebSocket.Listener listener = new WebSocket.Listener() {
-            final StringBuilder buf = new StringBuilder();
+        WebSocket.Listener listener = new JsonFrameListener() {
             long first = -1;
             long last = -1;
             int tokens;
 
             @Override
-            public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean lastPart) {
-                buf.append(data);
-                if (lastPart) {
-                    try {
-                        JsonNode f = JSON.readTree(buf.toString());
-                        buf.setLength(0);
-                        long now = System.nanoTime();
-                        switch (f.path("type").asText()) {
-                            case "token" -> {
-                                if (first < 0) first = now; else gaps.add(now - last);
-                                last = now;
-                                tokens++;
-                            }
-                            case "done" -> {
-                                result.complete(new Stream(start, first < 0 ? now : first, now, gaps, tokens, f.path("finish_reason").asText()));
-                                ws.sendClose(WebSocket.NORMAL_CLOSURE, "done");
-                            }
-                            case "error" -> result.completeExceptionally(new IllegalStateException("gateway error: " + f.path("error")));
-                            default -> { }
-                        }
-                    } catch (Exception e) {
-                        result.completeExceptionally(e);
+            protected void frame(WebSocket ws, JsonNode f) {
+                long now = System.nanoTime();
+                switch (f.path("type").asText()) {
+                    case "token" -> {
+                        if (first < 0) first = now; else gaps.add(now - last);
+                        last = now;
+                        tokens++;
                     }
+                    case "done" -> {
+                        result.complete(new Stream(start, first < 0 ? now : first, now, gaps, tokens, f.path("finish_reason").asText()));
+                        ws.sendClose(WebSocket.NORMAL_CLOSURE, "done");
+                    }
+                    case "error" -> result.completeExceptionally(new IllegalStateException("gateway error: " + f.path("error")));
+                    default -> { }
                 }
-                ws.request(1);
-                return null;
+            }
+
+            @Override
+            protected void unreadable(String text, Exception failure) {
+                result.completeExceptionally(failure);
             }
 
             @Override

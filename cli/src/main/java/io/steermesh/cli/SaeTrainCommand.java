@@ -34,12 +34,8 @@ final class SaeTrainCommand {
         if (features < 1) throw new UserError("--features must be >= 1 (got " + features + ")");
         int k = a.intValue("k", Math.min(features, 8));
         if (k < 1 || k > features) throw new UserError("--k must be in [1, " + features + "] (the --features) (got " + k + ")");
-        int epochs = a.intValue("epochs", 20), batch = a.intValue("batch", 64);
-        int stories = a.intValue("stories", 64), storyTokens = a.intValue("story-tokens", 128);
-        if (epochs < 1) throw new UserError("--epochs must be >= 1 (got " + epochs + ")");
-        if (batch < 1) throw new UserError("--batch must be >= 1 (got " + batch + ")");
-        if (stories < 0) throw new UserError("--stories must be >= 0 (got " + stories + ")");
-        if (storyTokens < 1) throw new UserError("--story-tokens must be >= 1 (got " + storyTokens + ")");
+        int epochs = a.intAtLeast("epochs", 20, 1), batch = a.intAtLeast("batch", 64, 1);
+        int stories = a.intAtLeast("stories", 64, 0), storyTokens = a.intAtLeast("story-tokens", 128, 1);
         double lr = a.doubleValue("lr", 2e-3);
         if (!(lr > 0)) throw new UserError("--lr must be > 0 (got " + lr + ")");
         long seed = a.longValue("seed", 1);

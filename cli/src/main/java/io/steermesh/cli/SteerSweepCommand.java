@@ -82,24 +82,21 @@ final class SteerSweepCommand {
             if (Math.abs(v) > Float.MAX_VALUE) throw new UserError("--coefficients value is out of range (got " + c.strip() + ")");
             coefficients.add(v);
         }
-        int samples = a.intValue("samples", 50);
-        int maxTokens = a.intValue("max-tokens", 64);
+        int samples = a.intAtLeast("samples", 50, 1);
+        int maxTokens = a.intAtLeast("max-tokens", 64, 1);
         double temperature = a.doubleValue("temperature", 0.8);
         String promptText = a.has("prompt") ? a.get("prompt") : "Once upon a time";
         PositionSet positions = a.has("steer-positions") ? PositionSet.parse(a.get("steer-positions")) : PositionSet.ALL;
         boolean normalize = a.has("normalize");
         boolean json = a.has("json");
         boolean verbose = a.has("verbose");
-        if (samples < 1) throw new UserError("--samples must be >= 1 (got " + samples + ")");
-        if (maxTokens < 1) throw new UserError("--max-tokens must be >= 1 (got " + maxTokens + ")");
         if (temperature < 0) throw new UserError("--temperature must be >= 0 (got " + a.get("temperature") + ")");
         if (promptText.isEmpty()) throw new UserError("--prompt must not be empty");
 
         ModelLoader.Options options = ModelLoader.Options.defaults();
         if (a.has("dtype")) options = options.withConvertTo(GenerateCommand.weightType(a.get("dtype")));
         if (a.has("threads")) {
-            int threads = a.intValue("threads", 1);
-            if (threads < 1) throw new UserError("--threads must be >= 1 (got " + threads + ")");
+            int threads = a.intAtLeast("threads", 1, 1);
             options = options.withThreads(threads);
         }
         if (a.has("tokenizer")) options = options.withTokenizer(Path.of(a.get("tokenizer")));

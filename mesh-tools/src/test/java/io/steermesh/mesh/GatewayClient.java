@@ -2,6 +2,7 @@ package io.steermesh.mesh;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.steermesh.cli.JsonFrameListener;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -11,7 +12,6 @@ import java.net.http.WebSocket;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -50,6 +50,18 @@ final class GatewayClient {
         return new Conversation(http, URI.create(gatewayUrl.replaceFirst("^http", "ws") + "/v1/stream"));
     }
 
+    /** The text of a {@code /v1/completions} SSE body (choice 0), which must end with {@code data: [DONE]}. */
+    static String sseText(String body) throws Exception {
+        StringBuilder text = new StringBuilder();
+        boolean done = false;
+        for (String line : body.split("\n")) {
+            if (line.equals("data: [DONE]")) done = true;
+            else if (line.startsWith("data: ")) text.append(JSON.readTree(line.substring(6)).at("/choices/0/text").asText(""));
+        }
+        if (!done) throw new AssertionError("the SSE stream ends with data: [DONE]: " + body);
+        return text.toString();
+    }
+
     static int[] ids(List<JsonNode> tokens) {
         return tokens.stream().mapToInt(t -> t.path("token_id").asInt()).toArray();
     }
@@ -60,22 +72,15 @@ final class GatewayClient {
         private final WebSocket socket;
 
         Conversation(HttpClient http, URI uri) throws Exception {
-            socket = http.newWebSocketBuilder().buildAsync(uri, new WebSocket.Listener() {
-                final StringBuilder buf = new StringBuilder();
+            socket = http.newWebSocketBuilder().buildAsync(uri, new JsonFrameListener() {
+                @Override
+                protected void frame(WebSocket ws, JsonNode frame) {
+                    frames.add(frame);
+                }
 
                 @Override
-                public CompletionStage<?> onText(WebSocket w, CharSequence data, boolean last) {
-                    buf.append(data);
-                    if (last) {
-                        try {
-                            frames.add(JSON.readTree(buf.toString()));
-                        } catch (Exception e) {
-                            frames.add(JSON.createObjectNode().put("type", "error").put("unparsable", buf.toString()));
-                        }
-                        buf.setLength(0);
-                    }
-                    w.request(1);
-                    return null;
+                protected void unreadable(String text, Exception failure) {
+                    frames.add(JSON.createObjectNode().put("type", "error").put("unparsable", text));
                 }
             }).get(10, TimeUnit.SECONDS);
         }

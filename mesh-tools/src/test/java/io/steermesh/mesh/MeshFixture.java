@@ -37,6 +37,18 @@ final class MeshFixture implements AutoCloseable {
     static final Path SHARED = MeshPaths.shared(ROOT);
     static final Path MODEL = SHARED.resolve("models/stories260K/stories260K.bin");
     static final Path GOLDEN = SHARED.resolve("golden/stories260K-golden.json");
+
+    /** The gpt2-tiny model, its tokenizer and its golden continuations, for the ITs that serve a real BPE model. */
+    record Gpt2Tiny(Path model, Path tokenizer, Path golden) {
+        static final Gpt2Tiny FILES = new Gpt2Tiny(SHARED.resolve("models/gpt2-tiny"), SHARED.resolve("tokenizers/gpt2"),
+                SHARED.resolve("golden/gpt2-tiny-golden.json"));
+
+        /** Skips {@code test} when the files are not in ../shared. */
+        static void assume(String test) {
+            Assumptions.assumeTrue(Files.isDirectory(FILES.model) && Files.isDirectory(FILES.tokenizer) && Files.isRegularFile(FILES.golden),
+                    test + " needs " + FILES.model + ", " + FILES.tokenizer + " and " + FILES.golden + " (../shared beside the repository)");
+        }
+    }
     static final String MODEL_NAME = "stories260K";
     static final Duration READY = Duration.ofSeconds(120);
 

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.steermesh.cli.Main;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -17,8 +16,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -39,9 +36,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class MeshGpt2TinyConsistencyIT {
-    static final Path MODEL = MeshFixture.SHARED.resolve("models/gpt2-tiny");
-    static final Path TOKENIZER = MeshFixture.SHARED.resolve("tokenizers/gpt2");
-    static final Path GOLDEN = MeshFixture.SHARED.resolve("golden/gpt2-tiny-golden.json");
+    static final MeshFixture.Gpt2Tiny GPT2 = MeshFixture.Gpt2Tiny.FILES;
     static final String REPLY_TO = "completions.mesh-gpt2-consistency-it";
     static final String PROMPT = "The capital of France is";
     static final int MAX_TOKENS = 20;
@@ -52,11 +47,10 @@ class MeshGpt2TinyConsistencyIT {
 
     @BeforeAll
     void startMesh() {
-        Assumptions.assumeTrue(Files.isDirectory(MODEL) && Files.isDirectory(TOKENIZER) && Files.isRegularFile(GOLDEN),
-                "MeshGpt2TinyConsistencyIT needs " + MODEL + ", " + TOKENIZER + " and " + GOLDEN + " (../shared beside the repository)");
+        MeshFixture.Gpt2Tiny.assume("MeshGpt2TinyConsistencyIT");
         mesh = MeshFixture.start("MeshGpt2TinyConsistencyIT",
                 List.of(MeshServices.TOKENIZER, MeshServices.SAMPLER, MeshServices.WORKER, MeshServices.GATEWAY),
-                List.of(REPLY_TO), new MeshFixture.Setup(MODEL, TOKENIZER, List.of(), false, REPLY_TO));
+                List.of(REPLY_TO), new MeshFixture.Setup(GPT2.model(), GPT2.tokenizer(), List.of(), false, REPLY_TO));
     }
 
     @AfterAll
@@ -90,7 +84,7 @@ class MeshGpt2TinyConsistencyIT {
 
     /** {@code generate} with {@code promptFlags} (--prompt TEXT or --prompt-ids IDS) and the sampling flags. */
     static Cli generate(List<String> promptFlags, double temperature, double topP, long seed, int maxTokens) throws Exception {
-        List<String> args = new ArrayList<>(List.of("generate", "--model", MODEL.toString(), "--tokenizer", TOKENIZER.toString()));
+        List<String> args = new ArrayList<>(List.of("generate", "--model", GPT2.model().toString(), "--tokenizer", GPT2.tokenizer().toString()));
         args.addAll(promptFlags);
         args.addAll(List.of("--temperature", Double.toString(temperature), "--top-p", Double.toString(topP),
                 "--seed", Long.toString(seed), "--max-tokens", Integer.toString(maxTokens)));
@@ -111,7 +105,7 @@ class MeshGpt2TinyConsistencyIT {
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void goldenGreedyContinuationsOverTheMeshWebSocketEqualTheCli() throws Exception {
-        JsonNode golden = GatewayClient.JSON.readTree(GOLDEN.toFile());
+        JsonNode golden = GatewayClient.JSON.readTree(GPT2.golden().toFile());
         int cases = 0;
         for (JsonNode c : golden.get("cases")) {
             if (!c.get("steering").isNull()) continue;   // steered golden cases: MeshSteeringIT
@@ -156,14 +150,7 @@ class MeshGpt2TinyConsistencyIT {
 
         HttpResponse<String> sse = client.post(gateway() + "/v1/completions", body.put("stream", true).toString());
         assertEquals(200, sse.statusCode(), sse.body());
-        StringBuilder sseText = new StringBuilder();
-        boolean done = false;
-        for (String line : sse.body().split("\n")) {
-            if (line.equals("data: [DONE]")) done = true;
-            else if (line.startsWith("data: ")) sseText.append(GatewayClient.JSON.readTree(line.substring(6)).at("/choices/0/text").asText(""));
-        }
-        assertTrue(done, "the SSE stream ends with data: [DONE]: " + sse.body());
-        assertEquals(expected.text(), sseText.toString(), what + ": mesh SSE text = CLI");
+        assertEquals(expected.text(), GatewayClient.sseText(sse.body()), what + ": mesh SSE text = CLI");
     }
 
     static String text(List<JsonNode> tokens) {

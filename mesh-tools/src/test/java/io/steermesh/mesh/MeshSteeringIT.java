@@ -15,14 +15,12 @@ import io.steermesh.engine.tokenizer.Tokenizer;
 import io.steermesh.events.SteeringVectorPublished;
 import io.steermesh.events.wire.SteeringVectorCodec;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,9 +42,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class MeshSteeringIT {
-    static final Path MODEL = MeshFixture.SHARED.resolve("models/gpt2-tiny");
-    static final Path TOKENIZER = MeshFixture.SHARED.resolve("tokenizers/gpt2");
-    static final Path GOLDEN = MeshFixture.SHARED.resolve("golden/gpt2-tiny-golden.json");
+    static final MeshFixture.Gpt2Tiny GPT2 = MeshFixture.Gpt2Tiny.FILES;
     static final String REPLY_TO = "completions.mesh-steering-it";
     static final String SAE_HOOK = "blocks.1.hook_resid_pre";
     static final int DIM = 64;
@@ -59,17 +55,16 @@ class MeshSteeringIT {
 
     @BeforeAll
     void startMesh() throws Exception {
-        Assumptions.assumeTrue(Files.isDirectory(MODEL) && Files.isDirectory(TOKENIZER) && Files.isRegularFile(GOLDEN),
-                "MeshSteeringIT needs " + MODEL + ", " + TOKENIZER + " and " + GOLDEN + " (../shared beside the repository)");
-        golden = GatewayClient.JSON.readTree(GOLDEN.toFile());
-        model = ModelLoader.load(MODEL);
+        MeshFixture.Gpt2Tiny.assume("MeshSteeringIT");
+        golden = GatewayClient.JSON.readTree(GPT2.golden().toFile());
+        model = ModelLoader.load(GPT2.model());
         // a small synthetic SAE, given to every process as the launcher's --sae would
         saeDir = MeshFixture.ROOT.resolve("mesh-tools/target/mesh-it/MeshSteeringIT/sae");
         Children.deleteTree(saeDir);
         SaeWriter.writeSaeLens(SyntheticSae.random(SAE_HOOK, DIM, 256, 7, true), saeDir);
         mesh = MeshFixture.start("MeshSteeringIT",
                 List.of(MeshServices.TOKENIZER, MeshServices.SAMPLER, MeshServices.WORKER, MeshServices.GATEWAY, MeshServices.STEERING),
-                List.of(REPLY_TO), new MeshFixture.Setup(MODEL, TOKENIZER, List.of("tiny-sae=" + saeDir), true, REPLY_TO));
+                List.of(REPLY_TO), new MeshFixture.Setup(GPT2.model(), GPT2.tokenizer(), List.of("tiny-sae=" + saeDir), true, REPLY_TO));
     }
 
     @AfterAll
@@ -174,14 +169,7 @@ class MeshSteeringIT {
         body.set("steering", byNameFrame.get("steering"));
         HttpResponse<String> sse = client.post(gateway() + "/v1/completions", body.toString());
         assertEquals(200, sse.statusCode(), sse.body());
-        StringBuilder text = new StringBuilder();
-        boolean doneLine = false;
-        for (String line : sse.body().split("\n")) {
-            if (line.equals("data: [DONE]")) doneLine = true;
-            else if (line.startsWith("data: ")) text.append(GatewayClient.JSON.readTree(line.substring(6)).at("/choices/0/text").asText(""));
-        }
-        assertTrue(doneLine, "the SSE stream ends with data: [DONE]: " + sse.body());
-        assertEquals(wsText.toString(), text.toString(), "SSE by name");
+        assertEquals(wsText.toString(), GatewayClient.sseText(sse.body()), "SSE by name");
     }
 
     @Test
@@ -193,7 +181,7 @@ class MeshSteeringIT {
         assertEquals("contrast", v.get("source").asText());
 
         // the expected value, in this JVM, exactly as the engine computes it
-        Tokenizer tok = ModelLoader.readTokenizer(MODEL, TOKENIZER);
+        Tokenizer tok = ModelLoader.readTokenizer(GPT2.model(), GPT2.tokenizer());
         SteeringVectors.PaddedPair padded = SteeringVectors.padRight(tok.encode(" Love"), tok.encode(" Hate and war"), SteeringVectors.spacePadId(tok));
         HookPoint hook = HookPoint.parse(hookName, model.config().nLayers());
         float[] pos = Captures.capture(model, padded.a(), List.of(hook)).get(hook);

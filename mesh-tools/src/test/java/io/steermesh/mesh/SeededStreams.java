@@ -1,7 +1,7 @@
 package io.steermesh.mesh;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.steermesh.cli.JsonFrameListener;
 import io.steermesh.engine.generate.Generator;
 import io.steermesh.engine.model.Model;
 import io.steermesh.engine.model.ModelLoader;
@@ -14,7 +14,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -29,7 +28,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
  */
 final class SeededStreams {
     static final String[] PROMPTS = {"Once upon a time", "Tom and Lily went to the park.", "The dog", "One day, a little girl"};
-    static final ObjectMapper JSON = new ObjectMapper();
 
     final int streams;
     final int maxTokens;
@@ -82,10 +80,9 @@ final class SeededStreams {
     }
 
     /** One client: token ids in arrival order and the longest wait between two of them. */
-    static final class Client implements WebSocket.Listener {
+    static final class Client extends JsonFrameListener {
         final List<Integer> ids = Collections.synchronizedList(new ArrayList<>());
         final CompletableFuture<String> done = new CompletableFuture<>();
-        final StringBuilder buf = new StringBuilder();
         final AtomicInteger total;
         final AtomicLong lastToken;
         long previousNanos;
@@ -98,24 +95,22 @@ final class SeededStreams {
         }
 
         @Override
-        public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
-            buf.append(data);
-            if (last) {
-                try {
-                    JsonNode f = JSON.readTree(buf.toString());
-                    buf.setLength(0);
-                    switch (f.path("type").asText()) {
-                        case "token" -> token(f);
-                        case "done" -> done.complete(f.path("finish_reason").asText());
-                        case "error" -> done.completeExceptionally(new AssertionError("error frame " + f));
-                        default -> { }
-                    }
-                } catch (Exception e) {
-                    done.completeExceptionally(e);
+        protected void frame(WebSocket ws, JsonNode f) {
+            try {
+                switch (f.path("type").asText()) {
+                    case "token" -> token(f);
+                    case "done" -> done.complete(f.path("finish_reason").asText());
+                    case "error" -> done.completeExceptionally(new AssertionError("error frame " + f));
+                    default -> { }
                 }
+            } catch (RuntimeException e) {
+                done.completeExceptionally(e);
             }
-            ws.request(1);
-            return null;
+        }
+
+        @Override
+        protected void unreadable(String text, Exception failure) {
+            done.completeExceptionally(failure);
         }
 
         private void token(JsonNode f) {

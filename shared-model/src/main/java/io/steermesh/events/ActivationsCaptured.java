@@ -2,12 +2,8 @@ package io.steermesh.events;
 
 import com.fasterxml.jackson.annotation.JacksonInject;
 import com.fasterxml.jackson.annotation.JsonIgnore;
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
-import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.OptBoolean;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.annotation.JsonNaming;
 
 import java.util.Arrays;
 import java.util.Objects;
@@ -29,9 +25,7 @@ import java.util.Objects;
  * @param worker     which forward-worker captured them
  * @param computedAt epoch milliseconds
  */
-@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-@JsonIgnoreProperties(ignoreUnknown = true)
-@JsonInclude(JsonInclude.Include.NON_NULL)
+@WireJson
 public record ActivationsCaptured(
         @JsonProperty(required = true) String sequenceId,
         @JsonProperty(required = true) String model,
@@ -43,7 +37,7 @@ public record ActivationsCaptured(
         @JsonProperty(required = true) int dim,
         @JsonIgnore @JacksonInject(value = TensorEvent.TENSOR, useInput = OptBoolean.FALSE) float[] values,
         @JsonProperty(required = true) String worker,
-        @JsonProperty(required = true) long computedAt) implements TensorEvent {
+        @JsonProperty(required = true) long computedAt) implements TensorEvent, SequenceEvent {
 
     public ActivationsCaptured {
         Check.id(sequenceId, "sequence_id");
@@ -67,11 +61,6 @@ public record ActivationsCaptured(
         }
         Check.id(worker, "worker");
         Check.atLeast(computedAt, 0, "computed_at");
-    }
-
-    @Override
-    public String key() {
-        return sequenceId;
     }
 
     @Override

@@ -1,11 +1,7 @@
 package io.steermesh.events;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
-import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
-import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import com.fasterxml.jackson.databind.annotation.JsonSerialize;
 
 import java.util.Arrays;
@@ -29,9 +25,7 @@ import java.util.Set;
  * @param replyTo    topic for the results; default {@code activation-results}
  * @param createdAt  epoch milliseconds
  */
-@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-@JsonIgnoreProperties(ignoreUnknown = true)
-@JsonInclude(JsonInclude.Include.NON_NULL)
+@WireJson
 public record ActivationsRequested(
         @JsonProperty(required = true) String sequenceId,
         @JsonProperty(required = true) String model,
@@ -42,7 +36,7 @@ public record ActivationsRequested(
         String reduce,
         SteeringPlanSpec steering,
         String replyTo,
-        @JsonProperty(required = true) long createdAt) implements Event {
+        @JsonProperty(required = true) long createdAt) implements SequenceEvent {
 
     public static final Set<String> REDUCTIONS = Set.of("none", "mean", "last");
 
@@ -65,11 +59,6 @@ public record ActivationsRequested(
         }
         replyTo = replyTo == null ? Topics.ACTIVATION_RESULTS : Check.topic(replyTo, "reply_to");
         Check.atLeast(createdAt, 0, "created_at");
-    }
-
-    @Override
-    public String key() {
-        return sequenceId;
     }
 
     @Override

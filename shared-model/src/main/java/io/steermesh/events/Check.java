@@ -98,6 +98,15 @@ final class Check {
         return List.copyOf(values);
     }
 
+    /** Copies an optional list (null stays null: none asked), rejecting null elements with the element's path. */
+    static <T> List<T> optionalList(List<T> values, String field) {
+        if (values == null) return null;
+        for (int i = 0; i < values.size(); i++) {
+            if (values.get(i) == null) throw InvalidEventException.invalid(field + "[" + i + "]", "must not be null");
+        }
+        return List.copyOf(values);
+    }
+
     /** A hook name, {@code blocks.{L}.hook_resid_pre|hook_attn_out|hook_mlp_out|hook_resid_post}. */
     static String hook(String value, String field) {
         if (value == null || !HOOK.matcher(value).matches()) {

@@ -13,12 +13,5 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
         @JsonSubTypes.Type(value = TextDelta.class, name = "delta"),
         @JsonSubTypes.Type(value = GenerationFinished.class, name = "finished"),
         @JsonSubTypes.Type(value = GenerationFailed.class, name = "failed")})
-public sealed interface CompletionEvent extends Event permits TextDelta, GenerationFinished, GenerationFailed {
-
-    String sequenceId();
-
-    @Override
-    default String key() {
-        return sequenceId();
-    }
+public sealed interface CompletionEvent extends SequenceEvent permits TextDelta, GenerationFinished, GenerationFailed {
 }

@@ -12,12 +12,5 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
 @JsonSubTypes({
         @JsonSubTypes.Type(value = GenerationCancelled.class, name = "cancel"),
         @JsonSubTypes.Type(value = SteeringChanged.class, name = "steer")})
-public sealed interface ControlEvent extends Event permits GenerationCancelled, SteeringChanged {
-
-    String sequenceId();
-
-    @Override
-    default String key() {
-        return sequenceId();
-    }
+public sealed interface ControlEvent extends SequenceEvent permits GenerationCancelled, SteeringChanged {
 }

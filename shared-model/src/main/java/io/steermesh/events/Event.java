@@ -9,8 +9,7 @@ package io.steermesh.events;
  * naming the field, so an event that exists is an event every consumer can process.
  */
 public sealed interface Event
-        permits GenerationRequested, PromptTokenized, TokenSampled, ActivationsRequested,
-                TensorEvent, CompletionEvent, ControlEvent {
+        permits SequenceEvent, TensorEvent {
 
     /** The Kafka record key. */
     String key();

@@ -3,7 +3,6 @@ package io.steermesh.events;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
@@ -39,13 +38,7 @@ public record ExpertRoute(@JsonProperty(required = true) int layer, @JsonPropert
 
     /** Checks a routing readout, or returns null for none. */
     static List<ExpertRoute> checked(List<ExpertRoute> routing, String field) {
-        if (routing == null) return null;
-        List<ExpertRoute> out = new ArrayList<>(routing.size());
-        for (int i = 0; i < routing.size(); i++) {
-            if (routing.get(i) == null) throw InvalidEventException.invalid(field + "[" + i + "]", "must not be null");
-            out.add(routing.get(i));
-        }
-        return List.copyOf(out);
+        return Check.optionalList(routing, field);
     }
 
     @Override

@@ -3,7 +3,6 @@ package io.steermesh.events;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -23,12 +22,6 @@ public record FeatureActivation(@JsonProperty(required = true) int feature, @Jso
 
     /** Checks a readout list, or returns null for none. */
     static List<FeatureActivation> checked(List<FeatureActivation> features, String field) {
-        if (features == null) return null;
-        List<FeatureActivation> out = new ArrayList<>(features.size());
-        for (int i = 0; i < features.size(); i++) {
-            if (features.get(i) == null) throw InvalidEventException.invalid(field + "[" + i + "]", "must not be null");
-            out.add(features.get(i));
-        }
-        return List.copyOf(out);
+        return Check.optionalList(features, field);
     }
 }

@@ -1,9 +1,6 @@
 package io.steermesh.events;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.annotation.JsonNaming;
 
 /**
  * Stop generating this sequence. Workers drop its pending steps and the sampler fences the {@code tokens}
@@ -16,8 +13,7 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
  * @param reason     {@code client} (cancelled or disconnected), {@code stop} (a stop string appeared),
  *                   {@code timeout}, {@code shutdown}, or another short word
  */
-@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-@JsonIgnoreProperties(ignoreUnknown = true)
+@WireJson
 public record GenerationCancelled(
         @JsonProperty(required = true) String sequenceId,
         @JsonProperty(required = true) String reason) implements ControlEvent {

@@ -3,8 +3,6 @@ package io.steermesh.events;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.annotation.JsonNaming;
 
 import java.util.regex.Pattern;
 
@@ -12,9 +10,7 @@ import java.util.regex.Pattern;
  * The generation cannot go on; no more deltas follow. The message is for people: it names the field and
  * the allowed range, never a stack trace.
  */
-@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-@JsonIgnoreProperties(ignoreUnknown = true)
-@JsonInclude(JsonInclude.Include.NON_NULL)
+@WireJson
 public record GenerationFailed(
         @JsonProperty(required = true) String sequenceId,
         @JsonProperty(required = true) ErrorDetail error) implements CompletionEvent {

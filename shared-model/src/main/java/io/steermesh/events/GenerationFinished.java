@@ -1,7 +1,6 @@
 package io.steermesh.events;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
-import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
@@ -15,9 +14,7 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
  * @param lastIndex    index of the last {@link TextDelta}, so the gateway knows it has them all; null when
  *                     no delta was sent (the first token was a stop token, or the request was cancelled early)
  */
-@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-@JsonIgnoreProperties(ignoreUnknown = true)
-@JsonInclude(JsonInclude.Include.NON_NULL)
+@WireJson
 public record GenerationFinished(
         @JsonProperty(required = true) String sequenceId,
         @JsonProperty(required = true) FinishReason finishReason,

@@ -1,10 +1,6 @@
 package io.steermesh.events;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
-import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.annotation.JsonNaming;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -30,9 +26,7 @@ import java.util.Objects;
  * @param client     who asked (API key name, user); null when unknown
  * @param lens       logit lens attached to each token (per layer, the top tokens); null for none
  */
-@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-@JsonIgnoreProperties(ignoreUnknown = true)
-@JsonInclude(JsonInclude.Include.NON_NULL)
+@WireJson
 public record GenerationRequested(
         @JsonProperty(required = true) String sequenceId,
         String model,
@@ -48,7 +42,7 @@ public record GenerationRequested(
         @JsonProperty(required = true) long createdAt,
         String client,
         Boolean routing,
-        LensSpec lens) implements Event {
+        LensSpec lens) implements SequenceEvent {
 
     /** OpenAI's limit on stop strings. */
     public static final int MAX_STOP = 4;
@@ -97,11 +91,6 @@ public record GenerationRequested(
     /** Whether each token should carry its expert routing. */
     public boolean wantsRouting() {
         return Boolean.TRUE.equals(routing);
-    }
-
-    @Override
-    public String key() {
-        return sequenceId;
     }
 
     public static Builder builder(String sequenceId) {

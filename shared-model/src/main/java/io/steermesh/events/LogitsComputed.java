@@ -2,12 +2,8 @@ package io.steermesh.events;
 
 import com.fasterxml.jackson.annotation.JacksonInject;
 import com.fasterxml.jackson.annotation.JsonIgnore;
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
-import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.OptBoolean;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.annotation.JsonNaming;
 
 import java.util.Arrays;
 import java.util.List;
@@ -35,9 +31,7 @@ import java.util.Objects;
  * @param routing          expert routing of the position these logits come from, per layer (when asked); null for none
  * @param lens             logit lens of the position these logits come from, per layer (when asked); null for none
  */
-@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-@JsonIgnoreProperties(ignoreUnknown = true)
-@JsonInclude(JsonInclude.Include.NON_NULL)
+@WireJson
 public record LogitsComputed(
         @JsonProperty(required = true) String sequenceId,
         @JsonProperty(required = true) String model,
@@ -54,7 +48,7 @@ public record LogitsComputed(
         @JsonProperty(required = true) long computedAt,
         List<FeatureActivation> features,
         List<ExpertRoute> routing,
-        List<LensLayer> lens) implements TensorEvent {
+        List<LensLayer> lens) implements TensorEvent, SequenceEvent {
 
     public LogitsComputed {
         Check.id(sequenceId, "sequence_id");
@@ -127,11 +121,6 @@ public record LogitsComputed(
      */
     public int contextRemaining() {
         return contextLength - promptIds.length - (index + 1);
-    }
-
-    @Override
-    public String key() {
-        return sequenceId;
     }
 
     @Override

@@ -1,10 +1,6 @@
 package io.steermesh.events;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
-import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.annotation.JsonNaming;
 
 import java.util.Arrays;
 import java.util.List;
@@ -25,9 +21,7 @@ import java.util.Objects;
  * @param routing    true: attach each token's expert routing (mixture-of-experts models); null for none
  * @param lens       logit lens to attach to each token; null for none
  */
-@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-@JsonIgnoreProperties(ignoreUnknown = true)
-@JsonInclude(JsonInclude.Include.NON_NULL)
+@WireJson
 public record PromptTokenized(
         @JsonProperty(required = true) String sequenceId,
         @JsonProperty(required = true) String model,
@@ -39,7 +33,7 @@ public record PromptTokenized(
         @JsonProperty(required = true) long createdAt,
         FeatureSpec features,
         Boolean routing,
-        LensSpec lens) implements Event {
+        LensSpec lens) implements SequenceEvent {
 
     public PromptTokenized {
         Check.id(sequenceId, "sequence_id");
@@ -86,11 +80,6 @@ public record PromptTokenized(
                                      SteeringPlanSpec resolvedSteering) {
         return new PromptTokenized(request.sequenceId(), model, promptIds, sampling, request.stop(), resolvedSteering,
                 request.replyTo(), request.createdAt(), request.features(), request.routing(), request.lens());
-    }
-
-    @Override
-    public String key() {
-        return sequenceId;
     }
 
     @Override

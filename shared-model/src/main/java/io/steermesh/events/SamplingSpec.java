@@ -1,9 +1,5 @@
 package io.steermesh.events;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
-import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.annotation.JsonNaming;
 
 import java.util.Arrays;
 import java.util.Collections;
@@ -23,9 +19,7 @@ import java.util.function.DoublePredicate;
  *
  * <p>{@code seed} is a 64-bit integer: JavaScript clients lose precision above 2^53.
  */
-@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-@JsonIgnoreProperties(ignoreUnknown = true)
-@JsonInclude(JsonInclude.Include.NON_NULL)
+@WireJson
 public record SamplingSpec(
         Double temperature,
         Integer topK,

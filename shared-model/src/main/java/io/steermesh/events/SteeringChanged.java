@@ -1,10 +1,6 @@
 package io.steermesh.events;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
-import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.annotation.JsonNaming;
 
 /**
  * Replace a running generation's steering plan (live steering). The new plan applies to every position
@@ -15,9 +11,7 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
  * @param fromIndex  first completion index the plan applies to; null = the next index the worker computes
  * @param steering   the whole new plan (an empty list removes all steering)
  */
-@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-@JsonIgnoreProperties(ignoreUnknown = true)
-@JsonInclude(JsonInclude.Include.NON_NULL)
+@WireJson
 public record SteeringChanged(
         @JsonProperty(required = true) String sequenceId,
         Integer fromIndex,

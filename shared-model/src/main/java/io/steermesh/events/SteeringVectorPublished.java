@@ -2,12 +2,8 @@ package io.steermesh.events;
 
 import com.fasterxml.jackson.annotation.JacksonInject;
 import com.fasterxml.jackson.annotation.JsonIgnore;
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
-import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.OptBoolean;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.annotation.JsonNaming;
 
 import java.util.Arrays;
 import java.util.Objects;
@@ -35,9 +31,7 @@ import java.util.Objects;
  * @param version     1 for the first vector of this name, +1 for each change
  * @param rows        rows of {@code values}; {@code values.length} is a multiple of it (default 1)
  */
-@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-@JsonIgnoreProperties(ignoreUnknown = true)
-@JsonInclude(JsonInclude.Include.NON_NULL)
+@WireJson
 public record SteeringVectorPublished(
         @JsonProperty(required = true) String name,
         @JsonProperty(required = true) String model,

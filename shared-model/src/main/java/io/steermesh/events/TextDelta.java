@@ -1,10 +1,6 @@
 package io.steermesh.events;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
-import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.annotation.JsonNaming;
 
 import java.util.List;
 
@@ -24,9 +20,7 @@ import java.util.List;
  * @param routing          expert routing of the position that produced the token, per layer, when asked; else null
  * @param lens             logit lens of the position that produced the token, per layer, when asked; else null
  */
-@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-@JsonIgnoreProperties(ignoreUnknown = true)
-@JsonInclude(JsonInclude.Include.NON_NULL)
+@WireJson
 public record TextDelta(
         @JsonProperty(required = true) String sequenceId,
         @JsonProperty(required = true) int index,

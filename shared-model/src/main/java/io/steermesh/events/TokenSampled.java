@@ -1,10 +1,6 @@
 package io.steermesh.events;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
-import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.annotation.JsonNaming;
 
 import java.util.Arrays;
 import java.util.List;
@@ -37,9 +33,7 @@ import java.util.Objects;
  * @param routing          the expert routing carried over from {@link LogitsComputed#routing()}; null for none
  * @param lens             the logit lens carried over from {@link LogitsComputed#lens()}; null for none
  */
-@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-@JsonIgnoreProperties(ignoreUnknown = true)
-@JsonInclude(JsonInclude.Include.NON_NULL)
+@WireJson
 public record TokenSampled(
         @JsonProperty(required = true) String sequenceId,
         @JsonProperty(required = true) String model,
@@ -56,7 +50,7 @@ public record TokenSampled(
         String steeringIdentity,
         List<FeatureActivation> features,
         List<ExpertRoute> routing,
-        List<LensLayer> lens) implements Event {
+        List<LensLayer> lens) implements SequenceEvent {
 
     public TokenSampled {
         Check.id(sequenceId, "sequence_id");
@@ -116,11 +110,6 @@ public record TokenSampled(
     /** Whether the forward-worker should compute the next step. */
     public boolean continues() {
         return finishReason == null;
-    }
-
-    @Override
-    public String key() {
-        return sequenceId;
     }
 
     @Override

@@ -8,7 +8,6 @@ import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.net.URI;
 import java.net.URL;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -21,7 +20,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
@@ -184,39 +182,20 @@ class StandaloneErrorShapeFuzzTest {
     }
 
     /** A WebSocket client that keeps every frame it gets. */
-    static final class Socket implements WebSocket.Listener {
+    static final class Socket extends TextFrameListener {
         final BlockingQueue<String> frames = new LinkedBlockingQueue<>();
-        final StringBuilder buf = new StringBuilder();
-        volatile boolean closed;
         WebSocket ws;
 
         @Override
-        public CompletionStage<?> onText(WebSocket w, CharSequence data, boolean last) {
-            buf.append(data);
-            if (last) {
-                frames.add(buf.toString());
-                buf.setLength(0);
-            }
-            w.request(1);
-            return null;
-        }
-
-        @Override
-        public CompletionStage<?> onClose(WebSocket w, int code, String reason) {
-            closed = true;
-            return null;
-        }
-
-        @Override
-        public void onError(WebSocket w, Throwable error) {
-            closed = true;
+        void frame(String text) {
+            frames.add(text);
         }
     }
 
     @Test
     void malformedWebSocketFramesGetErrorFramesAndTheSocketKeepsServing() throws Exception {
         Socket s = new Socket();
-        s.ws = http.newWebSocketBuilder().buildAsync(URI.create("ws://" + base.getHost() + ":" + base.getPort() + "/v1/stream"), s).get(10, TimeUnit.SECONDS);
+        s.ws = http.newWebSocketBuilder().buildAsync(TextFrameListener.stream(base), s).get(10, TimeUnit.SECONDS);
         Random random = new Random(7);
         int sent = 0;
         for (int i = 0; i < 300; i++) {

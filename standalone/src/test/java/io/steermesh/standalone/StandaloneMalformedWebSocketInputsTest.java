@@ -6,7 +6,6 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.Test;
 
-import java.net.URI;
 import java.net.URL;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -17,7 +16,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
@@ -131,44 +129,23 @@ class StandaloneMalformedWebSocketInputsTest {
     }
 
     /** One WebSocket connection whose server frames land in a queue. */
-    static final class Socket implements WebSocket.Listener {
+    static final class Socket extends TextFrameListener {
         final LinkedBlockingQueue<JsonNode> frames = new LinkedBlockingQueue<>();
-        final StringBuilder buf = new StringBuilder();
-        volatile boolean closed;
         WebSocket ws;
 
         Socket open(HttpClient http, URL base) throws Exception {
-            ws = http.newWebSocketBuilder().buildAsync(URI.create("ws://" + base.getHost() + ":" + base.getPort() + "/v1/stream"), this)
-                    .get(10, TimeUnit.SECONDS);
+            ws = http.newWebSocketBuilder().buildAsync(stream(base), this).get(10, TimeUnit.SECONDS);
             return this;
         }
 
         @Override
-        public CompletionStage<?> onText(WebSocket w, CharSequence data, boolean last) {
-            buf.append(data);
-            if (last) {
-                String text = buf.toString();
-                buf.setLength(0);
-                noStackTrace(text);
-                try {
-                    frames.add(JSON.readTree(text));
-                } catch (Exception e) {
-                    frames.add(JSON.createObjectNode().put("type", "unreadable").put("text", text));
-                }
+        void frame(String text) {
+            noStackTrace(text);
+            try {
+                frames.add(JSON.readTree(text));
+            } catch (Exception e) {
+                frames.add(JSON.createObjectNode().put("type", "unreadable").put("text", text));
             }
-            w.request(1);
-            return null;
-        }
-
-        @Override
-        public CompletionStage<?> onClose(WebSocket w, int code, String reason) {
-            closed = true;
-            return null;
-        }
-
-        @Override
-        public void onError(WebSocket w, Throwable error) {
-            closed = true;
         }
 
         void send(String text) {

@@ -497,13 +497,8 @@ class StandaloneSteeringTest {
 
     @Test
     void compareStreamsSteeredAndUnsteeredLabelled() throws Exception {
-        JsonNode ids = JSON.createArrayNode().add(464).add(3797).add(3332);
-        float[] v = new float[64];
-        for (int i = 0; i < 64; i++) v[i] = (float) Math.cos(5 * i);
-        ObjectNode steered = generate(ids, 8).put("temperature", 0.9).put("seed", 11);
-        steered.putArray("steering").addObject().put("hook", "blocks.0.hook_resid_post").put("coefficient", 6).set("values", array(v));
-        ObjectNode plain = generate(ids, 8).put("temperature", 0.9).put("seed", 11);
-        List<JsonNode> s = tokens(steered), u = tokens(plain);
+        ObjectNode steered = twin(true);
+        List<JsonNode> s = tokens(steered), u = tokens(twin(false));
         List<JsonNode> frames;
         try (WsConversation ws = new WsConversation(http, base)) {
             ws.send(steered.deepCopy().put("id", "cmp").put("compare", true).toString());
@@ -522,16 +517,22 @@ class StandaloneSteeringTest {
         assertArrayEquals(logprobs(s), logprobs(gotS), 1e-4);
     }
 
+    /** One of the twins the compare tests check: 8 sampled tokens (seed 11), steered at layer 0 or plain. */
+    private ObjectNode twin(boolean steered) {
+        ObjectNode request = generate(JSON.createArrayNode().add(464).add(3797).add(3332), 8).put("temperature", 0.9).put("seed", 11);
+        if (!steered) return request;
+        float[] v = new float[64];
+        for (int i = 0; i < 64; i++) v[i] = (float) Math.cos(5 * i);
+        request.putArray("steering").addObject().put("hook", "blocks.0.hook_resid_post").put("coefficient", 6).set("values", array(v));
+        return request;
+    }
+
     /** The SSE counterpart of {@link #compareStreamsSteeredAndUnsteeredLabelled}: /v1/completions and /v1/chat/completions. */
     @Test
     void compareOverSseStreamsBothTwinsLabelled() throws Exception {
-        JsonNode ids = JSON.createArrayNode().add(464).add(3797).add(3332);
-        float[] v = new float[64];
-        for (int i = 0; i < 64; i++) v[i] = (float) Math.cos(5 * i);
-        ObjectNode steered = generate(ids, 8).put("temperature", 0.9).put("seed", 11);
-        steered.putArray("steering").addObject().put("hook", "blocks.0.hook_resid_post").put("coefficient", 6).set("values", array(v));
-        ObjectNode plain = generate(ids, 8).put("temperature", 0.9).put("seed", 11);
-        List<JsonNode> s = tokens(steered), u = tokens(plain);
+        ObjectNode steered = twin(true);
+        JsonNode ids = steered.get("prompt_ids");
+        List<JsonNode> s = tokens(steered), u = tokens(twin(false));
         String sText = texts(s), uText = texts(u);
         assertNotEquals(sText, uText, "the steering changes the completion");
 

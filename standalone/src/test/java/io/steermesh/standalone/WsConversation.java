@@ -3,14 +3,12 @@ package io.steermesh.standalone;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import java.net.URI;
 import java.net.URL;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -22,23 +20,14 @@ final class WsConversation implements AutoCloseable {
     private final WebSocket socket;
 
     WsConversation(HttpClient http, URL base) throws Exception {
-        URI ws = URI.create("ws://" + base.getHost() + ":" + base.getPort() + "/v1/stream");
-        socket = http.newWebSocketBuilder().buildAsync(ws, new WebSocket.Listener() {
-            final StringBuilder buf = new StringBuilder();
-
+        socket = http.newWebSocketBuilder().buildAsync(TextFrameListener.stream(base), new TextFrameListener() {
             @Override
-            public CompletionStage<?> onText(WebSocket w, CharSequence data, boolean last) {
-                buf.append(data);
-                if (last) {
-                    try {
-                        frames.add(JSON.readTree(buf.toString()));
-                    } catch (Exception e) {
-                        throw new IllegalStateException(e);
-                    }
-                    buf.setLength(0);
+            void frame(String text) {
+                try {
+                    frames.add(JSON.readTree(text));
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
                 }
-                w.request(1);
-                return null;
             }
         }).get(10, TimeUnit.SECONDS);
     }

@@ -66,13 +66,7 @@ public final class SaeTraining {
         }
         int context = model.config().contextLength();
         for (String text : corpus.corpus()) {
-            int[] ids = tokenizer.encode(text);
-            if (tokenizer.addBosToPrompts() && tokenizer.bosId().isPresent()) {
-                int[] withBos = new int[ids.length + 1];
-                withBos[0] = bos;
-                System.arraycopy(ids, 0, withBos, 1, ids.length);
-                ids = withBos;
-            }
+            int[] ids = tokenizer.encodePrompt(text);
             for (int from = 0; from < ids.length; from += context) sequences.add(Arrays.copyOfRange(ids, from, Math.min(ids.length, from + context)));
         }
         // capture: the residual at the hook for every position but BOS (its stream says nothing about the text)

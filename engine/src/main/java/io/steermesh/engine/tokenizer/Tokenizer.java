@@ -56,4 +56,14 @@ public interface Tokenizer {
 
     /** Whether a text prompt for this model family starts with BOS (Llama: yes; GPT-2: no). */
     boolean addBosToPrompts();
+
+    /** User text as a prompt: {@link #encode(String)}, with BOS first where the family expects it. */
+    default int[] encodePrompt(String text) {
+        int[] ids = encode(text);
+        if (!addBosToPrompts() || bosId().isEmpty()) return ids;
+        int[] withBos = new int[ids.length + 1];
+        withBos[0] = bosId().getAsInt();
+        System.arraycopy(ids, 0, withBos, 1, ids.length);
+        return withBos;
+    }
 }

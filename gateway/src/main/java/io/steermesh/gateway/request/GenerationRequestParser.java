@@ -146,11 +146,8 @@ public final class GenerationRequestParser {
     }
 
     private OpenAiRequest completion(String body, String sequenceId) {
-        JsonFields f = JsonFields.parse(body, "request body");
+        JsonFields f = openAiBody(body, "messages", "messages belong to /v1/chat/completions; /v1/completions takes a prompt");
         GenerationRequested.Builder b = GenerationRequested.builder(sequenceId);
-        if (f.raw("messages") != null) {
-            throw RequestException.invalid("messages", "messages belong to /v1/chat/completions; /v1/completions takes a prompt");
-        }
         JsonNode prompt = f.raw("prompt");
         if (prompt == null) throw RequestException.missing("prompt");
         if (prompt.isTextual()) {
@@ -173,17 +170,21 @@ public final class GenerationRequestParser {
         return new OpenAiRequest(build(b), false, f.flag("stream"), new OutputOptions(logprobs != null, top, f.flag("compare")));
     }
 
+    /** The body of one OpenAI endpoint; {@code other}, the other endpoint's input field, is refused saying {@code why}. */
+    private static JsonFields openAiBody(String body, String other, String why) {
+        JsonFields f = JsonFields.parse(body, "request body");
+        if (f.raw(other) != null) throw RequestException.invalid(other, why);
+        return f;
+    }
+
     /** A {@code POST /v1/chat/completions} body. */
     public OpenAiRequest parseChat(String body, String sequenceId) {
         return bound(() -> chat(body, sequenceId));
     }
 
     private OpenAiRequest chat(String body, String sequenceId) {
-        JsonFields f = JsonFields.parse(body, "request body");
+        JsonFields f = openAiBody(body, "prompt", "prompt belongs to /v1/completions; /v1/chat/completions takes messages");
         GenerationRequested.Builder b = GenerationRequested.builder(sequenceId);
-        if (f.raw("prompt") != null) {
-            throw RequestException.invalid("prompt", "prompt belongs to /v1/completions; /v1/chat/completions takes messages");
-        }
         if (f.raw("messages") == null) throw RequestException.missing("messages");
         b.messages(messages(f));
         boolean logprobs = f.flag("logprobs");

@@ -9,6 +9,7 @@ import io.steermesh.engine.model.KvBlock;
 import io.steermesh.events.InvalidEventException;
 import io.steermesh.events.SamplingSpec;
 import io.steermesh.events.SteeringPlanSpec;
+import io.steermesh.events.WireJson;
 
 import java.util.Arrays;
 import java.util.List;
@@ -40,9 +41,7 @@ import java.util.regex.Pattern;
  * @param blockHashes      {@link BlockHash} of each full block, first first ({@code tokens.length / 16} of them at most)
  * @param updatedAt        epoch milliseconds
  */
-@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-@JsonIgnoreProperties(ignoreUnknown = true)
-@JsonInclude(JsonInclude.Include.NON_NULL)
+@WireJson
 public record KvSequenceRecord(
         @JsonProperty(required = true) String sequenceId,
         @JsonProperty(required = true) String model,

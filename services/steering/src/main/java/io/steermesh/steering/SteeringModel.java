@@ -72,13 +72,7 @@ public class SteeringModel {
 
     /** Prompt text as the tokenizer service encodes it (BOS where the family expects it); errors name {@code field}. */
     public int[] prompt(String text, String field) {
-        int[] ids = tokenizer.encode(text);
-        if (tokenizer.addBosToPrompts() && tokenizer.bosId().isPresent()) {
-            int[] withBos = new int[ids.length + 1];
-            withBos[0] = tokenizer.bosId().getAsInt();
-            System.arraycopy(ids, 0, withBos, 1, ids.length);
-            ids = withBos;
-        }
+        int[] ids = tokenizer.encodePrompt(text);
         if (ids.length == 0) throw InvalidEventException.invalid(field, "must not be empty");
         if (ids.length >= config.contextLength()) {
             throw InvalidEventException.invalid(field, "is " + ids.length + " tokens; it must be shorter than the context of " + config.contextLength());

@@ -46,12 +46,6 @@ public class VectorPublisher {
     @Inject
     Instance<SteeringService> service;   // the model name, for the start-up sync (SteeringService publishes through this bean)
 
-    @ConfigProperty(name = "steermesh.registry.feed", defaultValue = "memory")
-    String feed;
-
-    @ConfigProperty(name = "kafka.bootstrap.servers")
-    Optional<String> bootstrap;
-
     /** none, or redis: keep a copy of every vector in Redis. */
     @ConfigProperty(name = "steermesh.steering.store", defaultValue = "none")
     String storeKind;
@@ -81,10 +75,10 @@ public class VectorPublisher {
             case "redis" -> new RedisVectorStore(redis.get(), redisHost + ":" + redisPort);
             default -> throw new IllegalArgumentException("steermesh.steering.store must be none or redis (got " + storeKind + ")");
         };
-        if (!feed.equals("kafka")) return;
+        Optional<String> servers = registry.kafkaFeed();
+        if (servers.isEmpty()) return;
         Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap.orElseThrow(() -> new IllegalStateException(
-                "steermesh.registry.feed=kafka needs kafka.bootstrap.servers")));
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, servers.get());
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.LINGER_MS_CONFIG, "0");
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
@@ -114,7 +108,7 @@ public class VectorPublisher {
     }
 
     void syncWithStore(String model) {
-        if (feed.equals("kafka") && !registry.vectors().awaitCaughtUp(syncTimeout)) {
+        if (registry.kafkaFeed().isPresent() && !registry.vectors().awaitCaughtUp(syncTimeout)) {
             LOG.warnf("steering: %s was not read within %s; vectors in Redis at %s are not restored", Topics.STEERING_VECTORS,
                     syncTimeout, store.address());
             return;

@@ -119,14 +119,8 @@ public final class PromptStage {
         }
         if (r.prompt() == null && chatTemplate != null) return templatedIds(r.messages());
         String text = r.prompt() != null ? r.prompt() : GenericChat.render(r.messages());
-        int[] ids = tokenizer.encode(text);
         boolean addBos = r.addBos() == null || r.addBos();
-        if (addBos && tokenizer.addBosToPrompts() && tokenizer.bosId().isPresent()) {
-            int[] withBos = new int[ids.length + 1];
-            withBos[0] = tokenizer.bosId().getAsInt();
-            System.arraycopy(ids, 0, withBos, 1, ids.length);
-            ids = withBos;
-        }
+        int[] ids = addBos ? tokenizer.encodePrompt(text) : tokenizer.encode(text);
         if (ids.length == 0) throw InvalidEventException.invalid(r.prompt() != null ? "prompt" : "messages", "must not be empty");
         return ids;
     }

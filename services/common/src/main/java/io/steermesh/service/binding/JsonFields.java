@@ -12,6 +12,8 @@ import io.steermesh.events.InvalidEventException;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -91,10 +93,15 @@ public final class JsonFields {
     }
 
     public String string(String name) {
+        return typed(name, JsonNode::isTextual, "must be a string", JsonNode::textValue);
+    }
+
+    /** The value of {@code name} read by {@code value} when {@code is} accepts it; null when absent; else an error saying {@code must}. */
+    private <T> T typed(String name, Predicate<JsonNode> is, String must, Function<JsonNode, T> value) {
         JsonNode n = raw(name);
         if (n == null) return null;
-        if (!n.isTextual()) throw InvalidEventException.invalid(name, "must be a string (got " + shown(n) + ")");
-        return n.textValue();
+        if (!is.test(n)) throw InvalidEventException.invalid(name, must + " (got " + shown(n) + ")");
+        return value.apply(n);
     }
 
     /** A string that must be given and not be empty. */
@@ -131,10 +138,7 @@ public final class JsonFields {
     }
 
     public Boolean bool(String name) {
-        JsonNode n = raw(name);
-        if (n == null) return null;
-        if (!n.isBoolean()) throw InvalidEventException.invalid(name, "must be true or false (got " + shown(n) + ")");
-        return n.booleanValue();
+        return typed(name, JsonNode::isBoolean, "must be true or false", JsonNode::booleanValue);
     }
 
     /** True only when given as {@code true}. */

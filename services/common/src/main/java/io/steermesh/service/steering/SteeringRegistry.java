@@ -50,9 +50,7 @@ public class SteeringRegistry {
         switch (feed) {
             case "memory" -> LOG.debug("steering registry: filled in this process");
             case "kafka" -> {
-                String servers = bootstrap.orElseThrow(() -> new IllegalStateException(
-                        "steermesh.registry.feed=kafka needs kafka.bootstrap.servers"));
-                source = new KafkaVectorFeed(servers, vectors, application + "-vectors-" + ProcessHandle.current().pid());
+                source = new KafkaVectorFeed(kafkaFeed().orElseThrow(), vectors, application + "-vectors-" + ProcessHandle.current().pid());
                 vectors.feed(source);
             }
             default -> throw new IllegalArgumentException("steermesh.registry.feed must be memory or kafka (got " + feed + ")");
@@ -61,6 +59,16 @@ public class SteeringRegistry {
 
     void stop(@Observes ShutdownEvent ignored) {
         source.close();
+    }
+
+    /**
+     * The Kafka servers of {@code steering-vectors} when the registry follows the topic
+     * ({@code steermesh.registry.feed=kafka}); empty when it is filled in this process.
+     */
+    public Optional<String> kafkaFeed() {
+        if (!feed.equals("kafka")) return Optional.empty();
+        return Optional.of(bootstrap.orElseThrow(() -> new IllegalStateException(
+                "steermesh.registry.feed=kafka needs kafka.bootstrap.servers")));
     }
 
     public VectorRegistry vectors() {
