@@ -82,71 +82,47 @@ public final class PackedQ4K extends PackedSuperBlocks {
     }
 
     /**
-     * One token, the group's four panels at once: four independent fused multiply-add chains (with two,
-     * each column waits on the previous one's result, and the kernel is bound by that latency rather than
-     * by its operations). Walked a super-block at a time: {@link #scales} forms its scales and mins for the
-     * group first, then {@link #superBlock} continues the chains from {@code acc} (the same sums: a float
-     * stored and loaded back is the same float). Split so, each method stays within what C2 inlines in one
-     * compilation (its node budget).
+     * One token: two panels at a time, as {@link PackedQ4} (four outgrow what C2 inlines in one
+     * compilation, its node budget, and the kernel then runs several times slower).
      */
     @Override
     void kernel1x4(int p, float[] x, int t, float[] y) {
-        long base = panelBase(p);
-        float[] sc = new float[2 * SUBS * G * L], acc = new float[G * L];
-        for (int sb = 0; sb < subs / SUBS; sb++) {
-            long bo = base + sb * BB;
-            scales(bo, sc);
-            superBlock(bo, sc, x, t * cols + sb * SUPER, acc);
-        }
-        for (int i = 0; i < G; i++) store(FloatVector.fromArray(F, acc, i * L), y, t, p + i);
-    }
-
-    /**
-     * The scales d * sc and negated mins (-dmin) * m of the group's super-block at {@code bo} into {@code sc}:
-     * sub-block s of panel i at {@code (2s * G + i) * L}, its min {@code G * L} floats further.
-     */
-    private void scales(long bo, float[] sc) {
-        for (int s = 0; s < SUBS; s++) {
-            for (int i = 0; i < G; i++) {
-                long po = bo + i * SV;
-                IntVector k = word(po + SCALES + (s / 2) * WS).lanewise(VectorOperators.LSHR, 16 * (s % 2));
-                vec(po).mul(toFloat(k.and(0xFF))).intoArray(sc, (2 * s * G + i) * L);
-                vec(po + MINS).mul(toFloat(k.lanewise(VectorOperators.LSHR, 8).and(0xFF))).intoArray(sc, ((2 * s + 1) * G + i) * L);
-            }
-        }
-    }
-
-    /** The group's four panels over the super-block at {@code bo}, columns {@code c..c+255} of x. */
-    private void superBlock(long bo, float[] sc, float[] x, int c, float[] acc) {
-        FloatVector a0 = FloatVector.fromArray(F, acc, 0), a1 = FloatVector.fromArray(F, acc, L);
-        FloatVector a2 = FloatVector.fromArray(F, acc, 2 * L), a3 = FloatVector.fromArray(F, acc, 3 * L);
-        for (int s = 0; s < SUBS; s++) {
-            int so = 2 * s * G * L;
-            FloatVector d0 = FloatVector.fromArray(F, sc, so), d1 = FloatVector.fromArray(F, sc, so + L);
-            FloatVector d2 = FloatVector.fromArray(F, sc, so + 2 * L), d3 = FloatVector.fromArray(F, sc, so + 3 * L);
-            FloatVector m0 = FloatVector.fromArray(F, sc, so + 4 * L), m1 = FloatVector.fromArray(F, sc, so + 5 * L);
-            FloatVector m2 = FloatVector.fromArray(F, sc, so + 6 * L), m3 = FloatVector.fromArray(F, sc, so + 7 * L);
-            long qo = bo + QUANTS + s * SB;
-            for (int wd = 0; wd < WORDS; wd++) {
-                long o = qo + wd * WS;
-                IntVector q0 = word(o), q1 = word(o + SV), q2 = word(o + 2 * SV), q3 = word(o + 3 * SV);
-                int cw = c + s * SUB + 8 * wd;
-                for (int j = 0; j < 8; j++) {
-                    FloatVector v = bx(x, cw + j);
-                    a0 = w(d0, m0, q0, 4 * j).fma(v, a0);
-                    a1 = w(d1, m1, q1, 4 * j).fma(v, a1);
-                    a2 = w(d2, m2, q2, 4 * j).fma(v, a2);
-                    a3 = w(d3, m3, q3, 4 * j).fma(v, a3);
-                }
-            }
-        }
-        a0.intoArray(acc, 0); a1.intoArray(acc, L); a2.intoArray(acc, 2 * L); a3.intoArray(acc, 3 * L);
+        kernel1x2(p, x, t, y);
+        kernel1x2(p + 2, x, t, y);
     }
 
     /** Four tokens: one panel at a time, as with two the scale operations outgrow the same budget. */
     @Override
     void kernel4x4(int p, float[] x, int t, float[] y) {
         for (int i = 0; i < G; i++) kernel4x1(p + i, x, t, y);
+    }
+
+    private void kernel1x2(int p, float[] x, int t, float[] y) {
+        long base = panelBase(p);
+        int xo = t * cols;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        for (int b = 0; b < subs; b++) {
+            // sub-block b: scale d * sc and negated min (-dmin) * m of both panels, from super-block b / 8
+            long bo = base + (b / SUBS) * BB, wo = bo + SCALES + (b % SUBS / 2) * WS;
+            int shift = 16 * (b % 2);
+            IntVector s0 = word(wo).lanewise(VectorOperators.LSHR, shift), s1 = word(wo + SV).lanewise(VectorOperators.LSHR, shift);
+            FloatVector d0 = vec(bo).mul(toFloat(s0.and(0xFF))), d1 = vec(bo + SV).mul(toFloat(s1.and(0xFF)));
+            FloatVector m0 = vec(bo + MINS).mul(toFloat(s0.lanewise(VectorOperators.LSHR, 8).and(0xFF)));
+            FloatVector m1 = vec(bo + MINS + SV).mul(toFloat(s1.lanewise(VectorOperators.LSHR, 8).and(0xFF)));
+            long qo = bo + QUANTS + (b % SUBS) * SB;
+            for (int wd = 0; wd < WORDS; wd++) {
+                long o = qo + wd * WS;
+                IntVector q0 = word(o), q1 = word(o + SV);
+                int c = xo + b * SUB + 8 * wd;
+                for (int j = 0; j < 8; j++) {
+                    FloatVector v = bx(x, c + j);
+                    a0 = w(d0, m0, q0, 4 * j).fma(v, a0);
+                    a1 = w(d1, m1, q1, 4 * j).fma(v, a1);
+                }
+            }
+        }
+        store(a0, y, t, p);
+        store(a1, y, t, p + 1);
     }
 
     private void kernel4x1(int p, float[] x, int t, float[] y) {
