@@ -152,7 +152,7 @@ public final class PackedQ6K extends PackedSuperBlocks {
         a1.intoArray(acc, (i + 1) * L);
     }
 
-    // kernel1x1's walk for four tokens: merging the two would add a token loop around the decode (see PackedTensor)
+    // superBlock's walk for four tokens and one panel: merging the two would add a token loop around the decode (see PackedTensor)
     private void kernel4x1(int p, float[] x, int t, float[] y) {
         long base = panelBase(p);
         int x0 = t * cols, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
