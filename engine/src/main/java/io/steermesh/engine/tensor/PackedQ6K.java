@@ -95,13 +95,23 @@ public final class PackedQ6K extends PackedSuperBlocks {
     }
 
     /**
-     * One panel at a time: the scale and high-bit operations push even two-panel kernels past what C2
-     * inlines in one compilation (its node budget), and the kernel then runs several times slower. Each
-     * word of a panel fills whole cache lines at 16 lanes, so the passes over a group share no line.
+     * One token, two panels at a time: two independent fused multiply-add chains (with one, each column
+     * waits for the previous one's result, and the kernel is bound by that latency, not by its operations).
+     * Walked a super-block at a time: {@link #scales} forms its scales for the group first, then each pair
+     * of panels continues its chains from {@code acc} (the same sums: a float stored and loaded back is the
+     * same float). Split so, each method stays within what C2 inlines in one compilation (its node budget).
      */
     @Override
     void kernel1x4(int p, float[] x, int t, float[] y) {
-        for (int i = 0; i < G; i++) kernel1x1(p + i, x, t, y);
+        long base = panelBase(p);
+        float[] sc = new float[SUBS * G * L], acc = new float[G * L];
+        for (int sb = 0; sb < subs / SUBS; sb++) {
+            long bo = base + sb * BB;
+            scales(bo, sc);
+            superBlock(bo, sc, 0, x, t * cols + sb * SUPER, acc);
+            superBlock(bo + 2 * SV, sc, 2, x, t * cols + sb * SUPER, acc);
+        }
+        for (int i = 0; i < G; i++) store(FloatVector.fromArray(F, acc, i * L), y, t, p + i);
     }
 
     @Override
@@ -109,25 +119,40 @@ public final class PackedQ6K extends PackedSuperBlocks {
         for (int i = 0; i < G; i++) kernel4x1(p + i, x, t, y);
     }
 
-    private void kernel1x1(int p, float[] x, int t, float[] y) {
-        long base = panelBase(p);
-        int xo = t * cols;
-        FloatVector a = FloatVector.zero(F);
-        for (int b = 0; b < subs; b++) {
-            long bo = base + (b / SUBS) * BB;
-            FloatVector d = scale(bo, bo + SCALES + (b % SUBS / 4) * WS, b);
-            long qo = bo + QUANTS + (b % SUBS) * SB;
-            IntVector lo0 = word(qo), lo1 = word(qo + WS), hi = word(qo + HIGH);
-            for (int g = 0; g < 4; g++) {
-                IntVector v = four(lo0, lo1, hi, g);
-                int c = xo + b * SUB + 4 * g;
-                for (int k = 0; k < 4; k++) a = w(d, v, k).fma(bx(x, c + k), a);
+    /** The scales d * sc of the group's super-block at {@code bo} into {@code sc}: sub-block s of panel i at {@code (s * G + i) * L}. */
+    private void scales(long bo, float[] sc) {
+        for (int s = 0; s < SUBS; s++) {
+            for (int i = 0; i < G; i++) {
+                long po = bo + i * SV;
+                IntVector k = word(po + SCALES + (s / 4) * WS).lanewise(VectorOperators.LSHL, 24 - 8 * (s % 4)).lanewise(VectorOperators.ASHR, 24);
+                vec(po).mul((FloatVector) k.convert(VectorOperators.I2F, 0)).intoArray(sc, (s * G + i) * L);
             }
         }
-        store(a, y, t, p);
     }
 
-    // kernel1x1's walk for four tokens: merging the two would add a token loop around the decode (see PackedTensor)
+    /** Panels i, i + 1 of the group (the first at {@code bo} in its super-block), columns {@code c..c+255} of x. */
+    private void superBlock(long bo, float[] sc, int i, float[] x, int c, float[] acc) {
+        FloatVector a0 = FloatVector.fromArray(F, acc, i * L), a1 = FloatVector.fromArray(F, acc, (i + 1) * L);
+        for (int s = 0; s < SUBS; s++) {
+            FloatVector d0 = FloatVector.fromArray(F, sc, (s * G + i) * L), d1 = FloatVector.fromArray(F, sc, (s * G + i + 1) * L);
+            long qo = bo + QUANTS + s * SB;
+            IntVector lo0 = word(qo), lo1 = word(qo + WS), hi = word(qo + HIGH);
+            IntVector lp0 = word(qo + SV), lp1 = word(qo + WS + SV), hp = word(qo + HIGH + SV);
+            for (int g = 0; g < 4; g++) {
+                IntVector v = four(lo0, lo1, hi, g), u = four(lp0, lp1, hp, g);
+                int cg = c + s * SUB + 4 * g;
+                for (int k = 0; k < 4; k++) {
+                    FloatVector xv = bx(x, cg + k);
+                    a0 = w(d0, v, k).fma(xv, a0);
+                    a1 = w(d1, u, k).fma(xv, a1);
+                }
+            }
+        }
+        a0.intoArray(acc, i * L);
+        a1.intoArray(acc, (i + 1) * L);
+    }
+
+    // superBlock's walk for four tokens and one panel: merging the two would add a token loop around the decode (see PackedTensor)
     private void kernel4x1(int p, float[] x, int t, float[] y) {
         long base = panelBase(p);
         int x0 = t * cols, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
