@@ -1,7 +1,6 @@
 package io.steermesh.worker;
 
 import io.steermesh.engine.model.Model;
-import io.steermesh.events.ActivationsCaptured;
 import io.steermesh.events.ActivationsRequested;
 import io.steermesh.events.GenerationCancelled;
 import io.steermesh.events.GenerationFailed;
@@ -36,26 +35,13 @@ import java.util.function.Consumer;
  */
 public final class BatchScheduler implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(BatchScheduler.class);
-    private static final long REPORT_EVERY_NANOS = 10_000_000_000L;
-
-    /** Where logits go (the sampler's channel), and captured activations (the steering service's). */
-    public interface Sink {
-        void logits(LogitsComputed event);
-
-        default void activations(ActivationsCaptured event) {
-            throw new UnsupportedOperationException("this worker does not answer activation requests");
-        }
-
-        /** A sequence that cannot go on ends at once: its GenerationFailed goes to its reply topic. */
-        default void failed(String replyTo, GenerationFailed failure) {}
-    }
 
     private record Work(Object event, Runnable ack, Consumer<Throwable> nack) {}
 
     private final Model model;
     private final String modelName;
     private final String workerId;
-    private final Sink sink;
+    private final WorkerSink sink;
     private final int layers;
     private final int dim;
     private final SequenceTable table = new SequenceTable();
@@ -72,7 +58,7 @@ public final class BatchScheduler implements AutoCloseable {
     private final Thread thread;
 
     /** A scheduler for {@code model} over {@code store}, sending to {@code sink}; its loop starts with {@link BatchSchedulerBuilder#start()}. */
-    public static BatchSchedulerBuilder builder(Model model, KvBlockStore store, Sink sink) {
+    public static BatchSchedulerBuilder builder(Model model, KvBlockStore store, WorkerSink sink) {
         return new BatchSchedulerBuilder(model, store, sink);
     }
 
@@ -113,14 +99,10 @@ public final class BatchScheduler implements AutoCloseable {
     // loop: drain → plan → forward pass → emit
     private void loop() {
         List<Work> batch = new ArrayList<>();
-        long nextReport = System.nanoTime();
         while (running) {
             try {
-                if (System.nanoTime() > nextReport) {
-                    if (!table.isEmpty() || profile.hasSteps()) {
-                        LOG.infof("worker %s: %d live sequences; %s; %s", workerId, table.size(), stats(), profile.report());
-                    }
-                    nextReport = System.nanoTime() + REPORT_EVERY_NANOS;
+                if (profile.reportDue() && (!table.isEmpty() || profile.hasSteps())) {
+                    LOG.infof("worker %s: %d live sequences; %s; %s", workerId, table.size(), stats(), profile.report());
                 }
                 if (!table.hasWork()) {
                     Work w = inbox.poll(200, TimeUnit.MILLISECONDS);

@@ -10,7 +10,7 @@ import java.util.Objects;
 public final class BatchSchedulerBuilder {
     final Model model;
     final KvBlockStore store;
-    final BatchScheduler.Sink sink;
+    final WorkerSink sink;
     String modelName;
     String workerId = "worker";
     SaeLookup features;
@@ -19,7 +19,7 @@ public final class BatchSchedulerBuilder {
     int gatherMaxMs = 50;
     int gatherMinMs = 1;
 
-    BatchSchedulerBuilder(Model model, KvBlockStore store, BatchScheduler.Sink sink) {
+    BatchSchedulerBuilder(Model model, KvBlockStore store, WorkerSink sink) {
         this.model = Objects.requireNonNull(model, "model");
         this.store = Objects.requireNonNull(store, "store");
         this.sink = Objects.requireNonNull(sink, "sink");

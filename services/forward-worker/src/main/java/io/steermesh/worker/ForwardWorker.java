@@ -121,7 +121,7 @@ public class ForwardWorker {
         LOG.infof("worker %s: KV blocks go to %s", id, config.kv().store().equals("redis")
                 ? "Redis at " + config.kv().redisHost() + ":" + config.kv().redisPort() + " (TTL " + config.kv().ttl() + ")" : "this process");
         resolver = registry.resolver(name);
-        BatchScheduler.Sink sink = new BatchScheduler.Sink() {
+        WorkerSink sink = new WorkerSink() {
             @Override
             public void logits(LogitsComputed event) {
                 metrics.logits();

@@ -10,6 +10,8 @@ import java.util.Locale;
  */
 final class LoopProfile {
     private static final int STEPS = 4096;
+    private static final long REPORT_EVERY_NANOS = 10_000_000_000L;
+    private long nextReport = System.nanoTime();
     private final long[] forwardNanos = new long[STEPS];
     private final long[] gatherNanos = new long[STEPS];
     private int profiled;
@@ -31,6 +33,14 @@ final class LoopProfile {
     }
 
     boolean hasSteps() { return profiled > 0; }
+
+    /** True once every {@value #REPORT_EVERY_NANOS} ns: time for the loop's log line. */
+    boolean reportDue() {
+        long now = System.nanoTime();
+        if (now < nextReport) return false;
+        nextReport = now + REPORT_EVERY_NANOS;
+        return true;
+    }
 
     long forwardPasses() { return forwardPasses; }
 

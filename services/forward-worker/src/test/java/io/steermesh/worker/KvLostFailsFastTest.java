@@ -30,7 +30,7 @@ class KvLostFailsFastTest {
         Path stories = Path.of(System.getProperty("steermesh.shared", "../../../shared")).resolve("models/stories260K/stories260K.bin");
         Assumptions.assumeTrue(Files.exists(stories), "skipped: " + stories + " not found");
         LinkedBlockingQueue<Failure> failures = new LinkedBlockingQueue<>();
-        BatchScheduler.Sink sink = new BatchScheduler.Sink() {
+        WorkerSink sink = new WorkerSink() {
             @Override
             public void logits(LogitsComputed event) {
                 throw new AssertionError("no logits expected for a lost sequence");
