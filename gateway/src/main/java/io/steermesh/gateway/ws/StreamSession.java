@@ -84,12 +84,17 @@ final class StreamSession {
     }
 
     /**
-     * The connection is gone. Its generations run on for the resume grace period, in which the client may
-     * resume them on any replica (a {@code resume} frame); the tokenizer cancels those it does not.
+     * The connection is gone. After a normal close its generations are cancelled; after a dropped connection
+     * they run on for the resume grace period, in which the client may resume them on any replica (a
+     * {@code resume} frame), and the tokenizer cancels those it does not.
      */
-    void onClose() {
+    void onClose(boolean normal) {
         closed = true;
         outbox.close();
+        if (normal) {
+            cancelAll(GenerationCancelled.CLIENT);
+            return;
+        }
         for (Map.Entry<String, Stream> e : running.entrySet()) {
             Stream stream = e.getValue();
             running.remove(e.getKey(), stream);
