@@ -141,22 +141,21 @@ public class Generations {
 
     /**
      * Follows {@code sequenceId}, started on any replica, from completion index {@code fromIndex} on: its events are
-     * replayed from its log and then followed there until the end. False when this gateway routes it already.
+     * replayed from its log and then followed there until the end. A connection of this gateway that still follows
+     * it (its drop not noticed yet) stops hearing of it: the latest resume takes the sequence over.
      */
-    public boolean resume(String sequenceId, int fromIndex, CompletionSubscriber subscriber) {
-        if (!router.register(sequenceId, subscriber, fromIndex)) return false;
+    public void resume(String sequenceId, int fromIndex, CompletionSubscriber subscriber) {
+        while (!router.register(sequenceId, subscriber, fromIndex)) router.close(sequenceId);
         resumes.hold(sequenceId);
         resumes.follow(sequenceId);
-        return true;
     }
 
     /**
      * The client went away without cancelling: stop routing {@code sequenceId} here, but let it run for the grace
      * period, in which the client may resume it on any replica; after that the tokenizer cancels it (client_gone).
      */
-    public void detach(String sequenceId) {
-        resumes.let(sequenceId);
-        router.close(sequenceId);
+    public void detach(String sequenceId, CompletionSubscriber subscriber) {
+        if (router.close(sequenceId, subscriber)) resumes.let(sequenceId);
     }
 
     private void failed(GenerationFailed f) {

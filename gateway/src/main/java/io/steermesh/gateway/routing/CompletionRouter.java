@@ -79,8 +79,13 @@ public final class CompletionRouter {
      * still open, i.e. the generation had not ended yet.
      */
     public boolean close(String sequenceId) {
+        return close(sequenceId, null);
+    }
+
+    /** {@link #close(String)}, but only while {@code subscriber} (null: anyone) is the one routed to. */
+    public boolean close(String sequenceId, CompletionSubscriber subscriber) {
         Route route = routes.get(sequenceId);
-        if (route == null) return false;
+        if (route == null || (subscriber != null && route.subscriber != subscriber)) return false;
         route.lock.lock();
         try {
             if (route.closed) return false;

@@ -98,7 +98,7 @@ final class StreamSession {
         for (Map.Entry<String, Stream> e : running.entrySet()) {
             Stream stream = e.getValue();
             running.remove(e.getKey(), stream);
-            if (stream.lease != null) generations.detach(stream.sequenceId);
+            if (stream.lease != null) generations.detach(stream.sequenceId, stream);
             stream.over();
         }
     }
@@ -117,12 +117,7 @@ final class StreamSession {
                 return;
             }
             stream.lease = new Lease(slot, 1);
-            if (!generations.resume(r.sequenceId(), r.fromIndex(), stream)) {
-                running.remove(id, stream);
-                stream.over();
-                send(ServerFrames.error(id, RequestException.INVALID_REQUEST, "sequence_id",
-                        "sequence " + r.sequenceId() + " is followed by a connection of this gateway already"));
-            }
+            generations.resume(r.sequenceId(), r.fromIndex(), stream);
         });
         if (admission == ClientLimiter.Admission.REJECTED) {
             running.remove(id, stream);
