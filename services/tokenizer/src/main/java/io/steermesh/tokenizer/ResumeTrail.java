@@ -28,6 +28,10 @@ public final class ResumeTrail {
     public static final String CLIENT_GONE = "client_gone";
 
     private static final int MAX_TRACKED = 65_536;
+    /** After a failed log call, the log is left alone this long: an unreachable Redis must not slow every token. */
+    static final long BACK_OFF_MILLIS = 5_000;
+
+    private volatile long pausedUntil;
 
     private final GenerationLog log;
     private final Duration grace;
@@ -58,6 +62,7 @@ public final class ResumeTrail {
      * sequence is orphaned and must be cancelled.
      */
     public boolean onToken(String sequenceId, int index, List<CompletionEvent> events) {
+        if (System.currentTimeMillis() < pausedUntil) return false;
         boolean ended = false;
         try {
             for (CompletionEvent e : events) {
@@ -75,16 +80,19 @@ public final class ResumeTrail {
             }
             return leased.remove(sequenceId);
         } catch (RuntimeException e) {
-            LOG.warnf("replay log of %s: %s", sequenceId, e.toString());
+            pausedUntil = System.currentTimeMillis() + BACK_OFF_MILLIS;
+            LOG.warnf("replay log of %s: %s (not written for %d s)", sequenceId, e.toString(), BACK_OFF_MILLIS / 1000);
             return false;
         }
     }
 
     /** Logs an event that ended a sequence before any token (a rejected request). */
     public void onFailure(CompletionEvent failure) {
+        if (System.currentTimeMillis() < pausedUntil) return;
         try {
             log.append(failure, maxEvents, grace);
         } catch (RuntimeException e) {
+            pausedUntil = System.currentTimeMillis() + BACK_OFF_MILLIS;
             LOG.warnf("replay log of %s: %s", failure.sequenceId(), e.toString());
         }
     }

@@ -79,5 +79,6 @@ class ResumeTrailTest {
             public void releaseClient(String sequenceId) {}
         }, Duration.ofSeconds(10), 10, 1);
         assertFalse(t.onToken("s", 0, delta("s", 0)));
+        assertFalse(t.onToken("s", 1, delta("s", 1)), "left alone for a while after a failure");
     }
 }
