@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.steermesh.events.GenerationRequested;
+import io.steermesh.kv.resume.ResumeLog;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
@@ -154,16 +155,38 @@ class GatewayWebSocketTest {
     }
 
     @Test
-    void closingTheSocketCancelsItsGenerations() throws Exception {
+    void closingTheSocketNormallyCancelsItsGenerations() throws Exception {
         String sequenceId;
         try (WsClient ws = new WsClient(stream)) {
             ws.send("{\"type\":\"generate\",\"id\":\"bye\",\"prompt\":\"SLOW 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20\"}");
-            ws.next();
+            JsonNode first = ws.next();
             sequenceId = published("SLOW 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20").sequenceId();
+            assertEquals(sequenceId, first.get("sequence_id").asText(), "the first frame names the sequence, for resume");
+            ws.closeNormally();
         }
         long deadline = System.currentTimeMillis() + 5000;
         while (!pipeline.wasCancelled(sequenceId) && System.currentTimeMillis() < deadline) Thread.sleep(20);
         assertTrue(pipeline.wasCancelled(sequenceId));
+    }
+
+    @Inject
+    ResumeLog resume;
+
+    @Test
+    void aDroppedSocketLeavesItsGenerationsToTheGracePeriod() throws Exception {
+        String prompt = "SLOW a b c d e f g h i j k l m n o p q r s t";
+        String sequenceId;
+        try (WsClient ws = new WsClient(stream)) {
+            ws.send("{\"type\":\"generate\",\"id\":\"drop\",\"prompt\":\"" + prompt + "\"}");
+            ws.next();
+            sequenceId = published(prompt).sequenceId();
+            assertTrue(resume.log().clientHeld(sequenceId), "the connected client holds the lease");
+        }   // aborted: no close frame
+        Thread.sleep(500);
+        assertFalse(pipeline.wasCancelled(sequenceId), "a dropped client may still resume: not cancelled at once");
+        long deadline = System.currentTimeMillis() + resume.grace().toMillis() + 3000;
+        while (resume.log().clientHeld(sequenceId) && System.currentTimeMillis() < deadline) Thread.sleep(50);
+        assertFalse(resume.log().clientHeld(sequenceId), "the lease lapses a grace period after the drop (the tokenizer then cancels)");
     }
 
     @Test

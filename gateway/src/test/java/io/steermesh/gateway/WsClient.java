@@ -120,6 +120,13 @@ final class WsClient implements AutoCloseable {
         socket.abort();
     }
 
+    /** Says goodbye with a close frame (1000) and waits for the server's, unlike {@link #close} which drops the connection. */
+    public void closeNormally() throws Exception {
+        socket.sendClose(WebSocket.NORMAL_CLOSURE, "bye").get(5, java.util.concurrent.TimeUnit.SECONDS);
+        long deadline = System.currentTimeMillis() + 5000;
+        while (!socket.isInputClosed() && System.currentTimeMillis() < deadline) Thread.sleep(10);
+    }
+
     static boolean isType(JsonNode f, String type) {
         return type.equals(f.path("type").asText());
     }

@@ -196,7 +196,7 @@ public final class MeshLauncher {
             List<ServiceProcess> services = new ArrayList<>();
             for (int r = 1; r <= MeshTopology.TOKENIZER.replicas(); r++) {
                 services.add(MeshServices.TOKENIZER.process(root, kafka.bootstrapServers()).properties(shared)
-                        .properties(MeshServices.tokenizerConfig(model)).replica(r, logs).workDir(work).detached(true).start());
+                        .properties(MeshServices.tokenizerConfig(model)).properties(MeshServices.resumeConfig(redis.url())).replica(r, logs).workDir(work).detached(true).start());
             }
             for (int r = 1; r <= MeshTopology.WORKER.replicas(); r++) {
                 services.add(MeshServices.WORKER.process(root, kafka.bootstrapServers()).properties(shared)
@@ -208,7 +208,7 @@ public final class MeshLauncher {
             }
             if (gateway) {
                 services.add(MeshServices.GATEWAY.process(root, kafka.bootstrapServers()).properties(shared)
-                        .properties(MeshServices.gatewayConfig(GATEWAY_REPLY_TOPIC))
+                        .properties(MeshServices.gatewayConfig(GATEWAY_REPLY_TOPIC)).properties(MeshServices.resumeConfig(redis.url()))
                         .httpPort(gatewayPort).log(logs.resolve("gateway.log")).workDir(work).detached(true).start());
             } else {
                 progress("no gateway: " + root.relativize(gatewayJar) + " does not exist (the gateway module is not built yet); "

@@ -171,6 +171,16 @@ public final class MeshServices {
         return Map.of("steermesh.gateway.reply-topic", replyTopic);
     }
 
+    /**
+     * Resume (docs/operations.md), for the tokenizer and the gateways: the replay logs and client leases in the
+     * mesh's Redis, so a client can resume on any gateway replica.
+     *
+     * @param redisUrl {@code redis://HOST:PORT}
+     */
+    public static Map<String, String> resumeConfig(String redisUrl) {
+        return Map.of("steermesh.resume.store", "redis", "quarkus.redis.hosts", redisUrl);
+    }
+
     /** Consumer group → topics, for {@link KafkaBroker#awaitConsumerGroups}: every group the services' replicas share. */
     public static Map<String, List<String>> groups(List<Service> services) {
         Map<String, List<String>> g = new LinkedHashMap<>();

@@ -116,12 +116,13 @@ final class MeshFixture implements AutoCloseable {
             for (MeshServices.Service s : which) {
                 ServiceProcess.Builder b = s.process(ROOT, kafka.bootstrapServers()).log(logs.resolve(s.name() + ".log")).workDir(dir);
                 if (s != MeshServices.SAMPLER) b.properties(shared);
-                if (s == MeshServices.TOKENIZER) b.properties(MeshServices.tokenizerConfig(setup.model()));
+                String redisUrl = redis == null ? "redis://127.0.0.1:6379" : redis.url();   // the %mesh default the worker uses then
+                if (s == MeshServices.TOKENIZER) b.properties(MeshServices.tokenizerConfig(setup.model())).properties(MeshServices.resumeConfig(redisUrl));
                 if (s == MeshServices.WORKER) b.properties(MeshServices.workerConfig(setup.model(), "worker-it", 2, redis == null ? null : redis.url()));
                 if (s == MeshServices.STEERING) b.properties(MeshServices.steeringConfig(redis == null ? null : redis.url()));
                 if (s == MeshServices.GATEWAY) {
                     if (setup.gatewayReply() == null) throw new IllegalArgumentException("the gateway needs Setup.gatewayReply");
-                    b.properties(MeshServices.gatewayConfig(setup.gatewayReply()));
+                    b.properties(MeshServices.gatewayConfig(setup.gatewayReply())).properties(MeshServices.resumeConfig(redisUrl));
                 }
                 mesh.builders.put(s.name(), b);
                 mesh.services.put(s.name(), b.start());

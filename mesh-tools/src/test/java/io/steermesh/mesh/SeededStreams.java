@@ -82,6 +82,8 @@ final class SeededStreams {
     /** One client: token ids in arrival order and the longest wait between two of them. */
     static final class Client extends JsonFrameListener {
         final List<Integer> ids = Collections.synchronizedList(new ArrayList<>());
+        /** The generation's sequence_id, from its first frame (what a resume frame names). */
+        volatile String sequenceId;
         final CompletableFuture<String> done = new CompletableFuture<>();
         final AtomicInteger total;
         final AtomicLong lastToken;
@@ -120,6 +122,7 @@ final class SeededStreams {
                 longestGapEnd = now;
             }
             previousNanos = now;
+            if (f.hasNonNull("sequence_id")) sequenceId = f.get("sequence_id").asText();
             int index = f.path("index").asInt();
             if (index != ids.size()) {
                 done.completeExceptionally(new AssertionError("index " + index + " arrived after " + ids.size() + " tokens"));

@@ -120,12 +120,13 @@ class StandaloneSteeringTest {
         return GatewaySocket.ids(tokens);
     }
 
-    /** Token frames without the per-request id (and without the plan identity when {@code identity}). */
+    /** Token frames without the per-request ids (and without the plan identity when {@code identity}). */
     static String strip(List<JsonNode> tokens, boolean identity) {
         List<JsonNode> out = new ArrayList<>();
         for (JsonNode t : tokens) {
             ObjectNode c = (ObjectNode) t.deepCopy();
             c.remove("id");
+            c.remove("sequence_id");   // the first frame's, for resume: unique per request
             if (identity) c.remove("steering_identity");
             out.add(c);
         }

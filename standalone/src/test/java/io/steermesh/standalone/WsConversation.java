@@ -52,6 +52,11 @@ final class WsConversation implements AutoCloseable {
         }
     }
 
+    /** Drops the connection without a close frame, as a network failure or a killed gateway does. */
+    void abort() {
+        socket.abort();
+    }
+
     @Override
     public void close() {
         socket.sendClose(WebSocket.NORMAL_CLOSURE, "done");

@@ -19,6 +19,7 @@ import io.steermesh.gateway.metrics.GatewayMetrics;
 import io.steermesh.gateway.request.GenerationRequestParser;
 import io.steermesh.gateway.routing.CompletionRouter;
 import io.steermesh.gateway.routing.CompletionSubscriber;
+import io.steermesh.kv.resume.ResumeLog;
 import io.steermesh.service.Keyed;
 import io.vertx.core.Vertx;
 import jakarta.annotation.PostConstruct;
@@ -73,6 +74,11 @@ public class Generations {
     @Inject
     GatewayMetrics metrics;
 
+    @Inject
+    ResumeLog resumeLog;
+
+    private Resumes resumes;
+
     private GenerationRequestParser parser;
     private long sweepTimer = -1;
 
@@ -84,11 +90,13 @@ public class Generations {
 
     void stop(@Observes ShutdownEvent ignored) {
         if (sweepTimer >= 0) vertx.cancelTimer(sweepTimer);
+        if (resumes != null) resumes.close();
     }
 
     @PostConstruct
     void init() {
         parser = new GenerationRequestParser(config.modelName(), config.contextLength(), config.replyTopic());
+        resumes = new Resumes(resumeLog.log(), router, resumeLog.grace(), this::onCompletion);
     }
 
     /** The validator for this gateway's model, context length and reply topic. */
@@ -119,6 +127,35 @@ public class Generations {
             LOG.warnf("cannot publish %s: %s", id, e.toString());
             failed(GenerationFailed.of(id, GenerationFailed.OVERLOADED, null, "the model pipeline is not accepting requests now; retry later"));
         }
+    }
+
+    /**
+     * {@link #start} for a client that can resume: while its route is open this gateway holds the client's lease
+     * (until {@link #detach}), so the pipeline knows someone reads the tokens.
+     */
+    public void startResumable(GenerationRequested request, CompletionSubscriber subscriber) {
+        start(request, subscriber);
+        // after the registration: the refresher forgets ids whose route is not open
+        resumes.hold(request.sequenceId());
+    }
+
+    /**
+     * Follows {@code sequenceId}, started on any replica, from completion index {@code fromIndex} on: its events are
+     * replayed from its log and then followed there until the end. A connection of this gateway that still follows
+     * it (its drop not noticed yet) stops hearing of it: the latest resume takes the sequence over.
+     */
+    public void resume(String sequenceId, int fromIndex, CompletionSubscriber subscriber) {
+        while (!router.register(sequenceId, subscriber, fromIndex)) router.close(sequenceId);
+        resumes.hold(sequenceId);
+        resumes.follow(sequenceId);
+    }
+
+    /**
+     * The client went away without cancelling: stop routing {@code sequenceId} here, but let it run for the grace
+     * period, in which the client may resume it on any replica; after that the tokenizer cancels it (client_gone).
+     */
+    public void detach(String sequenceId, CompletionSubscriber subscriber) {
+        if (router.close(sequenceId, subscriber)) resumes.let(sequenceId);
     }
 
     private void failed(GenerationFailed f) {

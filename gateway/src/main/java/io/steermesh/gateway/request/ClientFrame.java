@@ -24,4 +24,12 @@ public sealed interface ClientFrame {
      * @param fromIndex first completion index the new plan applies to; null = as soon as possible
      */
     record Steer(String id, Integer fromIndex, SteeringPlanSpec steering) implements ClientFrame {}
+
+    /**
+     * {@code {"type":"resume","sequence_id":...,"from_index":n,"id"?,"top_logprobs"?}}: follow a generation started on
+     * any replica (its {@code sequence_id} came in its first frame), from completion index {@code fromIndex} on.
+     *
+     * @param id the client's id for it on this connection; null: the sequence id
+     */
+    record Resume(String id, String sequenceId, int fromIndex, OutputOptions output) implements ClientFrame {}
 }

@@ -32,7 +32,7 @@ public final class GenerationRequestParser {
     /** Largest request body or WebSocket message accepted. */
     public static final int MAX_REQUEST_BYTES = JsonFields.MAX_REQUEST_BYTES;
 
-    private static final List<String> FRAME_TYPES = List.of("generate", "cancel", "steer");
+    private static final List<String> FRAME_TYPES = List.of("generate", "cancel", "steer", "resume");
     /** Drawn seeds stay below 2^53 so that a JavaScript client can send them back unchanged. */
     static final long MAX_DRAWN_SEED = 1L << 53;
 
@@ -97,6 +97,7 @@ public final class GenerationRequestParser {
                     if (f.raw("steering") == null) throw RequestException.missing("steering");
                     yield new ClientFrame.Steer(id, f.integer("from_index", 0, Integer.MAX_VALUE), steering(f));
                 }
+                case "resume" -> resumeFrame(f, id);
                 default -> throw RequestException.field("type", "must be one of " + String.join(", ", FRAME_TYPES) + " (got "
                         + shown(f.raw("type")) + ")");
             };
@@ -105,6 +106,23 @@ public final class GenerationRequestParser {
         } catch (InvalidEventException e) {
             throw id == null ? RequestException.of(e) : RequestException.of(e).withId(id);
         }
+    }
+
+    /** Ids the gateway gives are {@code gen-} and a UUID; any id of the same shape is accepted. */
+    private static final java.util.regex.Pattern SEQUENCE_ID = java.util.regex.Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+
+    private ClientFrame resumeFrame(JsonFields f, String id) {
+        JsonNode raw = f.raw("sequence_id");
+        if (raw == null) throw RequestException.missing("sequence_id");
+        if (!raw.isTextual() || !SEQUENCE_ID.matcher(raw.asText()).matches()) {
+            throw RequestException.field("sequence_id", "must be the sequence_id of the generation's first frame: 1 to 128 letters, digits, "
+                    + "'.', '_', ':' or '-' (got " + shown(raw) + ")");
+        }
+        if (f.raw("from_index") == null) throw RequestException.missing("from_index");
+        int fromIndex = f.requiredInteger("from_index", 0, contextLength);
+        Integer top = f.integer("top_logprobs", 0, SamplingParams.MAX_TOP_LOGPROBS);
+        int topLogprobs = top == null ? 0 : top;
+        return new ClientFrame.Resume(id, raw.asText(), fromIndex, new OutputOptions(f.flag("logprobs") || topLogprobs > 0, topLogprobs));
     }
 
     private ClientFrame generateFrame(JsonFields f, String id, String sequenceId) {

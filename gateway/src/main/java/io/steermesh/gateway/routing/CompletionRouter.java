@@ -58,7 +58,19 @@ public final class CompletionRouter {
 
     /** Starts routing {@code sequenceId} to {@code subscriber}; false (and nothing changes) when the id is taken. */
     public boolean register(String sequenceId, CompletionSubscriber subscriber) {
-        return routes.putIfAbsent(sequenceId, new Route(sequenceId, subscriber)) == null;
+        return register(sequenceId, subscriber, 0);
+    }
+
+    /**
+     * {@link #register} for a client that has seen the indexes below {@code nextIndex} already (a resumed stream):
+     * deltas below it are duplicates, and a {@link GenerationFinished} whose {@code last_index} is below it is
+     * delivered at once.
+     */
+    public boolean register(String sequenceId, CompletionSubscriber subscriber, int nextIndex) {
+        if (nextIndex < 0) throw new IllegalArgumentException("nextIndex must be >= 0 (got " + nextIndex + ")");
+        Route route = new Route(sequenceId, subscriber);
+        route.next = nextIndex;
+        return routes.putIfAbsent(sequenceId, route) == null;
     }
 
     /**
@@ -67,8 +79,13 @@ public final class CompletionRouter {
      * still open, i.e. the generation had not ended yet.
      */
     public boolean close(String sequenceId) {
+        return close(sequenceId, null);
+    }
+
+    /** {@link #close(String)}, but only while {@code subscriber} (null: anyone) is the one routed to. */
+    public boolean close(String sequenceId, CompletionSubscriber subscriber) {
         Route route = routes.get(sequenceId);
-        if (route == null) return false;
+        if (route == null || (subscriber != null && route.subscriber != subscriber)) return false;
         route.lock.lock();
         try {
             if (route.closed) return false;

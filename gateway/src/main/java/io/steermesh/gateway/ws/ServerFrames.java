@@ -96,6 +96,21 @@ final class ServerFrames {
         return write(f);
     }
 
+    /** {@code frame} with {@code "sequence_id"} after its {@code id}: what a {@code resume} frame names. */
+    static String withSequenceId(String frame, String sequenceId) {
+        try {
+            ObjectNode given = (ObjectNode) JSON.readTree(frame);
+            ObjectNode f = JSON.createObjectNode();
+            f.set("type", given.get("type"));
+            f.set("id", given.get("id"));
+            f.put("sequence_id", sequenceId);
+            f.setAll(given);
+            return write(f);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot read a frame", e);
+        }
+    }
+
     private static String write(ObjectNode frame) {
         try {
             return JSON.writeValueAsString(frame);

@@ -74,6 +74,7 @@ final class StreamSession {
             case ClientFrame.Generate g -> generate(g);
             case ClientFrame.Cancel c -> cancel(c.id());
             case ClientFrame.Steer s -> steer(s);
+            case ClientFrame.Resume r -> resume(r);
         }
     }
 
@@ -82,11 +83,47 @@ final class StreamSession {
         send(ServerFrames.error(null, code, null, message));
     }
 
-    /** The connection is gone: nobody will read the rest of its generations. */
-    void onClose() {
+    /**
+     * The connection is gone. After a normal close its generations are cancelled; after a dropped connection
+     * they run on for the resume grace period, in which the client may resume them on any replica (a
+     * {@code resume} frame), and the tokenizer cancels those it does not.
+     */
+    void onClose(boolean normal) {
         closed = true;
         outbox.close();
-        cancelAll(GenerationCancelled.CLIENT);
+        if (normal) {
+            cancelAll(GenerationCancelled.CLIENT);
+            return;
+        }
+        for (Map.Entry<String, Stream> e : running.entrySet()) {
+            Stream stream = e.getValue();
+            running.remove(e.getKey(), stream);
+            if (stream.lease != null) generations.detach(stream.sequenceId, stream);
+            stream.over();
+        }
+    }
+
+    private void resume(ClientFrame.Resume r) {
+        String id = r.id() != null ? r.id() : r.sequenceId();
+        Stream stream = new Stream(id, r.sequenceId(), r.output(), null, null);
+        if (running.putIfAbsent(id, stream) != null) {
+            send(ServerFrames.error(id, RequestException.INVALID_REQUEST, "id",
+                    "id \"" + id + "\" belongs to a generation still running on this connection; use another id or cancel it first"));
+            return;
+        }
+        ClientLimiter.Admission admission = limiter.enter(client, slot -> {
+            if (closed || running.get(id) != stream) {
+                slot.release();
+                return;
+            }
+            stream.lease = new Lease(slot, 1);
+            generations.resume(r.sequenceId(), r.fromIndex(), stream);
+        });
+        if (admission == ClientLimiter.Admission.REJECTED) {
+            running.remove(id, stream);
+            send(ServerFrames.error(id, "rate_limited", null, "too many generations at once for this client: the running and queued ones "
+                    + "are at the limit (steermesh.gateway.limits); retry after one ends"));
+        }
     }
 
     private void generate(ClientFrame.Generate g) {
@@ -120,12 +157,12 @@ final class StreamSession {
             stream.lease = lease;
             twin.lease = lease;
             running.put(stream.id + UNSTEERED_SUFFIX, twin);
-            generations.start(g.request(), stream);
-            generations.start(plain, twin);
+            generations.startResumable(g.request(), stream);
+            generations.startResumable(plain, twin);
             return;
         }
         stream.lease = new Lease(slot, 1);
-        generations.start(g.request(), stream);
+        generations.startResumable(g.request(), stream);
     }
 
     /** A slot shared by the streams of one generation (two for a comparison): freed when the last one ends. */
@@ -204,6 +241,7 @@ final class StreamSession {
         final Long seed;        // the request's, reported in the done frame
         volatile Lease lease;   // null while waiting for a slot
         private final AtomicBoolean over = new AtomicBoolean();
+        private final AtomicBoolean announced = new AtomicBoolean();
 
         Stream(String id, String sequenceId, OutputOptions output, String variant, Long seed) {
             this.seed = seed;
@@ -225,14 +263,19 @@ final class StreamSession {
 
         @Override
         public void onToken(TextDelta delta) {
-            send(ServerFrames.token(id, delta, output, variant));
+            send(first(ServerFrames.token(id, delta, output, variant)));
         }
 
         @Override
         public void onFinished(GenerationFinished finished) {
             running.remove(key(), this);
             over();
-            send(ServerFrames.done(id, finished.finishReason(), finished.usage(), variant, seed));
+            send(first(ServerFrames.done(id, finished.finishReason(), finished.usage(), variant, seed)));
+        }
+
+        /** The first frame of a stream also carries its {@code sequence_id}, which a {@code resume} frame names. */
+        private String first(String frame) {
+            return announced.compareAndSet(false, true) ? ServerFrames.withSequenceId(frame, sequenceId) : frame;
         }
 
         @Override
@@ -240,7 +283,7 @@ final class StreamSession {
             running.remove(key(), this);
             over();
             GenerationFailed.ErrorDetail e = failed.error();
-            send(ServerFrames.error(id, e.code(), e.field(), e.message()));
+            send(first(ServerFrames.error(id, e.code(), e.field(), e.message())));
         }
     }
 }

@@ -99,7 +99,9 @@ public class StreamSocket {
     @OnClose
     void close(WebSocketConnection connection) {
         StreamSession session = sessions.remove(connection.id());
-        if (session != null) session.onClose();
+        // a normal close (1000) is the client's goodbye; anything else (a dropped connection) may come back and resume
+        CloseReason reason = connection.closeReason();
+        if (session != null) session.onClose(reason != null && reason.getCode() == CloseReason.NORMAL.getCode());
     }
 
     @OnError

@@ -15,6 +15,7 @@ import io.steermesh.events.GenerationRequested;
 import io.steermesh.events.PromptTokenized;
 import io.steermesh.events.TokenSampled;
 import io.steermesh.events.Topics;
+import io.steermesh.kv.resume.ResumeLog;
 import io.steermesh.service.Keyed;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -39,6 +40,8 @@ import java.nio.file.Path;
 @Startup
 public class TokenizerProcessor {
     private static final Logger LOG = Logger.getLogger(TokenizerProcessor.class);
+    /** Tokens of a sequence between two looks at its client's lease. */
+    static final int CHECK_LEASE_EVERY = 16;
 
     @Inject
     TokenizerConfig config;
@@ -66,8 +69,12 @@ public class TokenizerProcessor {
     @Inject
     TokenizerMetrics metrics;
 
+    @Inject
+    ResumeLog resume;
+
     private PromptStage promptStage;
     private DetokenizeStage detokenizeStage;
+    private ResumeTrail trail;
 
     @PostConstruct
     void load() {
@@ -81,6 +88,7 @@ public class TokenizerProcessor {
             String name = config.modelName().orElse(ModelLoader.defaultName(model));
             promptStage = new PromptStage(name, mc, tok, registry.resolver(name), template);
             detokenizeStage = new DetokenizeStage(tok);
+            trail = new ResumeTrail(resume.log(), resume.grace(), mc.contextLength() + 1, CHECK_LEASE_EVERY);
             LOG.infof("tokenizer: serving model \"%s\" (vocabulary %d, context %d, %s chat template)", name, tok.vocabSize(),
                     mc.contextLength(), template != null ? "its own" : "the generic");
         } catch (IOException e) {
@@ -101,6 +109,7 @@ public class TokenizerProcessor {
                 metrics.request(false);
                 LOG.debugf("tokenizer: rejected %s: %s", request.sequenceId(), f.failure().error().message());
                 completions.send(Keyed.message(request.sequenceId(), (CompletionEvent) f.failure(), request.replyTo()));
+                trail.onFailure(f.failure());
             }
         }
     }
@@ -113,6 +122,10 @@ public class TokenizerProcessor {
         for (CompletionEvent e : out.events()) completions.send(Keyed.message(token.sequenceId(), e, token.replyTo()));
         if (out.stopStringHit()) {
             control.send(Keyed.message(token.sequenceId(), (ControlEvent) new GenerationCancelled(token.sequenceId(), "stop_string")));
+        }
+        if (trail.onToken(token.sequenceId(), token.index(), out.events())) {
+            LOG.infof("tokenizer: the client of %s is gone for longer than %s; cancelling it", token.sequenceId(), resume.grace());
+            control.send(Keyed.message(token.sequenceId(), (ControlEvent) new GenerationCancelled(token.sequenceId(), ResumeTrail.CLIENT_GONE)));
         }
     }
 }
