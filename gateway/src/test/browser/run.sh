@@ -16,8 +16,9 @@ export LAB_SCREENSHOTS="${LAB_SCREENSHOTS:-$ROOT/gateway/target/lab-screenshots}
 
 if [[ -z "${LAB_URL:-}" ]]; then
   port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-  PORT=$((20000 + RANDOM % 20000))
-  while ! port_free "$PORT"; do PORT=$((20000 + RANDOM % 20000)); done
+  # below Linux's ephemeral range (32768+), so no outgoing connection takes the port between the check and the bind
+  PORT=$((20000 + RANDOM % 12000))
+  while ! port_free "$PORT"; do PORT=$((20000 + RANDOM % 12000)); done
   mkdir -p "$ROOT/gateway/target"
   LOG="$ROOT/gateway/target/lab-steermesh.log"
   "$ROOT/steermesh" up --port "$PORT" >"$LOG" 2>&1 &
@@ -30,6 +31,10 @@ if [[ -z "${LAB_URL:-}" ]]; then
     sleep 1
   done
   grep -q "steermesh is up" "$LOG" || { echo "run.sh: steermesh up not ready after 600 s; its log:" >&2; tail -50 "$LOG" >&2; exit 1; }
+  sleep 1
+  if ! kill -0 "$PID" 2>/dev/null || port_free "$PORT"; then
+    echo "run.sh: steermesh up is not serving on port $PORT; its log:" >&2; tail -50 "$LOG" >&2; exit 1
+  fi
   export LAB_URL="http://127.0.0.1:$PORT/"
 fi
 
