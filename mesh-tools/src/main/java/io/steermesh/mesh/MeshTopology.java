@@ -332,7 +332,11 @@ public final class MeshTopology {
                                     + " from now on")),
             List.of(LINGER,
                     mesh("steermesh.steering.store", "redis",
-                            "the durable copy of the registry: every published vector also in Redis (steering:vector:{name}), restored at start-up")),
+                            "the durable copy of the registry: every published vector also in Redis (steering:vector:{name}), restored at start-up"),
+                    new Setting("quarkus.http.cors.enabled", "true", false,
+                            "the lab page comes from the gateway (another origin in the mesh) and calls this REST API from the browser"),
+                    new Setting("quarkus.http.cors.origins", "/.*/", false,
+                            "any page may ask; registry writes still need the admin key when keys are set (narrow with QUARKUS_HTTP_CORS_ORIGINS)")),
             new Jvm(LIGHT, null, "-XX:MaxRAMPercentage=50"), 1);
 
     // ---- supervision ----

@@ -124,6 +124,7 @@ class MeshSteeringIT {
         for (JsonNode t : tokens) {
             ObjectNode c = (ObjectNode) t.deepCopy();
             c.remove("id");
+            c.remove("sequence_id");   // the first frame names its own generation (for resume): differs between two runs
             out.add(c);
         }
         return out.toString();
@@ -229,6 +230,24 @@ class MeshSteeringIT {
         HttpResponse<String> bad = client.post(steering() + "/v1/activations", "{\"ids\":[464],\"hooks\":[\"blocks.1.hook_resid_post\"],\"reduce\":\"max\"}");
         assertEquals(400, bad.statusCode(), bad.body());
         assertEquals("reduce", GatewayClient.JSON.readTree(bad.body()).at("/error/param").asText());
+    }
+
+    /** The lab page comes from the gateway's origin and calls the steering API on its own port: CORS lets the browser do so. */
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void theLabPageMayCallTheSteeringApiFromTheGatewaysOrigin() throws Exception {
+        String origin = "http://127.0.0.1:8080";
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        HttpResponse<String> preflight = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(steering() + "/v1/steering/vectors"))
+                .method("OPTIONS", java.net.http.HttpRequest.BodyPublishers.noBody()).header("Origin", origin)
+                .header("Access-Control-Request-Method", "POST").header("Access-Control-Request-Headers", "content-type").build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, preflight.statusCode(), preflight.body());
+        assertEquals(origin, preflight.headers().firstValue("access-control-allow-origin").orElse(null), preflight.headers().toString());
+        HttpResponse<String> list = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(steering() + "/v1/steering/vectors"))
+                .header("Origin", origin).GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, list.statusCode(), list.body());
+        assertEquals(origin, list.headers().firstValue("access-control-allow-origin").orElse(null));
     }
 
     @Test
