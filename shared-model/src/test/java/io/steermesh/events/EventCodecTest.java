@@ -4,6 +4,8 @@ import io.steermesh.events.wire.EventCodec;
 import io.steermesh.events.wire.EventFormatException;
 import io.steermesh.events.wire.WireRecord;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -79,59 +81,44 @@ class EventCodecTest {
         assertEquals("", r.steering().identity());
     }
 
+    /** The message that names what is wrong, the event type the JSON was read as, and the refused JSON. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            # missing required fields are named
+            missing field sequence_id | GenerationRequested | {"prompt": "hi", "created_at": 1}
+            missing field created_at | GenerationRequested | {"sequence_id": "s", "prompt": "hi"}
+            missing field steering[1].hook | GenerationRequested | {"sequence_id": "s", "prompt": "hi", "created_at": 1, "steering": [{"hook": "blocks.0.hook_resid_pre", "coefficient": 1, "vector": "v"}, {"coefficient": 1, "vector": "v"}]}
+            missing field usage.total_tokens | GenerationFinished | {"type": "finished", "sequence_id": "s", "finish_reason": "stop", "usage": {"prompt_tokens": 1, "completion_tokens": 2}}
+            missing field error.message | GenerationFailed | {"type": "failed", "sequence_id": "s", "error": {"code": "internal"}}
+            missing field top_raw[0].logprob | TextDelta | {"type": "delta", "sequence_id": "s", "index": 0, "token_id": 1, "text": "", "logprob": 0, "top_raw": [{"id": 1, "logit": 2}]}
+            missing field sequence_id | TextDelta | {"type": "delta", "sequence_id": null, "index": 0, "token_id": 1, "text": "", "logprob": 0}
+            # wrong types are named
+            index must be an integer (got "3") | TextDelta | {"type": "delta", "sequence_id": "s", "index": "3", "token_id": 1, "text": "", "logprob": 0}
+            index must be an integer (got 1.5) | TextDelta | {"type": "delta", "sequence_id": "s", "index": 1.5, "token_id": 1, "text": "", "logprob": 0}
+            index must be an integer | TextDelta | {"type": "delta", "sequence_id": "s", "index": null, "token_id": 1, "text": "", "logprob": 0}
+            text must be a string (got 5) | TextDelta | {"type": "delta", "sequence_id": "s", "index": 0, "token_id": 1, "text": 5, "logprob": 0}
+            stop must be an array | GenerationRequested | {"sequence_id": "s", "prompt": "hi", "created_at": 1, "stop": "\\n"}
+            prompt_ids[1] must be an integer (got "a") | GenerationRequested | {"sequence_id": "s", "prompt_ids": [1, "a"], "created_at": 1}
+            sampling must be an object | GenerationRequested | {"sequence_id": "s", "prompt": "hi", "created_at": 1, "sampling": 0.7}
+            finish_reason must be stop, length or cancelled (got "eos") | GenerationFinished | {"type": "finished", "sequence_id": "s", "finish_reason": "eos", "usage": {"prompt_tokens": 1, "completion_tokens": 2, "total_tokens": 3}}
+            the TokenSampled JSON must be an object | TokenSampled | [1, 2]
+            # invalid values are named with the allowed range
+            usage.total_tokens must be prompt_tokens + completion_tokens = 3 (got 4) | GenerationFinished | {"type": "finished", "sequence_id": "s", "finish_reason": "stop", "usage": {"prompt_tokens": 1, "completion_tokens": 2, "total_tokens": 4}}
+            sequence_id must not be blank | GenerationCancelled | {"type": "cancel", "sequence_id": " ", "reason": "client"}
+            steering[0].values[1] must be finite (got Infinity) | SteeringChanged | {"type": "steer", "sequence_id": "s", "steering": [{"hook": "blocks.0.hook_mlp_out", "coefficient": 1, "values": [1, 1e39]}]}
+            steering[0].coefficient must be finite (got Infinity) | SteeringChanged | {"type": "steer", "sequence_id": "s", "steering": [{"hook": "blocks.0.hook_mlp_out", "coefficient": 1e39, "vector": "v"}]}
+            steering[0]: vector "v" is not resolved: values are missing | PromptTokenized | {"sequence_id": "s", "model": "m", "prompt_ids": [1], "reply_to": "completions", "created_at": 1, "steering": [{"hook": "blocks.0.hook_mlp_out", "coefficient": 1, "vector": "v"}]}
+            error.code must be lower-case snake_case such as invalid_request (got "Bad Request") | GenerationFailed | {"type": "failed", "sequence_id": "s", "error": {"code": "Bad Request", "message": "x"}}
+            """)
+    void refusalsNameTheFieldAndWhatIsWrong(String message, String type, String json) throws ClassNotFoundException {
+        assertEquals(message, error(Class.forName(Event.class.getPackageName() + "." + type).asSubclass(Event.class), json));
+    }
+
     @Test
-    void missingRequiredFieldsAreNamed() {
-        assertEquals("missing field sequence_id", error(GenerationRequested.class, "{\"prompt\": \"hi\", \"created_at\": 1}"));
-        assertEquals("missing field created_at", error(GenerationRequested.class, "{\"sequence_id\": \"s\", \"prompt\": \"hi\"}"));
-        assertEquals("missing field steering[1].hook", error(GenerationRequested.class,
-                "{\"sequence_id\": \"s\", \"prompt\": \"hi\", \"created_at\": 1, \"steering\": ["
-                        + "{\"hook\": \"blocks.0.hook_resid_pre\", \"coefficient\": 1, \"vector\": \"v\"}, {\"coefficient\": 1, \"vector\": \"v\"}]}"));
-        assertEquals("missing field usage.total_tokens", error(GenerationFinished.class,
-                "{\"type\": \"finished\", \"sequence_id\": \"s\", \"finish_reason\": \"stop\", \"usage\": {\"prompt_tokens\": 1, \"completion_tokens\": 2}}"));
-        assertEquals("missing field error.message", error(GenerationFailed.class, "{\"type\": \"failed\", \"sequence_id\": \"s\", \"error\": {\"code\": \"internal\"}}"));
-        assertEquals("missing field top_raw[0].logprob", error(TextDelta.class,
-                "{\"type\": \"delta\", \"sequence_id\": \"s\", \"index\": 0, \"token_id\": 1, \"text\": \"\", \"logprob\": 0, \"top_raw\": [{\"id\": 1, \"logit\": 2}]}"));
-        assertEquals("missing field sequence_id", error(TextDelta.class, "{\"type\": \"delta\", \"sequence_id\": null, \"index\": 0, \"token_id\": 1, \"text\": \"\", \"logprob\": 0}"));
+    void aRefusalCarriesThePathOfTheMissingField() {
         EventFormatException e = assertThrows(EventFormatException.class, () -> EventCodec.decode(GenerationRequested.class,
                 json(null, "{\"sequence_id\": \"s\", \"prompt\": \"hi\", \"created_at\": 1, \"steering\": [{\"coefficient\": 1, \"vector\": \"v\"}]}")));
         assertEquals("steering[0].hook", e.field());
-    }
-
-    @Test
-    void wrongTypesAreNamed() {
-        assertEquals("index must be an integer (got \"3\")", error(TextDelta.class,
-                "{\"type\": \"delta\", \"sequence_id\": \"s\", \"index\": \"3\", \"token_id\": 1, \"text\": \"\", \"logprob\": 0}"));
-        assertEquals("index must be an integer (got 1.5)", error(TextDelta.class,
-                "{\"type\": \"delta\", \"sequence_id\": \"s\", \"index\": 1.5, \"token_id\": 1, \"text\": \"\", \"logprob\": 0}"));
-        assertEquals("index must be an integer", error(TextDelta.class,
-                "{\"type\": \"delta\", \"sequence_id\": \"s\", \"index\": null, \"token_id\": 1, \"text\": \"\", \"logprob\": 0}"));
-        assertEquals("text must be a string (got 5)", error(TextDelta.class,
-                "{\"type\": \"delta\", \"sequence_id\": \"s\", \"index\": 0, \"token_id\": 1, \"text\": 5, \"logprob\": 0}"));
-        assertEquals("stop must be an array", error(GenerationRequested.class,
-                "{\"sequence_id\": \"s\", \"prompt\": \"hi\", \"created_at\": 1, \"stop\": \"\\n\"}"));
-        assertEquals("prompt_ids[1] must be an integer (got \"a\")", error(GenerationRequested.class,
-                "{\"sequence_id\": \"s\", \"prompt_ids\": [1, \"a\"], \"created_at\": 1}"));
-        assertEquals("sampling must be an object", error(GenerationRequested.class,
-                "{\"sequence_id\": \"s\", \"prompt\": \"hi\", \"created_at\": 1, \"sampling\": 0.7}"));
-        assertEquals("finish_reason must be stop, length or cancelled (got \"eos\")", error(GenerationFinished.class,
-                "{\"type\": \"finished\", \"sequence_id\": \"s\", \"finish_reason\": \"eos\", \"usage\": {\"prompt_tokens\": 1, \"completion_tokens\": 2, \"total_tokens\": 3}}"));
-        assertEquals("the TokenSampled JSON must be an object", error(TokenSampled.class, "[1, 2]"));
-    }
-
-    @Test
-    void invalidValuesAreNamedWithTheAllowedRange() {
-        assertEquals("usage.total_tokens must be prompt_tokens + completion_tokens = 3 (got 4)", error(GenerationFinished.class,
-                "{\"type\": \"finished\", \"sequence_id\": \"s\", \"finish_reason\": \"stop\", \"usage\": {\"prompt_tokens\": 1, \"completion_tokens\": 2, \"total_tokens\": 4}}"));
-        assertEquals("sequence_id must not be blank", error(GenerationCancelled.class, "{\"type\": \"cancel\", \"sequence_id\": \" \", \"reason\": \"client\"}"));
-        assertEquals("steering[0].values[1] must be finite (got Infinity)", error(SteeringChanged.class,
-                "{\"type\": \"steer\", \"sequence_id\": \"s\", \"steering\": [{\"hook\": \"blocks.0.hook_mlp_out\", \"coefficient\": 1, \"values\": [1, 1e39]}]}"));
-        assertEquals("steering[0].coefficient must be finite (got Infinity)", error(SteeringChanged.class,
-                "{\"type\": \"steer\", \"sequence_id\": \"s\", \"steering\": [{\"hook\": \"blocks.0.hook_mlp_out\", \"coefficient\": 1e39, \"vector\": \"v\"}]}"));
-        assertEquals("steering[0]: vector \"v\" is not resolved: values are missing", error(PromptTokenized.class,
-                "{\"sequence_id\": \"s\", \"model\": \"m\", \"prompt_ids\": [1], \"reply_to\": \"completions\", \"created_at\": 1,"
-                        + " \"steering\": [{\"hook\": \"blocks.0.hook_mlp_out\", \"coefficient\": 1, \"vector\": \"v\"}]}"));
-        assertEquals("error.code must be lower-case snake_case such as invalid_request (got \"Bad Request\")", error(GenerationFailed.class,
-                "{\"type\": \"failed\", \"sequence_id\": \"s\", \"error\": {\"code\": \"Bad Request\", \"message\": \"x\"}}"));
     }
 
     @Test

@@ -1,42 +1,37 @@
 package io.steermesh.engine.sampler;
 
+import io.steermesh.engine.sampler.SampleResult.FinishReason;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import static io.steermesh.engine.sampler.SampleResult.FinishReason.LENGTH;
 import static io.steermesh.engine.sampler.SampleResult.FinishReason.STOP;
 import static io.steermesh.engine.sampler.SampleResult.finishReasonFor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 class SampleResultFinishReasonTest {
     private static final SamplingParams P = SamplingParams.builder().stopTokenIds(50256, 198).maxTokens(4).build();
 
-    @Test
-    void generationContinuesWhileNoLimitIsHit() {
-        assertNull(finishReasonFor(11, 1, P, 100));
-        assertNull(finishReasonFor(11, 3, P, 1));
-    }
-
-    @Test
-    void aStopTokenStopsGeneration() {
-        assertEquals(STOP, finishReasonFor(198, 1, P, 100));
-        assertEquals(STOP, finishReasonFor(50256, 2, P, 100));
-    }
-
-    @Test
-    void reachingMaxTokensEndsWithLength() {
-        assertEquals(LENGTH, finishReasonFor(11, 4, P, 100));
-    }
-
-    @Test
-    void aFullContextEndsWithLength() {
-        assertEquals(LENGTH, finishReasonFor(11, 2, P, 0));
-    }
-
-    @Test
-    void aStopTokenOnTheLastAllowedStepCountsAsStop() {
-        assertEquals(STOP, finishReasonFor(50256, 4, P, 0));
+    /** The sampled token, how many have been generated including it, the context left, and the reason (none: go on). */
+    @ParameterizedTest(name = "token {0}, {1} generated, context left {2} -> {3}")
+    @CsvSource(nullValues = "none", textBlock = """
+            # generation continues while no limit is hit
+               11, 1, 100, none
+               11, 3,   1, none
+            # a stop token stops generation
+              198, 1, 100, STOP
+            50256, 2, 100, STOP
+            # reaching maxTokens ends with length
+               11, 4, 100, LENGTH
+            # a full context ends with length
+               11, 2,   0, LENGTH
+            # a stop token on the last allowed step counts as stop
+            50256, 4,   0, STOP
+            """)
+    void finishReasonFollowsStopTokensMaxTokensAndContext(int token, int generated, int contextLeft, FinishReason expected) {
+        assertEquals(expected, finishReasonFor(token, generated, P, contextLeft));
     }
 
     @Test
