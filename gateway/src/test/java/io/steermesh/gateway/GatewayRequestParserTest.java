@@ -24,10 +24,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Request validation without a server: what each entry point accepts, and how it says no. */
 class GatewayRequestParserTest {
 
-    private final GenerationRequestParser parser = new GenerationRequestParser("tiny", 256, "completions.gw-1");
+    private final GenerationRequestParser parser = TinyParser.parser();
 
     private RequestException refused(String frame) {
-        return assertThrows(RequestException.class, () -> parser.parseFrame(frame, "gen-1"));
+        return TinyParser.refused(parser, frame);
     }
 
     @Test
