@@ -15,6 +15,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /** A test client of {@code /v1/stream} on the JDK's WebSocket: frames arrive as parsed JSON in a queue. */
@@ -76,6 +77,14 @@ final class WsClient implements AutoCloseable {
 
     JsonNode next() throws InterruptedException {
         return next(10);
+    }
+
+    /** The next frame, which must be an error frame with this code. */
+    JsonNode nextError(String code) throws InterruptedException {
+        JsonNode f = next();
+        assertEquals("error", f.get("type").asText(), f.toString());
+        assertEquals(code, f.at("/error/code").asText(), f.toString());
+        return f;
     }
 
     /** The next frame if one comes within {@code millis}; null otherwise. */
