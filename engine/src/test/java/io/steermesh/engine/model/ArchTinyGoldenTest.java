@@ -4,11 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.steermesh.engine.SharedFiles;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -26,9 +27,26 @@ class ArchTinyGoldenTest {
         return new ObjectMapper().readTree(SharedFiles.require("golden/arch-tiny-golden.json").toFile());
     }
 
+    /** The four families, as ../shared/models/arch-tiny and the golden file name them. */
+    static Stream<String> models() {
+        return Stream.of("llama3-tiny", "qwen2-tiny", "gemma2-tiny", "moe-tiny");
+    }
+
     static Model load(String name) throws IOException {
         return ModelLoader.load(SharedFiles.require("models/arch-tiny/" + name + ".gguf"),
                 ModelLoader.Options.defaults().withThreads(2), s -> { });
+    }
+
+    interface GoldenCheck {
+        void check(Model m, JsonNode cases);
+    }
+
+    /** Loads the model {@code name} and checks it against its golden cases. */
+    static void checkModel(String name, GoldenCheck check) throws IOException {
+        JsonNode cases = golden().get(name);
+        try (Model m = load(name)) {
+            check.check(m, cases);
+        }
     }
 
     /** The golden top-10 at one position: each listed logit within tolerance, and no other id above the 10th. */
@@ -83,23 +101,31 @@ class ArchTinyGoldenTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"llama3-tiny", "qwen2-tiny", "gemma2-tiny", "moe-tiny"})
+    @MethodSource("models")
     void prefillAtOnceMatchesLlamaCppAtEveryPositionAndGreedyStep(String name) throws IOException {
-        JsonNode golden = golden();
-        try (Model m = load(name)) {
-            checkPrefillAtOnce(m, golden.get(name), name);
-        }
+        checkModel(name, (m, cases) -> checkPrefillAtOnce(m, cases, name));
     }
 
     static void checkPrefillAtOnce(Model m, JsonNode cases, String name) {
+        checkEachPrompt(m, cases, name, name, "prompt position",
+                (s, ids) -> m.transformer().forward(List.of(new Step(s, ids, Step.Logits.ALL)))[0]);
+    }
+
+    /** How a prompt goes into a fresh sequence: the logits of every prompt position, one vocabulary-wide row each. */
+    interface PromptFeed {
+        float[] logitsAtEveryPosition(Sequence s, int[] ids);
+    }
+
+    /** Each case's prompt fed by {@code feed}: the top-10 at every prompt position, then the greedy steps from the last. */
+    static void checkEachPrompt(Model m, JsonNode cases, String name, String sequencePrefix, String positions, PromptFeed feed) {
         int vocab = m.config().vocabSize();
         int ci = 0;
         for (JsonNode c : cases) {
             int[] ids = Gpt2TinyGoldenTest.ints(c.get("prompt_ids"));
-            Sequence s = m.newSequence(name + ci, ids.length);
-            float[] all = m.transformer().forward(List.of(new Step(s, ids, Step.Logits.ALL)))[0];
+            Sequence s = m.newSequence(sequencePrefix + ci, ids.length);
+            float[] all = feed.logitsAtEveryPosition(s, ids);
             for (int p = 0; p < ids.length; p++) {
-                assertTop10(c.get("prompt_top10").get(p), all, p * vocab, vocab, name + " case " + ci + " prompt position " + p);
+                assertTop10(c.get("prompt_top10").get(p), all, p * vocab, vocab, name + " case " + ci + " " + positions + " " + p);
             }
             float[] last = java.util.Arrays.copyOfRange(all, (ids.length - 1) * vocab, ids.length * vocab);
             assertGreedy(c, List.of(s), List.of(last), m.transformer(), List.of(c), name);
@@ -108,35 +134,26 @@ class ArchTinyGoldenTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"llama3-tiny", "qwen2-tiny", "gemma2-tiny", "moe-tiny"})
+    @MethodSource("models")
     void tokenByTokenDecodeMatchesLlamaCpp(String name) throws IOException {
-        JsonNode golden = golden();
-        try (Model m = load(name)) {
+        checkModel(name, (m, cases) -> checkEachPrompt(m, cases, name, "d", "decoded position", (s, ids) -> {
             int vocab = m.config().vocabSize();
-            int ci = 0;
-            for (JsonNode c : golden.get(name)) {
-                int[] ids = Gpt2TinyGoldenTest.ints(c.get("prompt_ids"));
-                Sequence s = m.newSequence("d" + ci, ids.length);
-                float[] logits = null;
-                for (int p = 0; p < ids.length; p++) {
-                    logits = m.transformer().forward(List.of(Step.decode(s, ids[p])))[0];
-                    assertTop10(c.get("prompt_top10").get(p), logits, 0, vocab, name + " case " + ci + " decoded position " + p);
-                }
-                assertGreedy(c, List.of(s), List.of(logits), m.transformer(), List.of(c), name);
-                ci++;
+            float[] all = new float[ids.length * vocab];
+            for (int p = 0; p < ids.length; p++) {
+                System.arraycopy(m.transformer().forward(List.of(Step.decode(s, ids[p])))[0], 0, all, p * vocab, vocab);
             }
-        }
+            return all;
+        }));
     }
 
     /** All prompts of the model in one ragged prefill, with a sequence of another length alongside, then batched greedy steps. */
     @ParameterizedTest
-    @ValueSource(strings = {"llama3-tiny", "qwen2-tiny", "gemma2-tiny", "moe-tiny"})
+    @MethodSource("models")
     void promptsBatchedTogetherMatchLlamaCpp(String name) throws IOException {
-        JsonNode golden = golden();
-        try (Model m = load(name)) {
+        checkModel(name, (m, golden) -> {
             int vocab = m.config().vocabSize();
             List<JsonNode> cases = new ArrayList<>();
-            golden.get(name).forEach(cases::add);
+            golden.forEach(cases::add);
             List<Sequence> seqs = new ArrayList<>();
             List<Step> steps = new ArrayList<>();
             Sequence other = m.newSequence("other", 7);
@@ -157,6 +174,6 @@ class ArchTinyGoldenTest {
                 last.add(java.util.Arrays.copyOfRange(out[i + 1], (len - 1) * vocab, len * vocab));
             }
             assertGreedy(null, seqs, last, m.transformer(), cases, name);
-        }
+        });
     }
 }

@@ -7,7 +7,7 @@ import io.steermesh.engine.format.SafetensorsFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -16,6 +16,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -24,11 +25,38 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class HfLayoutTest {
 
+    /** Writes ../shared/models/arch-tiny/{name}.gguf in Hugging Face layout under {@code tmp}. */
+    private static Path export(String name, Path tmp) throws IOException {
+        return HfExport.write(SharedFiles.require("models/arch-tiny/" + name + ".gguf"), tmp.resolve(name));
+    }
+
+    /** Every field of {@code expected} stands in the exported config.json with that value (numbers as numbers). */
+    private static void assertConfigHas(Path exported, String expected) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        assertHas(json.readTree(expected), json.readTree(exported.resolve("config.json").toFile()), "config.json");
+    }
+
+    private static void assertHas(JsonNode expected, JsonNode actual, String where) {
+        expected.properties().forEach(field -> {
+            String at = where + " " + field.getKey();
+            JsonNode want = field.getValue();
+            JsonNode got = actual.get(field.getKey());
+            assertNotNull(got, at);
+            if (want.isObject()) {
+                assertHas(want, got, at);
+            } else if (want.isNumber()) {
+                assertTrue(got.isNumber(), at + ": " + got);
+                assertEquals(want.asDouble(), got.asDouble(), at);
+            } else {
+                assertEquals(want, got, at);
+            }
+        });
+    }
+
     @ParameterizedTest
-    @ValueSource(strings = {"llama3-tiny", "qwen2-tiny", "gemma2-tiny", "moe-tiny"})
+    @MethodSource("io.steermesh.engine.model.ArchTinyGoldenTest#models")
     void hfLayoutGivesTheLogitsOfTheGgufFile(String name, @TempDir Path tmp) throws IOException {
-        Path gguf = SharedFiles.require("models/arch-tiny/" + name + ".gguf");
-        Path dir = HfExport.write(gguf, tmp.resolve(name));
+        Path dir = export(name, tmp);
         JsonNode golden = ArchTinyGoldenTest.golden().get(name);
         try (Model fromGguf = ArchTinyGoldenTest.load(name);
              Model fromHf = ModelLoader.load(dir, ModelLoader.Options.defaults().withThreads(2), s -> { })) {
@@ -49,32 +77,22 @@ class HfLayoutTest {
 
     @Test
     void exportWritesTheHuggingFaceNamesAndConfigOfEachFamily(@TempDir Path tmp) throws IOException {
-        ObjectMapper json = new ObjectMapper();
-        Path llama = HfExport.write(SharedFiles.require("models/arch-tiny/llama3-tiny.gguf"), tmp.resolve("llama3"));
-        JsonNode cfg = json.readTree(llama.resolve("config.json").toFile());
-        assertEquals("llama", cfg.get("model_type").asText());
-        assertEquals("llama3", cfg.get("rope_scaling").get("rope_type").asText());
-        assertEquals(8.0, cfg.get("rope_scaling").get("factor").asDouble());
-        assertEquals(500000.0, cfg.get("rope_theta").asDouble());
-        assertTrue(cfg.get("tie_word_embeddings").asBoolean());
+        assertConfigHas(export("llama3-tiny", tmp), """
+                {"model_type": "llama", "rope_scaling": {"rope_type": "llama3", "factor": 8.0}, "rope_theta": 500000.0,
+                 "tie_word_embeddings": true}""");
 
-        Path gemma = HfExport.write(SharedFiles.require("models/arch-tiny/gemma2-tiny.gguf"), tmp.resolve("gemma2"));
-        cfg = json.readTree(gemma.resolve("config.json").toFile());
-        assertEquals("gemma2", cfg.get("model_type").asText());
-        assertEquals(16, cfg.get("query_pre_attn_scalar").asInt());
-        assertEquals(5.0, cfg.get("attn_logit_softcapping").asDouble());
-        assertEquals(8.0, cfg.get("final_logit_softcapping").asDouble());
-        assertEquals(8, cfg.get("sliding_window").asInt());
+        Path gemma = export("gemma2-tiny", tmp);
+        assertConfigHas(gemma, """
+                {"model_type": "gemma2", "query_pre_attn_scalar": 16, "attn_logit_softcapping": 5.0,
+                 "final_logit_softcapping": 8.0, "sliding_window": 8}""");
         try (SafetensorsFile st = SafetensorsFile.open(gemma)) {
             assertTrue(st.get("model.layers.0.pre_feedforward_layernorm.weight").isPresent());
             assertTrue(st.get("model.layers.1.post_feedforward_layernorm.weight").isPresent());
         }
 
-        Path moe = HfExport.write(SharedFiles.require("models/arch-tiny/moe-tiny.gguf"), tmp.resolve("moe"));
-        cfg = json.readTree(moe.resolve("config.json").toFile());
-        assertEquals("mixtral", cfg.get("model_type").asText());
-        assertEquals(4, cfg.get("num_local_experts").asInt());
-        assertEquals(2, cfg.get("num_experts_per_tok").asInt());
+        Path moe = export("moe-tiny", tmp);
+        assertConfigHas(moe, """
+                {"model_type": "mixtral", "num_local_experts": 4, "num_experts_per_tok": 2}""");
         try (SafetensorsFile st = SafetensorsFile.open(moe)) {
             assertTrue(st.get("model.layers.0.block_sparse_moe.gate.weight").isPresent());
             assertArrayEquals(new long[] {128, 64}, st.get("model.layers.1.block_sparse_moe.experts.3.w1.weight").orElseThrow().shape());
