@@ -9,16 +9,15 @@ import io.steermesh.events.LogitsComputed;
 import io.steermesh.events.PromptTokenized;
 import io.steermesh.events.SamplingSpec;
 import io.steermesh.events.SteeringPlanSpec;
-import io.steermesh.events.TokenSampled;
 import io.steermesh.kv.InProcessKvBlockStore;
+import io.steermesh.worker.BatchSchedulerTest.Rig;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -33,25 +32,16 @@ class BatchSchedulerLensTest {
         Path p = Path.of(System.getProperty("steermesh.shared", "../../../shared")).resolve("models/stories260K/stories260K.bin");
         Assumptions.assumeTrue(Files.exists(p), "skipped: " + p + " not found");
         try (Model model = ModelLoader.load(p, ModelLoader.Options.defaults().withThreads(2), s -> { })) {
-            LinkedBlockingQueue<LogitsComputed> out = new LinkedBlockingQueue<>();
-            try (BatchScheduler scheduler = BatchScheduler.builder(model, new InProcessKvBlockStore(1 << 20), out::add)
-                    .modelName("stories").workerId("test").start()) {
-                scheduler.submit(prompt("lens", new LensSpec(5)), () -> { }, t -> { throw new AssertionError(t); });
-                scheduler.submit(prompt("plain", null), () -> { }, t -> { throw new AssertionError(t); });
-                LogitsComputed lensed = null, plain = null;
-                for (int i = 0; i < 2; i++) {
-                    LogitsComputed l = out.poll(30, TimeUnit.SECONDS);
-                    assertNotNull(l, "no logits within 30 s");
-                    if (l.sequenceId().equals("lens")) lensed = l; else plain = l;
-                }
-                assertNull(plain.lens(), "a request that does not ask gets no lens");
+            try (Rig rig = Rig.of(model, "stories", new InProcessKvBlockStore(1 << 20))) {
+                rig.send(prompt("lens", new LensSpec(5)));
+                rig.send(prompt("plain", null));
+                Map<String, LogitsComputed> first = rig.nextBySequence(2);
+                assertNull(first.get("plain").lens(), "a request that does not ask gets no lens");
+                LogitsComputed lensed = first.get("lens");
                 assertLastLayerIsOwnTopK(model.config().nLayers(), lensed);
 
-                scheduler.submit(new TokenSampled("lens", "stories", 0, Logits.argmax(lensed.logits()), -1.0, List.of(), List.of(), null,
-                        PROMPT.length, new int[0], null, "completions", null), () -> { }, t -> { throw new AssertionError(t); });
-                LogitsComputed second = out.poll(30, TimeUnit.SECONDS);
-                assertNotNull(second, "no logits for the second step within 30 s");
-                assertLastLayerIsOwnTopK(model.config().nLayers(), second);
+                rig.send(BatchSchedulerTest.token(lensed, Logits.argmax(lensed.logits())));
+                assertLastLayerIsOwnTopK(model.config().nLayers(), rig.next());
             }
         }
     }

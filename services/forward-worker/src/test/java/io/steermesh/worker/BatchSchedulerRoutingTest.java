@@ -1,6 +1,7 @@
 package io.steermesh.worker;
 
 import io.steermesh.kv.InProcessKvBlockStore;
+import io.steermesh.worker.BatchSchedulerTest.Rig;
 import io.steermesh.engine.model.Model;
 import io.steermesh.engine.model.ModelLoader;
 import io.steermesh.engine.model.Sequence;
@@ -11,13 +12,13 @@ import io.steermesh.events.LogitsComputed;
 import io.steermesh.events.PromptTokenized;
 import io.steermesh.events.SamplingSpec;
 import io.steermesh.events.SteeringPlanSpec;
-import io.steermesh.events.TokenSampled;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
@@ -51,24 +52,15 @@ class BatchSchedulerRoutingTest {
             model.transformer().forward(List.of(new Step(s, PROMPT, Step.Logits.LAST)));
             model.transformer().forward(List.of(Step.decode(s, 7)));
 
-            LinkedBlockingQueue<LogitsComputed> out = new LinkedBlockingQueue<>();
-            try (BatchScheduler scheduler = BatchScheduler.builder(model, new InProcessKvBlockStore(1 << 20), out::add).modelName("moe-tiny").workerId("test").start()) {
-                scheduler.submit(prompt("r", "moe-tiny", true), () -> { }, t -> { throw new AssertionError(t); });
-                scheduler.submit(prompt("plain", "moe-tiny", false), () -> { }, t -> { throw new AssertionError(t); });
-                LogitsComputed first = null, plain = null;
-                for (int i = 0; i < 2; i++) {
-                    LogitsComputed l = out.poll(30, TimeUnit.SECONDS);
-                    assertNotNull(l, "no logits within 30 s");
-                    if (l.sequenceId().equals("r")) first = l; else plain = l;
-                }
-                assertNull(plain.routing(), "a request that does not ask gets no routing");
-                assertRoutes(direct.take(PROMPT.length - 1), first.routing());
+            try (Rig rig = Rig.of(model, "moe-tiny", new InProcessKvBlockStore(1 << 20))) {
+                rig.send(prompt("r", "moe-tiny", true));
+                rig.send(prompt("plain", "moe-tiny", false));
+                Map<String, LogitsComputed> first = rig.nextBySequence(2);
+                assertNull(first.get("plain").routing(), "a request that does not ask gets no routing");
+                assertRoutes(direct.take(PROMPT.length - 1), first.get("r").routing());
 
-                scheduler.submit(new TokenSampled("r", "moe-tiny", 0, 7, -1.0, List.of(), List.of(), null, PROMPT.length, new int[0],
-                        null, "completions", null), () -> { }, t -> { throw new AssertionError(t); });
-                LogitsComputed second = out.poll(30, TimeUnit.SECONDS);
-                assertNotNull(second, "no logits for the second step within 30 s");
-                assertRoutes(direct.take(PROMPT.length), second.routing());
+                rig.send(BatchSchedulerTest.token(first.get("r"), 7));
+                assertRoutes(direct.take(PROMPT.length), rig.next().routing());
             }
         }
     }

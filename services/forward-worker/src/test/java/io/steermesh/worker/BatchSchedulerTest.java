@@ -25,7 +25,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -71,8 +73,12 @@ class BatchSchedulerTest {
     /** A scheduler whose logits land in a queue. */
     record Rig(BatchScheduler scheduler, LinkedBlockingQueue<LogitsComputed> out, AtomicInteger acks) implements AutoCloseable {
         static Rig of(KvBlockStore store) {
+            return of(model, "stories260K", store);
+        }
+
+        static Rig of(Model model, String modelName, KvBlockStore store) {
             LinkedBlockingQueue<LogitsComputed> out = new LinkedBlockingQueue<>();
-            return new Rig(BatchScheduler.builder(model, store, out::add).modelName("stories260K").workerId("test").start(), out, new AtomicInteger());
+            return new Rig(BatchScheduler.builder(model, store, out::add).modelName(modelName).workerId("test").start(), out, new AtomicInteger());
         }
 
         void send(Object event) {
@@ -83,6 +89,16 @@ class BatchSchedulerTest {
             LogitsComputed l = out.poll(30, TimeUnit.SECONDS);
             assertNotNull(l, "no logits within 30 s");
             return l;
+        }
+
+        /** The next {@code n} logits events, by sequence id. */
+        Map<String, LogitsComputed> nextBySequence(int n) throws InterruptedException {
+            Map<String, LogitsComputed> got = new HashMap<>();
+            for (int i = 0; i < n; i++) {
+                LogitsComputed l = next();
+                got.put(l.sequenceId(), l);
+            }
+            return got;
         }
 
         public void close() { scheduler.close(); }
