@@ -1,13 +1,11 @@
 package io.steermesh.loadtest;
 
 import io.gatling.http.action.sse.SseInboundMessage;
-import io.gatling.javaapi.core.ClosedInjectionStep;
 import io.gatling.javaapi.core.ScenarioBuilder;
 import io.gatling.javaapi.core.Session;
 import io.gatling.javaapi.core.Simulation;
 import io.gatling.javaapi.http.HttpProtocolBuilder;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
@@ -92,10 +90,7 @@ public class CompletionsSseSimulation extends Simulation {
 
     {
         System.out.println("steermesh CompletionsSseSimulation: " + S.describe());
-        List<ClosedInjectionStep> steps = new ArrayList<>();
-        if (S.rampSeconds > 0) steps.add(rampConcurrentUsers(0).to(S.users).during(S.rampSeconds));
-        steps.add(constantConcurrentUsers(S.users).during(S.durationSeconds));
-        setUp(scenario.injectClosed(steps).protocols(protocol))
+        setUp(scenario.injectClosed(S.injection()).protocols(protocol))
                 .assertions(
                         global().failedRequests().count().is(0L),
                         // a group fails also when its chunks and usage disagree (countChunks)

@@ -1,7 +1,14 @@
 package io.steermesh.loadtest;
 
+import io.gatling.javaapi.core.ClosedInjectionStep;
+
 import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+
+import static io.gatling.javaapi.core.CoreDsl.constantConcurrentUsers;
+import static io.gatling.javaapi.core.CoreDsl.rampConcurrentUsers;
 
 /**
  * What a simulation run is told, as system properties ({@code -Dusers=16}); the defaults are a small load
@@ -41,6 +48,14 @@ final class LoadSettings {
         if (!"http".equals(u.getScheme()) && !"https".equals(u.getScheme())) {
             throw new IllegalArgumentException("baseUrl must start with http:// or https:// (got " + baseUrl + ")");
         }
+    }
+
+    /** The closed workload: from 0 to {@code users} over {@code rampSeconds} (no ramp at 0), then {@code users} for {@code durationSeconds}. */
+    List<ClosedInjectionStep> injection() {
+        List<ClosedInjectionStep> steps = new ArrayList<>();
+        if (rampSeconds > 0) steps.add(rampConcurrentUsers(0).to(users).during(rampSeconds));
+        steps.add(constantConcurrentUsers(users).during(durationSeconds));
+        return steps;
     }
 
     /** {@code ws://HOST:PORT} for {@code http://HOST:PORT}, {@code wss://} for {@code https://}. */

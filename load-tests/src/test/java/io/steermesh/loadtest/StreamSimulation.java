@@ -1,14 +1,11 @@
 package io.steermesh.loadtest;
 
 import io.gatling.javaapi.core.ChainBuilder;
-import io.gatling.javaapi.core.ClosedInjectionStep;
 import io.gatling.javaapi.core.ScenarioBuilder;
 import io.gatling.javaapi.core.Session;
 import io.gatling.javaapi.core.Simulation;
 import io.gatling.javaapi.http.HttpProtocolBuilder;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 
 import static io.gatling.javaapi.core.CoreDsl.*;
@@ -77,10 +74,7 @@ public class StreamSimulation extends Simulation {
 
     {
         System.out.println("steermesh StreamSimulation: " + S.describe());
-        List<ClosedInjectionStep> steps = new ArrayList<>();
-        if (S.rampSeconds > 0) steps.add(rampConcurrentUsers(0).to(S.users).during(S.rampSeconds));
-        steps.add(constantConcurrentUsers(S.users).during(S.durationSeconds));
-        setUp(scenario.injectClosed(steps).protocols(protocol))
+        setUp(scenario.injectClosed(S.injection()).protocols(protocol))
                 .assertions(
                         global().failedRequests().count().is(0L),
                         details("completion").responseTime().percentile(95.0).lt(S.p95Ms),
