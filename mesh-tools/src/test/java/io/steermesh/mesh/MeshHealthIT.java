@@ -8,6 +8,7 @@ import io.steermesh.events.Topics;
 import io.steermesh.events.wire.CompletionEventSerde;
 import io.steermesh.events.wire.TokenSampledSerde;
 import io.steermesh.kv.KvKeys;
+import io.steermesh.testsupport.WsConversation;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -166,7 +167,7 @@ class MeshHealthIT {
     @Timeout(value = 180, unit = TimeUnit.SECONDS)
     void aSequenceWhoseKvRecordIsGoneFailsAtItsClientAtOnce() throws Exception {
         String prompt = "Once upon a time, there was a dog named Max " + UUID.randomUUID().toString().substring(0, 8);
-        try (GatewayClient.Conversation ws = CLIENT.conversation(url(MeshServices.GATEWAY));
+        try (WsConversation ws = CLIENT.conversation(url(MeshServices.GATEWAY));
              KafkaConsumer<String, byte[]> requests = mesh.reader(Topics.GENERATION_REQUESTS, new ByteArrayDeserializer());
              KafkaProducer<String, TokenSampled> tokens = mesh.producer(new TokenSampledSerde.Serializer())) {
             // long enough to be running when the token below arrives: no end-of-text (token 2 of stories260K) before max_tokens

@@ -1,7 +1,6 @@
 package io.steermesh.mesh;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.steermesh.engine.model.Model;
 import io.steermesh.engine.model.ModelLoader;
@@ -14,22 +13,25 @@ import io.steermesh.engine.steering.SyntheticSae;
 import io.steermesh.engine.tokenizer.Tokenizer;
 import io.steermesh.events.SteeringVectorPublished;
 import io.steermesh.events.wire.SteeringVectorCodec;
+import io.steermesh.testsupport.LiveSteering;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 
+import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import static io.steermesh.testsupport.LiveSteering.array;
+import static io.steermesh.testsupport.LiveSteering.generate;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -92,14 +94,6 @@ class MeshSteeringIT {
         throw new AssertionError("the golden file has no steered case");
     }
 
-    static ObjectNode generate(JsonNode promptIds, int maxTokens) {
-        ObjectNode f = GatewayClient.JSON.createObjectNode().put("type", "generate");
-        f.set("prompt_ids", promptIds);
-        f.put("temperature", 0).put("max_tokens", maxTokens).put("top_logprobs", 3);
-        f.putArray("stop_token_ids");
-        return f;
-    }
-
     List<JsonNode> tokens(ObjectNode frame) throws Exception {
         return client.tokens(gateway(), frame.toString());
     }
@@ -111,12 +105,6 @@ class MeshSteeringIT {
         HttpResponse<String> r = client.post(steering() + "/v1/steering/vectors", body.toString());
         assertEquals(201, r.statusCode(), "POST /v1/steering/vectors " + name + ": " + r.body() + logs());
         return GatewayClient.JSON.readTree(r.body());
-    }
-
-    static ArrayNode array(float[] v) {
-        ArrayNode a = GatewayClient.JSON.createArrayNode();
-        for (float f : v) a.add(f);
-        return a;
     }
 
     static String strip(List<JsonNode> tokens) {
@@ -253,40 +241,7 @@ class MeshSteeringIT {
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void liveSteerFrameChangesTheTokensFromIndexK() throws Exception {
-        JsonNode ids = GatewayClient.JSON.createArrayNode().add(464).add(3797).add(3332);
-        int p = ids.size(), k = 6, n = 12;
-        float[] v = new float[DIM];
-        for (int i = 0; i < DIM; i++) v[i] = (float) Math.cos(7 * i);
-        List<JsonNode> plain = tokens(generate(ids, n));
-        // reference: the plan applied from the position that produces index k on (position p + k - 1)
-        ObjectNode ref = generate(ids, n);
-        ObjectNode refTerm = ref.putArray("steering").addObject().put("hook", "blocks.0.hook_resid_post").put("coefficient", 10);
-        refTerm.set("values", array(v));
-        refTerm.putArray("positions").add(p + k - 1).add(128);
-        List<JsonNode> reference = tokens(ref);
-
-        List<JsonNode> live;
-        try (GatewayClient.Conversation ws = client.conversation(gateway())) {
-            ws.send(generate(ids, n).put("id", "live").toString());
-            ObjectNode steer = GatewayClient.JSON.createObjectNode().put("type", "steer").put("id", "live").put("from_index", k);
-            steer.putArray("steering").addObject().put("hook", "blocks.0.hook_resid_post").put("coefficient", 10).set("values", array(v));
-            ws.send(steer.toString());
-            live = ws.until(f -> f.get("type").asText().equals("done") || f.get("type").asText().equals("error"));
-        }
-        assertNotEquals("error", live.getLast().get("type").asText(), live.toString());
-        live.removeIf(f -> !f.get("type").asText().equals("token"));
-        assertEquals(n, live.size(), live.toString());
-        for (int i = 0; i < k; i++) {
-            assertEquals(plain.get(i).get("token_id"), live.get(i).get("token_id"), "index " + i + " before the change");
-            assertEquals(plain.get(i).get("logprob"), live.get(i).get("logprob"));
-            assertEquals("", live.get(i).get("steering_identity").asText());
-        }
-        for (int i = k; i < n; i++) {
-            assertEquals(reference.get(i).get("token_id"), live.get(i).get("token_id"), "index " + i + " from the change" + logs());
-            assertEquals(reference.get(i).get("logprob"), live.get(i).get("logprob"));
-            assertFalse(live.get(i).get("steering_identity").asText().isEmpty(), "the token names the plan that produced it");
-        }
-        assertNotEquals(plain.subList(k, n).toString(), live.subList(k, n).toString(), "the change did something");
+        LiveSteering.aSteerFrameChangesTheTokensFromIndexK(client.http, URI.create(gateway()), DIM, logs());
     }
 
     @Test

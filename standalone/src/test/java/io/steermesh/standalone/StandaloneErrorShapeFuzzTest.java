@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.steermesh.testsupport.WsConversation;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
@@ -182,7 +183,7 @@ class StandaloneErrorShapeFuzzTest {
     }
 
     /** A WebSocket client that keeps every frame it gets. */
-    static final class Socket extends TextFrameListener {
+    static final class Socket extends StreamListener {
         final BlockingQueue<String> frames = new LinkedBlockingQueue<>();
         WebSocket ws;
 
@@ -195,7 +196,7 @@ class StandaloneErrorShapeFuzzTest {
     @Test
     void malformedWebSocketFramesGetErrorFramesAndTheSocketKeepsServing() throws Exception {
         Socket s = new Socket();
-        s.ws = http.newWebSocketBuilder().buildAsync(TextFrameListener.stream(base), s).get(10, TimeUnit.SECONDS);
+        s.ws = http.newWebSocketBuilder().buildAsync(WsConversation.stream(base.toURI()), s).get(10, TimeUnit.SECONDS);
         Random random = new Random(7);
         int sent = 0;
         for (int i = 0; i < 300; i++) {

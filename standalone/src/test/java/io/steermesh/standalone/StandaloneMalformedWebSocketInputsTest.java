@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.steermesh.testsupport.WsConversation;
 import org.junit.jupiter.api.Test;
 
 import java.net.URL;
@@ -129,12 +130,12 @@ class StandaloneMalformedWebSocketInputsTest {
     }
 
     /** One WebSocket connection whose server frames land in a queue. */
-    static final class Socket extends TextFrameListener {
+    static final class Socket extends StreamListener {
         final LinkedBlockingQueue<JsonNode> frames = new LinkedBlockingQueue<>();
         WebSocket ws;
 
         Socket open(HttpClient http, URL base) throws Exception {
-            ws = http.newWebSocketBuilder().buildAsync(stream(base), this).get(10, TimeUnit.SECONDS);
+            ws = http.newWebSocketBuilder().buildAsync(WsConversation.stream(base.toURI()), this).get(10, TimeUnit.SECONDS);
             return this;
         }
 

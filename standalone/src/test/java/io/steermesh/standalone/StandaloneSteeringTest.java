@@ -19,6 +19,8 @@ import io.steermesh.engine.steering.SaeWriter;
 import io.steermesh.engine.steering.SteeringVectors;
 import io.steermesh.engine.steering.SyntheticSae;
 import io.steermesh.engine.tokenizer.Tokenizer;
+import io.steermesh.testsupport.LiveSteering;
+import io.steermesh.testsupport.WsConversation;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -35,6 +37,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import static io.steermesh.testsupport.LiveSteering.array;
+import static io.steermesh.testsupport.LiveSteering.generate;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -104,14 +108,6 @@ class StandaloneSteeringTest {
         throw new AssertionError("the golden file has no steered case");
     }
 
-    ObjectNode generate(JsonNode promptIds, int maxTokens) {
-        ObjectNode f = JSON.createObjectNode().put("type", "generate");
-        f.set("prompt_ids", promptIds);
-        f.put("temperature", 0).put("max_tokens", maxTokens).put("top_logprobs", 3);
-        f.putArray("stop_token_ids");
-        return f;
-    }
-
     List<JsonNode> tokens(ObjectNode frame) throws Exception {
         return GatewaySocket.tokens(http, base, frame.toString());
     }
@@ -149,12 +145,6 @@ class StandaloneSteeringTest {
         ObjectNode s = JSON.createObjectNode().put("type", "raw");
         s.set("values", values);
         return s;
-    }
-
-    static ArrayNode array(float[] v) {
-        ArrayNode a = JSON.createArrayNode();
-        for (float f : v) a.add(f);
-        return a;
     }
 
     // ---------------------------------------------------------------- tests
@@ -225,13 +215,11 @@ class StandaloneSteeringTest {
         assertEquals("source.token", JSON.readTree(twoTokens.body()).at("/error/param").asText(), twoTokens.body());
 
         // an unknown name in a request is the client's error, named
-        try (WsConversation ws = new WsConversation(http, base)) {
+        try (WsConversation ws = new WsConversation(http, base.toURI())) {
             ObjectNode frame = generate(JSON.createArrayNode().add(464).add(3797), 4).put("id", "x");
             frame.putArray("steering").addObject().put("vector", "no-such-vector").put("hook", "blocks.0.hook_resid_post").put("coefficient", 1);
             ws.send(frame.toString());
-            JsonNode err = ws.next();
-            assertEquals("error", err.get("type").asText());
-            assertEquals("steering[0].vector", err.at("/error/field").asText(), err.toString());
+            ws.nextErrorNaming("steering[0].vector");
         }
 
         assertEquals(204, http.send(HttpRequest.newBuilder(base.toURI().resolve("/v1/steering/vectors/versioned")).DELETE().build(),
@@ -342,39 +330,7 @@ class StandaloneSteeringTest {
 
     @Test
     void liveChangeAtIndexK() throws Exception {
-        JsonNode ids = JSON.createArrayNode().add(464).add(3797).add(3332);
-        int p = ids.size(), k = 6, n = 12;
-        float[] v = new float[64];
-        for (int i = 0; i < 64; i++) v[i] = (float) Math.cos(7 * i);
-        List<JsonNode> plain = tokens(generate(ids, n));
-        // reference: the plan applied from the position that produces index k on (position p + k - 1)
-        ObjectNode ref = generate(ids, n);
-        ObjectNode refTerm = ref.putArray("steering").addObject().put("hook", "blocks.0.hook_resid_post").put("coefficient", 10);
-        refTerm.set("values", array(v));
-        refTerm.putArray("positions").add(p + k - 1).add(128);
-        List<JsonNode> reference = tokens(ref);
-
-        List<JsonNode> live;
-        try (WsConversation ws = new WsConversation(http, base)) {
-            ws.send(generate(ids, n).put("id", "live").toString());
-            ObjectNode steer = JSON.createObjectNode().put("type", "steer").put("id", "live").put("from_index", k);
-            steer.putArray("steering").addObject().put("hook", "blocks.0.hook_resid_post").put("coefficient", 10).set("values", array(v));
-            ws.send(steer.toString());
-            live = ws.until(f -> f.get("type").asText().equals("done") || f.get("type").asText().equals("error"));
-        }
-        live.removeIf(f -> !f.get("type").asText().equals("token"));
-        assertEquals(n, live.size(), live.toString());
-        for (int i = 0; i < k; i++) {
-            assertEquals(plain.get(i).get("token_id"), live.get(i).get("token_id"), "index " + i + " before the change");
-            assertEquals(plain.get(i).get("logprob"), live.get(i).get("logprob"));
-            assertEquals("", live.get(i).get("steering_identity").asText());
-        }
-        for (int i = k; i < n; i++) {
-            assertEquals(reference.get(i).get("token_id"), live.get(i).get("token_id"), "index " + i + " from the change");
-            assertEquals(reference.get(i).get("logprob"), live.get(i).get("logprob"));
-            assertTrue(!live.get(i).get("steering_identity").asText().isEmpty(), "the token names the plan that produced it");
-        }
-        assertNotEquals(ids(plain.subList(k, n)).length == 0 ? null : plain.subList(k, n).toString(), live.subList(k, n).toString());
+        LiveSteering.aSteerFrameChangesTheTokensFromIndexK(http, base.toURI(), 64, "");
 
         HttpResponse<String> none = post("/v1/generations/no-such-id/steering", "{\"steering\":[]}");
         assertEquals(404, none.statusCode(), none.body());
@@ -412,7 +368,7 @@ class StandaloneSteeringTest {
 
         JsonNode saes = JSON.readTree(get("/v1/steering/saes").body());
         assertEquals("tiny-sae", saes.at("/data/0/name").asText());
-        try (WsConversation ws = new WsConversation(http, base)) {
+        try (WsConversation ws = new WsConversation(http, base.toURI())) {
             ObjectNode bad = generate(ids, 3).put("id", "b");
             bad.putArray("steering").addObject().put("sae", "tiny-sae").put("feature", 256).put("hook", SAE_HOOK).put("coefficient", 1);
             ws.send(bad.toString());
@@ -501,7 +457,7 @@ class StandaloneSteeringTest {
         ObjectNode steered = twin(true);
         List<JsonNode> s = tokens(steered), u = tokens(twin(false));
         List<JsonNode> frames;
-        try (WsConversation ws = new WsConversation(http, base)) {
+        try (WsConversation ws = new WsConversation(http, base.toURI())) {
             ws.send(steered.deepCopy().put("id", "cmp").put("compare", true).toString());
             int[] done = {0};
             frames = ws.until(f -> f.get("type").asText().equals("error") || (f.get("type").asText().equals("done") && ++done[0] == 2));

@@ -1,36 +1,23 @@
 package io.steermesh.standalone;
 
-import java.net.URI;
-import java.net.URL;
+import io.steermesh.cli.TextFrameListener;
+
 import java.net.http.WebSocket;
 import java.util.concurrent.CompletionStage;
 
 /**
- * The listener side of the test clients of {@code /v1/stream}: joins the parts of each text frame and hands the
- * whole frame to {@link #frame}; {@link #closed} once the server closes the socket or it fails.
+ * The listener side of the test clients of {@code /v1/stream} that must see each frame's exact text: the whole
+ * frame goes to {@link #frame}; {@link #closed} once the server closes the socket or it fails.
  */
-abstract class TextFrameListener implements WebSocket.Listener {
-    private final StringBuilder buf = new StringBuilder();
+abstract class StreamListener extends TextFrameListener {
     volatile boolean closed;
-
-    /** The WebSocket address of the server at {@code base}. */
-    static URI stream(URL base) {
-        return URI.create("ws://" + base.getHost() + ":" + base.getPort() + "/v1/stream");
-    }
 
     /** One complete text frame. */
     abstract void frame(String text);
 
     @Override
-    public CompletionStage<?> onText(WebSocket w, CharSequence data, boolean last) {
-        buf.append(data);
-        if (last) {
-            String text = buf.toString();
-            buf.setLength(0);
-            frame(text);
-        }
-        w.request(1);
-        return null;
+    protected void text(WebSocket ws, String text) {
+        frame(text);
     }
 
     @Override

@@ -10,6 +10,7 @@ import io.steermesh.events.LogitsComputed;
 import io.steermesh.events.PromptTokenized;
 import io.steermesh.events.Positions;
 import io.steermesh.events.SamplingSpec;
+import io.steermesh.testsupport.LocalRedis;
 import io.steermesh.events.SteeringChanged;
 import io.steermesh.events.SteeringPlanSpec;
 import io.steermesh.events.SteeringSpec;
@@ -42,21 +43,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class BatchSchedulerTest {
     static Model model;
-    /** The real redis-server that .ci/run starts (127.0.0.1:6379, or STEERMESH_REDIS_PORT), through the Quarkus client. */
-    static final int REDIS_PORT = Integer.parseInt(System.getenv().getOrDefault("STEERMESH_REDIS_PORT", "6379"));
-    static final String REDIS = "redis://127.0.0.1:" + REDIS_PORT;
-
-    static void requireRedis() {
-        boolean up;
-        try (java.net.Socket s = new java.net.Socket("127.0.0.1", REDIS_PORT)) {
-            up = true;
-        } catch (Exception e) {
-            up = false;
-        }
-        Assumptions.assumeTrue(up || System.getenv("CI") == null, "redis-server must run for this test");
-        assertTrue(up, "no redis-server on 127.0.0.1:" + REDIS_PORT + " (.ci/run starts one)");
-    }
-
     @BeforeAll
     static void load() throws Exception {
         Path shared = Path.of(System.getProperty("steermesh.shared", "../../../shared"));
@@ -126,9 +112,9 @@ class BatchSchedulerTest {
 
     @Test
     void aSharedPrefixIsReadFromRedis() throws Exception {
-        requireRedis();
+        LocalRedis.require();
         // a fresh seed per run: blocks of earlier runs may still be in Redis (TTL)
-        try (RedisOutsideQuarkus redis = RedisOutsideQuarkus.open(REDIS)) {
+        try (RedisOutsideQuarkus redis = RedisOutsideQuarkus.open(LocalRedis.URL)) {
             RedisKvBlockStore store = new RedisKvBlockStore(redis.dataSource(), java.time.Duration.ofMinutes(2));
             sharedPrefix(store, System.nanoTime());
         }
@@ -346,9 +332,9 @@ class BatchSchedulerTest {
 
     @Test
     void liveSteeringHistorySurvivesATakeOverThroughRedis() throws Exception {
-        requireRedis();
+        LocalRedis.require();
         // a fresh prompt and id per run: blocks of earlier runs may still be in Redis (TTL)
-        try (RedisOutsideQuarkus redis = RedisOutsideQuarkus.open(REDIS)) {
+        try (RedisOutsideQuarkus redis = RedisOutsideQuarkus.open(LocalRedis.URL)) {
             RedisKvBlockStore store = new RedisKvBlockStore(redis.dataSource(), java.time.Duration.ofMinutes(2));
             long seed = System.nanoTime();
             liveTakeOver(store, "live-" + seed, seed);

@@ -7,6 +7,7 @@ import io.steermesh.events.TextDelta;
 import io.steermesh.kv.resume.GenerationLog;
 import io.steermesh.kv.resume.InProcessGenerationLog;
 import io.steermesh.kv.resume.RedisGenerationLog;
+import io.steermesh.testsupport.LocalRedis;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -71,8 +72,8 @@ class GenerationLogTest {
 
     @Test
     void redisStreamKeepsTheContract() throws Exception {
-        RedisKvBlockStoreTest.requireRedis();
-        try (RedisOutsideQuarkus redis = RedisOutsideQuarkus.open(RedisKvBlockStoreTest.URL)) {
+        LocalRedis.require();
+        try (RedisOutsideQuarkus redis = RedisOutsideQuarkus.open(LocalRedis.URL)) {
             contract(new RedisGenerationLog(redis.dataSource()));
             String seq = "gen-" + UUID.randomUUID();
             RedisGenerationLog log = new RedisGenerationLog(redis.dataSource());

@@ -3,10 +3,9 @@ package io.steermesh.kv;
 import io.steermesh.events.SamplingSpec;
 import io.steermesh.events.SteeringPlanSpec;
 import io.steermesh.kv.KvSequenceRecord;
-import org.junit.jupiter.api.Assumptions;
+import io.steermesh.testsupport.LocalRedis;
 import org.junit.jupiter.api.Test;
 
-import java.net.Socket;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
@@ -17,20 +16,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Through the Quarkus Redis client against the real redis-server that .ci/run starts (127.0.0.1:6379, or STEERMESH_REDIS_PORT). */
 class RedisKvBlockStoreTest {
-    public static final int PORT = Integer.parseInt(System.getenv().getOrDefault("STEERMESH_REDIS_PORT", "6379"));
-    public static final String URL = "redis://127.0.0.1:" + PORT;
-
-    public static void requireRedis() {
-        boolean up;
-        try (Socket s = new Socket("127.0.0.1", PORT)) {
-            up = true;
-        } catch (Exception e) {
-            up = false;
-        }
-        Assumptions.assumeTrue(up || System.getenv("CI") == null, "redis-server must run for this test");
-        org.junit.jupiter.api.Assertions.assertTrue(up, "no redis-server on 127.0.0.1:" + PORT + " (.ci/run starts one)");
-    }
-
     @Test
     void redisKeysFollowTheDocumentedLayout() {
         assertEquals("kv:block:abc", KvKeys.block("abc"));
@@ -39,8 +24,8 @@ class RedisKvBlockStoreTest {
 
     @Test
     void blocksAndSequenceRecordsRoundTripThroughRedisWithATtl() {
-        requireRedis();
-        try (RedisOutsideQuarkus redis = RedisOutsideQuarkus.open(URL)) {
+        LocalRedis.require();
+        try (RedisOutsideQuarkus redis = RedisOutsideQuarkus.open(LocalRedis.URL)) {
             RedisKvBlockStore store = new RedisKvBlockStore(redis.dataSource(), Duration.ofMinutes(5));
             String hash = "%064x".formatted(new java.math.BigInteger(1, UUID.randomUUID().toString().getBytes()));
             hash = hash.substring(hash.length() - 64);
@@ -63,9 +48,9 @@ class RedisKvBlockStoreTest {
 
     @Test
     void aBlockIsWrittenOnceAndItsTtlRestartsWhenRead() throws Exception {
-        requireRedis();
+        LocalRedis.require();
         String hash = "test-" + UUID.randomUUID();
-        try (RedisOutsideQuarkus redis = RedisOutsideQuarkus.open(URL)) {
+        try (RedisOutsideQuarkus redis = RedisOutsideQuarkus.open(LocalRedis.URL)) {
             RedisKvBlockStore store = new RedisKvBlockStore(redis.dataSource(), Duration.ofMillis(2000));
             store.putBlock(hash, new byte[] {1, 2, 3});
             store.putBlock(hash, new byte[] {9, 9, 9});   // the same hash names the same content: the first write stays

@@ -4,12 +4,11 @@ import io.quarkus.redis.datasource.RedisDataSource;
 import io.steermesh.events.SteeringVectorPublished;
 import io.steermesh.kv.RedisOutsideQuarkus;
 import io.steermesh.events.wire.SteeringVectorCodec;
+import io.steermesh.testsupport.LocalRedis;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.net.Socket;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -24,8 +23,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * model are unique per run, and every key written is deleted afterwards: other runs share that Redis.
  */
 class RedisVectorStoreTest {
-    static final int PORT = Integer.parseInt(System.getenv().getOrDefault("STEERMESH_REDIS_PORT", "6379"));
-
     final String run = "t" + System.nanoTime();
     final String model = "model-" + run;
     final List<String> names = new ArrayList<>();
@@ -35,17 +32,10 @@ class RedisVectorStoreTest {
 
     @BeforeEach
     void open() {
-        boolean up;
-        try (Socket s = new Socket("127.0.0.1", PORT)) {
-            up = true;
-        } catch (Exception e) {
-            up = false;
-        }
-        Assumptions.assumeTrue(up || System.getenv("CI") == null, "redis-server must run for this test");
-        org.junit.jupiter.api.Assertions.assertTrue(up, "no redis-server on 127.0.0.1:" + PORT + " (.ci/run starts one)");
-        connection = RedisOutsideQuarkus.open("redis://127.0.0.1:" + PORT);
+        LocalRedis.require();
+        connection = RedisOutsideQuarkus.open(LocalRedis.URL);
         redis = connection.dataSource();
-        store = new RedisVectorStore(redis, "127.0.0.1:" + PORT);
+        store = new RedisVectorStore(redis, LocalRedis.ADDRESS);
     }
 
     @AfterEach
