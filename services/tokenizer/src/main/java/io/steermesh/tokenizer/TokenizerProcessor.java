@@ -16,6 +16,7 @@ import io.steermesh.events.PromptTokenized;
 import io.steermesh.events.TokenSampled;
 import io.steermesh.events.Topics;
 import io.steermesh.kv.resume.ResumeLog;
+import io.steermesh.service.CompletionReplies;
 import io.steermesh.service.Keyed;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -38,7 +39,7 @@ import java.nio.file.Path;
  */
 @ApplicationScoped
 @Startup
-public class TokenizerProcessor {
+public class TokenizerProcessor extends CompletionReplies {
     private static final Logger LOG = Logger.getLogger(TokenizerProcessor.class);
     /** Tokens of a sequence between two looks at its client's lease. */
     static final int CHECK_LEASE_EVERY = 16;
@@ -50,12 +51,6 @@ public class TokenizerProcessor {
     @Channel(Topics.PROMPTS)
     @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 4096)
     Emitter<PromptTokenized> prompts;
-
-    @Inject
-    @Channel(Topics.COMPLETIONS)
-    @Broadcast
-    @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 16384)
-    Emitter<CompletionEvent> completions;
 
     @Inject
     @Channel(Topics.GENERATION_CONTROL)
@@ -108,7 +103,7 @@ public class TokenizerProcessor {
             case PromptStage.Failed f -> {
                 metrics.request(false);
                 LOG.debugf("tokenizer: rejected %s: %s", request.sequenceId(), f.failure().error().message());
-                completions.send(Keyed.message(request.sequenceId(), (CompletionEvent) f.failure(), request.replyTo()));
+                replyFailed(request.replyTo(), f.failure());
                 trail.onFailure(f.failure());
             }
         }
@@ -119,7 +114,7 @@ public class TokenizerProcessor {
     public void onToken(TokenSampled token) {
         DetokenizeStage.Output out = detokenizeStage.onToken(token);
         metrics.token();
-        for (CompletionEvent e : out.events()) completions.send(Keyed.message(token.sequenceId(), e, token.replyTo()));
+        for (CompletionEvent e : out.events()) reply(token.sequenceId(), e, token.replyTo());
         if (out.stopStringHit()) {
             control.send(Keyed.message(token.sequenceId(), (ControlEvent) new GenerationCancelled(token.sequenceId(), "stop_string")));
         }

@@ -1,19 +1,13 @@
 package io.steermesh.tokenizer;
 
 import io.smallrye.common.annotation.Identifier;
-import io.smallrye.reactive.messaging.annotations.Broadcast;
 import io.smallrye.reactive.messaging.kafka.DeserializationFailureHandler;
-import io.steermesh.events.CompletionEvent;
 import io.steermesh.events.GenerationRequested;
-import io.steermesh.events.Topics;
-import io.steermesh.service.Keyed;
+import io.steermesh.service.CompletionReplies;
 import io.quarkus.arc.Unremovable;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.apache.kafka.common.header.Headers;
-import org.eclipse.microprofile.reactive.messaging.Channel;
-import org.eclipse.microprofile.reactive.messaging.Emitter;
-import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 import org.jboss.logging.Logger;
 
 /**
@@ -25,16 +19,9 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 @Unremovable   // looked up by SmallRye at run time, never injected
 @Identifier(UnreadableRequests.NAME)
-public class UnreadableRequests implements DeserializationFailureHandler<GenerationRequested> {
+public class UnreadableRequests extends CompletionReplies implements DeserializationFailureHandler<GenerationRequested> {
     public static final String NAME = "generation-requests-failures";
     private static final Logger LOG = Logger.getLogger(UnreadableRequests.class);
-
-    /** The tokenizer's completions emitter (configured alike: Quarkus shares one emitter per channel). */
-    @Inject
-    @Channel(Topics.COMPLETIONS)
-    @Broadcast
-    @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 16384)
-    Emitter<CompletionEvent> completions;
 
     @Inject
     TokenizerMetrics metrics;
@@ -48,7 +35,7 @@ public class UnreadableRequests implements DeserializationFailureHandler<Generat
         if (!isKey) {
             UnreadableRequest.answer(data, exception.getMessage()).ifPresentOrElse(a -> {
                 LOG.debugf("tokenizer: request %s could not be read; answered on %s", a.failure().sequenceId(), a.replyTo());
-                completions.send(Keyed.message(a.failure().sequenceId(), (CompletionEvent) a.failure(), a.replyTo()));
+                replyFailed(a.replyTo(), a.failure());
             }, () -> LOG.debugf("tokenizer: a record on %s could not be read and names no reply topic", topic));
         }
         return none;
