@@ -76,15 +76,15 @@ public class OpenAiRoutes {
         Context context = ctx.vertx().getOrCreateContext();
         String key = ApiKeys.bearer(ctx.request().getHeader("Authorization"));
         String client = ClientLimits.client(key, ctx.request().remoteAddress() == null ? "unknown" : ctx.request().remoteAddress().host());
-        ClientLimiter.Admission admission = entry.limiter().enter(client, slot -> {
+        ClientLimiter.Admission admission = entry.limits().limiter().enter(client, slot -> {
             if (ctx.response().closed()) {
                 slot.release();   // gave up while queued
                 return;
             }
-            new OpenAiExchange(request, entry.generations(), ctx.response(), context, entry.modelName(), entry.maxPendingFrames(), slot::release).start();
+            new OpenAiExchange(request, entry.generations(), ctx.response(), context, entry.config().modelName(), entry.config().maxPendingFrames(), slot::release).start();
         });
         if (admission == ClientLimiter.Admission.REJECTED) {
-            ctx.response().putHeader("Retry-After", Long.toString(entry.retryAfterSeconds()));
+            ctx.response().putHeader("Retry-After", Long.toString(entry.limits().retryAfterSeconds()));
             json(ctx, 429, ErrorBody.json(429, null, null, "rate_limited", "too many generations at once for this client: "
                     + "the running and queued ones are at the limit (steermesh.gateway.limits); retry after one ends"));
         }

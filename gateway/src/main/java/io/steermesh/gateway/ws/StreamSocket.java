@@ -50,9 +50,9 @@ public class StreamSocket {
         }
         sessions.put(connection.id(), new StreamSession(entry.generations(),
                 frame -> connection.sendText(frame).subscribeAsCompletionStage(),
-                entry.maxPendingFrames(),
+                entry.config().maxPendingFrames(),
                 (code, reason) -> connection.close(new CloseReason(code, reason)).subscribe().with(ok -> {}, failure -> {}),
-                entry.limiter(), ClientLimits.client(key(connection.handshakeRequest()), host(connection.handshakeRequest()))));
+                entry.limits().limiter(), ClientLimits.client(key(connection.handshakeRequest()), host(connection.handshakeRequest()))));
     }
 
     /** The key of {@code Authorization: Bearer <key>}, else of the {@code api_key} query parameter (browsers cannot set headers). */
