@@ -1,6 +1,7 @@
 package io.steermesh.worker;
 
 import io.quarkus.runtime.Startup;
+import io.smallrye.reactive.messaging.annotations.Broadcast;
 import io.smallrye.reactive.messaging.annotations.Merge;
 import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 import io.steermesh.engine.model.Model;
@@ -11,6 +12,7 @@ import io.steermesh.kv.KvBlockStore;
 import io.steermesh.kv.MeteredKvBlockStore;
 import io.steermesh.kv.RedisKvBlockStore;
 import io.quarkus.redis.datasource.RedisDataSource;
+import io.steermesh.events.CompletionEvent;
 import io.steermesh.events.ControlEvent;
 import io.steermesh.events.GenerationFailed;
 import io.steermesh.events.ActivationsCaptured;
@@ -23,7 +25,6 @@ import io.steermesh.service.steering.SteeringResolver;
 import io.steermesh.events.PromptTokenized;
 import io.steermesh.events.TokenSampled;
 import io.steermesh.events.Topics;
-import io.steermesh.service.CompletionReplies;
 import io.steermesh.service.HopLatency;
 import io.steermesh.service.Keyed;
 import jakarta.annotation.PostConstruct;
@@ -52,7 +53,7 @@ import java.util.concurrent.CompletionStage;
  */
 @ApplicationScoped
 @Startup
-public class ForwardWorker extends CompletionReplies {
+public class ForwardWorker {
     private static final Logger LOG = Logger.getLogger(ForwardWorker.class);
     private final HopLatency tokenHops = new HopLatency("token hop", 1000);
     private String id;
@@ -65,6 +66,13 @@ public class ForwardWorker extends CompletionReplies {
     @Channel(Topics.LOGITS)
     @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 16384)
     Emitter<LogitsComputed> logits;
+
+    /** GenerationFailed of a sequence that cannot go on, to its reply topic; configured as the tokenizer's emitter (its {@code Replies}: one JVM shares it). */
+    @Inject
+    @Channel(Topics.COMPLETIONS)
+    @Broadcast
+    @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 16384)
+    Emitter<CompletionEvent> completions;
 
     @Inject
     @Channel(Topics.ACTIVATION_RESULTS)
@@ -127,7 +135,7 @@ public class ForwardWorker extends CompletionReplies {
 
             @Override
             public void failed(String replyTo, GenerationFailed failure) {
-                replyFailed(replyTo, failure);
+                completions.send(Keyed.message(failure.sequenceId(), (CompletionEvent) failure, replyTo));
             }
         };
         scheduler = BatchScheduler.builder(model, store, sink)

@@ -16,7 +16,6 @@ import io.steermesh.events.PromptTokenized;
 import io.steermesh.events.TokenSampled;
 import io.steermesh.events.Topics;
 import io.steermesh.kv.resume.ResumeLog;
-import io.steermesh.service.CompletionReplies;
 import io.steermesh.service.Keyed;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -39,7 +38,7 @@ import java.nio.file.Path;
  */
 @ApplicationScoped
 @Startup
-public class TokenizerProcessor extends CompletionReplies {
+public class TokenizerProcessor {
     private static final Logger LOG = Logger.getLogger(TokenizerProcessor.class);
     /** Tokens of a sequence between two looks at its client's lease. */
     static final int CHECK_LEASE_EVERY = 16;
@@ -57,6 +56,9 @@ public class TokenizerProcessor extends CompletionReplies {
     @Broadcast
     @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 1024)
     Emitter<ControlEvent> control;
+
+    @Inject
+    Replies replies;
 
     @Inject
     SteeringRegistry registry;
@@ -103,7 +105,7 @@ public class TokenizerProcessor extends CompletionReplies {
             case PromptStage.Failed f -> {
                 metrics.request(false);
                 LOG.debugf("tokenizer: rejected %s: %s", request.sequenceId(), f.failure().error().message());
-                replyFailed(request.replyTo(), f.failure());
+                replies.failed(request.replyTo(), f.failure());
                 trail.onFailure(f.failure());
             }
         }
@@ -114,7 +116,7 @@ public class TokenizerProcessor extends CompletionReplies {
     public void onToken(TokenSampled token) {
         DetokenizeStage.Output out = detokenizeStage.onToken(token);
         metrics.token();
-        for (CompletionEvent e : out.events()) reply(token.sequenceId(), e, token.replyTo());
+        for (CompletionEvent e : out.events()) replies.send(token.sequenceId(), e, token.replyTo());
         if (out.stopStringHit()) {
             control.send(Keyed.message(token.sequenceId(), (ControlEvent) new GenerationCancelled(token.sequenceId(), "stop_string")));
         }

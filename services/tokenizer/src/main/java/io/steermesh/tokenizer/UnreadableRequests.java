@@ -3,7 +3,6 @@ package io.steermesh.tokenizer;
 import io.smallrye.common.annotation.Identifier;
 import io.smallrye.reactive.messaging.kafka.DeserializationFailureHandler;
 import io.steermesh.events.GenerationRequested;
-import io.steermesh.service.CompletionReplies;
 import io.quarkus.arc.Unremovable;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -19,9 +18,12 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 @Unremovable   // looked up by SmallRye at run time, never injected
 @Identifier(UnreadableRequests.NAME)
-public class UnreadableRequests extends CompletionReplies implements DeserializationFailureHandler<GenerationRequested> {
+public class UnreadableRequests implements DeserializationFailureHandler<GenerationRequested> {
     public static final String NAME = "generation-requests-failures";
     private static final Logger LOG = Logger.getLogger(UnreadableRequests.class);
+
+    @Inject
+    Replies replies;
 
     @Inject
     TokenizerMetrics metrics;
@@ -35,7 +37,7 @@ public class UnreadableRequests extends CompletionReplies implements Deserializa
         if (!isKey) {
             UnreadableRequest.answer(data, exception.getMessage()).ifPresentOrElse(a -> {
                 LOG.debugf("tokenizer: request %s could not be read; answered on %s", a.failure().sequenceId(), a.replyTo());
-                replyFailed(a.replyTo(), a.failure());
+                replies.failed(a.replyTo(), a.failure());
             }, () -> LOG.debugf("tokenizer: a record on %s could not be read and names no reply topic", topic));
         }
         return none;
