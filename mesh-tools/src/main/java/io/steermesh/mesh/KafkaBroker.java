@@ -42,7 +42,7 @@ import java.util.stream.Collectors;
  * }   // kills the broker and deletes its data
  * }</pre>
  */
-public final class KafkaBroker implements AutoCloseable {
+public final class KafkaBroker extends LoggedProcess implements AutoCloseable {
 
     /** Where and how to run the broker. */
     public record Options(Path workDir, Path log, String classpath, boolean detached, Duration startTimeout) {
@@ -61,17 +61,14 @@ public final class KafkaBroker implements AutoCloseable {
         return new Options(workDir, workDir.resolve("kafka.log"), null, false, Duration.ofSeconds(90));
     }
 
-    private final Process process;
     private final int port;
     private final Path workDir;
-    private final Path log;
     private Admin admin;
 
     private KafkaBroker(Process process, int port, Path workDir, Path log) {
-        this.process = process;
+        super(process, log);
         this.port = port;
         this.workDir = workDir;
-        this.log = log;
     }
 
     /** Formats a fresh data folder, starts the broker and returns once it answers an Admin request. */
@@ -176,11 +173,11 @@ public final class KafkaBroker implements AutoCloseable {
         while (!Ports.accepts(port, 500)) {
             if (!process.isAlive()) {
                 throw new IllegalStateException("the Kafka broker exited with " + process.exitValue() + " before it listened on 127.0.0.1:" + port
-                        + "; " + log + " ends with:\n" + Children.tail(log, 40));
+                        + "; " + logEnd(40));
             }
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("the Kafka broker did not listen on 127.0.0.1:" + port + " within " + timeout.toSeconds()
-                        + " s; " + log + " ends with:\n" + Children.tail(log, 40));
+                        + " s; " + logEnd(40));
             }
             Children.pause(200);
         }
@@ -208,20 +205,8 @@ public final class KafkaBroker implements AutoCloseable {
         return port;
     }
 
-    public long pid() {
-        return process.pid();
-    }
-
-    public Path log() {
-        return log;
-    }
-
     public Path workDir() {
         return workDir;
-    }
-
-    public boolean isAlive() {
-        return process.isAlive();
     }
 
     /** An Admin client on this broker, closed with it. */

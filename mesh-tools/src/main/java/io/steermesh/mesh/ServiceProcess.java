@@ -25,7 +25,7 @@ import java.util.Map;
  * sampler.kill();                               // SIGKILL, as a crash would
  * }</pre>
  */
-public final class ServiceProcess {
+public final class ServiceProcess extends LoggedProcess {
     /** JVM flags every service needs: the engine's Vector API kernels and memory-mapped weights (FFM). */
     public static final List<String> REQUIRED_JVM_OPTIONS = List.of("--add-modules", "jdk.incubator.vector",
             "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow");
@@ -34,21 +34,18 @@ public final class ServiceProcess {
 
     private final String name;
     private final Path jar;
-    private final Process process;
     private final int httpPort;
-    private final Path log;
     private final List<String> command;
 
     private final String service;
 
     private ServiceProcess(String name, String service, Path jar, Process process, int httpPort, Path log, List<String> command) {
+        super(process, log);
         this.command = List.copyOf(command);
         this.service = service;
         this.name = name;
         this.jar = jar;
-        this.process = process;
         this.httpPort = httpPort;
-        this.log = log;
     }
 
     public static Builder builder(String name, Path jar) {
@@ -163,8 +160,7 @@ public final class ServiceProcess {
         String last = "no answer";
         while (true) {
             if (!process.isAlive()) {
-                throw new IllegalStateException(name + " exited with " + process.exitValue() + " while starting; " + log + " ends with:\n"
-                        + Children.tail(log, 40));
+                throw new IllegalStateException(name + " exited with " + process.exitValue() + " while starting; " + logEnd(40));
             }
             try {
                 HttpResponse<String> r = HTTP.send(ready, HttpResponse.BodyHandlers.ofString());
@@ -177,8 +173,7 @@ public final class ServiceProcess {
                 throw new IllegalStateException("interrupted while waiting for " + name, e);
             }
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException(name + " was not ready within " + timeout.toSeconds() + " s (" + last + "); " + log
-                        + " ends with:\n" + Children.tail(log, 40));
+                throw new IllegalStateException(name + " was not ready within " + timeout.toSeconds() + " s (" + last + "); " + logEnd(40));
             }
             Children.pause(250);
         }
@@ -212,10 +207,6 @@ public final class ServiceProcess {
         return jar;
     }
 
-    public long pid() {
-        return process.pid();
-    }
-
     public int httpPort() {
         return httpPort;
     }
@@ -223,13 +214,5 @@ public final class ServiceProcess {
     /** {@code http://127.0.0.1:PORT}. */
     public String url() {
         return "http://127.0.0.1:" + httpPort;
-    }
-
-    public Path log() {
-        return log;
-    }
-
-    public boolean isAlive() {
-        return process.isAlive();
     }
 }

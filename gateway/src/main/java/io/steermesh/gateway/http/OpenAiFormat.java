@@ -6,12 +6,11 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.steermesh.events.GenerationFailed;
 import io.steermesh.events.GenerationFinished;
-import io.steermesh.events.FeatureActivation;
 import io.steermesh.events.TextDelta;
 import io.steermesh.events.TopToken;
-import io.steermesh.gateway.request.LensReadout;
 import io.steermesh.gateway.request.OutputOptions;
 import io.steermesh.gateway.request.RequestException;
+import io.steermesh.gateway.request.TokenReadouts;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -79,15 +78,10 @@ final class OpenAiFormat {
             choice.putNull("logprobs");
         }
         choice.putNull("finish_reason");
-        // steermesh extensions, ignored by OpenAI clients: which steering plan produced the token, its SAE features
+        // steermesh extensions, ignored by OpenAI clients: which steering plan produced the token, and when asked
+        // its SAE features, expert routing and logit lens
         if (!d.steeringIdentity().isEmpty()) choice.put("steering_identity", d.steeringIdentity());
-        if (d.features() != null) {
-            ArrayNode features = choice.putArray("features");
-            for (FeatureActivation f : d.features()) features.addObject().put("feature", f.feature()).put("activation", f.activation());
-        }
-        // and, when asked, where each mixture-of-experts layer routed the position that produced it
-        if (d.routing() != null) choice.set("routing", JSON.valueToTree(d.routing()));
-        if (d.lens() != null) choice.set("lens", LensReadout.json(d.lens()));
+        TokenReadouts.put(choice, d);
         return write(chunk);
     }
 

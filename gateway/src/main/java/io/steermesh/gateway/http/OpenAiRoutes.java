@@ -1,15 +1,13 @@
 package io.steermesh.gateway.http;
 
-import io.steermesh.gateway.config.GatewayConfig;
 import io.steermesh.service.auth.ApiKeys;
-import io.steermesh.service.auth.Auth;
 import io.steermesh.service.auth.Unauthorized;
 import io.steermesh.service.binding.ErrorBody;
-import io.steermesh.gateway.messaging.Generations;
 import io.steermesh.gateway.request.GenerationRequestParser;
 import io.steermesh.gateway.request.ClientFrame;
 import io.steermesh.gateway.request.OpenAiRequest;
 import io.steermesh.gateway.request.RequestException;
+import io.steermesh.gateway.routing.ClientEntry;
 import io.steermesh.gateway.routing.ClientLimiter;
 import io.steermesh.gateway.routing.ClientLimits;
 import io.vertx.core.Context;
@@ -34,16 +32,7 @@ public class OpenAiRoutes {
     private static final Logger LOG = Logger.getLogger(OpenAiRoutes.class);
 
     @Inject
-    Generations generations;
-
-    @Inject
-    GatewayConfig config;
-
-    @Inject
-    Auth auth;
-
-    @Inject
-    ClientLimits limits;
+    ClientEntry entry;
 
     void register(@Observes Router router) {
         BodyHandler body = BodyHandler.create(false).setBodyLimit(GenerationRequestParser.MAX_REQUEST_BYTES);
@@ -62,8 +51,8 @@ public class OpenAiRoutes {
         String id = ctx.pathParam("id");
         String text = ctx.body() == null ? null : ctx.body().asString();
         try {
-            ClientFrame.Steer s = generations.parser().parseSteering(text, id);
-            if (!generations.steer(id, s.fromIndex(), s.steering())) {
+            ClientFrame.Steer s = entry.generations().parser().parseSteering(text, id);
+            if (!entry.generations().steer(id, s.fromIndex(), s.steering())) {
                 json(ctx, 404, OpenAiFormat.error("not_found", "id", "no generation with id \"" + id + "\" is running on this gateway"));
                 return;
             }
@@ -79,7 +68,7 @@ public class OpenAiRoutes {
         String text = ctx.body() == null ? null : ctx.body().asString();
         OpenAiRequest request;
         try {
-            request = chat ? generations.parser().parseChat(text, sequenceId) : generations.parser().parseCompletion(text, sequenceId);
+            request = chat ? entry.generations().parser().parseChat(text, sequenceId) : entry.generations().parser().parseCompletion(text, sequenceId);
         } catch (RequestException e) {
             json(ctx, OpenAiFormat.status(e.code()), OpenAiFormat.error(e.code(), e.field(), e.getMessage()));
             return;
@@ -87,15 +76,15 @@ public class OpenAiRoutes {
         Context context = ctx.vertx().getOrCreateContext();
         String key = ApiKeys.bearer(ctx.request().getHeader("Authorization"));
         String client = ClientLimits.client(key, ctx.request().remoteAddress() == null ? "unknown" : ctx.request().remoteAddress().host());
-        ClientLimiter.Admission admission = limits.limiter().enter(client, slot -> {
+        ClientLimiter.Admission admission = entry.limits().limiter().enter(client, slot -> {
             if (ctx.response().closed()) {
                 slot.release();   // gave up while queued
                 return;
             }
-            new OpenAiExchange(request, generations, ctx.response(), context, config.modelName(), config.maxPendingFrames(), slot::release).start();
+            new OpenAiExchange(request, entry.generations(), ctx.response(), context, entry.config().modelName(), entry.config().maxPendingFrames(), slot::release).start();
         });
         if (admission == ClientLimiter.Admission.REJECTED) {
-            ctx.response().putHeader("Retry-After", Long.toString(limits.retryAfterSeconds()));
+            ctx.response().putHeader("Retry-After", Long.toString(entry.limits().retryAfterSeconds()));
             json(ctx, 429, ErrorBody.json(429, null, null, "rate_limited", "too many generations at once for this client: "
                     + "the running and queued ones are at the limit (steermesh.gateway.limits); retry after one ends"));
         }
@@ -103,7 +92,7 @@ public class OpenAiRoutes {
 
     /** Answers 401 when API keys are configured and the request has none of them ({@code Authorization: Bearer <key>}). */
     private boolean denied(RoutingContext ctx) {
-        ApiKeys.Access access = auth.keys().generation(ApiKeys.bearer(ctx.request().getHeader("Authorization")));
+        ApiKeys.Access access = entry.access(ApiKeys.bearer(ctx.request().getHeader("Authorization")));
         if (access == ApiKeys.Access.GRANTED) return false;
         ctx.response().putHeader("WWW-Authenticate", "Bearer");
         json(ctx, 401, ErrorBody.json(401, null, null, "invalid_api_key", Unauthorized.message(access, false)));

@@ -6,11 +6,10 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.steermesh.events.FinishReason;
 import io.steermesh.events.GenerationFinished;
-import io.steermesh.events.FeatureActivation;
 import io.steermesh.events.TextDelta;
 import io.steermesh.events.TopToken;
-import io.steermesh.gateway.request.LensReadout;
 import io.steermesh.gateway.request.OutputOptions;
+import io.steermesh.gateway.request.TokenReadouts;
 
 import java.util.List;
 
@@ -45,14 +44,7 @@ final class ServerFrames {
             if (!d.topRaw().isEmpty()) alternatives(f.putArray("top_raw"), d.topRaw(), output.topLogprobs());
         }
         f.put("steering_identity", d.steeringIdentity());
-        if (d.features() != null) {
-            ArrayNode features = f.putArray("features");
-            for (FeatureActivation a : d.features()) features.addObject().put("feature", a.feature()).put("activation", a.activation());
-        }
-        // [{"layer":L,"experts":[..],"weights":[..]},..]: where each mixture-of-experts layer routed the producing position
-        if (d.routing() != null) f.set("routing", JSON.valueToTree(d.routing()));
-        // [{"layer":L,"top":[{"id","text","logprob","prob"},..]},..]: the logit lens of the producing position
-        if (d.lens() != null) f.set("lens", LensReadout.json(d.lens()));
+        TokenReadouts.put(f, d);
         return write(f);
     }
 

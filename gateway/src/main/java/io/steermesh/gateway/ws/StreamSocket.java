@@ -9,12 +9,10 @@ import io.quarkus.websockets.next.OnOpen;
 import io.quarkus.websockets.next.OnTextMessage;
 import io.quarkus.websockets.next.WebSocket;
 import io.quarkus.websockets.next.WebSocketConnection;
-import io.steermesh.gateway.config.GatewayConfig;
-import io.steermesh.gateway.messaging.Generations;
 import io.steermesh.gateway.request.GenerationRequestParser;
+import io.steermesh.gateway.routing.ClientEntry;
 import io.steermesh.gateway.routing.ClientLimits;
 import io.steermesh.service.auth.ApiKeys;
-import io.steermesh.service.auth.Auth;
 import io.steermesh.service.auth.Unauthorized;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClosedException;
@@ -38,20 +36,11 @@ public class StreamSocket {
     private final Map<String, StreamSession> sessions = new ConcurrentHashMap<>();
 
     @Inject
-    Generations generations;
-
-    @Inject
-    GatewayConfig config;
-
-    @Inject
-    Auth auth;
-
-    @Inject
-    ClientLimits limits;
+    ClientEntry entry;
 
     @OnOpen
     void open(WebSocketConnection connection) {
-        ApiKeys.Access access = auth.keys().generation(key(connection.handshakeRequest()));
+        ApiKeys.Access access = entry.access(key(connection.handshakeRequest()));
         if (access != ApiKeys.Access.GRANTED) {
             // no session: frames that arrive before the close are dropped
             connection.sendText(ServerFrames.error(null, "invalid_api_key", null, Unauthorized.message(access, true)))
@@ -59,11 +48,11 @@ public class StreamSocket {
                     .subscribe().with(ok -> {}, failure -> {});
             return;
         }
-        sessions.put(connection.id(), new StreamSession(generations,
+        sessions.put(connection.id(), new StreamSession(entry.generations(),
                 frame -> connection.sendText(frame).subscribeAsCompletionStage(),
-                config.maxPendingFrames(),
+                entry.config().maxPendingFrames(),
                 (code, reason) -> connection.close(new CloseReason(code, reason)).subscribe().with(ok -> {}, failure -> {}),
-                limits.limiter(), ClientLimits.client(key(connection.handshakeRequest()), host(connection.handshakeRequest()))));
+                entry.limits().limiter(), ClientLimits.client(key(connection.handshakeRequest()), host(connection.handshakeRequest()))));
     }
 
     /** The key of {@code Authorization: Bearer <key>}, else of the {@code api_key} query parameter (browsers cannot set headers). */

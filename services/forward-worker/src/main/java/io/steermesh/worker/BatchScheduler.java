@@ -71,7 +71,7 @@ public final class BatchScheduler implements AutoCloseable {
         this.dim = model.config().dim();
         this.cache = new KvPrefixCache(b.store, modelName, workerId, layers, model.config().kvDim());
         this.planner = new StepPlanner(b.maxBatchTokens, b.prefillChunk, layers, dim, cache::save);
-        this.captures = new CaptureCollector(b.features, model.transformer(), workerId, layers, dim);
+        this.captures = new CaptureCollector(b.features, model.transformer(), workerId);
         this.admission = new Admission(model.config(), modelName, captures);
         this.gatherMaxNanos = b.gatherMaxMs * 1_000_000L;
         this.gatherMinNanos = b.gatherMinMs * 1_000_000L;

@@ -55,12 +55,12 @@ final class CaptureCollector {
     private final int layers;
     private final int dim;
 
-    CaptureCollector(SaeLookup features, Transformer model, String workerId, int layers, int dim) {
+    CaptureCollector(SaeLookup features, Transformer model, String workerId) {
         this.features = features;
         this.model = model;
         this.workerId = workerId;
-        this.layers = layers;
-        this.dim = dim;
+        this.layers = model.config().nLayers();
+        this.dim = model.config().dim();
     }
 
     /** Checks that a request's {@code features.sae} is loaded here. */

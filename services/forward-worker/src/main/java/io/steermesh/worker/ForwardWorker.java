@@ -67,7 +67,7 @@ public class ForwardWorker {
     @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 16384)
     Emitter<LogitsComputed> logits;
 
-    /** GenerationFailed of a sequence that cannot go on, to its reply topic; configured as the tokenizer's emitter (one JVM shares it). */
+    /** GenerationFailed of a sequence that cannot go on, to its reply topic; configured as the tokenizer's emitter (its {@code Replies}: one JVM shares it). */
     @Inject
     @Channel(Topics.COMPLETIONS)
     @Broadcast

@@ -52,16 +52,13 @@ public class TokenizerProcessor {
     Emitter<PromptTokenized> prompts;
 
     @Inject
-    @Channel(Topics.COMPLETIONS)
-    @Broadcast
-    @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 16384)
-    Emitter<CompletionEvent> completions;
-
-    @Inject
     @Channel(Topics.GENERATION_CONTROL)
     @Broadcast
     @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 1024)
     Emitter<ControlEvent> control;
+
+    @Inject
+    Replies replies;
 
     @Inject
     SteeringRegistry registry;
@@ -108,7 +105,7 @@ public class TokenizerProcessor {
             case PromptStage.Failed f -> {
                 metrics.request(false);
                 LOG.debugf("tokenizer: rejected %s: %s", request.sequenceId(), f.failure().error().message());
-                completions.send(Keyed.message(request.sequenceId(), (CompletionEvent) f.failure(), request.replyTo()));
+                replies.failed(request.replyTo(), f.failure());
                 trail.onFailure(f.failure());
             }
         }
@@ -119,7 +116,7 @@ public class TokenizerProcessor {
     public void onToken(TokenSampled token) {
         DetokenizeStage.Output out = detokenizeStage.onToken(token);
         metrics.token();
-        for (CompletionEvent e : out.events()) completions.send(Keyed.message(token.sequenceId(), e, token.replyTo()));
+        for (CompletionEvent e : out.events()) replies.send(token.sequenceId(), e, token.replyTo());
         if (out.stopStringHit()) {
             control.send(Keyed.message(token.sequenceId(), (ControlEvent) new GenerationCancelled(token.sequenceId(), "stop_string")));
         }

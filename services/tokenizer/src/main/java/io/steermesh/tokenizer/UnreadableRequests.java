@@ -1,19 +1,12 @@
 package io.steermesh.tokenizer;
 
 import io.smallrye.common.annotation.Identifier;
-import io.smallrye.reactive.messaging.annotations.Broadcast;
 import io.smallrye.reactive.messaging.kafka.DeserializationFailureHandler;
-import io.steermesh.events.CompletionEvent;
 import io.steermesh.events.GenerationRequested;
-import io.steermesh.events.Topics;
-import io.steermesh.service.Keyed;
 import io.quarkus.arc.Unremovable;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.apache.kafka.common.header.Headers;
-import org.eclipse.microprofile.reactive.messaging.Channel;
-import org.eclipse.microprofile.reactive.messaging.Emitter;
-import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 import org.jboss.logging.Logger;
 
 /**
@@ -29,12 +22,8 @@ public class UnreadableRequests implements DeserializationFailureHandler<Generat
     public static final String NAME = "generation-requests-failures";
     private static final Logger LOG = Logger.getLogger(UnreadableRequests.class);
 
-    /** The tokenizer's completions emitter (configured alike: Quarkus shares one emitter per channel). */
     @Inject
-    @Channel(Topics.COMPLETIONS)
-    @Broadcast
-    @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 16384)
-    Emitter<CompletionEvent> completions;
+    Replies replies;
 
     @Inject
     TokenizerMetrics metrics;
@@ -48,7 +37,7 @@ public class UnreadableRequests implements DeserializationFailureHandler<Generat
         if (!isKey) {
             UnreadableRequest.answer(data, exception.getMessage()).ifPresentOrElse(a -> {
                 LOG.debugf("tokenizer: request %s could not be read; answered on %s", a.failure().sequenceId(), a.replyTo());
-                completions.send(Keyed.message(a.failure().sequenceId(), (CompletionEvent) a.failure(), a.replyTo()));
+                replies.failed(a.replyTo(), a.failure());
             }, () -> LOG.debugf("tokenizer: a record on %s could not be read and names no reply topic", topic));
         }
         return none;
