@@ -58,11 +58,6 @@ abstract sealed class HalfTensor extends FloatTensor permits BF16Tensor, F16Tens
     }
 
     @Override
-    public void dot4(long offset, float[] x, int xOff, int xStride, int n, float[] y, int yOff, int yStride) {
-        for (int k = 0; k < 4; k++) y[yOff + k * yStride] = dot(offset, x, xOff + k * xStride, n);
-    }
-
-    @Override
     public float dotPrepared(long offset, float[] xp, int xOff, int n) {
         FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
         int j = 0;
@@ -71,9 +66,7 @@ abstract sealed class HalfTensor extends FloatTensor permits BF16Tensor, F16Tens
             a0 = FloatVector.fromArray(F, xp, xOff + j).fma(even(p), a0);
             a1 = FloatVector.fromArray(F, xp, xOff + j + L).fma(odd(p), a1);
         }
-        float s = VectorMath.sum(a0.add(a1));
-        for (; j < n; j++) s += get(offset + j) * xp[xOff + j];
-        return s;
+        return dotTail(VectorMath.sum(a0.add(a1)), offset, xp, xOff, j, n);
     }
 
     @Override
@@ -93,12 +86,7 @@ abstract sealed class HalfTensor extends FloatTensor permits BF16Tensor, F16Tens
             a2 = FloatVector.fromArray(F, xp, x2 + j + L).fma(o, a2);
             a3 = FloatVector.fromArray(F, xp, x3 + j + L).fma(o, a3);
         }
-        float s0 = VectorMath.sum(a0), s1 = VectorMath.sum(a1);
-        float s2 = VectorMath.sum(a2), s3 = VectorMath.sum(a3);
-        for (; j < n; j++) {
-            float w = get(offset + j);
-            s0 += w * xp[x0 + j]; s1 += w * xp[x1 + j]; s2 += w * xp[x2 + j]; s3 += w * xp[x3 + j];
-        }
-        y[yOff] = s0; y[yOff + yStride] = s1; y[yOff + 2 * yStride] = s2; y[yOff + 3 * yStride] = s3;
+        store4(y, yOff, yStride, dotTail(VectorMath.sum(a0), offset, xp, x0, j, n), dotTail(VectorMath.sum(a1), offset, xp, x1, j, n),
+                dotTail(VectorMath.sum(a2), offset, xp, x2, j, n), dotTail(VectorMath.sum(a3), offset, xp, x3, j, n));
     }
 }
