@@ -6,6 +6,7 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
  * Shared kernel shape of the 16-bit types. Widening 16 → 32 bits across vector sizes is slow in the
@@ -18,8 +19,27 @@ abstract sealed class HalfTensor extends FloatTensor permits BF16Tensor, F16Tens
     static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
     static final int RUN = 2 * L;
 
-    HalfTensor(MemorySegment seg, long size) {
+    private final DType type;
+
+    HalfTensor(DType type, MemorySegment seg, long size) {
         super(seg, size);
+        this.type = type;
+    }
+
+    @Override
+    public final DType dtype() { return type; }
+
+    /** One stored 16-bit value as a float. */
+    abstract float widen(short bits);
+
+    @Override
+    public final float get(long index) {
+        return widen(seg.getAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, index));
+    }
+
+    @Override
+    public final FloatTensor slice(long offset, long n) {
+        return FloatTensor.of(type, seg.asSlice(offset * 2, n * 2), n);
     }
 
     /** The even-position weights of the run starting at element {@code index}. */
