@@ -47,8 +47,7 @@ public final class F32Tensor extends FloatTensor {
             a2 = w.fma(FloatVector.fromArray(F, x, x2 + j), a2);
             a3 = w.fma(FloatVector.fromArray(F, x, x3 + j), a3);
         }
-        store4(y, yOff, yStride, dotTail(VectorMath.sum(a0), offset, x, x0, j, n), dotTail(VectorMath.sum(a1), offset, x, x1, j, n),
-                dotTail(VectorMath.sum(a2), offset, x, x2, j, n), dotTail(VectorMath.sum(a3), offset, x, x3, j, n));
+        dot4Tail(VectorMath.sum(a0), VectorMath.sum(a1), VectorMath.sum(a2), VectorMath.sum(a3), offset, x, xOff, xStride, j, n, y, yOff, yStride);
     }
 
     @Override

@@ -56,6 +56,20 @@ public abstract sealed class FloatTensor
         return s;
     }
 
+    /**
+     * The scalar tail of a {@link #dot4} kernel: adds {@code this[offset + j] * x[xOff + k*xStride + j]} for
+     * j = from..n-1 to the row sums {@code s0..s3} (each weight read once, for all four rows) and stores them.
+     */
+    final void dot4Tail(float s0, float s1, float s2, float s3, long offset, float[] x, int xOff, int xStride, int from, int n,
+                        float[] y, int yOff, int yStride) {
+        int x0 = xOff, x1 = xOff + xStride, x2 = xOff + 2 * xStride, x3 = xOff + 3 * xStride;
+        for (int j = from; j < n; j++) {
+            float w = get(offset + j);
+            s0 += w * x[x0 + j]; s1 += w * x[x1 + j]; s2 += w * x[x2 + j]; s3 += w * x[x3 + j];
+        }
+        store4(y, yOff, yStride, s0, s1, s2, s3);
+    }
+
     /** Puts the four results of a {@link #dot4} kernel where it places them: {@code y[yOff + k*yStride] = s_k}. */
     static void store4(float[] y, int yOff, int yStride, float s0, float s1, float s2, float s3) {
         y[yOff] = s0;

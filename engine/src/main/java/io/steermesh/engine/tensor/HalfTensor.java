@@ -106,7 +106,6 @@ abstract sealed class HalfTensor extends FloatTensor permits BF16Tensor, F16Tens
             a2 = FloatVector.fromArray(F, xp, x2 + j + L).fma(o, a2);
             a3 = FloatVector.fromArray(F, xp, x3 + j + L).fma(o, a3);
         }
-        store4(y, yOff, yStride, dotTail(VectorMath.sum(a0), offset, xp, x0, j, n), dotTail(VectorMath.sum(a1), offset, xp, x1, j, n),
-                dotTail(VectorMath.sum(a2), offset, xp, x2, j, n), dotTail(VectorMath.sum(a3), offset, xp, x3, j, n));
+        dot4Tail(VectorMath.sum(a0), VectorMath.sum(a1), VectorMath.sum(a2), VectorMath.sum(a3), offset, xp, xOff, xStride, j, n, y, yOff, yStride);
     }
 }
