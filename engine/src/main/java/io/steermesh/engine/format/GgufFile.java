@@ -5,6 +5,7 @@ import io.steermesh.engine.tensor.DType;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -31,7 +32,7 @@ import java.util.OptionalLong;
  * ne = {64, 512} is a (512, 64) matrix here. F32, F16, BF16 and the ggml block types of {@link #SUPPORTED}
  * are exposed; others are listed in {@link #unsupportedTensors()} and asking for one fails with its ggml type id and name.
  */
-public final class GgufFile implements AutoCloseable {
+public final class GgufFile extends WeightFile<Integer> {
     /** "GGUF" read as a little-endian u32. */
     public static final int MAGIC = 0x46554747;
     public static final int DEFAULT_ALIGNMENT = 32;
@@ -113,28 +114,21 @@ public final class GgufFile implements AutoCloseable {
         };
     }
 
-    private final Path file;
-    private final Arena arena;
     private final int version;
     private final long alignment;
     private final long dataOffset;
     private final Map<String, Object> metadata;
     private final Map<String, ValueType> types;
     private final Map<String, ValueType> arrayTypes;
-    private final Map<String, RawTensor> tensors;
-    private final Map<String, Integer> unsupported;
 
     private GgufFile(Path file, Arena arena, Parser p) {
-        this.file = file;
-        this.arena = arena;
+        super(file, arena, p.tensors, p.unsupported);
         this.version = p.version;
         this.alignment = p.alignment;
         this.dataOffset = p.dataOffset;
         this.metadata = Collections.unmodifiableMap(p.metadata);
         this.types = p.types;
         this.arrayTypes = p.arrayTypes;
-        this.tensors = Collections.unmodifiableMap(p.tensors);
-        this.unsupported = Collections.unmodifiableMap(p.unsupported);
     }
 
     public static GgufFile open(Path file) throws IOException {
@@ -149,7 +143,7 @@ public final class GgufFile implements AutoCloseable {
         }
     }
 
-    public Path file() { return file; }
+    public Path file() { return source; }
 
     public int version() { return version; }
 
@@ -209,39 +203,21 @@ public final class GgufFile implements AutoCloseable {
         return metadata.containsKey(key) ? Optional.of(bool(key)) : Optional.empty();
     }
 
-    /** Readable tensors by name, in file order. */
-    public Map<String, RawTensor> tensors() { return tensors; }
-
-    /** Tensors of a ggml type steermesh does not read: name to ggml type id. */
-    public Map<String, Integer> unsupportedTensors() { return unsupported; }
-
-    /** The tensor, or empty when there is none; fails if it exists with an unsupported ggml type. */
-    public Optional<RawTensor> get(String name) {
-        return TensorLookup.get(tensors, unsupported, name, this::unsupportedError);
-    }
-
-    /** The tensor, or an {@link IllegalArgumentException} naming the missing tensor and this file. */
-    public RawTensor require(String name) {
-        return TensorLookup.require(tensors, unsupported, file, name, this::unsupportedError);
-    }
-
-    @Override
-    public void close() { arena.close(); }
-
     @Override
     public String toString() {
-        return "GgufFile[" + file + ", v" + version + ", " + metadata.size() + " keys, " + tensors.size() + " tensors]";
+        return "GgufFile[" + source + ", v" + version + ", " + metadata.size() + " keys, " + tensors.size() + " tensors]";
     }
 
-    private IllegalArgumentException unsupportedError(String name) {
+    @Override
+    IllegalArgumentException unsupportedError(String name) {
         int id = unsupported.get(name);
-        return new IllegalArgumentException(file + ": tensor '" + name + "' has ggml type " + id + " (" + ggmlTypeName(id)
+        return new IllegalArgumentException(source + ": tensor '" + name + "' has ggml type " + id + " (" + ggmlTypeName(id)
                 + "), which steermesh does not read (supported: " + SUPPORTED + ")");
     }
 
     private Object value(String key) {
         Object v = metadata.get(key);
-        if (v == null) throw new IllegalArgumentException(file + ": metadata key '" + key + "' not found");
+        if (v == null) throw new IllegalArgumentException(source + ": metadata key '" + key + "' not found");
         return v;
     }
 
@@ -253,7 +229,7 @@ public final class GgufFile implements AutoCloseable {
 
     private IllegalArgumentException wrongType(String key, Object v, String what) {
         String stored = types.get(key) == ValueType.ARRAY ? "array of " + arrayTypes.get(key) : String.valueOf(types.get(key));
-        return new IllegalArgumentException(file + ": metadata key '" + key + "' is " + stored + " (" + v.getClass().getSimpleName()
+        return new IllegalArgumentException(source + ": metadata key '" + key + "' is " + stored + " (" + v.getClass().getSimpleName()
                 + "), expected " + what);
     }
 
@@ -402,16 +378,10 @@ public final class GgufFile implements AutoCloseable {
                     return a;
                 }
                 case FLOAT32 -> {
-                    float[] a = new float[len];
-                    need(4L * len, what);
-                    for (int i = 0; i < len; i++, pos += 4) a[i] = seg.get(Mapped.F32, pos);
-                    return a;
+                    return copy(Mapped.F32, new float[len], len, what);
                 }
                 case FLOAT64 -> {
-                    double[] a = new double[len];
-                    need(8L * len, what);
-                    for (int i = 0; i < len; i++, pos += 8) a[i] = seg.get(Mapped.F64, pos);
-                    return a;
+                    return copy(Mapped.F64, new double[len], len, what);
                 }
                 case BOOL -> {
                     boolean[] a = new boolean[len];
@@ -419,10 +389,7 @@ public final class GgufFile implements AutoCloseable {
                     return a;
                 }
                 case UINT64, INT64 -> {
-                    long[] a = new long[len];
-                    need(8L * len, what);
-                    for (int i = 0; i < len; i++, pos += 8) a[i] = seg.get(Mapped.I64, pos);
-                    return a;
+                    return copy(Mapped.I64, new long[len], len, what);
                 }
                 case ARRAY -> {
                     Object[] a = new Object[len];
@@ -451,9 +418,22 @@ public final class GgufFile implements AutoCloseable {
             }
         }
 
+        /** Checks that {@code bytes} more bytes are there and moves past them; returns where they start. */
+        private long take(long bytes, String what) throws IOException {
+            need(bytes, what);
+            long at = pos;
+            pos += bytes;
+            return at;
+        }
+
+        /** {@code len} values of {@code layout} into {@code array}, which it returns. */
+        private <A> A copy(ValueLayout layout, A array, int len, String what) throws IOException {
+            MemorySegment.copy(seg, layout, take(layout.byteSize() * len, what), array, 0, len);
+            return array;
+        }
+
         private byte u8(String what) throws IOException {
-            need(1, what);
-            return seg.get(Mapped.U8, pos++);
+            return seg.get(Mapped.U8, take(1, what));
         }
 
         private boolean bool(String what) throws IOException {
@@ -461,24 +441,15 @@ public final class GgufFile implements AutoCloseable {
         }
 
         private short u16(String what) throws IOException {
-            need(2, what);
-            short v = seg.get(Mapped.I16, pos);
-            pos += 2;
-            return v;
+            return seg.get(Mapped.I16, take(2, what));
         }
 
         private int u32(String what) throws IOException {
-            need(4, what);
-            int v = seg.get(Mapped.I32, pos);
-            pos += 4;
-            return v;
+            return seg.get(Mapped.I32, take(4, what));
         }
 
         private long i64(String what) throws IOException {
-            need(8, what);
-            long v = seg.get(Mapped.I64, pos);
-            pos += 8;
-            return v;
+            return seg.get(Mapped.I64, take(8, what));
         }
 
         private String string(String what) throws IOException {

@@ -29,7 +29,7 @@ import java.util.Optional;
  * validated but not exposed, and asking for one by name fails with a message naming its dtype.
  * Tensors stay valid until {@link #close()}.
  */
-public final class SafetensorsFile implements AutoCloseable {
+public final class SafetensorsFile extends WeightFile<String> {
     public static final String SINGLE_FILE = "model.safetensors";
     public static final String INDEX_FILE = "model.safetensors.index.json";
 
@@ -39,18 +39,11 @@ public final class SafetensorsFile implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
-    private final Path source;
-    private final Arena arena;
-    private final Map<String, RawTensor> tensors;
-    private final Map<String, String> unsupported;
     private final Map<String, String> metadata;
 
     private SafetensorsFile(Path source, Arena arena, Map<String, RawTensor> tensors,
                             Map<String, String> unsupported, Map<String, String> metadata) {
-        this.source = source;
-        this.arena = arena;
-        this.tensors = Collections.unmodifiableMap(tensors);
-        this.unsupported = Collections.unmodifiableMap(unsupported);
+        super(source, arena, tensors, unsupported);
         this.metadata = Collections.unmodifiableMap(metadata);
     }
 
@@ -91,32 +84,14 @@ public final class SafetensorsFile implements AutoCloseable {
     /** The file or index this was opened from. */
     public Path source() { return source; }
 
-    /** Supported (F32/F16/BF16) tensors by name, in header order (shard by shard). */
-    public Map<String, RawTensor> tensors() { return tensors; }
-
-    /** Tensors present in the file whose dtype steermesh does not read, name to dtype string. */
-    public Map<String, String> unsupportedTensors() { return unsupported; }
-
-    /** The tensor, or empty when there is none; fails if it exists with an unsupported dtype. */
-    public Optional<RawTensor> get(String name) {
-        return TensorLookup.get(tensors, unsupported, name, this::unsupportedError);
-    }
-
-    /** The tensor, or an {@link IllegalArgumentException} naming the missing tensor and this file. */
-    public RawTensor require(String name) {
-        return TensorLookup.require(tensors, unsupported, source, name, this::unsupportedError);
-    }
-
     /** {@code __metadata__} of the file (all shards merged), plus the index's {@code metadata} as text. */
     public Map<String, String> metadata() { return metadata; }
 
     @Override
-    public void close() { arena.close(); }
-
-    @Override
     public String toString() { return "SafetensorsFile[" + source + ", " + tensors.size() + " tensors]"; }
 
-    private IllegalArgumentException unsupportedError(String name) {
+    @Override
+    IllegalArgumentException unsupportedError(String name) {
         return new IllegalArgumentException(source + ": tensor '" + name + "' has dtype " + unsupported.get(name)
                 + ", which steermesh does not read (supported: F32, F16, BF16)");
     }

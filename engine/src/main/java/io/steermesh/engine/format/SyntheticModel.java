@@ -54,7 +54,7 @@ public final class SyntheticModel {
         validate(arch, layers, dim, heads, kvHeads, vocab, ctx, dtype);
         if (arch == Arch.GPT2 && hidden != 4 * dim) throw new IllegalArgumentException("synthetic GPT-2 model: the MLP is 4 x dim, got " + hidden);
         if (hidden <= 0 || hidden % 32 != 0) throw new IllegalArgumentException("synthetic " + arch + " model: ffn must be a positive multiple of 32, got " + hidden);
-        List<Spec> specs = arch == Arch.GPT2 ? gpt2(layers, dim, vocab, ctx) : llama(layers, dim, heads, kvHeads, vocab, hidden);
+        List<Spec> specs = arch == Arch.GPT2 ? gpt2(layers, dim, vocab, ctx) : llama(LlamaNames.HF, layers, dim, heads, kvHeads, vocab, hidden);
 
         Files.createDirectories(outDir);
         Map<String, Object> config = arch == Arch.GPT2
@@ -62,9 +62,7 @@ public final class SyntheticModel {
                 : llamaConfig(layers, dim, heads, kvHeads, vocab, ctx, hidden, dtype);
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(outDir.resolve("config.json").toFile(), config);
 
-        long total = specs.stream().mapToLong(s -> elements(s.shape)).sum();
-        long[] done = {0};
-        int[] reported = {0};
+        Progress report = new Progress(progress, arch.name().toLowerCase(Locale.ROOT), specs);
         SafetensorsWriter w = new SafetensorsWriter().metadata("format", "pt")
                 .metadata("steermesh.synthetic", arch.name().toLowerCase(Locale.ROOT) + " seed " + seed);
         for (Spec s : specs) {
@@ -78,19 +76,13 @@ public final class SyntheticModel {
                         case BIAS -> 0.01 * g;
                     };
                 }
-                done[0] += count;
-                int tenth = (int) (done[0] * 10 / total);
-                if (progress != null && tenth > reported[0]) {
-                    reported[0] = tenth;
-                    progress.printf(Locale.ROOT, "synthetic %s: %d%% (%d of %d weights, at %s)%n",
-                            arch.name().toLowerCase(Locale.ROOT), tenth * 10, done[0], total, s.name);
-                }
+                report.written(count, s.name);
             });
         }
         Path file = outDir.resolve(SafetensorsFile.SINGLE_FILE);
         if (progress != null) {
             progress.printf(Locale.ROOT, "synthetic %s: writing %s (%d tensors, %d weights, %.1f MB %s)%n",
-                    arch.name().toLowerCase(Locale.ROOT), file, specs.size(), total, w.fileSize() / 1e6, dtype);
+                    arch.name().toLowerCase(Locale.ROOT), file, specs.size(), report.total, w.fileSize() / 1e6, dtype);
         }
         w.write(file);
         return outDir;
@@ -142,7 +134,6 @@ public final class SyntheticModel {
                                  GgufQuant quant, long seed, PrintStream progress) throws IOException {
         validate(Arch.LLAMA, layers, dim, heads, kvHeads, vocab, ctx, DType.F32);
         if (hidden <= 0 || hidden % 32 != 0) throw new IllegalArgumentException("synthetic llama model: ffn must be a positive multiple of 32, got " + hidden);
-        int kvDim = dim / heads * kvHeads;
         GgufWriter w = new GgufWriter()
                 .put("general.architecture", "llama")
                 .put("general.name", "steermesh-synth-llama")
@@ -155,26 +146,8 @@ public final class SyntheticModel {
                 .put("llama.attention.layer_norm_rms_epsilon", 1e-5f);
         if (vocab >= 259) putSentencePieceVocab(w, vocab);
 
-        List<Spec> specs = new ArrayList<>();
-        specs.add(new Spec("token_embd.weight", new long[]{vocab, dim}, Kind.WEIGHT));
-        for (int l = 0; l < layers; l++) {
-            String p = "blk." + l + ".";
-            specs.add(new Spec(p + "attn_norm.weight", new long[]{dim}, Kind.NORM));
-            specs.add(new Spec(p + "attn_q.weight", new long[]{dim, dim}, Kind.WEIGHT));
-            specs.add(new Spec(p + "attn_k.weight", new long[]{kvDim, dim}, Kind.WEIGHT));
-            specs.add(new Spec(p + "attn_v.weight", new long[]{kvDim, dim}, Kind.WEIGHT));
-            specs.add(new Spec(p + "attn_output.weight", new long[]{dim, dim}, Kind.WEIGHT));
-            specs.add(new Spec(p + "ffn_norm.weight", new long[]{dim}, Kind.NORM));
-            specs.add(new Spec(p + "ffn_gate.weight", new long[]{hidden, dim}, Kind.WEIGHT));
-            specs.add(new Spec(p + "ffn_up.weight", new long[]{hidden, dim}, Kind.WEIGHT));
-            specs.add(new Spec(p + "ffn_down.weight", new long[]{dim, hidden}, Kind.WEIGHT));
-        }
-        specs.add(new Spec("output_norm.weight", new long[]{dim}, Kind.NORM));
-        specs.add(new Spec("output.weight", new long[]{vocab, dim}, Kind.WEIGHT));
-
-        long total = specs.stream().mapToLong(sp -> elements(sp.shape)).sum();
-        long[] done = {0};
-        int[] reported = {0};
+        List<Spec> specs = llama(LlamaNames.GGUF, layers, dim, heads, kvHeads, vocab, hidden);
+        Progress report = new Progress(progress, "llama " + quant, specs);
         for (Spec sp : specs) {
             int cols = (int) sp.shape[sp.shape.length - 1];
             int rows = (int) (elements(sp.shape) / cols);
@@ -188,13 +161,7 @@ public final class SyntheticModel {
                     int n = Math.min(chunkRows, rows - r) * cols;
                     for (int i = 0; i < n; i++) chunk[i] = (float) (sp.kind == Kind.NORM ? 1 + 0.02 * rnd.nextGaussian() : 0.02 * rnd.nextGaussian());
                     out.bytes(Quant.quantize(type, chunk, 0, n));
-                    done[0] += n;
-                    int tenth = (int) (done[0] * 10 / total);
-                    if (progress != null && tenth > reported[0]) {
-                        reported[0] = tenth;
-                        progress.printf(Locale.ROOT, "synthetic llama %s: %d%% (%d of %d weights, at %s %s)%n",
-                                quant, tenth * 10, done[0], total, sp.name, type);
-                    }
+                    report.written(n, sp.name + " " + type);
                 }
             });
         }
@@ -275,26 +242,63 @@ public final class SyntheticModel {
         return s;
     }
 
-    private static List<Spec> llama(int layers, int dim, int heads, int kvHeads, int vocab, int hidden) {
+    /** Llama's tensor names in one layout: the embedding, a layer's prefix ({@code %d} its index) and nine tensors, the final norm, the output matrix. */
+    private record LlamaNames(String embedding, String layer, String attnNorm, String q, String k, String v, String o,
+                              String ffnNorm, String gate, String up, String down, String norm, String output) {
+        static final LlamaNames HF = new LlamaNames("model.embed_tokens.weight", "model.layers.%d.", "input_layernorm.weight",
+                "self_attn.q_proj.weight", "self_attn.k_proj.weight", "self_attn.v_proj.weight", "self_attn.o_proj.weight",
+                "post_attention_layernorm.weight", "mlp.gate_proj.weight", "mlp.up_proj.weight", "mlp.down_proj.weight",
+                "model.norm.weight", "lm_head.weight");
+        static final LlamaNames GGUF = new LlamaNames("token_embd.weight", "blk.%d.", "attn_norm.weight",
+                "attn_q.weight", "attn_k.weight", "attn_v.weight", "attn_output.weight",
+                "ffn_norm.weight", "ffn_gate.weight", "ffn_up.weight", "ffn_down.weight",
+                "output_norm.weight", "output.weight");
+    }
+
+    /** Llama's tensors in file order, named by {@code n}; matrices (out, in) as Linear stores them (and GGUF's ne reversed). */
+    private static List<Spec> llama(LlamaNames n, int layers, int dim, int heads, int kvHeads, int vocab, int hidden) {
         long kvDim = (long) dim / heads * kvHeads;
         List<Spec> s = new ArrayList<>();
-        s.add(new Spec("model.embed_tokens.weight", new long[]{vocab, dim}, Kind.WEIGHT));
+        s.add(new Spec(n.embedding, new long[]{vocab, dim}, Kind.WEIGHT));
         for (int l = 0; l < layers; l++) {
-            String p = "model.layers." + l + ".";
-            s.add(new Spec(p + "input_layernorm.weight", new long[]{dim}, Kind.NORM));
-            // Linear stores (out, in)
-            s.add(new Spec(p + "self_attn.q_proj.weight", new long[]{dim, dim}, Kind.WEIGHT));
-            s.add(new Spec(p + "self_attn.k_proj.weight", new long[]{kvDim, dim}, Kind.WEIGHT));
-            s.add(new Spec(p + "self_attn.v_proj.weight", new long[]{kvDim, dim}, Kind.WEIGHT));
-            s.add(new Spec(p + "self_attn.o_proj.weight", new long[]{dim, dim}, Kind.WEIGHT));
-            s.add(new Spec(p + "post_attention_layernorm.weight", new long[]{dim}, Kind.NORM));
-            s.add(new Spec(p + "mlp.gate_proj.weight", new long[]{hidden, dim}, Kind.WEIGHT));
-            s.add(new Spec(p + "mlp.up_proj.weight", new long[]{hidden, dim}, Kind.WEIGHT));
-            s.add(new Spec(p + "mlp.down_proj.weight", new long[]{dim, hidden}, Kind.WEIGHT));
+            String p = n.layer.formatted(l);
+            s.add(new Spec(p + n.attnNorm, new long[]{dim}, Kind.NORM));
+            s.add(new Spec(p + n.q, new long[]{dim, dim}, Kind.WEIGHT));
+            s.add(new Spec(p + n.k, new long[]{kvDim, dim}, Kind.WEIGHT));
+            s.add(new Spec(p + n.v, new long[]{kvDim, dim}, Kind.WEIGHT));
+            s.add(new Spec(p + n.o, new long[]{dim, dim}, Kind.WEIGHT));
+            s.add(new Spec(p + n.ffnNorm, new long[]{dim}, Kind.NORM));
+            s.add(new Spec(p + n.gate, new long[]{hidden, dim}, Kind.WEIGHT));
+            s.add(new Spec(p + n.up, new long[]{hidden, dim}, Kind.WEIGHT));
+            s.add(new Spec(p + n.down, new long[]{dim, hidden}, Kind.WEIGHT));
         }
-        s.add(new Spec("model.norm.weight", new long[]{dim}, Kind.NORM));
-        s.add(new Spec("lm_head.weight", new long[]{vocab, dim}, Kind.WEIGHT));
+        s.add(new Spec(n.norm, new long[]{dim}, Kind.NORM));
+        s.add(new Spec(n.output, new long[]{vocab, dim}, Kind.WEIGHT));
         return s;
+    }
+
+    /** Reports on {@code out} (null: quiet) each tenth of the weights written: "synthetic WHAT: N% (D of T weights, at WHERE)". */
+    private static final class Progress {
+        private final PrintStream out;
+        private final String what;
+        final long total;
+        private long done;
+        private int reported;
+
+        Progress(PrintStream out, String what, List<Spec> specs) {
+            this.out = out;
+            this.what = what;
+            this.total = specs.stream().mapToLong(s -> elements(s.shape)).sum();
+        }
+
+        void written(long n, String where) {
+            done += n;
+            int tenth = (int) (done * 10 / total);
+            if (out != null && tenth > reported) {
+                reported = tenth;
+                out.printf(Locale.ROOT, "synthetic %s: %d%% (%d of %d weights, at %s)%n", what, tenth * 10, done, total, where);
+            }
+        }
     }
 
     private static Map<String, Object> gpt2Config(int layers, int dim, int heads, int vocab, int ctx, DType dtype) {

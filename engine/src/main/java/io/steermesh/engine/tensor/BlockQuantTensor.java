@@ -76,7 +76,7 @@ public final class BlockQuantTensor extends FloatTensor {
     @Override
     public void dot4(long offset, float[] x, int xOff, int xStride, int n, float[] y, int yOff, int yStride) {
         if (!aligned(offset, n)) {
-            for (int k = 0; k < 4; k++) y[yOff + k * yStride] = dot(offset, x, xOff + k * xStride, n);
+            super.dot4(offset, x, xOff, xStride, n, y, yOff, yStride);
             return;
         }
         QuantBlocks.Decoder dec = new QuantBlocks.Decoder(type);
@@ -94,10 +94,7 @@ public final class BlockQuantTensor extends FloatTensor {
                 a3 = FloatVector.fromArray(F, x, x3 + j + k).fma(v, a3);
             }
         }
-        y[yOff] = VectorMath.sum(a0);
-        y[yOff + yStride] = VectorMath.sum(a1);
-        y[yOff + 2 * yStride] = VectorMath.sum(a2);
-        y[yOff + 3 * yStride] = VectorMath.sum(a3);
+        store4(y, yOff, yStride, VectorMath.sum(a0), VectorMath.sum(a1), VectorMath.sum(a2), VectorMath.sum(a3));
     }
 
     @Override

@@ -5,7 +5,6 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 
 /**
  * IEEE half-precision weights. The Vector API has no half-to-float conversion, so we widen by bits:
@@ -16,16 +15,11 @@ public final class F16Tensor extends HalfTensor {
     private static final FloatVector TWO_POW_112 = FloatVector.broadcast(F, 0x1p112f);
 
     public F16Tensor(MemorySegment seg, long size) {
-        super(seg, size);
+        super(DType.F16, seg, size);
     }
 
     @Override
-    public DType dtype() { return DType.F16; }
-
-    @Override
-    public float get(long index) {
-        return Float.float16ToFloat(seg.getAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, index));
-    }
+    float widen(short bits) { return Float.float16ToFloat(bits); }
 
     @Override
     FloatVector even(IntVector pair) { return evenOf(pair); }
@@ -45,10 +39,5 @@ public final class F16Tensor extends HalfTensor {
         IntVector magnitude = pair.lanewise(VectorOperators.LSHR, 3).and(0x7fff << 13);
         IntVector sign = pair.and(0x80000000);
         return sign.or(TWO_POW_112.mul(magnitude.reinterpretAsFloats()).reinterpretAsInts()).reinterpretAsFloats();
-    }
-
-    @Override
-    public FloatTensor slice(long offset, long n) {
-        return new F16Tensor(seg.asSlice(offset * 2, n * 2), n);
     }
 }

@@ -32,9 +32,7 @@ public final class F32Tensor extends FloatTensor {
             a1 = load(offset + j + L).fma(FloatVector.fromArray(F, x, xOff + j + L), a1);
         }
         for (; j + L <= n; j += L) a0 = load(offset + j).fma(FloatVector.fromArray(F, x, xOff + j), a0);
-        float s = VectorMath.sum(a0.add(a1));
-        for (; j < n; j++) s += get(offset + j) * x[xOff + j];
-        return s;
+        return dotTail(VectorMath.sum(a0.add(a1)), offset, x, xOff, j, n);
     }
 
     @Override
@@ -49,13 +47,7 @@ public final class F32Tensor extends FloatTensor {
             a2 = w.fma(FloatVector.fromArray(F, x, x2 + j), a2);
             a3 = w.fma(FloatVector.fromArray(F, x, x3 + j), a3);
         }
-        float s0 = VectorMath.sum(a0), s1 = VectorMath.sum(a1);
-        float s2 = VectorMath.sum(a2), s3 = VectorMath.sum(a3);
-        for (; j < n; j++) {
-            float w = get(offset + j);
-            s0 += w * x[x0 + j]; s1 += w * x[x1 + j]; s2 += w * x[x2 + j]; s3 += w * x[x3 + j];
-        }
-        y[yOff] = s0; y[yOff + yStride] = s1; y[yOff + 2 * yStride] = s2; y[yOff + 3 * yStride] = s3;
+        dot4Tail(VectorMath.sum(a0), VectorMath.sum(a1), VectorMath.sum(a2), VectorMath.sum(a3), offset, x, xOff, xStride, j, n, y, yOff, yStride);
     }
 
     @Override

@@ -41,9 +41,42 @@ public abstract sealed class FloatTensor
     /**
      * Four dot products of the same weight run against four activation rows that lie {@code xStride}
      * apart: {@code y[yOff + k*yStride] = dot(offset, x, xOff + k*xStride, n)} for k = 0..3.
-     * The weight run is loaded once for all four rows.
+     * Types with a vector kernel override it to load the weight run once for all four rows; this is four {@link #dot}s.
      */
-    public abstract void dot4(long offset, float[] x, int xOff, int xStride, int n, float[] y, int yOff, int yStride);
+    public void dot4(long offset, float[] x, int xOff, int xStride, int n, float[] y, int yOff, int yStride) {
+        for (int k = 0; k < 4; k++) y[yOff + k * yStride] = dot(offset, x, xOff + k * xStride, n);
+    }
+
+    /**
+     * The scalar tail of a vector kernel: {@code s} plus {@code this[offset + j] * x[xOff + j]} for
+     * j = from..n-1, added in that order.
+     */
+    final float dotTail(float s, long offset, float[] x, int xOff, int from, int n) {
+        for (int j = from; j < n; j++) s += get(offset + j) * x[xOff + j];
+        return s;
+    }
+
+    /**
+     * The scalar tail of a {@link #dot4} kernel: adds {@code this[offset + j] * x[xOff + k*xStride + j]} for
+     * j = from..n-1 to the row sums {@code s0..s3} (each weight read once, for all four rows) and stores them.
+     */
+    final void dot4Tail(float s0, float s1, float s2, float s3, long offset, float[] x, int xOff, int xStride, int from, int n,
+                        float[] y, int yOff, int yStride) {
+        int x0 = xOff, x1 = xOff + xStride, x2 = xOff + 2 * xStride, x3 = xOff + 3 * xStride;
+        for (int j = from; j < n; j++) {
+            float w = get(offset + j);
+            s0 += w * x[x0 + j]; s1 += w * x[x1 + j]; s2 += w * x[x2 + j]; s3 += w * x[x3 + j];
+        }
+        store4(y, yOff, yStride, s0, s1, s2, s3);
+    }
+
+    /** Puts the four results of a {@link #dot4} kernel where it places them: {@code y[yOff + k*yStride] = s_k}. */
+    static void store4(float[] y, int yOff, int yStride, float s0, float s1, float s2, float s3) {
+        y[yOff] = s0;
+        y[yOff + yStride] = s1;
+        y[yOff + 2 * yStride] = s2;
+        y[yOff + 3 * yStride] = s3;
+    }
 
     /**
      * Activations rearranged the way this type's matmul kernels read them ({@link #dotPrepared},

@@ -6,6 +6,7 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
  * Shared kernel shape of the 16-bit types. Widening 16 → 32 bits across vector sizes is slow in the
@@ -18,8 +19,27 @@ abstract sealed class HalfTensor extends FloatTensor permits BF16Tensor, F16Tens
     static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
     static final int RUN = 2 * L;
 
-    HalfTensor(MemorySegment seg, long size) {
+    private final DType type;
+
+    HalfTensor(DType type, MemorySegment seg, long size) {
         super(seg, size);
+        this.type = type;
+    }
+
+    @Override
+    public final DType dtype() { return type; }
+
+    /** One stored 16-bit value as a float. */
+    abstract float widen(short bits);
+
+    @Override
+    public final float get(long index) {
+        return widen(seg.getAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, index));
+    }
+
+    @Override
+    public final FloatTensor slice(long offset, long n) {
+        return FloatTensor.of(type, seg.asSlice(offset * 2, n * 2), n);
     }
 
     /** The even-position weights of the run starting at element {@code index}. */
@@ -58,11 +78,6 @@ abstract sealed class HalfTensor extends FloatTensor permits BF16Tensor, F16Tens
     }
 
     @Override
-    public void dot4(long offset, float[] x, int xOff, int xStride, int n, float[] y, int yOff, int yStride) {
-        for (int k = 0; k < 4; k++) y[yOff + k * yStride] = dot(offset, x, xOff + k * xStride, n);
-    }
-
-    @Override
     public float dotPrepared(long offset, float[] xp, int xOff, int n) {
         FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
         int j = 0;
@@ -71,9 +86,7 @@ abstract sealed class HalfTensor extends FloatTensor permits BF16Tensor, F16Tens
             a0 = FloatVector.fromArray(F, xp, xOff + j).fma(even(p), a0);
             a1 = FloatVector.fromArray(F, xp, xOff + j + L).fma(odd(p), a1);
         }
-        float s = VectorMath.sum(a0.add(a1));
-        for (; j < n; j++) s += get(offset + j) * xp[xOff + j];
-        return s;
+        return dotTail(VectorMath.sum(a0.add(a1)), offset, xp, xOff, j, n);
     }
 
     @Override
@@ -93,12 +106,6 @@ abstract sealed class HalfTensor extends FloatTensor permits BF16Tensor, F16Tens
             a2 = FloatVector.fromArray(F, xp, x2 + j + L).fma(o, a2);
             a3 = FloatVector.fromArray(F, xp, x3 + j + L).fma(o, a3);
         }
-        float s0 = VectorMath.sum(a0), s1 = VectorMath.sum(a1);
-        float s2 = VectorMath.sum(a2), s3 = VectorMath.sum(a3);
-        for (; j < n; j++) {
-            float w = get(offset + j);
-            s0 += w * xp[x0 + j]; s1 += w * xp[x1 + j]; s2 += w * xp[x2 + j]; s3 += w * xp[x3 + j];
-        }
-        y[yOff] = s0; y[yOff + yStride] = s1; y[yOff + 2 * yStride] = s2; y[yOff + 3 * yStride] = s3;
+        dot4Tail(VectorMath.sum(a0), VectorMath.sum(a1), VectorMath.sum(a2), VectorMath.sum(a3), offset, xp, xOff, xStride, j, n, y, yOff, yStride);
     }
 }

@@ -51,11 +51,6 @@ public final class Q8GroupedTensor extends FloatTensor {
     }
 
     @Override
-    public void dot4(long offset, float[] x, int xOff, int xStride, int n, float[] y, int yOff, int yStride) {
-        for (int k = 0; k < 4; k++) y[yOff + k * yStride] = dot(offset, x, xOff + k * xStride, n);
-    }
-
-    @Override
     public FloatTensor slice(long offset, long n) {
         checkBlockAligned(offset, n, groupSize);
         return new Q8GroupedTensor(seg, quants.asSlice(offset, n), scales.asSlice(offset / groupSize * 4, n / groupSize * 4), n, groupSize);

@@ -41,7 +41,7 @@ public final class Q8_0Tensor extends FloatTensor {
 
     @Override
     public float dot(long offset, float[] x, int xOff, int n) {
-        if (offset % BLOCK != 0 || n % BLOCK != 0) return scalarDot(offset, x, xOff, n);
+        if (offset % BLOCK != 0 || n % BLOCK != 0) return dotTail(0, offset, x, xOff, 0, n);
         FloatVector acc = FloatVector.zero(F);
         long block = offset / BLOCK;
         for (int j = 0; j < n; j += BLOCK, block++) {
@@ -54,16 +54,10 @@ public final class Q8_0Tensor extends FloatTensor {
         return VectorMath.sum(acc);
     }
 
-    private float scalarDot(long offset, float[] x, int xOff, int n) {
-        float s = 0;
-        for (int j = 0; j < n; j++) s += get(offset + j) * x[xOff + j];
-        return s;
-    }
-
     @Override
     public void dot4(long offset, float[] x, int xOff, int xStride, int n, float[] y, int yOff, int yStride) {
         if (offset % BLOCK != 0 || n % BLOCK != 0) {
-            for (int k = 0; k < 4; k++) y[yOff + k * yStride] = scalarDot(offset, x, xOff + k * xStride, n);
+            super.dot4(offset, x, xOff, xStride, n, y, yOff, yStride);
             return;
         }
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
@@ -82,10 +76,7 @@ public final class Q8_0Tensor extends FloatTensor {
             FloatVector d = FloatVector.broadcast(F, scale(block));
             a0 = s0.fma(d, a0); a1 = s1.fma(d, a1); a2 = s2.fma(d, a2); a3 = s3.fma(d, a3);
         }
-        y[yOff] = VectorMath.sum(a0);
-        y[yOff + yStride] = VectorMath.sum(a1);
-        y[yOff + 2 * yStride] = VectorMath.sum(a2);
-        y[yOff + 3 * yStride] = VectorMath.sum(a3);
+        store4(y, yOff, yStride, VectorMath.sum(a0), VectorMath.sum(a1), VectorMath.sum(a2), VectorMath.sum(a3));
     }
 
     @Override

@@ -61,23 +61,16 @@ public final class Quant {
      * (fp16 scale, then 32 int8): as {@code quantize_row_q8_0_ref}, d = amax/127, q = roundf(x/d).
      */
     public static byte[] quantizeQ8_0(float[] src, int off, int n) {
-        checkBlocks(DType.Q8_0, src, off, n);
-        int nb = n / QK;
-        byte[] out = new byte[nb * DType.Q8_0.blockBytes()];
-        MemorySegment seg = MemorySegment.ofArray(out);
-        for (int i = 0; i < nb; i++) {
-            int base = off + i * QK;
+        return quantizeBlocks(DType.Q8_0, src, off, n, (base, out, seg, o) -> {
             float amax = 0f;
             for (int j = 0; j < QK; j++) amax = Math.max(amax, Math.abs(src[base + j]));
             float d = amax / ((1 << 7) - 1);
             float id = d != 0f ? 1.0f / d : 0f;
-            int o = i * DType.Q8_0.blockBytes();
             seg.set(I16, o, floatToFloat16(d));
             for (int j = 0; j < QK; j++) {
                 out[o + 2 + j] = (byte) (int) roundf(src[base + j] * id);
             }
-        }
-        return out;
+        });
     }
 
     /**
@@ -86,12 +79,7 @@ public final class Quant {
      * q = min(15, (int8)(x/d + 8.5)); byte j holds element j (low nibble) and element j+16 (high nibble).
      */
     public static byte[] quantizeQ4_0(float[] src, int off, int n) {
-        checkBlocks(DType.Q4_0, src, off, n);
-        int nb = n / QK;
-        byte[] out = new byte[nb * DType.Q4_0.blockBytes()];
-        MemorySegment seg = MemorySegment.ofArray(out);
-        for (int i = 0; i < nb; i++) {
-            int base = off + i * QK;
+        return quantizeBlocks(DType.Q4_0, src, off, n, (base, out, seg, o) -> {
             float amax = 0f;
             float max = 0f;
             for (int j = 0; j < QK; j++) {
@@ -103,7 +91,6 @@ public final class Quant {
             }
             float d = max / -8;
             float id = d != 0f ? 1.0f / d : 0f;
-            int o = i * DType.Q4_0.blockBytes();
             seg.set(I16, o, floatToFloat16(d));
             for (int j = 0; j < QK / 2; j++) {
                 float x0 = src[base + j] * id;
@@ -113,8 +100,7 @@ public final class Quant {
                 int q1 = Math.min(15, (byte) (int) (x1 + 8.5f));
                 out[o + 2 + j] = (byte) ((q0 & 0xFF) | (q1 << 4));
             }
-        }
-        return out;
+        });
     }
 
     /**
@@ -158,15 +144,11 @@ public final class Quant {
      * the same layout: any reader decodes it as ggml does.
      */
     private static byte[] quantizeQ45K(DType type, float[] src, int off, int n) {
-        checkBlocks(type, src, off, n);
         boolean five = type == DType.Q5_K;
-        int nmax = five ? 31 : 15, bb = type.blockBytes();
-        byte[] out = new byte[n / 256 * bb];
-        MemorySegment seg = MemorySegment.ofArray(out);
+        int nmax = five ? 31 : 15;
         float[] scales = new float[8], mins = new float[8];
         int[] levels = new int[256];
-        for (int i = 0; i < n / 256; i++) {
-            int x = off + 256 * i, o = i * bb;
+        return quantizeBlocks(type, src, off, n, (x, out, seg, o) -> {
             float maxScale = 0, maxMin = 0;
             for (int j = 0; j < 8; j++) {
                 float lo = 0, hi = -Float.MAX_VALUE;
@@ -210,8 +192,7 @@ public final class Quant {
                     out[ql + 32 * c + l] = (byte) ((lo & 0xF) | ((hi & 0xF) << 4));
                 }
             }
-        }
-        return out;
+        });
     }
 
     /**
@@ -220,14 +201,9 @@ public final class Quant {
      * against their decoded scale into [-32, 31].
      */
     private static byte[] quantizeQ6K(float[] src, int off, int n) {
-        checkBlocks(DType.Q6_K, src, off, n);
-        int bb = DType.Q6_K.blockBytes();
-        byte[] out = new byte[n / 256 * bb];
-        MemorySegment seg = MemorySegment.ofArray(out);
         float[] scales = new float[16];
         int[] levels = new int[256];
-        for (int i = 0; i < n / 256; i++) {
-            int x = off + 256 * i, o = i * bb;
+        return quantizeBlocks(DType.Q6_K, src, off, n, (x, out, seg, o) -> {
             float maxScale = 0, maxAbsScale = 0;
             for (int s = 0; s < 16; s++) {
                 float amax = 0, max = 0;
@@ -265,7 +241,21 @@ public final class Quant {
                     out[qh + l] = (byte) ((q1 >> 4) | ((q2 >> 4) << 2) | ((q3 >> 4) << 4) | ((q4 >> 4) << 6));
                 }
             }
-        }
+        });
+    }
+
+    /** Writes one block: its values start at {@code src[x]} (the quantizer's source), its bytes at {@code out[o]}; {@code seg} views {@code out}. */
+    private interface BlockWriter {
+        void block(int x, byte[] out, MemorySegment seg, int o);
+    }
+
+    /** The block loop of the ggml quantizers: checks {@code n}, allocates the blocks of {@code type} and has {@code w} write each. */
+    private static byte[] quantizeBlocks(DType type, float[] src, int off, int n, BlockWriter w) {
+        checkBlocks(type, src, off, n);
+        int bs = type.blockSize(), bb = type.blockBytes();
+        byte[] out = new byte[n / bs * bb];
+        MemorySegment seg = MemorySegment.ofArray(out);
+        for (int i = 0; i < n / bs; i++) w.block(off + i * bs, out, seg, i * bb);
         return out;
     }
 

@@ -16,20 +16,14 @@ import java.util.Map;
  * <p>The event class comes from {@value EventSerializer#EVENT_CLASS_CONFIG} or a per-type subclass such as
  * {@code LogitsComputedSerde.Deserializer}.
  */
-public class EventDeserializer<T extends Event> implements Deserializer<T> {
+public class EventDeserializer<T extends Event> extends EventClassBound<T> implements Deserializer<T> {
 
-    private Class<T> type;
-
-    public EventDeserializer() {}
-
-    protected EventDeserializer(Class<T> type) {
-        this.type = type;
+    public EventDeserializer() {
+        this(null);
     }
 
-    @Override
-    public void configure(Map<String, ?> configs, boolean isKey) {
-        if (isKey) throw new IllegalArgumentException("steermesh events are record values; keys are plain strings (StringDeserializer)");
-        if (type == null) type = eventClass(configs);
+    protected EventDeserializer(Class<T> type) {
+        super("StringDeserializer", type);
     }
 
     @Override
@@ -49,30 +43,5 @@ public class EventDeserializer<T extends Event> implements Deserializer<T> {
             for (Header h : headers) map.put(h.key(), h.value());
         }
         return EventCodec.decode(type, new WireRecord(null, data, map));
-    }
-
-    @SuppressWarnings("unchecked")
-    static <T extends Event> Class<T> eventClass(Map<String, ?> configs) {
-        Object v = configs.get(EventSerializer.EVENT_CLASS_CONFIG);
-        if (v == null) {
-            throw new IllegalArgumentException("missing config " + EventSerializer.EVENT_CLASS_CONFIG
-                    + " (the event class, e.g. io.steermesh.events.TokenSampled), or use a per-type Serde class");
-        }
-        Class<?> c;
-        if (v instanceof Class<?> given) {
-            c = given;
-        } else {
-            String name = v.toString().strip();
-            try {
-                ClassLoader loader = Thread.currentThread().getContextClassLoader();
-                c = Class.forName(name, true, loader != null ? loader : EventDeserializer.class.getClassLoader());
-            } catch (ClassNotFoundException e) {
-                throw new IllegalArgumentException(EventSerializer.EVENT_CLASS_CONFIG + " names no class: " + name, e);
-            }
-        }
-        if (!Event.class.isAssignableFrom(c)) {
-            throw new IllegalArgumentException(EventSerializer.EVENT_CLASS_CONFIG + " must name a steermesh event (got " + c.getName() + ")");
-        }
-        return (Class<T>) c;
     }
 }

@@ -17,23 +17,17 @@ import java.util.Map;
  * dead-letter queue derives its serializer from the consumer's deserializer class name by replacing
  * "Deserializer" with "Serializer", which these names satisfy.
  */
-public class EventSerializer<T extends Event> implements Serializer<T> {
+public class EventSerializer<T extends Event> extends EventClassBound<T> implements Serializer<T> {
 
     /** Fully qualified name (or {@link Class}) of the event type; only needed for the generic class. */
     public static final String EVENT_CLASS_CONFIG = "steermesh.event.class";
 
-    private Class<T> type;
-
-    public EventSerializer() {}
-
-    protected EventSerializer(Class<T> type) {
-        this.type = type;
+    public EventSerializer() {
+        this(null);
     }
 
-    @Override
-    public void configure(Map<String, ?> configs, boolean isKey) {
-        if (isKey) throw new IllegalArgumentException("steermesh events are record values; keys are plain strings (StringSerializer)");
-        if (type == null) type = EventDeserializer.eventClass(configs);
+    protected EventSerializer(Class<T> type) {
+        super("StringSerializer", type);
     }
 
     @Override
