@@ -21,7 +21,7 @@ import java.util.Set;
 public final class Bench {
     static final Set<String> VALUE_FLAGS = Set.of("model", "dtypes", "threads", "batches", "decode-tokens", "prompt-tokens", "warmup",
             "bandwidth", "rounds", "sae-expansion", "against-llamacpp");
-    static final Set<String> SWITCHES = Set.of("same-jvm", "steering");
+    static final Set<String> SWITCHES = Set.of("same-jvm", "steering", "int8-activations");
 
     private Bench() {}
 
@@ -43,7 +43,7 @@ public final class Bench {
                 model, threads, dtypes, batches, decode, warmup, prompt);
         double bandwidth = a.doubleValue("bandwidth", 0) * 1e9;
         if (dtypes.size() == 1 || a.has("same-jvm")) {
-            List<Benchmark.Row> rows = new Benchmark(new Benchmark.Config(model, dtypes, threads, decode, prompt, batches, warmup, bandwidth), err).run();
+            List<Benchmark.Row> rows = new Benchmark(new Benchmark.Config(model, dtypes, threads, decode, prompt, batches, warmup, bandwidth, a.has("int8-activations")), err).run();
             out.print(Benchmark.markdown(rows));
             out.flush();
             return 0;
@@ -58,6 +58,7 @@ public final class Bench {
                     "--batches", a.has("batches") ? a.get("batches") : "1,4,16", "--decode-tokens", String.valueOf(decode),
                     "--prompt-tokens", String.valueOf(prompt), "--warmup", String.valueOf(warmup),
                     "--bandwidth", String.format(Locale.ROOT, "%.3f", bandwidth / 1e9)));
+            if (a.has("int8-activations")) cmd.add("--int8-activations");
             Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
             String result = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
             try {
@@ -89,7 +90,7 @@ public final class Bench {
         int prompt = a.intAtLeast("prompt-tokens", 512, 0);
         int rounds = a.intAtLeast("rounds", 3, 1);
         int warmup = a.intAtLeast("warmup", 32, 0);
-        PeerBench peer = new PeerBench(model, dir, threads, decode, prompt, rounds, warmup, batches(a, "1,16"), childJvm(), err);
+        PeerBench peer = new PeerBench(model, dir, threads, decode, prompt, rounds, warmup, batches(a, "1,16"), a.has("int8-activations"), childJvm(), err);
         double bandwidth = a.has("bandwidth") ? a.doubleValue("bandwidth", 0) : Benchmark.measureReadBandwidth(threads, err) / 1e9;
         out.print(peer.run(bandwidth));
         out.flush();

@@ -2,6 +2,7 @@ package io.steermesh.engine.tensor;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
@@ -31,8 +32,8 @@ public final class PackedQ4K extends PackedSuperBlocks {
     private static final long SB = WORDS * WS;              // bytes of one sub-block's nibbles
     static final long BB = QUANTS + SUBS * SB;      // bytes of one super-block of a group
 
-    PackedQ4K(MemorySegment seg, int rows, int cols) {
-        super(seg, rows, cols, BB, SUB);
+    PackedQ4K(MemorySegment seg, int rows, int cols, boolean int8) {
+        super(seg, rows, cols, BB, SUB, int8);
     }
 
     @Override
@@ -148,5 +149,40 @@ public final class PackedQ4K extends PackedSuperBlocks {
             }
         }
         store(a0, y, t, p); store(a1, y, t + 1, p); store(a2, y, t + 2, p); store(a3, y, t + 3, p);
+    }
+
+    @Override
+    void int8Kernel1x4(int p, Int8Activations a, int t, float[] y) {
+        for (int i = 0; i < G; i++) int8Kernel1x1(p + i, a, t, y);
+    }
+
+    /**
+     * One panel, one token, activations as int8: each nibble word read as 16-bit lanes (row i's columns
+     * 8w..8w+3 in lane 2i, 8w+4..8w+7 in lane 2i + 1), nibble j of every lane times its column's int8
+     * activation, summed in 16 bits over the sub-block (16 products of at most 15 * 127: no overflow),
+     * then per sub-block {@code d*sc * xd * sum(q * xq) - dmin*m * sum(x)}. One panel at a time: with two,
+     * the method outgrows what C2 compiles as one unit.
+     */
+    private void int8Kernel1x1(int p, Int8Activations a, int t, float[] y) {
+        long base = panelBase(p);
+        int xb = t * (cols / SUB), xp = t * (cols / 2);
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < subs; b++) {
+            long bo = base + (b / SUBS) * BB;
+            IntVector sw = word(bo + SCALES + (b % SUBS / 2) * WS).lanewise(VectorOperators.LSHR, 16 * (b % 2));
+            FloatVector d = vec(bo).mul(toFloat(sw.and(0xFF)));
+            FloatVector m = vec(bo + MINS).mul(toFloat(sw.lanewise(VectorOperators.LSHR, 8).and(0xFF)));
+            long qo = bo + QUANTS + (b % SUBS) * SB;
+            ShortVector sum = ShortVector.zero(S);
+            for (int wd = 0; wd < WORDS; wd++) {
+                ShortVector q = word(qo + wd * WS).reinterpretAsShorts();
+                int c = xp + b * (SUB / 2) + 4 * wd;
+                for (int j = 0; j < 4; j++) {
+                    sum = q.lanewise(VectorOperators.LSHR, 4 * j).and((short) 0xF).mul(xPair(a.q4[c + j])).add(sum);
+                }
+            }
+            acc = toFloat(pairSums(sum)).fma(d.mul(a.scale[xb + b]), m.fma(FloatVector.broadcast(F, a.sum[xb + b]), acc));
+        }
+        store(acc, y, t, p);
     }
 }
