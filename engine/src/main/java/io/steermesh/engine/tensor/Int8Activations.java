@@ -7,9 +7,11 @@ package io.steermesh.engine.tensor;
  * ({@link PackedQ4K}, {@link PackedQ6K} when loaded with {@code int8Activations}); the default kernels
  * never quantize activations.
  *
- * <p>Besides the scales it keeps each block's exact float sum (the k-quants' min term is
- * {@code -min * sum(x)}, taken from the floats, not from the integers) and the integers arranged for
- * the kernels: a kernel reads a packed weight word as 16-bit lanes, where lane 2i and lane 2i + 1 of the
+ * <p>Besides the scales it keeps each block's sum {@code d * sum(q)} (the k-quants' min term is
+ * {@code -min * sum(x)}; llama.cpp takes it from the quantized activations too, and so must we: with the
+ * exact float sum the error becomes {@code scale * q * (x' - x)} instead of {@code w * (x' - x)}, and a
+ * Q4_K {@code scale * q} is up to 15 scales where {@code w = scale * q - min} is centred, measured 4.7x
+ * the logit error on a Q4_K_M file) and the integers arranged for the kernels: a kernel reads a packed weight word as 16-bit lanes, where lane 2i and lane 2i + 1 of the
  * vector belong to the same row but to two different columns. One int of {@link #q4} or {@link #q6},
  * broadcast to every int lane and read as shorts, holds the activation of the even-lane column in its
  * low half and of the odd-lane column in its high half:
@@ -26,7 +28,7 @@ final class Int8Activations {
     final int cols;
     /** Per token and block: d (0 for an all-zero block). */
     final float[] scale;
-    /** Per token and block: the exact float sum of the block's activations. */
+    /** Per token and block: the sum of the block's quantized activations, {@code d * sum(q)}. */
     final float[] sum;
     final int[] q4;
     final int[] q6;
@@ -48,15 +50,16 @@ final class Int8Activations {
         for (int t = 0; t < tokens; t++) {
             for (int b = 0; b < blocks; b++) {
                 int off = t * cols + b * BLOCK;
-                float amax = 0, s = 0;
-                for (int k = 0; k < BLOCK; k++) {
-                    amax = Math.max(amax, Math.abs(x[off + k]));
-                    s += x[off + k];
-                }
+                float amax = 0;
+                for (int k = 0; k < BLOCK; k++) amax = Math.max(amax, Math.abs(x[off + k]));
                 float d = amax / 127f, id = d == 0 ? 0 : 1 / d;
-                for (int k = 0; k < BLOCK; k++) q[k] = (byte) Math.round(x[off + k] * id);
+                int s = 0;
+                for (int k = 0; k < BLOCK; k++) {
+                    q[k] = (byte) Math.round(x[off + k] * id);
+                    s += q[k];
+                }
                 a.scale[t * blocks + b] = d;
-                a.sum[t * blocks + b] = s;
+                a.sum[t * blocks + b] = d * s;
                 int pairs = t * (cols / 2) + b * (BLOCK / 2);
                 for (int w = 0; w < BLOCK / 8; w++) {
                     for (int j = 0; j < 4; j++) a.q4[pairs + 4 * w + j] = pair(q[8 * w + j], q[8 * w + 4 + j]);

@@ -160,7 +160,7 @@ public final class PackedQ4K extends PackedSuperBlocks {
      * One panel, one token, activations as int8: each nibble word read as 16-bit lanes (row i's columns
      * 8w..8w+3 in lane 2i, 8w+4..8w+7 in lane 2i + 1), nibble j of every lane times its column's int8
      * activation, summed in 16 bits over the sub-block (16 products of at most 15 * 127: no overflow),
-     * then per sub-block {@code d*sc * xd * sum(q * xq) - dmin*m * sum(x)}. One panel at a time: with two,
+     * then per sub-block {@code d*sc * xd * sum(q * xq) - dmin*m * xd * sum(xq)}. One panel at a time: with two,
      * the method outgrows what C2 compiles as one unit.
      */
     private void int8Kernel1x1(int p, Int8Activations a, int t, float[] y) {

@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The opt-in int8-activation kernels of the k-quants against a scalar double-precision model of the
  * same arithmetic (activations quantized per 32 columns to {@code round(x / d)}, {@code d = max|x| / 127};
- * per sub-block {@code scale * d * sum(q * xq) - min * sum(x)}), against the exact kernels within the
+ * per sub-block {@code scale * d * sum(q * xq) - min * d * sum(xq)}), against the exact kernels within the
  * error that quantizing the activations allows, and for the promises the default kernels keep too.
  */
 class Int8ActivationKernelTest {
@@ -47,7 +47,7 @@ class Int8ActivationKernelTest {
                     int xq = xd == 0 ? 0 : Math.round(x[t * cols + c] * (1 / xd));
                     d = xd;
                     dot += (long) q[s * sub + k] * xq;
-                    sumX += x[t * cols + c];
+                    sumX += (double) xd * xq;
                 }
                 y += (double) scale[s] * d * dot - (double) min[s] * sumX;
             }
@@ -95,7 +95,7 @@ class Int8ActivationKernelTest {
                 double worst = 0;
                 float[] row = new float[cols];
                 for (int r = 0; r < rows; r++) {
-                    // each activation moves by at most half its block's step d; the min term uses the exact floats
+                    // each activation moves by at most half its block's step d
                     w.copyTo((long) r * cols, row, 0, cols);
                     double bound = 0;
                     for (int c = 0; c < cols; c++) {
