@@ -120,6 +120,8 @@ public final class Main {
             steermesh loadtest [--url ws://127.0.0.1:8080/v1/stream] [--streams N] [--max-tokens N] [FLAGS]
               time to first token, inter-token gap p50/p99 and aggregate tokens/s as a client sees them
               (one WebSocket per stream; round 0 warms up, then --rounds N measured, default 3)
+              --url http://HOST:PORT/v1/completions   streams over OpenAI-style SSE instead (our gateway
+                                       or llama.cpp's llama-server alike: one token per data event)
               --prompt TEXT            (default "Once upon a time")  --temperature T (default 0.8)
 
             steermesh bench --model PATH [FLAGS]
