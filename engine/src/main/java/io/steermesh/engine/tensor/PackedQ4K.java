@@ -185,4 +185,31 @@ public final class PackedQ4K extends PackedSuperBlocks {
         }
         store(acc, y, t, p);
     }
+
+    @Override
+    void int8KernelTile(int p, Int8Activations a, int t, int n, float[] y, short[] dec, float[] acc) {
+        long base = panelBase(p);
+        int nb = cols / SUB, np = cols / 2;
+        java.util.Arrays.fill(acc, 0, n * L, 0f);
+        for (int b = 0; b < subs; b++) {
+            long bo = base + (b / SUBS) * BB;
+            IntVector sw = word(bo + SCALES + (b % SUBS / 2) * WS).lanewise(VectorOperators.LSHR, 16 * (b % 2));
+            FloatVector d = vec(bo).mul(toFloat(sw.and(0xFF)));
+            FloatVector m = vec(bo + MINS).mul(toFloat(sw.lanewise(VectorOperators.LSHR, 8).and(0xFF)));
+            long qo = bo + QUANTS + (b % SUBS) * SB;
+            // the sub-block's nibbles, decoded once for every token of the tile: vector 4 * wd + j pairs with pair 4 * wd + j
+            for (int wd = 0; wd < WORDS; wd++) {
+                ShortVector q = word(qo + wd * WS).reinterpretAsShorts();
+                for (int j = 0; j < 4; j++) q.lanewise(VectorOperators.LSHR, 4 * j).and((short) 0xF).intoArray(dec, (4 * wd + j) * 2 * L);
+            }
+            for (int i = 0; i < n; i++) {
+                int c = (t + i) * np + b * (SUB / 2), k = (t + i) * nb + b;
+                ShortVector sum = ShortVector.zero(S);
+                for (int v = 0; v < SUB / 2; v++) sum = ShortVector.fromArray(S, dec, v * 2 * L).mul(xPair(a.q4[c + v])).add(sum);
+                FloatVector r = FloatVector.fromArray(F, acc, i * L);
+                toFloat(pairSums(sum)).fma(d.mul(a.scale[k]), m.fma(FloatVector.broadcast(F, a.sum[k]), r)).intoArray(acc, i * L);
+            }
+        }
+        for (int i = 0; i < n; i++) store(FloatVector.fromArray(F, acc, i * L), y, t + i, p);
+    }
 }

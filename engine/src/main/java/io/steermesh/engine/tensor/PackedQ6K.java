@@ -210,6 +210,33 @@ public final class PackedQ6K extends PackedSuperBlocks {
         store(acc, y, t, p);
     }
 
+    @Override
+    void int8KernelTile(int p, Int8Activations a, int t, int n, float[] y, short[] dec, float[] acc) {
+        long base = panelBase(p);
+        int nb = cols / Int8Activations.BLOCK, np = cols / 2;
+        java.util.Arrays.fill(acc, 0, n * L, 0f);
+        for (int b = 0; b < subs; b++) {
+            long bo = base + (b / SUBS) * BB;
+            FloatVector d = scale(bo, bo + SCALES + (b % SUBS / 4) * WS, b);
+            long qo = bo + QUANTS + (b % SUBS) * SB;
+            IntVector lo0 = word(qo), lo1 = word(qo + WS), hi = word(qo + HIGH);
+            // the sub-block's q, decoded once for every token of the tile: vector 2 * g + h pairs with pair 2 * g + h
+            for (int g = 0; g < 4; g++) {
+                ShortVector v = four(lo0, lo1, hi, g).reinterpretAsShorts();
+                low(v).intoArray(dec, 2 * g * 2 * L);
+                high(v).intoArray(dec, (2 * g + 1) * 2 * L);
+            }
+            for (int i = 0; i < n; i++) {
+                int c = (t + i) * np + b * (SUB / 2), k = (t + i) * nb + b / 2;
+                ShortVector sum = ShortVector.zero(S);
+                for (int v = 0; v < SUB / 2; v++) sum = ShortVector.fromArray(S, dec, v * 2 * L).mul(xPair(a.q6[c + v])).add(sum);
+                FloatVector r = FloatVector.fromArray(F, acc, i * L);
+                ((FloatVector) pairSums(sum).convert(VectorOperators.I2F, 0)).fma(d.mul(a.scale[k]), r).intoArray(acc, i * L);
+            }
+        }
+        for (int i = 0; i < n; i++) store(FloatVector.fromArray(F, acc, i * L), y, t + i, p);
+    }
+
     /** The signed 6-bit q in bits 0..5 of each 16-bit lane. */
     private static ShortVector low(ShortVector v) {
         return v.lanewise(VectorOperators.LSHL, 10).lanewise(VectorOperators.ASHR, 10);

@@ -35,8 +35,9 @@ abstract sealed class PackedSuperBlocks extends PackedTensor permits PackedQ4K, 
 
     /**
      * The exact kernels by default; with {@code int8}, the activations quantized per 32 columns
-     * ({@link Int8Activations}) and every token through {@link #int8Kernel1x4}, so a sequence gets the same
-     * bits alone or in a batch on this path too.
+     * ({@link Int8Activations}), integer sums per sub-block, so a sequence gets the same bits alone or in a
+     * batch on this path too (integer sums do not depend on their order, and the float steps per
+     * sub-block are the same in the one- and four-token kernels).
      */
     @Override
     public final void matmul(Parallel par, float[] x, int tokens, float[] y) {
@@ -46,9 +47,31 @@ abstract sealed class PackedSuperBlocks extends PackedTensor permits PackedQ4K, 
         }
         Int8Activations a = Int8Activations.quantize(x, tokens, cols);
         par.forEach(panels / G, g -> {
-            for (int t = 0; t < tokens; t++) int8Kernel1x4(g * G, a, t, y);
+            if (tokens == 1) {
+                int8Kernel1x4(g * G, a, 0, y);
+                return;
+            }
+            short[] dec = new short[DECODED * S.length()];
+            float[] acc = new float[INT8_TILE * L];
+            for (int i = 0; i < G; i++) {
+                for (int t = 0; t < tokens; t += INT8_TILE) int8KernelTile(g * G + i, a, t, Math.min(INT8_TILE, tokens - t), y, dec, acc);
+            }
         });
     }
+
+    /** Tokens that share one decoding of a sub-block on the int8 path. */
+    private static final int INT8_TILE = 16;
+    /** Decoded 16-bit vectors of one sub-block (Q4_K: 16, Q6_K: 8). */
+    private static final int DECODED = 16;
+
+    /**
+     * Tokens t..t+n-1 (n at most {@link #INT8_TILE}), panel p: each sub-block's integers decoded once into
+     * {@code dec}, then for every token its integer sum and the same float steps as {@link #int8Kernel1x4}
+     * (the running sums kept in {@code acc}: a float stored and loaded back is the same float), so a
+     * token's bits do not depend on the tile. A loop over the tile's tokens, not unrolled: an unrolled
+     * four-token kernel outgrew what C2 compiles as one unit and ran 3x slower than the exact kernels.
+     */
+    abstract void int8KernelTile(int p, Int8Activations a, int t, int n, float[] y, short[] dec, float[] acc);
 
     /** Token t, panels p..p+3 (one group), with the activations quantized: integer sums per sub-block, then scaled. */
     abstract void int8Kernel1x4(int p, Int8Activations a, int t, float[] y);

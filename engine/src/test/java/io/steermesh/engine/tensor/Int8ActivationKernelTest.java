@@ -63,7 +63,7 @@ class Int8ActivationKernelTest {
                     int rows = shape[0], cols = shape[1];
                     FloatTensor w = random(type, rows * cols, rows * 7L + cols);
                     PackedTensor p = pack(w, rows, cols, true);
-                    for (int tokens : new int[] {1, 3, 9}) {
+                    for (int tokens : new int[] {1, 3, 9, 20}) {
                         float[] x = gaussian(tokens * cols, tokens + cols);
                         float[] y = new float[tokens * rows + 1];
                         y[tokens * rows] = 42f;
@@ -118,7 +118,7 @@ class Int8ActivationKernelTest {
             for (DType type : K_QUANTS) {
                 int rows = 130, cols = 512;
                 PackedTensor p = pack(random(type, rows * cols, 5), rows, cols, true);
-                for (int tokens : new int[] {2, 4, 7}) {
+                for (int tokens : new int[] {2, 4, 7, 17}) {
                     float[] x = gaussian(tokens * cols, 100 + tokens);
                     float[] batch = new float[tokens * rows];
                     MatMul.matmul(par, p, rows, cols, x, tokens, batch);
