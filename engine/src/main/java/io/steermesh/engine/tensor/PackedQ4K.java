@@ -151,6 +151,21 @@ public final class PackedQ4K extends PackedSuperBlocks {
         store(a0, y, t, p); store(a1, y, t + 1, p); store(a2, y, t + 2, p); store(a3, y, t + 3, p);
     }
 
+    /** Sub-block b's 6-bit scale and min, one panel (its super-block at {@code bo}): bytes 0, 1 or 2, 3 of its scale word. */
+    private IntVector scaleWord(long bo, int b) {
+        return word(bo + SCALES + (b % SUBS / 2) * WS).lanewise(VectorOperators.LSHR, 16 * (b % 2));
+    }
+
+    /** Sub-block b's scale {@code d * sc}, one panel. */
+    private FloatVector subScale(long bo, int b) {
+        return vec(bo).mul(toFloat(scaleWord(bo, b).and(0xFF)));
+    }
+
+    /** Sub-block b's negated min {@code -dmin * m}, one panel. */
+    private FloatVector subNegMin(long bo, int b) {
+        return vec(bo + MINS).mul(toFloat(scaleWord(bo, b).lanewise(VectorOperators.LSHR, 8).and(0xFF)));
+    }
+
     @Override
     void int8Kernel1x4(int p, Int8Activations a, int t, float[] y) {
         for (int i = 0; i < G; i++) int8Kernel1x1(p + i, a, t, y);
@@ -168,11 +183,8 @@ public final class PackedQ4K extends PackedSuperBlocks {
         int xb = t * (cols / SUB), xp = t * (cols / 2);
         FloatVector acc = FloatVector.zero(F);
         for (int b = 0; b < subs; b++) {
-            long bo = base + (b / SUBS) * BB;
-            IntVector sw = word(bo + SCALES + (b % SUBS / 2) * WS).lanewise(VectorOperators.LSHR, 16 * (b % 2));
-            FloatVector d = vec(bo).mul(toFloat(sw.and(0xFF)));
-            FloatVector m = vec(bo + MINS).mul(toFloat(sw.lanewise(VectorOperators.LSHR, 8).and(0xFF)));
-            long qo = bo + QUANTS + (b % SUBS) * SB;
+            long bo = base + (b / SUBS) * BB, qo = bo + QUANTS + (b % SUBS) * SB;
+            FloatVector d = subScale(bo, b), m = subNegMin(bo, b);
             ShortVector sum = ShortVector.zero(S);
             for (int wd = 0; wd < WORDS; wd++) {
                 ShortVector q = word(qo + wd * WS).reinterpretAsShorts();
@@ -192,11 +204,8 @@ public final class PackedQ4K extends PackedSuperBlocks {
         int nb = cols / SUB, np = cols / 2;
         java.util.Arrays.fill(acc, 0, n * L, 0f);
         for (int b = 0; b < subs; b++) {
-            long bo = base + (b / SUBS) * BB;
-            IntVector sw = word(bo + SCALES + (b % SUBS / 2) * WS).lanewise(VectorOperators.LSHR, 16 * (b % 2));
-            FloatVector d = vec(bo).mul(toFloat(sw.and(0xFF)));
-            FloatVector m = vec(bo + MINS).mul(toFloat(sw.lanewise(VectorOperators.LSHR, 8).and(0xFF)));
-            long qo = bo + QUANTS + (b % SUBS) * SB;
+            long bo = base + (b / SUBS) * BB, qo = bo + QUANTS + (b % SUBS) * SB;
+            FloatVector d = subScale(bo, b), m = subNegMin(bo, b);
             // the sub-block's nibbles, decoded once for every token of the tile: vector 4 * wd + j pairs with pair 4 * wd + j
             for (int wd = 0; wd < WORDS; wd++) {
                 ShortVector q = word(qo + wd * WS).reinterpretAsShorts();

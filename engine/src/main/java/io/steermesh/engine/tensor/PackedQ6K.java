@@ -178,6 +178,11 @@ public final class PackedQ6K extends PackedSuperBlocks {
         store(a0, y, t, p); store(a1, y, t + 1, p); store(a2, y, t + 2, p); store(a3, y, t + 3, p);
     }
 
+    /** Sub-block b's scale {@code d * sc}, one panel (its super-block at {@code bo}). */
+    private FloatVector subScale(long bo, int b) {
+        return scale(bo, bo + SCALES + (b % SUBS / 4) * WS, b);
+    }
+
     @Override
     void int8Kernel1x4(int p, Int8Activations a, int t, float[] y) {
         for (int i = 0; i < G; i++) int8Kernel1x1(p + i, a, t, y);
@@ -195,9 +200,8 @@ public final class PackedQ6K extends PackedSuperBlocks {
         int xb = t * (cols / Int8Activations.BLOCK), xp = t * (cols / 2);
         FloatVector acc = FloatVector.zero(F);
         for (int b = 0; b < subs; b++) {
-            long bo = base + (b / SUBS) * BB;
-            FloatVector d = scale(bo, bo + SCALES + (b % SUBS / 4) * WS, b);
-            long qo = bo + QUANTS + (b % SUBS) * SB;
+            long bo = base + (b / SUBS) * BB, qo = bo + QUANTS + (b % SUBS) * SB;
+            FloatVector d = subScale(bo, b);
             IntVector lo0 = word(qo), lo1 = word(qo + WS), hi = word(qo + HIGH);
             ShortVector sum = ShortVector.zero(S);
             int c = xp + b * (SUB / 2);
@@ -216,9 +220,8 @@ public final class PackedQ6K extends PackedSuperBlocks {
         int nb = cols / Int8Activations.BLOCK, np = cols / 2;
         java.util.Arrays.fill(acc, 0, n * L, 0f);
         for (int b = 0; b < subs; b++) {
-            long bo = base + (b / SUBS) * BB;
-            FloatVector d = scale(bo, bo + SCALES + (b % SUBS / 4) * WS, b);
-            long qo = bo + QUANTS + (b % SUBS) * SB;
+            long bo = base + (b / SUBS) * BB, qo = bo + QUANTS + (b % SUBS) * SB;
+            FloatVector d = subScale(bo, b);
             IntVector lo0 = word(qo), lo1 = word(qo + WS), hi = word(qo + HIGH);
             // the sub-block's q, decoded once for every token of the tile: vector 2 * g + h pairs with pair 2 * g + h
             for (int g = 0; g < 4; g++) {
