@@ -1,6 +1,7 @@
 package io.steermesh.cli;
 
 import io.steermesh.engine.bench.Benchmark;
+import io.steermesh.engine.bench.KernelAgreement;
 import io.steermesh.engine.bench.SteeringBenchmark;
 import io.steermesh.engine.tensor.DType;
 
@@ -21,7 +22,7 @@ import java.util.Set;
 public final class Bench {
     static final Set<String> VALUE_FLAGS = Set.of("model", "dtypes", "threads", "batches", "decode-tokens", "prompt-tokens", "warmup",
             "bandwidth", "rounds", "sae-expansion", "against-llamacpp");
-    static final Set<String> SWITCHES = Set.of("same-jvm", "steering");
+    static final Set<String> SWITCHES = Set.of("same-jvm", "steering", "int8-activations", "int8-error");
 
     private Bench() {}
 
@@ -32,6 +33,16 @@ public final class Bench {
         if (!Files.exists(model)) throw new UserError("--model " + model + " does not exist (make one with 'steermesh synth-model')");
         if (a.has("steering")) return steering(a, model, out, err);
         if (a.has("against-llamacpp")) return againstLlamaCpp(a, model, out, err);
+        if (a.has("int8-error")) {
+            refuse(a, "does not apply to bench --int8-error", "dtypes", "batches", "rounds", "sae-expansion", "bandwidth", "same-jvm", "int8-activations");
+            int prompt = a.intAtLeast("prompt-tokens", 16, 1), decode = a.intAtLeast("decode-tokens", 32, 0);
+            int threads = a.intAtLeast("threads", Runtime.getRuntime().availableProcessors(), 1);
+            err.printf(Locale.ROOT, "steermesh bench --int8-error: %s loaded twice (exact, int8 activations), %d prompt tokens, %d greedy steps%n",
+                    model, prompt, decode);
+            out.println(model.getFileName() + ": int8 activations vs exact: " + KernelAgreement.int8VsExact(model, prompt, decode, threads).describe());
+            out.flush();
+            return 0;
+        }
         refuse(a, "applies only to bench --steering", "rounds", "sae-expansion");
         List<DType> dtypes = dtypes(a, "f32,bf16,q8_0");
         List<Integer> batches = batches(a, "1,4,16");
@@ -43,7 +54,7 @@ public final class Bench {
                 model, threads, dtypes, batches, decode, warmup, prompt);
         double bandwidth = a.doubleValue("bandwidth", 0) * 1e9;
         if (dtypes.size() == 1 || a.has("same-jvm")) {
-            List<Benchmark.Row> rows = new Benchmark(new Benchmark.Config(model, dtypes, threads, decode, prompt, batches, warmup, bandwidth), err).run();
+            List<Benchmark.Row> rows = new Benchmark(new Benchmark.Config(model, dtypes, threads, decode, prompt, batches, warmup, bandwidth, a.has("int8-activations")), err).run();
             out.print(Benchmark.markdown(rows));
             out.flush();
             return 0;
@@ -58,6 +69,7 @@ public final class Bench {
                     "--batches", a.has("batches") ? a.get("batches") : "1,4,16", "--decode-tokens", String.valueOf(decode),
                     "--prompt-tokens", String.valueOf(prompt), "--warmup", String.valueOf(warmup),
                     "--bandwidth", String.format(Locale.ROOT, "%.3f", bandwidth / 1e9)));
+            if (a.has("int8-activations")) cmd.add("--int8-activations");
             Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
             String result = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
             try {
@@ -82,14 +94,14 @@ public final class Bench {
         if (!model.getFileName().toString().endsWith(".gguf")) {
             throw new UserError("--against-llamacpp needs a .gguf --model, the file both engines read (got " + model + ")");
         }
-        refuse(a, "does not apply to bench --against-llamacpp (both read the file as stored)", "dtypes", "same-jvm", "sae-expansion");
+        refuse(a, "does not apply to bench --against-llamacpp (both read the file as stored)", "dtypes", "same-jvm", "sae-expansion", "int8-error");
         Path dir = Path.of(a.get("against-llamacpp"));
         int threads = a.intAtLeast("threads", Runtime.getRuntime().availableProcessors(), 1);
         int decode = a.intAtLeast("decode-tokens", 64, 1);
         int prompt = a.intAtLeast("prompt-tokens", 512, 0);
         int rounds = a.intAtLeast("rounds", 3, 1);
         int warmup = a.intAtLeast("warmup", 32, 0);
-        PeerBench peer = new PeerBench(model, dir, threads, decode, prompt, rounds, warmup, batches(a, "1,16"), childJvm(), err);
+        PeerBench peer = new PeerBench(model, dir, threads, decode, prompt, rounds, warmup, batches(a, "1,16"), a.has("int8-activations"), childJvm(), err);
         double bandwidth = a.has("bandwidth") ? a.doubleValue("bandwidth", 0) : Benchmark.measureReadBandwidth(threads, err) / 1e9;
         out.print(peer.run(bandwidth));
         out.flush();
@@ -101,7 +113,7 @@ public final class Bench {
      * SAE-style readout, interleaved round by round ({@link SteeringBenchmark}); one table per weight type.
      */
     private static int steering(CliArgs a, Path model, PrintStream out, PrintStream err) throws IOException {
-        refuse(a, "does not apply to bench --steering", "prompt-tokens", "bandwidth", "same-jvm");
+        refuse(a, "does not apply to bench --steering", "prompt-tokens", "bandwidth", "same-jvm", "int8-activations", "int8-error");
         List<DType> dtypes = dtypes(a, "bf16");
         List<Integer> batches = batches(a, "1,4");
         int threads = a.intAtLeast("threads", Runtime.getRuntime().availableProcessors(), 1);

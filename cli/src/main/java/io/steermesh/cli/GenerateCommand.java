@@ -34,7 +34,7 @@ final class GenerateCommand {
     static final Set<String> VALUE_FLAGS = Set.of("model", "tokenizer", "prompt", "prompt-ids", "max-tokens", "temperature",
             "top-k", "top-p", "min-p", "repetition-penalty", "presence-penalty", "frequency-penalty", "seed", "stop-ids",
             "top-logits", "steer", "steer-positions", "dtype", "threads");
-    static final Set<String> SWITCHES = Set.of("normalize", "json", "verbose", "routing");
+    static final Set<String> SWITCHES = Set.of("normalize", "json", "verbose", "routing", "int8-activations");
 
     private static final JsonFactory JSON = new JsonFactory();
 
@@ -76,6 +76,7 @@ final class GenerateCommand {
             options = options.withThreads(threads);
         }
         if (a.has("tokenizer")) options = options.withTokenizer(Path.of(a.get("tokenizer")));
+        if (a.has("int8-activations")) options = options.withInt8Activations(true);
 
         long t0 = System.nanoTime();
         try (Model model = ModelLoader.load(modelPath, options, verbose ? m -> err.println("steermesh: " + m) : m -> { })) {

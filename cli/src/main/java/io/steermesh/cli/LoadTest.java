@@ -24,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 public final class LoadTest {
     static final Set<String> VALUE_FLAGS = Set.of("url", "streams", "max-tokens", "prompt", "temperature", "rounds");
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final java.util.concurrent.ExecutorService SSE_THREADS = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
 
     private LoadTest() {}
 
@@ -38,13 +39,18 @@ public final class LoadTest {
         int rounds = a.intValue("rounds", 3);
         String prompt = a.has("prompt") ? a.get("prompt") : "Once upon a time";
         double temperature = a.doubleValue("temperature", 0.8);
+        // http(s): OpenAI-style /v1/completions with "stream": true, which llama.cpp's llama-server speaks too
+        boolean sse = url.getScheme().startsWith("http");
         HttpClient http = HttpClient.newHttpClient();
         List<Stream> all = new ArrayList<>();
         double best = 0;
         for (int round = 0; round <= rounds; round++) {       // round 0 warms the JIT of every process
             List<CompletableFuture<Stream>> running = new ArrayList<>();
             long t0 = System.nanoTime();
-            for (int s = 0; s < streams; s++) running.add(stream(http, url, prompt, maxTokens, temperature, round * 1000L + s));
+            for (int s = 0; s < streams; s++) {
+                long seed = round * 1000L + s;
+                running.add(sse ? sseStream(http, url, prompt, maxTokens, temperature, seed) : stream(http, url, prompt, maxTokens, temperature, seed));
+            }
             List<Stream> done = new ArrayList<>();
             for (CompletableFuture<Stream> f : running) done.add(f.get(10, TimeUnit.MINUTES));
             double seconds = (System.nanoTime() - t0) / 1e9;
@@ -72,6 +78,48 @@ public final class LoadTest {
     static long pct(List<Long> sorted, double p) {
         if (sorted.isEmpty()) return 0;
         return sorted.get(Math.min(sorted.size() - 1, (int) Math.floor(p * sorted.size())));
+    }
+
+    /**
+     * One streamed completion over HTTP: POST {@code url} (an OpenAI-style {@code /v1/completions}) with
+     * {@code "stream": true}, one token per {@code data:} event that carries text, until {@code data: [DONE]}.
+     */
+    private static CompletableFuture<Stream> sseStream(HttpClient http, URI url, String prompt, int maxTokens, double temperature, long seed) {
+        ObjectNode body = JSON.createObjectNode();
+        body.put("prompt", prompt).put("max_tokens", maxTokens).put("temperature", temperature).put("seed", seed).put("stream", true);
+        java.net.http.HttpRequest req = java.net.http.HttpRequest.newBuilder(url).header("Content-Type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body.toString())).build();
+        return CompletableFuture.supplyAsync(() -> {
+            long start = System.nanoTime(), first = -1, last = -1;
+            List<Long> gaps = new ArrayList<>();
+            int tokens = 0;
+            String finish = "";
+            try {
+                java.net.http.HttpResponse<java.util.stream.Stream<String>> res = http.send(req, java.net.http.HttpResponse.BodyHandlers.ofLines());
+                if (res.statusCode() != 200) {
+                    throw new IllegalStateException("HTTP " + res.statusCode() + " from " + url + ": " + String.join("\n", res.body().toList()));
+                }
+                for (String line : (Iterable<String>) res.body()::iterator) {
+                    if (!line.startsWith("data:")) continue;
+                    String data = line.substring(5).trim();
+                    if (data.equals("[DONE]")) break;
+                    JsonNode choice = JSON.readTree(data).path("choices").path(0);
+                    if (!choice.path("finish_reason").isNull() && !choice.path("finish_reason").isMissingNode()) finish = choice.path("finish_reason").asText();
+                    if (choice.path("text").asText("").isEmpty()) continue;
+                    long now = System.nanoTime();
+                    if (first < 0) first = now; else gaps.add(now - last);
+                    last = now;
+                    tokens++;
+                }
+                long end = System.nanoTime();
+                return new Stream(start, first < 0 ? end : first, end, gaps, tokens, finish);
+            } catch (java.io.IOException e) {
+                throw new UserError("cannot stream from " + url + ": " + e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new UserError("interrupted");
+            }
+        }, SSE_THREADS);
     }
 
     private static CompletableFuture<Stream> stream(HttpClient http, URI url, String prompt, int maxTokens, double temperature, long seed) {

@@ -75,6 +75,8 @@ public final class Main {
               --dtype TYPE             convert the weights in memory: f32 | bf16 | f16 | q8_0 | q4_0
                                        (default: keep the stored type)
               --threads N              threads for the forward pass (default: all processors)
+              --int8-activations       opt-in, not exact: Q4_K and Q6_K matrices multiply with their
+                                       activations quantized to int8, as llama.cpp does (faster)
               --json                   one JSON object per generated token, then a summary line:
                                        {"index":0,"id":..,"text":"..","logprob":..,"top_logits":[[id,logit],...]}
                                        {"finish_reason":"stop|length","usage":{"prompt_tokens":N,
@@ -118,6 +120,8 @@ public final class Main {
             steermesh loadtest [--url ws://127.0.0.1:8080/v1/stream] [--streams N] [--max-tokens N] [FLAGS]
               time to first token, inter-token gap p50/p99 and aggregate tokens/s as a client sees them
               (one WebSocket per stream; round 0 warms up, then --rounds N measured, default 3)
+              --url http://HOST:PORT/v1/completions   streams over OpenAI-style SSE instead (our gateway
+                                       or llama.cpp's llama-server alike: one token per data event)
               --prompt TEXT            (default "Once upon a time")  --temperature T (default 0.8)
 
             steermesh bench --model PATH [FLAGS]
@@ -136,6 +140,10 @@ public final class Main {
               --warmup N               untimed decode steps first (default 32; 8 per round with --steering)
               --same-jvm               run every weight type in this JVM (default: one child JVM per type)
               --bandwidth GBPS         use this read bandwidth (GB/s) instead of measuring it
+              --int8-activations       our side with the opt-in int8-activation kernels (Q4_K, Q6_K)
+              --int8-error             instead: the int8-activation kernels against the exact ones on the
+                                       model: top-1 agreement and max |delta logit| over a seeded prompt of
+                                       --prompt-tokens (default 16) and --decode-tokens (default 32) greedy steps
               --steering               instead: decode ms/step with 0, 1 and 4 steering vectors (4 hooks of
                                        different kinds and layers, positions all), a capture at one hook, and
                                        that capture plus an SAE-style readout (dense random W_enc of

@@ -33,10 +33,12 @@ final class PeerBench {
     private final Path batchedBench;
     private final int threads, decode, prompt, rounds, warmup;
     private final List<Integer> batches;
+    /** Ours with the opt-in int8-activation kernels (the k-quants multiplied as llama.cpp does) instead of the exact ones. */
+    private final boolean int8;
     private final List<String> childJvm;
     private final PrintStream err;
 
-    PeerBench(Path model, Path dir, int threads, int decode, int prompt, int rounds, int warmup, List<Integer> batches, List<String> childJvm,
+    PeerBench(Path model, Path dir, int threads, int decode, int prompt, int rounds, int warmup, List<Integer> batches, boolean int8, List<String> childJvm,
               PrintStream err) {
         this.model = model;
         this.llamaBench = binary(dir, "llama-bench");
@@ -47,6 +49,7 @@ final class PeerBench {
         this.rounds = rounds;
         this.warmup = warmup;
         this.batches = batches;
+        this.int8 = int8;
         this.childJvm = childJvm;
         this.err = err;
     }
@@ -83,8 +86,8 @@ final class PeerBench {
     private String table(List<Round> all, double bandwidthGbs, String loadBefore, String loadAfter) {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "%s, %d threads, %d rounds interleaved, medians (spread = (max - min) / median); "
-                + "read bandwidth %.1f GB/s; load average before %s, after %s%n%n", model.getFileName(), threads, rounds, bandwidthGbs,
-                loadBefore, loadAfter));
+                + "read bandwidth %.1f GB/s; load average before %s, after %s; steermesh kernels: %s%n%n", model.getFileName(), threads, rounds,
+                bandwidthGbs, loadBefore, loadAfter, int8 ? "int8 activations (opt-in, not exact)" : "exact (default)"));
         sb.append("| figure | llama.cpp | spread | steermesh | spread | steermesh vs llama.cpp |\n|---|---|---|---|---|---|\n");
         for (String figure : all.getFirst().ours().keySet()) {
             List<Double> o = all.stream().map(x -> x.ours().get(figure)).toList();
@@ -107,6 +110,7 @@ final class PeerBench {
         cmd.addAll(List.of("bench", "--model", model.toString(), "--dtypes", "stored", "--threads", String.valueOf(threads),
                 "--batches", String.join(",", batches.stream().map(String::valueOf).toList()), "--decode-tokens", String.valueOf(decode),
                 "--prompt-tokens", String.valueOf(prompt), "--warmup", String.valueOf(warmup), "--bandwidth", String.format(Locale.ROOT, "%.3f", bandwidthGbs)));
+        if (int8) cmd.add("--int8-activations");
         String out = exec(cmd, "steermesh bench");
         Map<String, Double> m = new LinkedHashMap<>();
         for (String line : out.lines().toList()) {

@@ -80,4 +80,14 @@ class CliUsageTest {
         CliErrorsTest.assertUserError(Invocation.run("bench", "--steering", "--model", model, "--prompt-tokens", "8"), "--prompt-tokens");
         CliErrorsTest.assertUserError(Invocation.run("bench", "--steering", "--model", model, "--rounds", "0"), "--rounds");
     }
+
+    @Test
+    void benchInt8ErrorComparesTheOptInKernelsWithTheExactOnes() {
+        String model = SharedData.require("models/quant-w256/llama-w256-Q4_K_M.gguf").toString();
+        Invocation r = Invocation.run("bench", "--int8-error", "--model", model, "--prompt-tokens", "4", "--decode-tokens", "4", "--threads", "1");
+        assertEquals(0, r.status(), r.toString());
+        assertTrue(r.stdout().matches("(?s)llama-w256-Q4_K_M\\.gguf: int8 activations vs exact: top-1 agreement \\d+ of 8 positions .*max \\|delta logit\\| .*"), r.stdout());
+        CliErrorsTest.assertUserError(Invocation.run("bench", "--int8-error", "--model", model, "--batches", "1"), "--batches", "--int8-error");
+        CliErrorsTest.assertUserError(Invocation.run("bench", "--steering", "--model", model, "--int8-activations"), "--int8-activations");
+    }
 }

@@ -37,8 +37,9 @@ public final class Benchmark {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
 
     /** @param bandwidth bytes/s of the machine when already measured, else 0 (measured first) */
+    /** @param int8Activations load with {@link ModelLoader.Options#withInt8Activations} (opt-in, not exact) */
     public record Config(Path model, List<DType> dtypes, int threads, int decodeTokens, int promptTokens, List<Integer> batches, int warmup,
-                         double bandwidth) {}
+                         double bandwidth, boolean int8Activations) {}
 
     public record Row(String what, DType dtype, int batch, double msPerStep, double tokensPerSecond, double bytesPerStep, double boundShare) {}
 
@@ -103,7 +104,7 @@ public final class Benchmark {
         for (DType dtype : cfg.dtypes()) {
             String label = dtype == null ? "stored" : dtype.toString();   // null: each weight as the file stores it
             log.println("loading " + cfg.model() + " as " + label + " ...");
-            try (Model m = ModelLoader.load(cfg.model(), ModelLoader.Options.defaults().withThreads(cfg.threads()).withConvertTo(dtype), s -> { })) {
+            try (Model m = ModelLoader.load(cfg.model(), ModelLoader.Options.defaults().withThreads(cfg.threads()).withConvertTo(dtype).withInt8Activations(cfg.int8Activations()), s -> { })) {
                 long bytes = weightBytesPerStep(m.weights());
                 double floorSeconds = bytes / bandwidth;
                 for (int batch : cfg.batches()) {
@@ -185,7 +186,7 @@ public final class Benchmark {
         for (String b : (args.length > 3 ? args[3] : "1").split(",")) batches.add(Integer.parseInt(b));
         int decode = args.length > 4 ? Integer.parseInt(args[4]) : 32;
         int prompt = args.length > 5 ? Integer.parseInt(args[5]) : 0;
-        List<Row> rows = new Benchmark(new Config(model, dtypes, threads, decode, prompt, batches, 8, 0), System.err).run();
+        List<Row> rows = new Benchmark(new Config(model, dtypes, threads, decode, prompt, batches, 8, 0, false), System.err).run();
         System.out.print(markdown(rows));
     }
 }

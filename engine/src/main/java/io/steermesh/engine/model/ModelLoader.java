@@ -40,19 +40,27 @@ public final class ModelLoader {
      * @param tokenizer explicit tokenizer path (null: look beside the model)
      * @param pack repack the matrices into panels for the matmul kernels ({@link PackedTensor}); off
      *             keeps them mapped as stored (row-major dot-product kernels), for comparison
+     * @param int8Activations quantize the activations of the Q4_K and Q6_K matrices to int8 and multiply in
+     *             integers, as llama.cpp does: faster, not exact (off by default; see {@link #withInt8Activations})
      */
-    public record Options(DType convertTo, int threads, Path tokenizer, boolean pack) {
+    public record Options(DType convertTo, int threads, Path tokenizer, boolean pack, boolean int8Activations) {
         public static Options defaults() {
-            return new Options(null, Math.max(1, Runtime.getRuntime().availableProcessors()), null, true);
+            return new Options(null, Math.max(1, Runtime.getRuntime().availableProcessors()), null, true, false);
         }
 
-        public Options withConvertTo(DType t) { return new Options(t, threads, tokenizer, pack); }
+        public Options withConvertTo(DType t) { return new Options(t, threads, tokenizer, pack, int8Activations); }
 
-        public Options withThreads(int n) { return new Options(convertTo, n, tokenizer, pack); }
+        public Options withThreads(int n) { return new Options(convertTo, n, tokenizer, pack, int8Activations); }
 
-        public Options withTokenizer(Path p) { return new Options(convertTo, threads, p, pack); }
+        public Options withTokenizer(Path p) { return new Options(convertTo, threads, p, pack, int8Activations); }
 
-        public Options withPacking(boolean on) { return new Options(convertTo, threads, tokenizer, on); }
+        public Options withPacking(boolean on) { return new Options(convertTo, threads, tokenizer, on, int8Activations); }
+
+        /**
+         * Opt-in, not exact: the Q4_K and Q6_K matrices multiply with their activations quantized to int8,
+         * as llama.cpp does ({@link PackedTensor#pack(FloatTensor, int, int, Arena, boolean)}); needs packing.
+         */
+        public Options withInt8Activations(boolean on) { return new Options(convertTo, threads, tokenizer, pack, on); }
     }
 
     private final Options options;
@@ -140,7 +148,7 @@ public final class ModelLoader {
     }
 
     private FloatTensor pack(FloatTensor t, int rows, int cols) {
-        return keep(PackedTensor.pack(t, rows, cols, arena));
+        return keep(PackedTensor.pack(t, rows, cols, arena, options.int8Activations()));
     }
 
     /** {@code t}, moved into the model's memory when it was converted into scratch memory (not packed: read as is). */

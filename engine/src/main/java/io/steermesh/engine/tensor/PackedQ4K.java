@@ -2,6 +2,7 @@ package io.steermesh.engine.tensor;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
@@ -31,8 +32,8 @@ public final class PackedQ4K extends PackedSuperBlocks {
     private static final long SB = WORDS * WS;              // bytes of one sub-block's nibbles
     static final long BB = QUANTS + SUBS * SB;      // bytes of one super-block of a group
 
-    PackedQ4K(MemorySegment seg, int rows, int cols) {
-        super(seg, rows, cols, BB, SUB);
+    PackedQ4K(MemorySegment seg, int rows, int cols, boolean int8) {
+        super(seg, rows, cols, BB, SUB, int8);
     }
 
     @Override
@@ -148,5 +149,76 @@ public final class PackedQ4K extends PackedSuperBlocks {
             }
         }
         store(a0, y, t, p); store(a1, y, t + 1, p); store(a2, y, t + 2, p); store(a3, y, t + 3, p);
+    }
+
+    /** Sub-block b's 6-bit scale and min, one panel (its super-block at {@code bo}): bytes 0, 1 or 2, 3 of its scale word. */
+    private IntVector scaleWord(long bo, int b) {
+        return word(bo + SCALES + (b % SUBS / 2) * WS).lanewise(VectorOperators.LSHR, 16 * (b % 2));
+    }
+
+    /** Sub-block b's scale {@code d * sc}, one panel. */
+    private FloatVector subScale(long bo, int b) {
+        return vec(bo).mul(toFloat(scaleWord(bo, b).and(0xFF)));
+    }
+
+    /** Sub-block b's negated min {@code -dmin * m}, one panel. */
+    private FloatVector subNegMin(long bo, int b) {
+        return vec(bo + MINS).mul(toFloat(scaleWord(bo, b).lanewise(VectorOperators.LSHR, 8).and(0xFF)));
+    }
+
+    @Override
+    void int8Kernel1x4(int p, Int8Activations a, int t, float[] y) {
+        for (int i = 0; i < G; i++) int8Kernel1x1(p + i, a, t, y);
+    }
+
+    /**
+     * One panel, one token, activations as int8: each nibble word read as 16-bit lanes (row i's columns
+     * 8w..8w+3 in lane 2i, 8w+4..8w+7 in lane 2i + 1), nibble j of every lane times its column's int8
+     * activation, summed in 16 bits over the sub-block (16 products of at most 15 * 127: no overflow),
+     * then per sub-block {@code d*sc * xd * sum(q * xq) - dmin*m * xd * sum(xq)}. One panel at a time: with two,
+     * the method outgrows what C2 compiles as one unit.
+     */
+    private void int8Kernel1x1(int p, Int8Activations a, int t, float[] y) {
+        long base = panelBase(p);
+        int xb = t * (cols / SUB), xp = t * (cols / 2);
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < subs; b++) {
+            long bo = base + (b / SUBS) * BB, qo = bo + QUANTS + (b % SUBS) * SB;
+            FloatVector d = subScale(bo, b), m = subNegMin(bo, b);
+            ShortVector sum = ShortVector.zero(S);
+            for (int wd = 0; wd < WORDS; wd++) {
+                ShortVector q = word(qo + wd * WS).reinterpretAsShorts();
+                int c = xp + b * (SUB / 2) + 4 * wd;
+                for (int j = 0; j < 4; j++) {
+                    sum = q.lanewise(VectorOperators.LSHR, 4 * j).and((short) 0xF).mul(xPair(a.q4[c + j])).add(sum);
+                }
+            }
+            acc = toFloat(pairSums(sum)).fma(d.mul(a.scale[xb + b]), m.fma(FloatVector.broadcast(F, a.sum[xb + b]), acc));
+        }
+        store(acc, y, t, p);
+    }
+
+    @Override
+    void int8KernelTile(int p, Int8Activations a, int t, int n, float[] y, short[] dec, float[] acc) {
+        long base = panelBase(p);
+        int nb = cols / SUB, np = cols / 2;
+        java.util.Arrays.fill(acc, 0, n * L, 0f);
+        for (int b = 0; b < subs; b++) {
+            long bo = base + (b / SUBS) * BB, qo = bo + QUANTS + (b % SUBS) * SB;
+            FloatVector d = subScale(bo, b), m = subNegMin(bo, b);
+            // the sub-block's nibbles, decoded once for every token of the tile: vector 4 * wd + j pairs with pair 4 * wd + j
+            for (int wd = 0; wd < WORDS; wd++) {
+                ShortVector q = word(qo + wd * WS).reinterpretAsShorts();
+                for (int j = 0; j < 4; j++) q.lanewise(VectorOperators.LSHR, 4 * j).and((short) 0xF).intoArray(dec, (4 * wd + j) * 2 * L);
+            }
+            for (int i = 0; i < n; i++) {
+                int c = (t + i) * np + b * (SUB / 2), k = (t + i) * nb + b;
+                ShortVector sum = ShortVector.zero(S);
+                for (int v = 0; v < SUB / 2; v++) sum = ShortVector.fromArray(S, dec, v * 2 * L).mul(xPair(a.q4[c + v])).add(sum);
+                FloatVector r = FloatVector.fromArray(F, acc, i * L);
+                toFloat(pairSums(sum)).fma(d.mul(a.scale[k]), m.fma(FloatVector.broadcast(F, a.sum[k]), r)).intoArray(acc, i * L);
+            }
+        }
+        for (int i = 0; i < n; i++) store(FloatVector.fromArray(F, acc, i * L), y, t + i, p);
     }
 }

@@ -2,6 +2,7 @@ package io.steermesh.engine.tensor;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
@@ -34,8 +35,8 @@ public final class PackedQ6K extends PackedSuperBlocks {
     private static final long HIGH = 2 * WS;                // offset of the high bits in a sub-block
     static final long BB = QUANTS + SUBS * SB;      // bytes of one super-block of a group
 
-    PackedQ6K(MemorySegment seg, int rows, int cols) {
-        super(seg, rows, cols, BB, SUB);
+    PackedQ6K(MemorySegment seg, int rows, int cols, boolean int8) {
+        super(seg, rows, cols, BB, SUB, int8);
     }
 
     @Override
@@ -175,5 +176,77 @@ public final class PackedQ6K extends PackedSuperBlocks {
             }
         }
         store(a0, y, t, p); store(a1, y, t + 1, p); store(a2, y, t + 2, p); store(a3, y, t + 3, p);
+    }
+
+    /** Sub-block b's scale {@code d * sc}, one panel (its super-block at {@code bo}). */
+    private FloatVector subScale(long bo, int b) {
+        return scale(bo, bo + SCALES + (b % SUBS / 4) * WS, b);
+    }
+
+    @Override
+    void int8Kernel1x4(int p, Int8Activations a, int t, float[] y) {
+        for (int i = 0; i < G; i++) int8Kernel1x1(p + i, a, t, y);
+    }
+
+    /**
+     * One panel, one token, activations as int8: each merged word of four columns ({@link #four}) read
+     * as 16-bit lanes (row i's columns 4g, 4g+1 in lane 2i, 4g+2, 4g+3 in lane 2i + 1), the low byte's
+     * and the high byte's 6-bit q sign-extended by two shifts and multiplied by their columns' int8
+     * activations, summed in 16 bits over the sub-block (8 products of at most 32 * 127: no overflow),
+     * then {@code d*sc * xd * sum(q * xq)} per sub-block. One panel at a time, as {@link PackedQ4K}'s.
+     */
+    private void int8Kernel1x1(int p, Int8Activations a, int t, float[] y) {
+        long base = panelBase(p);
+        int xb = t * (cols / Int8Activations.BLOCK), xp = t * (cols / 2);
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < subs; b++) {
+            long bo = base + (b / SUBS) * BB, qo = bo + QUANTS + (b % SUBS) * SB;
+            FloatVector d = subScale(bo, b);
+            IntVector lo0 = word(qo), lo1 = word(qo + WS), hi = word(qo + HIGH);
+            ShortVector sum = ShortVector.zero(S);
+            int c = xp + b * (SUB / 2);
+            for (int g = 0; g < 4; g++) {
+                ShortVector v = four(lo0, lo1, hi, g).reinterpretAsShorts();
+                sum = low(v).mul(xPair(a.q6[c + 2 * g])).add(high(v).mul(xPair(a.q6[c + 2 * g + 1]))).add(sum);
+            }
+            acc = ((FloatVector) pairSums(sum).convert(VectorOperators.I2F, 0)).fma(d.mul(a.scale[xb + b / 2]), acc);
+        }
+        store(acc, y, t, p);
+    }
+
+    @Override
+    void int8KernelTile(int p, Int8Activations a, int t, int n, float[] y, short[] dec, float[] acc) {
+        long base = panelBase(p);
+        int nb = cols / Int8Activations.BLOCK, np = cols / 2;
+        java.util.Arrays.fill(acc, 0, n * L, 0f);
+        for (int b = 0; b < subs; b++) {
+            long bo = base + (b / SUBS) * BB, qo = bo + QUANTS + (b % SUBS) * SB;
+            FloatVector d = subScale(bo, b);
+            IntVector lo0 = word(qo), lo1 = word(qo + WS), hi = word(qo + HIGH);
+            // the sub-block's q, decoded once for every token of the tile: vector 2 * g + h pairs with pair 2 * g + h
+            for (int g = 0; g < 4; g++) {
+                ShortVector v = four(lo0, lo1, hi, g).reinterpretAsShorts();
+                low(v).intoArray(dec, 2 * g * 2 * L);
+                high(v).intoArray(dec, (2 * g + 1) * 2 * L);
+            }
+            for (int i = 0; i < n; i++) {
+                int c = (t + i) * np + b * (SUB / 2), k = (t + i) * nb + b / 2;
+                ShortVector sum = ShortVector.zero(S);
+                for (int v = 0; v < SUB / 2; v++) sum = ShortVector.fromArray(S, dec, v * 2 * L).mul(xPair(a.q6[c + v])).add(sum);
+                FloatVector r = FloatVector.fromArray(F, acc, i * L);
+                ((FloatVector) pairSums(sum).convert(VectorOperators.I2F, 0)).fma(d.mul(a.scale[k]), r).intoArray(acc, i * L);
+            }
+        }
+        for (int i = 0; i < n; i++) store(FloatVector.fromArray(F, acc, i * L), y, t + i, p);
+    }
+
+    /** The signed 6-bit q in bits 0..5 of each 16-bit lane. */
+    private static ShortVector low(ShortVector v) {
+        return v.lanewise(VectorOperators.LSHL, 10).lanewise(VectorOperators.ASHR, 10);
+    }
+
+    /** The signed 6-bit q in bits 8..13 of each 16-bit lane. */
+    private static ShortVector high(ShortVector v) {
+        return v.lanewise(VectorOperators.LSHL, 2).lanewise(VectorOperators.ASHR, 10);
     }
 }

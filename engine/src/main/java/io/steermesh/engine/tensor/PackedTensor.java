@@ -89,6 +89,16 @@ public abstract sealed class PackedTensor extends FloatTensor permits PackedF32,
      * Lossless: every weight keeps its exact value.
      */
     public static FloatTensor pack(FloatTensor w, int rows, int cols, Arena arena) {
+        return pack(w, rows, cols, arena, false);
+    }
+
+    /**
+     * {@link #pack(FloatTensor, int, int, Arena)}, and with {@code int8Activations} the k-quant matrices
+     * (Q4_K, Q6_K) multiply the way llama.cpp does: activations quantized to int8 per 32 columns, integer
+     * sums, then the scales. Faster and not exact (the error is measured in BENCHMARKS.md); opt-in, every
+     * other type keeps its exact kernel.
+     */
+    public static FloatTensor pack(FloatTensor w, int rows, int cols, Arena arena, boolean int8Activations) {
         if (w.size() != (long) rows * cols) {
             throw new IllegalArgumentException("weight of " + w.size() + " elements is not " + rows + "x" + cols);
         }
@@ -96,7 +106,7 @@ public abstract sealed class PackedTensor extends FloatTensor permits PackedF32,
             case F32Tensor f -> PackedF32.pack(f, rows, cols, arena);
             case HalfTensor h -> PackedHalf.pack(h, rows, cols, arena);
             case PackedTensor p -> p;
-            case FloatTensor q when PackedSuperBlocks.accepts(q, cols) -> PackedSuperBlocks.from(q, rows, cols, arena);
+            case FloatTensor q when PackedSuperBlocks.accepts(q, cols) -> PackedSuperBlocks.from(q, rows, cols, arena, int8Activations);
             case FloatTensor q when PackedQ4.accepts(q, cols) -> PackedQ4.from(q, rows, cols, arena);
             case FloatTensor q when PackedQ8.accepts(q, cols) -> PackedQ8.from(q, rows, cols, arena);
             default -> w;
@@ -104,7 +114,7 @@ public abstract sealed class PackedTensor extends FloatTensor permits PackedF32,
     }
 
     /** {@code y[t*rows + r] = sum_c w[r][c] * x[t*cols + c]} for t < tokens, r < rows. */
-    public final void matmul(Parallel par, float[] x, int tokens, float[] y) {
+    public void matmul(Parallel par, float[] x, int tokens, float[] y) {
         // one group per chunk: small enough that the two threads finish a region together
         par.forEach(panels / G, g -> {
             int p = g * G;

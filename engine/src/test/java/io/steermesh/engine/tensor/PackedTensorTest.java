@@ -93,17 +93,21 @@ class PackedTensorTest {
         try (Parallel par = new Parallel(2)) {
             for (DType type : PACKED) {
                 int rows = 130, cols = cols(type, 128);
-                PackedTensor p = pack(random(type, rows * cols, 5), rows, cols);
-                for (int tokens : new int[] {2, 4, 7, 13}) {
-                    float[] x = gaussian(tokens * cols, 100 + tokens);
-                    float[] batch = new float[tokens * rows];
-                    MatMul.matmul(par, p, rows, cols, x, tokens, batch);
-                    for (int t = 0; t < tokens; t++) {
-                        float[] one = new float[rows];
-                        MatMul.matmul(par, p, rows, cols, java.util.Arrays.copyOfRange(x, t * cols, (t + 1) * cols), 1, one);
-                        for (int r = 0; r < rows; r++) {
-                            assertEquals(Float.floatToRawIntBits(one[r]), Float.floatToRawIntBits(batch[t * rows + r]),
-                                    type + " tokens=" + tokens + " t=" + t + " r=" + r);
+                FloatTensor w = random(type, rows * cols, 5);
+                boolean kQuant = type == DType.Q4_K || type == DType.Q6_K;
+                for (boolean int8 : kQuant ? new boolean[] {false, true} : new boolean[] {false}) {   // k-quants: the int8-activation kernels too
+                    PackedTensor p = assertInstanceOf(PackedTensor.class, PackedTensor.pack(w, rows, cols, ARENA, int8));
+                    for (int tokens : new int[] {2, 4, 7, 13, 17}) {
+                        float[] x = gaussian(tokens * cols, 100 + tokens);
+                        float[] batch = new float[tokens * rows];
+                        MatMul.matmul(par, p, rows, cols, x, tokens, batch);
+                        for (int t = 0; t < tokens; t++) {
+                            float[] one = new float[rows];
+                            MatMul.matmul(par, p, rows, cols, java.util.Arrays.copyOfRange(x, t * cols, (t + 1) * cols), 1, one);
+                            for (int r = 0; r < rows; r++) {
+                                assertEquals(Float.floatToRawIntBits(one[r]), Float.floatToRawIntBits(batch[t * rows + r]),
+                                        type + (int8 ? " int8" : "") + " tokens=" + tokens + " t=" + t + " r=" + r);
+                            }
                         }
                     }
                 }

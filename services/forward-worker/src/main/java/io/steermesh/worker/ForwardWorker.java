@@ -100,6 +100,10 @@ public class ForwardWorker {
         ModelLoader.Options options = ModelLoader.Options.defaults();
         if (config.threads().isPresent()) options = options.withThreads(config.threads().get());
         if (config.dtype().isPresent()) options = options.withConvertTo(DType.valueOf(config.dtype().get().toUpperCase(Locale.ROOT)));
+        if (config.int8Activations()) {
+            options = options.withInt8Activations(true);
+            LOG.info("worker: int8 activations on (steermesh.worker.int8-activations): Q4_K and Q6_K matrices multiply as llama.cpp does, not exactly");
+        }
         long t0 = System.nanoTime();
         try {
             LOG.infof("worker: loading %s", path);

@@ -20,6 +20,14 @@ public interface WorkerConfig {
     /** Threads for the forward pass (default: all processors). */
     Optional<Integer> threads();
 
+    /**
+     * Opt-in, not exact: the Q4_K and Q6_K matrices multiply with their activations quantized to int8, as
+     * llama.cpp does (faster; the error against the exact kernels is in BENCHMARKS.md). Off: every weight
+     * type multiplies exactly in float32.
+     */
+    @WithDefault("false")
+    boolean int8Activations();
+
     /** Most token positions in one batched forward pass. */
     @WithDefault("512")
     int maxBatchTokens();
