@@ -87,26 +87,23 @@ public final class EngineForms {
         return new SteeringPlan(injections);
     }
 
-    /** The engine's parameters, absent fields at their defaults. */
+    /** The engine's parameters, absent fields at their defaults: the inverse of {@link #spec}. */
     public static SamplingParams params(SamplingSpec s) {
-        SamplingParams.Builder b = SamplingParams.builder();
-        if (s.temperature() != null) b.temperature(s.temperature());
-        if (s.topK() != null) b.topK(s.topK());
-        if (s.topP() != null) b.topP(s.topP());
-        if (s.minP() != null) b.minP(s.minP());
-        if (s.repetitionPenalty() != null) b.repetitionPenalty(s.repetitionPenalty());
-        if (s.presencePenalty() != null) b.presencePenalty(s.presencePenalty());
-        if (s.frequencyPenalty() != null) b.frequencyPenalty(s.frequencyPenalty());
-        if (s.logitBias() != null) b.logitBias(s.logitBias());
-        if (s.stopTokenIds() != null) b.stopTokenIds(s.stopTokenIds());
-        if (s.maxTokens() != null) b.maxTokens(s.maxTokens());
-        if (s.seed() != null) b.seed(s.seed());
-        if (s.topLogprobs() != null) b.topLogprobs(s.topLogprobs());
+        SamplingParams d = SamplingParams.defaults();
         try {
-            return b.build();
+            return new SamplingParams(or(s.temperature(), d.temperature()), or(s.topK(), d.topK()), or(s.topP(), d.topP()),
+                    or(s.minP(), d.minP()), or(s.repetitionPenalty(), d.repetitionPenalty()),
+                    or(s.presencePenalty(), d.presencePenalty()), or(s.frequencyPenalty(), d.frequencyPenalty()),
+                    or(s.logitBias(), d.logitBias()), or(s.stopTokenIds(), d.stopTokenIds()), or(s.maxTokens(), d.maxTokens()),
+                    or(s.seed(), d.seed()), or(s.topLogprobs(), d.topLogprobs()));
         } catch (IllegalArgumentException e) {
             throw InvalidEventException.fromEngine(e);
         }
+    }
+
+    /** {@code value}, or {@code otherwise} when the spec leaves the field out. */
+    private static <T> T or(T value, T otherwise) {
+        return value != null ? value : otherwise;
     }
 
     /** Every field filled in from {@code p}, so the spec means the same even if the defaults change later. */

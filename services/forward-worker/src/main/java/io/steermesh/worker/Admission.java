@@ -10,16 +10,7 @@ import io.steermesh.service.steering.SteeringResolver;
  * or outside the vocabulary, a steering plan the model cannot take, an SAE this worker does not load,
  * routing on a dense model. The message goes to the dead-letter queue with the record.
  */
-final class Admission {
-    private final ModelConfig config;
-    private final String modelName;
-    private final CaptureCollector captures;
-
-    Admission(ModelConfig config, String modelName, CaptureCollector captures) {
-        this.config = config;
-        this.modelName = modelName;
-        this.captures = captures;
-    }
+record Admission(ModelConfig config, String modelName, CaptureCollector captures) {
 
     void check(PromptTokenized p) {
         if (!p.model().equals(modelName)) {

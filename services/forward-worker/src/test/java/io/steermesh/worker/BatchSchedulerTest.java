@@ -1,5 +1,6 @@
 package io.steermesh.worker;
 
+import io.steermesh.kv.ForwardingKvBlockStore;
 import io.steermesh.kv.InProcessKvBlockStore;
 import io.steermesh.kv.KvBlockStore;
 import io.steermesh.kv.RedisKvBlockStore;
@@ -29,7 +30,6 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -222,19 +222,12 @@ class BatchSchedulerTest {
     }
 
     /** A store that remembers the hash of every block written to it, in order. */
-    static final class RecordingStore implements KvBlockStore {
-        final KvBlockStore inner;
+    static final class RecordingStore extends ForwardingKvBlockStore {
         final List<String> written = Collections.synchronizedList(new ArrayList<>());
 
-        RecordingStore(KvBlockStore inner) { this.inner = inner; }
+        RecordingStore(KvBlockStore inner) { super(inner); }
 
-        @Override public Optional<byte[]> block(String hash) { return inner.block(hash); }
-        @Override public void putBlock(String hash, byte[] encoded) { written.add(hash); inner.putBlock(hash, encoded); }
-        @Override public Optional<KvSequenceRecord> sequence(String sequenceId) { return inner.sequence(sequenceId); }
-        @Override public void putSequence(KvSequenceRecord record) { inner.putSequence(record); }
-        @Override public void deleteSequence(String sequenceId) { inner.deleteSequence(sequenceId); }
-        @Override public long hits() { return inner.hits(); }
-        @Override public long misses() { return inner.misses(); }
+        @Override public void putBlock(String hash, byte[] encoded) { written.add(hash); store.putBlock(hash, encoded); }
     }
 
     static int argmax(float[] logits) {

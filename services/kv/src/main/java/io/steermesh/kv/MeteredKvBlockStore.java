@@ -8,13 +8,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * A {@link KvBlockStore} that counts the block bytes it reads and writes (what a worker moves to and from Redis),
  * for the worker's {@code steermesh_kv_bytes_*} meters. Sequence records are small and not counted.
  */
-public final class MeteredKvBlockStore implements KvBlockStore {
-    private final KvBlockStore store;
+public final class MeteredKvBlockStore extends ForwardingKvBlockStore {
     private final AtomicLong bytesRead = new AtomicLong();
     private final AtomicLong bytesWritten = new AtomicLong();
 
     public MeteredKvBlockStore(KvBlockStore store) {
-        this.store = store;
+        super(store);
     }
 
     @Override
@@ -30,25 +29,7 @@ public final class MeteredKvBlockStore implements KvBlockStore {
         bytesWritten.addAndGet(encoded.length);
     }
 
-    @Override
-    public Optional<KvSequenceRecord> sequence(String sequenceId) { return store.sequence(sequenceId); }
-
-    @Override
-    public void putSequence(KvSequenceRecord record) { store.putSequence(record); }
-
-    @Override
-    public void deleteSequence(String sequenceId) { store.deleteSequence(sequenceId); }
-
-    @Override
-    public long hits() { return store.hits(); }
-
-    @Override
-    public long misses() { return store.misses(); }
-
     public long bytesRead() { return bytesRead.get(); }
 
     public long bytesWritten() { return bytesWritten.get(); }
-
-    @Override
-    public void close() { store.close(); }
 }
