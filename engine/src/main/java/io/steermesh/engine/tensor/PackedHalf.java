@@ -17,7 +17,7 @@ public abstract sealed class PackedHalf extends PackedTensor permits PackedHalf.
     private static final long VB = SV;       // bytes of one column pair of a panel
     private static final long CS = G * VB;   // bytes of one column pair of a group
 
-    private final int pairs;   // full column pairs
+    final int pairs;   // full column pairs
 
     PackedHalf(MemorySegment seg, int rows, int cols) {
         super(seg, rows, cols, (cols + 1) / 2 * CS);
@@ -49,6 +49,81 @@ public abstract sealed class PackedHalf extends PackedTensor permits PackedHalf.
         @Override FloatVector odd(IntVector pair) { return BF16Tensor.oddOf(pair); }
 
         @Override float widen(short bits) { return Float.intBitsToFloat(bits << 16); }
+
+        @Override
+        void kernel1x4(int p, float[] x, int t, float[] y) {
+            long b0 = panelBase(p), b1 = b0 + VB, b2 = b1 + VB, b3 = b2 + VB;
+            int xo = t * cols;
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+            int j = 0;
+            for (; j < pairs; j++) {
+                long o = j * CS;
+                int c = xo + 2 * j;
+                IntVector q0 = word(b0 + o), q1 = word(b1 + o), q2 = word(b2 + o), q3 = word(b3 + o);
+                FloatVector xe = bx(x, c), xd = bx(x, c + 1);
+                a0 = even(q0).fma(xe, a0); a0 = odd(q0).fma(xd, a0);
+                a1 = even(q1).fma(xe, a1); a1 = odd(q1).fma(xd, a1);
+                a2 = even(q2).fma(xe, a2); a2 = odd(q2).fma(xd, a2);
+                a3 = even(q3).fma(xe, a3); a3 = odd(q3).fma(xd, a3);
+            }
+            if (2 * pairs < cols) {
+                long o = j * CS;
+                FloatVector xe = bx(x, xo + 2 * j);
+                a0 = even(word(b0 + o)).fma(xe, a0);
+                a1 = even(word(b1 + o)).fma(xe, a1);
+                a2 = even(word(b2 + o)).fma(xe, a2);
+                a3 = even(word(b3 + o)).fma(xe, a3);
+            }
+            store(a0, y, t, p); store(a1, y, t, p + 1); store(a2, y, t, p + 2); store(a3, y, t, p + 3);
+        }
+
+        // the 4 x 2 shape of PackedQ4 and PackedQ8.WithMin over column pairs: a copy on purpose (see PackedTensor)
+        @Override
+        void kernel4x2(int p, float[] x, int t, float[] y) {
+            long b0 = panelBase(p), b1 = b0 + VB;
+            int x0 = t * cols, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
+            FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00;
+            FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+            int j = 0;
+            for (; j < pairs; j++) {
+                long o = j * CS;
+                int c = 2 * j;
+                IntVector q0 = word(b0 + o), q1 = word(b1 + o);
+                FloatVector w0 = even(q0), w1 = even(q1);
+                FloatVector v = bx(x, x0 + c);
+                a00 = w0.fma(v, a00); a10 = w1.fma(v, a10);
+                v = bx(x, x1 + c);
+                a01 = w0.fma(v, a01); a11 = w1.fma(v, a11);
+                v = bx(x, x2 + c);
+                a02 = w0.fma(v, a02); a12 = w1.fma(v, a12);
+                v = bx(x, x3 + c);
+                a03 = w0.fma(v, a03); a13 = w1.fma(v, a13);
+                w0 = odd(q0); w1 = odd(q1);
+                v = bx(x, x0 + c + 1);
+                a00 = w0.fma(v, a00); a10 = w1.fma(v, a10);
+                v = bx(x, x1 + c + 1);
+                a01 = w0.fma(v, a01); a11 = w1.fma(v, a11);
+                v = bx(x, x2 + c + 1);
+                a02 = w0.fma(v, a02); a12 = w1.fma(v, a12);
+                v = bx(x, x3 + c + 1);
+                a03 = w0.fma(v, a03); a13 = w1.fma(v, a13);
+            }
+            if (2 * pairs < cols) {
+                long o = j * CS;
+                int c = 2 * j;
+                FloatVector w0 = even(word(b0 + o)), w1 = even(word(b1 + o));
+                FloatVector v = bx(x, x0 + c);
+                a00 = w0.fma(v, a00); a10 = w1.fma(v, a10);
+                v = bx(x, x1 + c);
+                a01 = w0.fma(v, a01); a11 = w1.fma(v, a11);
+                v = bx(x, x2 + c);
+                a02 = w0.fma(v, a02); a12 = w1.fma(v, a12);
+                v = bx(x, x3 + c);
+                a03 = w0.fma(v, a03); a13 = w1.fma(v, a13);
+            }
+            store(a00, y, t, p); store(a01, y, t + 1, p); store(a02, y, t + 2, p); store(a03, y, t + 3, p);
+            store(a10, y, t, p + 1); store(a11, y, t + 1, p + 1); store(a12, y, t + 2, p + 1); store(a13, y, t + 3, p + 1);
+        }
     }
 
     /**
@@ -59,16 +134,7 @@ public abstract sealed class PackedHalf extends PackedTensor permits PackedHalf.
     public static final class F16 extends PackedHalf {
         F16(MemorySegment seg, int rows, int cols) { super(seg, rows, cols); }
 
-        @Override
-        void kernel1x4(int p, float[] x, int t, float[] y) {
-            kernel1x2(p, x, t, y);
-            kernel1x2(p + 2, x, t, y);
-        }
 
-        @Override
-        void kernel4x4(int p, float[] x, int t, float[] y) {
-            for (int i = 0; i < G; i++) kernel4x1(p + i, x, t, y);
-        }
 
         @Override public DType dtype() { return DType.F16; }
 
@@ -90,88 +156,11 @@ public abstract sealed class PackedHalf extends PackedTensor permits PackedHalf.
         return widen(seg.get(ValueLayout.JAVA_SHORT_UNALIGNED, panelBase(r / L) + (c / 2) * CS + 4L * (r % L) + 2L * (c % 2)));
     }
 
+
+
+
+    /** Token t, panels p and p + 1 (F16's one-token shape, and BF16's for nothing: BF16 takes four panels). */
     @Override
-    void kernel1x4(int p, float[] x, int t, float[] y) {
-        long b0 = panelBase(p), b1 = b0 + VB, b2 = b1 + VB, b3 = b2 + VB;
-        int xo = t * cols;
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        int j = 0;
-        for (; j < pairs; j++) {
-            long o = j * CS;
-            int c = xo + 2 * j;
-            IntVector q0 = word(b0 + o), q1 = word(b1 + o), q2 = word(b2 + o), q3 = word(b3 + o);
-            FloatVector xe = bx(x, c), xd = bx(x, c + 1);
-            a0 = even(q0).fma(xe, a0); a0 = odd(q0).fma(xd, a0);
-            a1 = even(q1).fma(xe, a1); a1 = odd(q1).fma(xd, a1);
-            a2 = even(q2).fma(xe, a2); a2 = odd(q2).fma(xd, a2);
-            a3 = even(q3).fma(xe, a3); a3 = odd(q3).fma(xd, a3);
-        }
-        if (2 * pairs < cols) {
-            long o = j * CS;
-            FloatVector xe = bx(x, xo + 2 * j);
-            a0 = even(word(b0 + o)).fma(xe, a0);
-            a1 = even(word(b1 + o)).fma(xe, a1);
-            a2 = even(word(b2 + o)).fma(xe, a2);
-            a3 = even(word(b3 + o)).fma(xe, a3);
-        }
-        store(a0, y, t, p); store(a1, y, t, p + 1); store(a2, y, t, p + 2); store(a3, y, t, p + 3);
-    }
-
-    /** Two panels at a time: four would make C2 stop inlining the vector intrinsics (too many nodes). */
-    @Override
-    void kernel4x4(int p, float[] x, int t, float[] y) {
-        kernel4x2(p, x, t, y);
-        kernel4x2(p + 2, x, t, y);
-    }
-
-    // the 4 x 2 shape of PackedQ4 and PackedQ8.WithMin over column pairs: a copy on purpose (see PackedTensor)
-    private void kernel4x2(int p, float[] x, int t, float[] y) {
-        long b0 = panelBase(p), b1 = b0 + VB;
-        int x0 = t * cols, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
-        FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00;
-        FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
-        int j = 0;
-        for (; j < pairs; j++) {
-            long o = j * CS;
-            int c = 2 * j;
-            IntVector q0 = word(b0 + o), q1 = word(b1 + o);
-            FloatVector w0 = even(q0), w1 = even(q1);
-            FloatVector v = bx(x, x0 + c);
-            a00 = w0.fma(v, a00); a10 = w1.fma(v, a10);
-            v = bx(x, x1 + c);
-            a01 = w0.fma(v, a01); a11 = w1.fma(v, a11);
-            v = bx(x, x2 + c);
-            a02 = w0.fma(v, a02); a12 = w1.fma(v, a12);
-            v = bx(x, x3 + c);
-            a03 = w0.fma(v, a03); a13 = w1.fma(v, a13);
-            w0 = odd(q0); w1 = odd(q1);
-            v = bx(x, x0 + c + 1);
-            a00 = w0.fma(v, a00); a10 = w1.fma(v, a10);
-            v = bx(x, x1 + c + 1);
-            a01 = w0.fma(v, a01); a11 = w1.fma(v, a11);
-            v = bx(x, x2 + c + 1);
-            a02 = w0.fma(v, a02); a12 = w1.fma(v, a12);
-            v = bx(x, x3 + c + 1);
-            a03 = w0.fma(v, a03); a13 = w1.fma(v, a13);
-        }
-        if (2 * pairs < cols) {
-            long o = j * CS;
-            int c = 2 * j;
-            FloatVector w0 = even(word(b0 + o)), w1 = even(word(b1 + o));
-            FloatVector v = bx(x, x0 + c);
-            a00 = w0.fma(v, a00); a10 = w1.fma(v, a10);
-            v = bx(x, x1 + c);
-            a01 = w0.fma(v, a01); a11 = w1.fma(v, a11);
-            v = bx(x, x2 + c);
-            a02 = w0.fma(v, a02); a12 = w1.fma(v, a12);
-            v = bx(x, x3 + c);
-            a03 = w0.fma(v, a03); a13 = w1.fma(v, a13);
-        }
-        store(a00, y, t, p); store(a01, y, t + 1, p); store(a02, y, t + 2, p); store(a03, y, t + 3, p);
-        store(a10, y, t, p + 1); store(a11, y, t + 1, p + 1); store(a12, y, t + 2, p + 1); store(a13, y, t + 3, p + 1);
-    }
-
-    /** Token t, panels p and p + 1. */
     final void kernel1x2(int p, float[] x, int t, float[] y) {
         long b0 = panelBase(p), b1 = b0 + VB;
         int xo = t * cols;
@@ -194,7 +183,8 @@ public abstract sealed class PackedHalf extends PackedTensor permits PackedHalf.
         store(a0, y, t, p); store(a1, y, t, p + 1);
     }
 
-    /** Tokens t..t+3, panel p. */
+    /** Tokens t..t+3, panel p (F16's four-token shape). */
+    @Override
     final void kernel4x1(int p, float[] x, int t, float[] y) {
         long b0 = panelBase(p);
         int x0 = t * cols, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;

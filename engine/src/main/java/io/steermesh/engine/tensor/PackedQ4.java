@@ -90,26 +90,9 @@ public final class PackedQ4 extends PackedTensor {
         return ((FloatVector) word.lanewise(VectorOperators.LSHR, shift).and(0xF).convert(VectorOperators.I2F, 0)).fma(d, negMin);
     }
 
-    /**
-     * Two panels at a time: with four, the kernel outgrows what C2 inlines in one compilation (its node
-     * budget), the vector values get boxed and the kernel runs 10x slower. Each word of a panel is one
-     * cache line, so two passes over a group read no byte twice from memory.
-     */
-    @Override
-    void kernel1x4(int p, float[] x, int t, float[] y) {
-        kernel1x2(p, x, t, y);
-        kernel1x2(p + 2, x, t, y);
-    }
-
-    /** Four tokens, two panels at a time (see {@link #kernel1x4}); each decoded weight vector serves the four. */
-    @Override
-    void kernel4x4(int p, float[] x, int t, float[] y) {
-        kernel4x2(p, x, t, y);
-        kernel4x2(p + 2, x, t, y);
-    }
-
     // PackedQ4K's 1 x 2 kernel reads its scales from super-block words: a copy on purpose (see PackedTensor)
-    private void kernel1x2(int p, float[] x, int t, float[] y) {
+    @Override
+    void kernel1x2(int p, float[] x, int t, float[] y) {
         long base = panelBase(p);
         int xo = t * cols;
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
@@ -132,7 +115,8 @@ public final class PackedQ4 extends PackedTensor {
     }
 
     // the 4 x 2 shape of PackedQ8.WithMin and PackedHalf with this decode: a copy on purpose (see PackedTensor)
-    private void kernel4x2(int p, float[] x, int t, float[] y) {
+    @Override
+    void kernel4x2(int p, float[] x, int t, float[] y) {
         long base = panelBase(p);
         int x0 = t * cols, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
         FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00;

@@ -82,23 +82,8 @@ public final class PackedQ4K extends PackedSuperBlocks {
         return toFloat(word.lanewise(VectorOperators.LSHR, shift).and(0xF)).fma(d, negMin);
     }
 
-    /**
-     * One token: two panels at a time, as {@link PackedQ4} (four outgrow what C2 inlines in one
-     * compilation, its node budget, and the kernel then runs several times slower).
-     */
     @Override
-    void kernel1x4(int p, float[] x, int t, float[] y) {
-        kernel1x2(p, x, t, y);
-        kernel1x2(p + 2, x, t, y);
-    }
-
-    /** Four tokens: one panel at a time, as with two the scale operations outgrow the same budget. */
-    @Override
-    void kernel4x4(int p, float[] x, int t, float[] y) {
-        for (int i = 0; i < G; i++) kernel4x1(p + i, x, t, y);
-    }
-
-    private void kernel1x2(int p, float[] x, int t, float[] y) {
+    void kernel1x2(int p, float[] x, int t, float[] y) {
         long base = panelBase(p);
         int xo = t * cols;
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
@@ -126,7 +111,8 @@ public final class PackedQ4K extends PackedSuperBlocks {
         store(a1, y, t, p + 1);
     }
 
-    private void kernel4x1(int p, float[] x, int t, float[] y) {
+    @Override
+    void kernel4x1(int p, float[] x, int t, float[] y) {
         long base = panelBase(p);
         int x0 = t * cols, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;

@@ -115,11 +115,6 @@ public final class PackedQ6K extends PackedSuperBlocks {
         for (int i = 0; i < G; i++) store(FloatVector.fromArray(F, acc, i * L), y, t, p + i);
     }
 
-    @Override
-    void kernel4x4(int p, float[] x, int t, float[] y) {
-        for (int i = 0; i < G; i++) kernel4x1(p + i, x, t, y);
-    }
-
     /** The scales d * sc of the group's super-block at {@code bo} into {@code sc}: sub-block s of panel i at {@code (s * G + i) * L}. */
     private void scales(long bo, float[] sc) {
         for (int s = 0; s < SUBS; s++) {
@@ -154,7 +149,8 @@ public final class PackedQ6K extends PackedSuperBlocks {
     }
 
     // superBlock's walk for four tokens and one panel: merging the two would add a token loop around the decode (see PackedTensor)
-    private void kernel4x1(int p, float[] x, int t, float[] y) {
+    @Override
+    void kernel4x1(int p, float[] x, int t, float[] y) {
         long base = panelBase(p);
         int x0 = t * cols, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;

@@ -179,18 +179,7 @@ public abstract sealed class PackedQ8 extends PackedTensor permits PackedQ8.Plai
         WithMin(MemorySegment seg, DType type, int rows, int cols) { super(seg, type, rows, cols); }
 
         @Override
-        void kernel1x4(int p, float[] x, int t, float[] y) {
-            kernel1x2(p, x, t, y);
-            kernel1x2(p + 2, x, t, y);
-        }
-
-        @Override
-        void kernel4x4(int p, float[] x, int t, float[] y) {
-            kernel4x2(p, x, t, y);
-            kernel4x2(p + 2, x, t, y);
-        }
-
-        private void kernel1x2(int p, float[] x, int t, float[] y) {
+        void kernel1x2(int p, float[] x, int t, float[] y) {
             long sb = scaleBase(p), qb = quantBase(p);
             int xo = t * cols;
             FloatVector a0 = FloatVector.zero(F), a1 = a0;
@@ -210,7 +199,8 @@ public abstract sealed class PackedQ8 extends PackedTensor permits PackedQ8.Plai
         }
 
         // the 4 x 2 shape of PackedQ4 and PackedHalf with this decode: a copy on purpose (see PackedTensor)
-        private void kernel4x2(int p, float[] x, int t, float[] y) {
+        @Override
+        void kernel4x2(int p, float[] x, int t, float[] y) {
             long sb = scaleBase(p), qb = quantBase(p);
             int x0 = t * cols, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
             FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00;

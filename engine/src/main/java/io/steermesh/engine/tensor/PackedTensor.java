@@ -127,11 +127,41 @@ public abstract sealed class PackedTensor extends FloatTensor permits PackedF32,
         });
     }
 
-    /** Token t, panels p..p+3 (one group). */
-    abstract void kernel1x4(int p, float[] x, int t, float[] y);
+    /*
+     * The kernel shapes. A format implements the largest shape C2 still compiles as one unit (its node
+     * budget: past it the vector intrinsics are no longer inlined and a kernel runs several times slower)
+     * and inherits the rest: one token over the group's four panels as two calls of two panels, four
+     * tokens as two calls of two panels, each of those as two calls of one panel. The calls cost nothing
+     * measurable (each covers a whole panel's columns), and every shape sums in the same order.
+     */
 
-    /** Tokens t..t+3, panels p..p+3 (one group): 16 accumulators, each weight vector used 4 times. */
-    abstract void kernel4x4(int p, float[] x, int t, float[] y);
+    /** Token t, panels p..p+3 (one group); by default two {@link #kernel1x2}. */
+    void kernel1x4(int p, float[] x, int t, float[] y) {
+        kernel1x2(p, x, t, y);
+        kernel1x2(p + 2, x, t, y);
+    }
+
+    /** Tokens t..t+3, panels p..p+3 (one group); by default two {@link #kernel4x2}. */
+    void kernel4x4(int p, float[] x, int t, float[] y) {
+        kernel4x2(p, x, t, y);
+        kernel4x2(p + 2, x, t, y);
+    }
+
+    /** Token t, panels p and p + 1, for a format that does not override {@link #kernel1x4}. */
+    void kernel1x2(int p, float[] x, int t, float[] y) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " has no two-panel kernel");
+    }
+
+    /** Tokens t..t+3, panels p and p + 1; by default two {@link #kernel4x1}. */
+    void kernel4x2(int p, float[] x, int t, float[] y) {
+        kernel4x1(p, x, t, y);
+        kernel4x1(p + 1, x, t, y);
+    }
+
+    /** Tokens t..t+3, panel p, for a format that overrides neither {@link #kernel4x4} nor {@link #kernel4x2}. */
+    void kernel4x1(int p, float[] x, int t, float[] y) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " has no one-panel kernel");
+    }
 
     /** Writes the L rows of panel p for token t (masked on the last, partial panel; nothing for padding). */
     final void store(FloatVector acc, float[] y, int t, int p) {
