@@ -270,19 +270,7 @@ class GatewayHttpTest {
 
     @Test
     void clientDisconnectMidComparisonCancelsBothTwins() throws Exception {
-        StringBuilder prompt = new StringBuilder("SLOW");
-        for (int i = 0; i < 200; i++) prompt.append(" w").append(i);
-        HttpRequest request = HttpRequest.newBuilder(completions).header("content-type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\":\"" + prompt + "\",\"stream\":true,\"compare\":true," + STEERING + "}")).build();
-        String sequenceId;
-        try (HttpClient client = HttpClient.newHttpClient()) {
-            HttpResponse<InputStream> response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
-            assertEquals(200, response.statusCode());
-            try (InputStream in = response.body()) {
-                String line = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)).readLine();
-                sequenceId = WsClient.JSON.readTree(line.substring("data: ".length())).get("id").asText();
-            }
-        }
+        String sequenceId = disconnectAfterFirstEvent(",\"compare\":true," + STEERING);
         long deadline = System.currentTimeMillis() + 5000;
         while (!(pipeline.wasCancelled(sequenceId) && pipeline.wasCancelled(sequenceId + ".unsteered")) && System.currentTimeMillis() < deadline) {
             Thread.sleep(20);
@@ -359,23 +347,30 @@ class GatewayHttpTest {
 
     @Test
     void clientDisconnectMidStreamCancelsTheGeneration() throws Exception {
+        String sequenceId = disconnectAfterFirstEvent("");
+        long deadline = System.currentTimeMillis() + 5000;
+        while (!pipeline.wasCancelled(sequenceId) && System.currentTimeMillis() < deadline) Thread.sleep(20);
+        assertTrue(pipeline.wasCancelled(sequenceId), "the gateway cancelled " + sequenceId);
+    }
+
+    /**
+     * Streams a long SLOW completion ({@code moreFields}, each with its leading comma, added to its body), reads its
+     * first SSE event and drops the connection mid-stream; returns the generation's id that event named.
+     */
+    private String disconnectAfterFirstEvent(String moreFields) throws Exception {
         StringBuilder prompt = new StringBuilder("SLOW");
         for (int i = 0; i < 200; i++) prompt.append(" w").append(i);
         HttpRequest request = HttpRequest.newBuilder(completions).header("content-type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\":\"" + prompt + "\",\"stream\":true}")).build();
-        String sequenceId;
+                .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\":\"" + prompt + "\",\"stream\":true" + moreFields + "}")).build();
         try (HttpClient client = HttpClient.newHttpClient()) {
             HttpResponse<InputStream> response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
             assertEquals(200, response.statusCode());
             try (InputStream in = response.body()) {
                 String line = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)).readLine();
                 assertTrue(line.startsWith("data: {"), line);
-                sequenceId = WsClient.JSON.readTree(line.substring("data: ".length())).get("id").asText();
+                return WsClient.JSON.readTree(line.substring("data: ".length())).get("id").asText();
             }
         }
-        long deadline = System.currentTimeMillis() + 5000;
-        while (!pipeline.wasCancelled(sequenceId) && System.currentTimeMillis() < deadline) Thread.sleep(20);
-        assertTrue(pipeline.wasCancelled(sequenceId), "the gateway cancelled " + sequenceId);
     }
 
     @Test
