@@ -61,7 +61,7 @@ class GatewayClientLimitsTest {
     void aClientPastItsLimitGets429AndRateLimitedWhileAnotherClientGoesOn() throws Exception {
         String clientA = ApiKeys.clientOf(A);
         try (WsClient ws = new WsClient(URI.create(stream + "?api_key=" + A))) {
-            ws.send("{\"type\":\"generate\",\"id\":\"h1\",\"prompt\":\"HANG\"}");
+            ws.generate("h1", "HANG");
             ws.send("{\"type\":\"cancel\",\"id\":\"probe\"}");
             assertEquals("probe", ws.next().path("id").asText(), "frames are handled in order: h1 holds the slot now");
             assertEquals(1, limits.limiter().active(clientA));
@@ -70,7 +70,7 @@ class GatewayClientLimitsTest {
             for (int i = 0; i < 500 && limits.limiter().queued(clientA) == 0; i++) Thread.sleep(10);
             assertEquals(1, limits.limiter().queued(clientA), "the second generation waits for the slot");
 
-            ws.send("{\"type\":\"generate\",\"id\":\"h2\",\"prompt\":\"HANG\"}");
+            ws.generate("h2", "HANG");
             JsonNode refused = ws.next();
             assertEquals("error", refused.path("type").asText(), refused.toString());
             assertEquals("h2", refused.path("id").asText(), refused.toString());

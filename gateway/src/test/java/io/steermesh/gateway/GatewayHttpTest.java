@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.steermesh.events.GenerationRequested;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.builder.ResponseSpecBuilder;
 import io.restassured.response.Response;
+import io.restassured.specification.ResponseSpecification;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
@@ -42,6 +44,20 @@ class GatewayHttpTest {
         return given().contentType("application/json").body(body).when().post(path);
     }
 
+    /** Completion choice {@code i} of a body: its index, text and finish reason. */
+    private static ResponseSpecification choice(int i, String text, String finishReason) {
+        String at = "choices[" + i + "].";
+        return new ResponseSpecBuilder().expectBody(at + "index", equalTo(i)).expectBody(at + "text", equalTo(text))
+                .expectBody(at + "finish_reason", equalTo(finishReason)).build();
+    }
+
+    /** A body's usage: its prompt and completion tokens, and their sum as the total. */
+    private static ResponseSpecification usage(int promptTokens, int completionTokens) {
+        return new ResponseSpecBuilder().expectBody("usage.prompt_tokens", equalTo(promptTokens))
+                .expectBody("usage.completion_tokens", equalTo(completionTokens))
+                .expectBody("usage.total_tokens", equalTo(promptTokens + completionTokens)).build();
+    }
+
     @Test
     void completionWithoutStreamIsOneOpenAiBody() {
         post("/v1/completions", "{\"model\":\"steermesh\",\"prompt\":\"hello big world\",\"max_tokens\":10,\"temperature\":0}")
@@ -50,13 +66,9 @@ class GatewayHttpTest {
                 .body("id", startsWith("cmpl-"))
                 .body("object", equalTo("text_completion"))
                 .body("model", equalTo("steermesh"))
-                .body("choices[0].index", equalTo(0))
-                .body("choices[0].text", equalTo("hello big world"))
-                .body("choices[0].finish_reason", equalTo("stop"))
+                .spec(choice(0, "hello big world", "stop"))
                 .body("choices[0].logprobs", nullValue())
-                .body("usage.prompt_tokens", equalTo(3))
-                .body("usage.completion_tokens", equalTo(3))
-                .body("usage.total_tokens", equalTo(6));
+                .spec(usage(3, 3));
     }
 
     @Test
@@ -233,16 +245,11 @@ class GatewayHttpTest {
         post("/v1/completions", "{\"prompt\":\"a b c d\",\"max_tokens\":3,\"compare\":true," + STEERING + "}")
                 .then().statusCode(200)
                 .body("choices.size()", equalTo(2))
-                .body("choices[0].index", equalTo(0))
+                .spec(choice(0, "A B C", "length"))
                 .body("choices[0].variant", equalTo("steered"))
-                .body("choices[0].text", equalTo("A B C"))
-                .body("choices[0].finish_reason", equalTo("length"))
-                .body("choices[1].index", equalTo(1))
+                .spec(choice(1, "a b c", "length"))
                 .body("choices[1].variant", equalTo("unsteered"))
-                .body("choices[1].text", equalTo("a b c"))
-                .body("usage.prompt_tokens", equalTo(4))
-                .body("usage.completion_tokens", equalTo(6))
-                .body("usage.total_tokens", equalTo(10));
+                .spec(usage(4, 6));
         post("/v1/chat/completions", "{\"messages\":[{\"role\":\"user\",\"content\":\"x y\"}],\"compare\":true," + STEERING + "}")
                 .then().statusCode(200)
                 .body("choices[0].message.content", equalTo("X Y"))
@@ -263,19 +270,7 @@ class GatewayHttpTest {
 
     @Test
     void clientDisconnectMidComparisonCancelsBothTwins() throws Exception {
-        StringBuilder prompt = new StringBuilder("SLOW");
-        for (int i = 0; i < 200; i++) prompt.append(" w").append(i);
-        HttpRequest request = HttpRequest.newBuilder(completions).header("content-type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\":\"" + prompt + "\",\"stream\":true,\"compare\":true," + STEERING + "}")).build();
-        String sequenceId;
-        try (HttpClient client = HttpClient.newHttpClient()) {
-            HttpResponse<InputStream> response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
-            assertEquals(200, response.statusCode());
-            try (InputStream in = response.body()) {
-                String line = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)).readLine();
-                sequenceId = WsClient.JSON.readTree(line.substring("data: ".length())).get("id").asText();
-            }
-        }
+        String sequenceId = disconnectAfterFirstEvent(",\"compare\":true," + STEERING);
         long deadline = System.currentTimeMillis() + 5000;
         while (!(pipeline.wasCancelled(sequenceId) && pipeline.wasCancelled(sequenceId + ".unsteered")) && System.currentTimeMillis() < deadline) {
             Thread.sleep(20);
@@ -352,23 +347,30 @@ class GatewayHttpTest {
 
     @Test
     void clientDisconnectMidStreamCancelsTheGeneration() throws Exception {
+        String sequenceId = disconnectAfterFirstEvent("");
+        long deadline = System.currentTimeMillis() + 5000;
+        while (!pipeline.wasCancelled(sequenceId) && System.currentTimeMillis() < deadline) Thread.sleep(20);
+        assertTrue(pipeline.wasCancelled(sequenceId), "the gateway cancelled " + sequenceId);
+    }
+
+    /**
+     * Streams a long SLOW completion ({@code moreFields}, each with its leading comma, added to its body), reads its
+     * first SSE event and drops the connection mid-stream; returns the generation's id that event named.
+     */
+    private String disconnectAfterFirstEvent(String moreFields) throws Exception {
         StringBuilder prompt = new StringBuilder("SLOW");
         for (int i = 0; i < 200; i++) prompt.append(" w").append(i);
         HttpRequest request = HttpRequest.newBuilder(completions).header("content-type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\":\"" + prompt + "\",\"stream\":true}")).build();
-        String sequenceId;
+                .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\":\"" + prompt + "\",\"stream\":true" + moreFields + "}")).build();
         try (HttpClient client = HttpClient.newHttpClient()) {
             HttpResponse<InputStream> response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
             assertEquals(200, response.statusCode());
             try (InputStream in = response.body()) {
                 String line = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)).readLine();
                 assertTrue(line.startsWith("data: {"), line);
-                sequenceId = WsClient.JSON.readTree(line.substring("data: ".length())).get("id").asText();
+                return WsClient.JSON.readTree(line.substring("data: ".length())).get("id").asText();
             }
         }
-        long deadline = System.currentTimeMillis() + 5000;
-        while (!pipeline.wasCancelled(sequenceId) && System.currentTimeMillis() < deadline) Thread.sleep(20);
-        assertTrue(pipeline.wasCancelled(sequenceId), "the gateway cancelled " + sequenceId);
     }
 
     @Test

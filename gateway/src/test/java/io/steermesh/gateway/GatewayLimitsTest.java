@@ -98,7 +98,7 @@ class GatewayLimitsTest {
             assertThrows(EOFException.class, ws::read, "Netty closes the connection without reading the frame");
         }
         try (WsClient other = new WsClient(stream)) {
-            other.send("{\"type\":\"generate\",\"id\":\"next\",\"prompt\":\"next client\"}");
+            other.generate("next", "next client");
             assertEquals("done", other.generation("next").getLast().get("type").asText());
         }
     }
@@ -115,7 +115,7 @@ class GatewayLimitsTest {
     @Test
     void silentPipelineTimesOutOnTheWebSocketToo() throws Exception {
         try (WsClient ws = new WsClient(stream)) {
-            ws.send("{\"type\":\"generate\",\"id\":\"h\",\"prompt\":\"HANG ws\"}");
+            ws.generate("h", "HANG ws");
             JsonNode f = ws.next(10);
             assertEquals("error", f.get("type").asText());
             assertEquals("h", f.get("id").asText());

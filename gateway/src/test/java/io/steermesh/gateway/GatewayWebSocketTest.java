@@ -91,8 +91,8 @@ class GatewayWebSocketTest {
     @Test
     void twoConcurrentGenerationsOnOneSocketEachCompleteInOrder() throws Exception {
         try (WsClient ws = new WsClient(stream)) {
-            ws.send("{\"type\":\"generate\",\"id\":\"left\",\"prompt\":\"a b c d e f g h\"}");
-            ws.send("{\"type\":\"generate\",\"id\":\"right\",\"prompt\":\"1 2 3 4 5 6\"}");
+            ws.generate("left", "a b c d e f g h");
+            ws.generate("right", "1 2 3 4 5 6");
             List<JsonNode> left = new ArrayList<>();
             List<JsonNode> right = new ArrayList<>();
             int done = 0;
@@ -120,8 +120,8 @@ class GatewayWebSocketTest {
     @Test
     void duplicateActiveIdIsRefusedAndTheFirstGenerationGoesOn() throws Exception {
         try (WsClient ws = new WsClient(stream)) {
-            ws.send("{\"type\":\"generate\",\"id\":\"dup\",\"prompt\":\"SLOW a b c d e\"}");
-            ws.send("{\"type\":\"generate\",\"id\":\"dup\",\"prompt\":\"x\"}");
+            ws.generate("dup", "SLOW a b c d e");
+            ws.generate("dup", "x");
             List<JsonNode> frames = ws.until(f -> isType(f, "done"));
             List<JsonNode> errors = frames.stream().filter(f -> isType(f, "error")).toList();
             assertEquals(1, errors.size(), frames.toString());
@@ -136,7 +136,7 @@ class GatewayWebSocketTest {
         try (WsClient ws = new WsClient(stream)) {
             StringBuilder prompt = new StringBuilder("SLOW");
             for (int i = 0; i < 200; i++) prompt.append(" w").append(i);
-            ws.send("{\"type\":\"generate\",\"id\":\"c\",\"prompt\":\"" + prompt + "\"}");
+            ws.generate("c", prompt.toString());
             JsonNode first = ws.next();
             assertEquals("token", first.get("type").asText());
             ws.send("{\"type\":\"cancel\",\"id\":\"c\"}");
@@ -156,7 +156,7 @@ class GatewayWebSocketTest {
     void closingTheSocketNormallyCancelsItsGenerations() throws Exception {
         String sequenceId;
         try (WsClient ws = new WsClient(stream)) {
-            ws.send("{\"type\":\"generate\",\"id\":\"bye\",\"prompt\":\"SLOW 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20\"}");
+            ws.generate("bye", "SLOW 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20");
             JsonNode first = ws.next();
             sequenceId = published("SLOW 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20").sequenceId();
             assertEquals(sequenceId, first.get("sequence_id").asText(), "the first frame names the sequence, for resume");
@@ -175,7 +175,7 @@ class GatewayWebSocketTest {
         String prompt = "SLOW a b c d e f g h i j k l m n o p q r s t";
         String sequenceId;
         try (WsClient ws = new WsClient(stream)) {
-            ws.send("{\"type\":\"generate\",\"id\":\"drop\",\"prompt\":\"" + prompt + "\"}");
+            ws.generate("drop", prompt);
             ws.next();
             sequenceId = published(prompt).sequenceId();
             assertTrue(resume.log().clientHeld(sequenceId), "the connected client holds the lease");
@@ -190,19 +190,18 @@ class GatewayWebSocketTest {
     @Test
     void reorderedAndDuplicatedEventsReachTheClientExactlyOnceInOrder() throws Exception {
         try (WsClient ws = new WsClient(stream)) {
-            ws.send("{\"type\":\"generate\",\"id\":\"s\",\"prompt\":\"SHUFFLE a b c d e f g h i j k l\"}");
-            assertTokens(ws.generation("s"), "a b c d e f g h i j k l");
+            assertTokens(ws.generate("s", "SHUFFLE a b c d e f g h i j k l").generation("s"), "a b c d e f g h i j k l");
         }
     }
 
     @Test
     void downstreamFailureBecomesAnErrorFrame() throws Exception {
         try (WsClient ws = new WsClient(stream)) {
-            ws.send("{\"type\":\"generate\",\"id\":\"f\",\"prompt\":\"FAIL_CONTEXT\"}");
+            ws.generate("f", "FAIL_CONTEXT");
             JsonNode error = ws.nextError("invalid_request");
             assertEquals("f", error.get("id").asText());
             assertEquals("prompt", error.at("/error/field").asText());
-            ws.send("{\"type\":\"generate\",\"id\":\"f\",\"prompt\":\"again\"}");
+            ws.generate("f", "again");
             assertEquals("done", ws.generation("f").getLast().get("type").asText(), "a failed id is free again");
         }
     }
@@ -291,8 +290,7 @@ class GatewayWebSocketTest {
                         "no stack trace or class names on the wire: " + message);
             }
             assertNull(ws.poll(200), "exactly one error frame each");
-            ws.send("{\"type\":\"generate\",\"id\":\"ok\",\"prompt\":\"still alive\"}");
-            assertTokens(ws.generation("ok"), "still alive");
+            assertTokens(ws.generate("ok", "still alive").generation("ok"), "still alive");
         }
     }
 
@@ -312,8 +310,7 @@ class GatewayWebSocketTest {
             ws.sendBinary(new byte[] {1, 2, 3});
             JsonNode f = ws.nextError("invalid_request");
             assertTrue(f.at("/error/message").asText().contains("binary"));
-            ws.send("{\"type\":\"generate\",\"id\":\"after\",\"prompt\":\"ok\"}");
-            assertTokens(ws.generation("after"), "ok");
+            assertTokens(ws.generate("after", "ok").generation("after"), "ok");
         }
     }
 
@@ -324,8 +321,7 @@ class GatewayWebSocketTest {
             ws.send("{\"type\":\"generate\",\"prompt\":\"" + "a".repeat(1_100_000) + "\"}");
             JsonNode f = ws.nextError("too_large");
             assertEquals("the message is larger than 1048576 bytes", f.at("/error/message").asText());
-            ws.send("{\"type\":\"generate\",\"id\":\"fine\",\"prompt\":\"still fine\"}");
-            assertTokens(ws.generation("fine"), "still fine");
+            assertTokens(ws.generate("fine", "still fine").generation("fine"), "still fine");
         }
     }
 

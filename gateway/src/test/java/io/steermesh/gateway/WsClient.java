@@ -63,6 +63,11 @@ final class WsClient implements AutoCloseable {
         return this;
     }
 
+    /** Sends a {@code generate} frame of only {@code id} and {@code prompt} (every sampling field at its default). */
+    WsClient generate(String id, String prompt) {
+        return send(JSON.createObjectNode().put("type", "generate").put("id", id).put("prompt", prompt).toString());
+    }
+
     WsClient sendBinary(byte[] frame) {
         socket.sendBinary(java.nio.ByteBuffer.wrap(frame), true).join();
         return this;

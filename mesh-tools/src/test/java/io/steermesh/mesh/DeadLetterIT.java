@@ -14,10 +14,7 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.utils.Utils;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 
 import java.net.URI;
@@ -42,19 +39,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Poison records on {@code prompts} go to {@code prompts.dlq} with the reason in a header, and the records
  * behind them on the same partition are still served: one bad record never blocks a partition.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class DeadLetterIT {
-    MeshFixture mesh;
-
-    @BeforeAll
-    void startMesh() {
+class DeadLetterIT extends MeshIT {
+    @Override
+    MeshFixture startMesh() {
         MeshFixture.assumeShared();
-        mesh = MeshFixture.start("DeadLetterIT", List.of(MeshServices.WORKER), List.of());
-    }
-
-    @AfterAll
-    void stopMesh() {
-        if (mesh != null) mesh.close();
+        return MeshFixture.start(name(), List.of(MeshServices.WORKER), List.of());
     }
 
     /** The partition the default partitioner picks for {@code key} on a loop topic. */

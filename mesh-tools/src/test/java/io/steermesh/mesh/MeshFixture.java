@@ -48,6 +48,15 @@ final class MeshFixture implements AutoCloseable {
             Assumptions.assumeTrue(Files.isDirectory(FILES.model) && Files.isDirectory(FILES.tokenizer) && Files.isRegularFile(FILES.golden),
                     test + " needs " + FILES.model + ", " + FILES.tokenizer + " and " + FILES.golden + " (../shared beside the repository)");
         }
+
+        /**
+         * {@link #assume} then {@link MeshFixture#start}: {@code which} serving gpt2-tiny, the gateway (if in
+         * {@code which}) replying on {@code replyTo}, every process loading {@code saes}.
+         */
+        static MeshFixture start(String name, List<MeshServices.Service> which, String replyTo, List<String> saes, boolean privateRedis) {
+            assume(name);
+            return MeshFixture.start(name, which, List.of(replyTo), new Setup(FILES.model, FILES.tokenizer, saes, privateRedis, replyTo));
+        }
     }
     static final String MODEL_NAME = "stories260K";
     static final Duration READY = Duration.ofSeconds(120);
@@ -73,11 +82,13 @@ final class MeshFixture implements AutoCloseable {
     final Map<String, ServiceProcess.Builder> builders = new HashMap<>();
     private int steeringRestarts;
     final Path dir;
+    final Setup setup;
 
-    private MeshFixture(KafkaBroker kafka, RedisServer redis, Path dir) {
+    private MeshFixture(KafkaBroker kafka, RedisServer redis, Path dir, Setup setup) {
         this.kafka = kafka;
         this.redis = redis;
         this.dir = dir;
+        this.setup = setup;
     }
 
     /** Skips the calling class when the shared model or golden file is not beside the repository. */
@@ -93,7 +104,7 @@ final class MeshFixture implements AutoCloseable {
 
     /**
      * {@link #start(String, List, List)} with {@code setup}: each service gets what {@code steermesh mesh up}
-     * gives it ({@link MeshServices#sharedConfig} to all but the sampler, then its own settings).
+     * gives it ({@link #process}).
      */
     static MeshFixture start(String name, List<MeshServices.Service> which, List<String> replyTopics, Setup setup) {
         Path dir = ROOT.resolve("mesh-tools/target/mesh-it").resolve(name);
@@ -104,7 +115,7 @@ final class MeshFixture implements AutoCloseable {
         MeshFixture mesh;
         try {
             if (setup.privateRedis()) redis = RedisServer.start(dir.resolve("redis"), logs.resolve("redis.log"), false);
-            mesh = new MeshFixture(kafka, redis, dir);
+            mesh = new MeshFixture(kafka, redis, dir, setup);
         } catch (RuntimeException e) {
             kafka.close();
             throw e;
@@ -112,21 +123,7 @@ final class MeshFixture implements AutoCloseable {
         try {
             kafka.createTopics(MeshTopics.all());
             for (String t : replyTopics) kafka.createTopics(MeshTopics.reply(t));
-            Map<String, String> shared = MeshServices.sharedConfig(setup.model(), setup.tokenizer(), setup.saes());
-            for (MeshServices.Service s : which) {
-                ServiceProcess.Builder b = s.process(ROOT, kafka.bootstrapServers()).log(logs.resolve(s.name() + ".log")).workDir(dir);
-                if (s != MeshServices.SAMPLER) b.properties(shared);
-                String redisUrl = redis == null ? "redis://127.0.0.1:6379" : redis.url();   // the %mesh default the worker uses then
-                if (s == MeshServices.TOKENIZER) b.properties(MeshServices.tokenizerConfig(setup.model())).properties(MeshServices.resumeConfig(redisUrl));
-                if (s == MeshServices.WORKER) b.properties(MeshServices.workerConfig(setup.model(), "worker-it", 2, redis == null ? null : redis.url()));
-                if (s == MeshServices.STEERING) b.properties(MeshServices.steeringConfig(redis == null ? null : redis.url()));
-                if (s == MeshServices.GATEWAY) {
-                    if (setup.gatewayReply() == null) throw new IllegalArgumentException("the gateway needs Setup.gatewayReply");
-                    b.properties(MeshServices.gatewayConfig(setup.gatewayReply())).properties(MeshServices.resumeConfig(redisUrl));
-                }
-                mesh.builders.put(s.name(), b);
-                mesh.services.put(s.name(), b.start());
-            }
+            for (MeshServices.Service s : which) mesh.add(s.name(), mesh.process(s));
             for (ServiceProcess p : mesh.services.values()) p.awaitReady(READY);
             kafka.awaitConsumerGroups(MeshServices.groups(which), Duration.ofSeconds(60));
             if (which.contains(MeshServices.STEERING)) {
@@ -138,6 +135,36 @@ final class MeshFixture implements AutoCloseable {
             mesh.close();
             throw e;
         }
+    }
+
+    /**
+     * {@code s}'s process, not started, given what {@code steermesh mesh up} gives it ({@link MeshServices#sharedConfig}
+     * to all but the sampler, then its own settings); more {@code properties} on it override these.
+     */
+    ServiceProcess.Builder process(MeshServices.Service s) {
+        ServiceProcess.Builder b = s.process(ROOT, kafka.bootstrapServers());
+        if (s != MeshServices.SAMPLER) b.properties(MeshServices.sharedConfig(setup.model(), setup.tokenizer(), setup.saes()));
+        String redisUrl = redis == null ? "redis://127.0.0.1:6379" : redis.url();   // the %mesh default the worker uses then
+        if (s == MeshServices.TOKENIZER) b.properties(MeshServices.tokenizerConfig(setup.model())).properties(MeshServices.resumeConfig(redisUrl));
+        if (s == MeshServices.WORKER) b.properties(MeshServices.workerConfig(setup.model(), "worker-it", 2, redis == null ? null : redis.url()));
+        if (s == MeshServices.STEERING) b.properties(MeshServices.steeringConfig(redis == null ? null : redis.url()));
+        if (s == MeshServices.GATEWAY) {
+            if (setup.gatewayReply() == null) throw new IllegalArgumentException("the gateway needs Setup.gatewayReply");
+            b.properties(MeshServices.gatewayConfig(setup.gatewayReply())).properties(MeshServices.resumeConfig(redisUrl));
+        }
+        return b;
+    }
+
+    /**
+     * Starts {@code b} as the mesh's process {@code name} (its log: logs/NAME.log), not waiting for it to be ready;
+     * {@link #close} kills it with the others.
+     */
+    ServiceProcess add(String name, ServiceProcess.Builder b) {
+        b.log(dir.resolve("logs").resolve(name + ".log")).workDir(dir);
+        builders.put(name, b);
+        ServiceProcess p = b.start();
+        services.put(name, p);
+        return p;
     }
 
     ServiceProcess service(MeshServices.Service s) {

@@ -3,10 +3,7 @@ package io.steermesh.mesh;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.steermesh.cli.Main;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -34,28 +31,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * worker and the gateway run as processes on a real broker (KV blocks in the Redis on 6379). The
  * standalone counterparts are StandaloneApiConsistencyTest (stories260K) and StandaloneGpt2TinyGoldenTest.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class MeshGpt2TinyConsistencyIT {
+class MeshGpt2TinyConsistencyIT extends MeshIT {
     static final MeshFixture.Gpt2Tiny GPT2 = MeshFixture.Gpt2Tiny.FILES;
     static final String REPLY_TO = "completions.mesh-gpt2-consistency-it";
     static final String PROMPT = "The capital of France is";
     static final int MAX_TOKENS = 20;
     static final double TOP_P = 0.9;
 
-    MeshFixture mesh;
     final GatewayClient client = new GatewayClient();
 
-    @BeforeAll
-    void startMesh() {
-        MeshFixture.Gpt2Tiny.assume("MeshGpt2TinyConsistencyIT");
-        mesh = MeshFixture.start("MeshGpt2TinyConsistencyIT",
-                List.of(MeshServices.TOKENIZER, MeshServices.SAMPLER, MeshServices.WORKER, MeshServices.GATEWAY),
-                List.of(REPLY_TO), new MeshFixture.Setup(GPT2.model(), GPT2.tokenizer(), List.of(), false, REPLY_TO));
-    }
-
-    @AfterAll
-    void stopMesh() {
-        if (mesh != null) mesh.close();
+    @Override
+    MeshFixture startMesh() {
+        return MeshFixture.Gpt2Tiny.start(name(), List.of(MeshServices.TOKENIZER, MeshServices.SAMPLER, MeshServices.WORKER, MeshServices.GATEWAY),
+                REPLY_TO, List.of(), false);
     }
 
     String gateway() {

@@ -14,12 +14,9 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 
@@ -44,24 +41,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code /q/metrics} serves its steermesh_* meters and they move with a generation; a sequence whose KV record is
  * gone and a request that cannot be read fail at their client at once; the gateway's readiness follows the workers.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class MeshHealthIT {
+class MeshHealthIT extends MeshIT {
     static final String REPLY = "completions.health-it";
     static final String RAW_REPLY = "completions.health-it-raw";
     static final GatewayClient CLIENT = new GatewayClient();
-    MeshFixture mesh;
 
-    @BeforeAll
-    void startMesh() {
+    @Override
+    MeshFixture startMesh() {
         MeshFixture.assumeShared();
-        mesh = MeshFixture.start("MeshHealthIT", MeshServices.ALL, List.of(REPLY, RAW_REPLY),
+        return MeshFixture.start(name(), MeshServices.ALL, List.of(REPLY, RAW_REPLY),
                 new MeshFixture.Setup(MeshFixture.MODEL, null, List.of(), true, REPLY));
-    }
-
-    @AfterAll
-    void stopMesh() {
-        if (mesh != null) mesh.close();
     }
 
     String url(MeshServices.Service s) {

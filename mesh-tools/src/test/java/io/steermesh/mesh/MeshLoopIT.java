@@ -23,10 +23,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 
 import java.nio.charset.StandardCharsets;
@@ -53,22 +50,14 @@ import static org.junit.jupiter.api.Assertions.fail;
  * The generation loop over a real Kafka broker with the tokenizer, forward worker and sampler each in its
  * own process: this test talks to the mesh only through topics, as any integration would.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class MeshLoopIT {
+class MeshLoopIT extends MeshIT {
     static final String REPLY_TO = "completions.mesh-loop-it";
     static final String DOG = "Once upon a time, there was a dog";
 
-    MeshFixture mesh;
-
-    @BeforeAll
-    void startMesh() {
+    @Override
+    MeshFixture startMesh() {
         MeshFixture.assumeShared();
-        mesh = MeshFixture.start("MeshLoopIT", MeshServices.LOOP, List.of(REPLY_TO));
-    }
-
-    @AfterAll
-    void stopMesh() {
-        if (mesh != null) mesh.close();
+        return MeshFixture.start(name(), MeshServices.LOOP, List.of(REPLY_TO));
     }
 
     @Test

@@ -5,10 +5,8 @@ import io.quarkus.redis.datasource.stream.StreamCommands;
 import io.quarkus.redis.datasource.stream.StreamMessage;
 import io.quarkus.redis.datasource.stream.StreamRange;
 import io.steermesh.kv.resume.GenerationLog;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 
 import java.net.URI;
@@ -29,33 +27,27 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * other half never come back, and their sequences stop producing tokens within grace + 6 s (asserted on their
  * Redis replay streams, which the tokenizer writes for every token).
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class MeshResumeIT {
+class MeshResumeIT extends MeshIT {
     static final int STREAMS = 6;
     static final int MAX_TOKENS = 400;
     static final Duration GRACE = Duration.ofSeconds(10);   // steermesh.resume.grace's default
     static final String REDIS = "redis://127.0.0.1:6379";   // MeshFixture's default Redis
 
-    MeshFixture mesh;
     ServiceProcess second;
 
-    @BeforeAll
-    void up() {
+    @Override
+    MeshFixture startMesh() {
         MeshFixture.assumeShared();
-        mesh = MeshFixture.start("MeshResumeIT", List.of(MeshServices.TOKENIZER, MeshServices.WORKER, MeshServices.SAMPLER, MeshServices.GATEWAY),
+        return MeshFixture.start(name(), List.of(MeshServices.TOKENIZER, MeshServices.WORKER, MeshServices.SAMPLER, MeshServices.GATEWAY),
                 List.of("completions.gw-1", "completions.gw-2"),
                 new MeshFixture.Setup(MeshFixture.MODEL, null, List.of(), false, "completions.gw-1"));
-        second = MeshServices.GATEWAY.process(MeshFixture.ROOT, mesh.kafka.bootstrapServers())
-                .properties(MeshServices.sharedConfig(MeshFixture.MODEL, null, List.of()))
-                .properties(MeshServices.gatewayConfig("completions.gw-2")).properties(MeshServices.resumeConfig(REDIS))
-                .log(mesh.dir.resolve("logs/gateway-2.log")).workDir(mesh.dir).start();
-        second.awaitReady(MeshFixture.READY);
     }
 
-    @AfterAll
-    void down() {
-        if (second != null) second.kill();
-        if (mesh != null) mesh.close();
+    /** A second gateway replica, as the first but replying on its own topic. */
+    @BeforeAll
+    void startSecondGateway() {
+        second = mesh.add("gateway-2", mesh.process(MeshServices.GATEWAY).properties(MeshServices.gatewayConfig("completions.gw-2")));
+        second.awaitReady(MeshFixture.READY);
     }
 
     @Test

@@ -15,9 +15,7 @@ import io.steermesh.events.SteeringVectorPublished;
 import io.steermesh.events.wire.SteeringVectorCodec;
 import io.steermesh.testsupport.LiveSteering;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 
 import java.net.URI;
@@ -42,36 +40,31 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code activation-results}); a live {@code steer} frame travels gateway → {@code generation-control} →
  * worker. The mesh counterpart of the standalone module's StandaloneSteeringTest.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class MeshSteeringIT {
+class MeshSteeringIT extends MeshIT {
     static final MeshFixture.Gpt2Tiny GPT2 = MeshFixture.Gpt2Tiny.FILES;
     static final String REPLY_TO = "completions.mesh-steering-it";
     static final String SAE_HOOK = "blocks.1.hook_resid_pre";
     static final int DIM = 64;
 
-    MeshFixture mesh;
     Model model;
     JsonNode golden;
     Path saeDir;
     final GatewayClient client = new GatewayClient();
 
-    @BeforeAll
-    void startMesh() throws Exception {
-        MeshFixture.Gpt2Tiny.assume("MeshSteeringIT");
+    @Override
+    MeshFixture startMesh() throws Exception {
+        MeshFixture.Gpt2Tiny.assume(name());
         golden = GatewayClient.JSON.readTree(GPT2.golden().toFile());
         model = ModelLoader.load(GPT2.model());
         // a small synthetic SAE, given to every process as the launcher's --sae would
-        saeDir = MeshFixture.ROOT.resolve("mesh-tools/target/mesh-it/MeshSteeringIT/sae");
+        saeDir = MeshFixture.ROOT.resolve("mesh-tools/target/mesh-it").resolve(name()).resolve("sae");
         Children.deleteTree(saeDir);
         SaeWriter.writeSaeLens(SyntheticSae.random(SAE_HOOK, DIM, 256, 7, true), saeDir);
-        mesh = MeshFixture.start("MeshSteeringIT",
-                List.of(MeshServices.TOKENIZER, MeshServices.SAMPLER, MeshServices.WORKER, MeshServices.GATEWAY, MeshServices.STEERING),
-                List.of(REPLY_TO), new MeshFixture.Setup(GPT2.model(), GPT2.tokenizer(), List.of("tiny-sae=" + saeDir), true, REPLY_TO));
+        return MeshFixture.Gpt2Tiny.start(name(), MeshServices.ALL, REPLY_TO, List.of("tiny-sae=" + saeDir), true);
     }
 
     @AfterAll
-    void stopMesh() {
-        if (mesh != null) mesh.close();
+    void closeModel() {
         if (model != null) model.close();
     }
 
