@@ -69,7 +69,7 @@ public final class BatchScheduler implements AutoCloseable {
         this.sink = b.sink;
         this.layers = model.config().nLayers();
         this.dim = model.config().dim();
-        this.cache = new KvPrefixCache(b.store, modelName, workerId, layers, model.config().kvDim());
+        this.cache = new KvPrefixCache(b.store, modelName, workerId, model.config());
         this.planner = new StepPlanner(b.maxBatchTokens, b.prefillChunk, layers, dim, cache::save);
         this.captures = new CaptureCollector(b.features, model.transformer(), workerId);
         this.admission = new Admission(model.config(), modelName, captures);

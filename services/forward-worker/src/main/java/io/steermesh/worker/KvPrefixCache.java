@@ -1,6 +1,7 @@
 package io.steermesh.worker;
 
 import io.steermesh.engine.model.KvBlock;
+import io.steermesh.engine.model.ModelConfig;
 import io.steermesh.events.PromptTokenized;
 import io.steermesh.events.SteeringChanged;
 import io.steermesh.events.TokenSampled;
@@ -31,16 +32,15 @@ final class KvPrefixCache {
     private final KvBlockStore store;
     private final String modelName;
     private final String workerId;
-    private final int layers;
-    private final int kvDim;
+    /** The model's KV shape: the layer count and width blocks are encoded and decoded with. */
+    private final ModelConfig shape;
     private long positionsReused;
 
-    KvPrefixCache(KvBlockStore store, String modelName, String workerId, int layers, int kvDim) {
+    KvPrefixCache(KvBlockStore store, String modelName, String workerId, ModelConfig shape) {
         this.store = store;
         this.modelName = modelName;
         this.workerId = workerId;
-        this.layers = layers;
-        this.kvDim = kvDim;
+        this.shape = shape;
     }
 
     /**
@@ -55,7 +55,7 @@ final class KvPrefixCache {
             if (stored.isEmpty()) break;
             KvBlock from;
             try {
-                from = KvBlockCodec.decode(stored.get(), layers, kvDim);
+                from = KvBlockCodec.decode(stored.get(), shape.nLayers(), shape.kvDim());
             } catch (EventFormatException e) {
                 LOG.warnf("worker %s: stored KV block %s is unusable (%s); recomputing from position %d", workerId, hash, e.getMessage(), start);
                 break;
@@ -76,7 +76,7 @@ final class KvPrefixCache {
         while ((l.blockHashes.size() + 1) * KvBlock.POSITIONS <= l.fed) {
             int start = l.blockHashes.size() * KvBlock.POSITIONS;
             String hash = hash(l, l.blockHashes.isEmpty() ? "" : l.blockHashes.getLast(), start);
-            store.putBlock(hash, KvBlockCodec.encode(l.sequence.kv().block(start / KvBlock.POSITIONS), layers, kvDim));
+            store.putBlock(hash, KvBlockCodec.encode(l.sequence.kv().block(start / KvBlock.POSITIONS), shape.nLayers(), shape.kvDim()));
             l.blockHashes.add(hash);
         }
     }
