@@ -1,5 +1,10 @@
 package io.steermesh.engine.tensor;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
 /**
  * The activations of one matmul call quantized the way llama.cpp quantizes them for its integer dot
  * products: per block of {@link #BLOCK} columns a float scale {@code d = max|x| / 127} and integers
@@ -24,55 +29,78 @@ package io.steermesh.engine.tensor;
  */
 final class Int8Activations {
     static final int BLOCK = 32;
+    private static final VectorSpecies<Float> F = FloatTensor.F;
+    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
+
+    /** Which integer arrangement the kernels read: {@link #q4} (Q4_K) or {@link #q6} (Q6_K). */
+    enum Pairs { Q4, Q6 }
 
     final int cols;
     /** Per token and block: d (0 for an all-zero block). */
     final float[] scale;
     /** Per token and block: the sum of the block's quantized activations, {@code d * sum(q)}. */
     final float[] sum;
+    /** The Q4_K arrangement (null when {@link Pairs#Q6} was asked for). */
     final int[] q4;
+    /** The Q6_K arrangement (null when {@link Pairs#Q4} was asked for). */
     final int[] q6;
 
-    private Int8Activations(int cols, int tokens) {
+    private Int8Activations(int cols, int tokens, Pairs pairs) {
         this.cols = cols;
         this.scale = new float[tokens * (cols / BLOCK)];
         this.sum = new float[tokens * (cols / BLOCK)];
-        this.q4 = new int[tokens * (cols / 2)];
-        this.q6 = new int[tokens * (cols / 2)];
+        this.q4 = pairs == Pairs.Q4 ? new int[tokens * (cols / 2)] : null;
+        this.q6 = pairs == Pairs.Q6 ? new int[tokens * (cols / 2)] : null;
     }
 
-    /** {@code x} holds {@code tokens} rows of {@code cols} (a multiple of 32) activations. */
-    static Int8Activations quantize(float[] x, int tokens, int cols) {
+    /**
+     * {@code x} holds {@code tokens} rows of {@code cols} (a multiple of 32) activations; several tokens are
+     * quantized on {@code par}'s threads, a row each.
+     */
+    static Int8Activations quantize(Parallel par, float[] x, int tokens, int cols, Pairs pairs) {
         if (cols % BLOCK != 0) throw new IllegalArgumentException("int8 activations need whole blocks of " + BLOCK + " columns, got " + cols);
-        Int8Activations a = new Int8Activations(cols, tokens);
-        int blocks = cols / BLOCK;
-        byte[] q = new byte[BLOCK];
-        for (int t = 0; t < tokens; t++) {
-            for (int b = 0; b < blocks; b++) {
-                int off = t * cols + b * BLOCK;
-                float amax = 0;
-                for (int k = 0; k < BLOCK; k++) amax = Math.max(amax, Math.abs(x[off + k]));
-                float d = amax / 127f, id = d == 0 ? 0 : 1 / d;
-                int s = 0;
-                for (int k = 0; k < BLOCK; k++) {
-                    q[k] = (byte) Math.round(x[off + k] * id);
-                    s += q[k];
-                }
-                a.scale[t * blocks + b] = d;
-                a.sum[t * blocks + b] = d * s;
-                int pairs = t * (cols / 2) + b * (BLOCK / 2);
-                for (int w = 0; w < BLOCK / 8; w++) {
-                    for (int j = 0; j < 4; j++) a.q4[pairs + 4 * w + j] = pair(q[8 * w + j], q[8 * w + 4 + j]);
-                }
-                for (int g = 0; g < BLOCK / 4; g++) {
-                    for (int h = 0; h < 2; h++) a.q6[pairs + 2 * g + h] = pair(q[4 * g + h], q[4 * g + 2 + h]);
-                }
-            }
-        }
+        Int8Activations a = new Int8Activations(cols, tokens, pairs);
+        if (tokens == 1) a.quantizeRow(x, 0);
+        else par.forEach(tokens, t -> a.quantizeRow(x, t));
         return a;
     }
 
-    private static int pair(byte even, byte odd) {
+    /**
+     * Token t's row: per block, {@code d = max|x| / 127} and {@code q = x / d} rounded half away from zero (C's
+     * {@code roundf}, as llama.cpp's {@code quantize_row_q8_0}), with the Vector API; then the kernels' pairs.
+     */
+    private void quantizeRow(float[] x, int t) {
+        int blocks = cols / BLOCK;
+        int[] q = new int[BLOCK];
+        FloatVector half = FloatVector.broadcast(F, 0.5f);
+        for (int b = 0; b < blocks; b++) {
+            int off = t * cols + b * BLOCK;
+            FloatVector m = FloatVector.zero(F);
+            for (int k = 0; k < BLOCK; k += F.length()) m = m.max(FloatVector.fromArray(F, x, off + k).abs());
+            float d = m.reduceLanes(VectorOperators.MAX) / 127f, id = d == 0 ? 0 : 1 / d;
+            IntVector s = IntVector.zero(I);
+            for (int k = 0; k < BLOCK; k += F.length()) {
+                FloatVector v = FloatVector.fromArray(F, x, off + k).mul(id);
+                IntVector r = (IntVector) v.add(half.blend(half.neg(), v.lt(0f))).convert(VectorOperators.F2I, 0);
+                r.intoArray(q, k);
+                s = s.add(r);
+            }
+            scale[t * blocks + b] = d;
+            sum[t * blocks + b] = d * s.reduceLanes(VectorOperators.ADD);
+            int at = t * (cols / 2) + b * (BLOCK / 2);
+            if (q4 != null) {
+                for (int w = 0; w < BLOCK / 8; w++) {
+                    for (int j = 0; j < 4; j++) q4[at + 4 * w + j] = pair(q[8 * w + j], q[8 * w + 4 + j]);
+                }
+            } else {
+                for (int g = 0; g < BLOCK / 4; g++) {
+                    for (int h = 0; h < 2; h++) q6[at + 2 * g + h] = pair(q[4 * g + h], q[4 * g + 2 + h]);
+                }
+            }
+        }
+    }
+
+    private static int pair(int even, int odd) {
         return (odd << 16) | (even & 0xFFFF);
     }
 }

@@ -153,6 +153,9 @@ public final class PackedQ4K extends PackedSuperBlocks {
     }
 
     @Override
+    Int8Activations.Pairs pairs() { return Int8Activations.Pairs.Q4; }
+
+    @Override
     void int8Kernel1x4(int p, Int8Activations a, int t, float[] y) {
         for (int i = 0; i < G; i++) int8Kernel1x1(p + i, a, t, y);
     }

@@ -180,6 +180,9 @@ public final class PackedQ6K extends PackedSuperBlocks {
     }
 
     @Override
+    Int8Activations.Pairs pairs() { return Int8Activations.Pairs.Q6; }
+
+    @Override
     void int8Kernel1x4(int p, Int8Activations a, int t, float[] y) {
         for (int i = 0; i < G; i++) int8Kernel1x1(p + i, a, t, y);
     }

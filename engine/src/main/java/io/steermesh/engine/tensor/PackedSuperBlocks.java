@@ -45,7 +45,7 @@ abstract sealed class PackedSuperBlocks extends PackedTensor permits PackedQ4K, 
             super.matmul(par, x, tokens, y);
             return;
         }
-        Int8Activations a = Int8Activations.quantize(x, tokens, cols);
+        Int8Activations a = Int8Activations.quantize(par, x, tokens, cols, pairs());
         par.forEach(panels / G, g -> {
             if (tokens == 1) {
                 int8Kernel1x4(g * G, a, 0, y);
@@ -72,6 +72,9 @@ abstract sealed class PackedSuperBlocks extends PackedTensor permits PackedQ4K, 
      * four-token kernel outgrew what C2 compiles as one unit and ran 3x slower than the exact kernels.
      */
     abstract void int8KernelTile(int p, Int8Activations a, int t, int n, float[] y, short[] dec, float[] acc);
+
+    /** The arrangement of the quantized activations this format's int8 kernels read. */
+    abstract Int8Activations.Pairs pairs();
 
     /** Token t, panels p..p+3 (one group), with the activations quantized: integer sums per sub-block, then scaled. */
     abstract void int8Kernel1x4(int p, Int8Activations a, int t, float[] y);

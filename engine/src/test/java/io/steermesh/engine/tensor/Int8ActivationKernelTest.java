@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The opt-in int8-activation kernels of the k-quants against a scalar double-precision model of the
- * same arithmetic (activations quantized per 32 columns to {@code round(x / d)}, {@code d = max|x| / 127};
+ * same arithmetic (activations quantized per 32 columns to {@code roundf(x / d)}, {@code d = max|x| / 127};
  * per sub-block {@code scale * d * sum(q * xq) - min * d * sum(xq)}), against the exact kernels within the
  * error that quantizing the activations allows; {@link PackedTensorTest} checks that a token gets the same bits
  * alone as in any batch on this path too.
@@ -45,7 +45,8 @@ class Int8ActivationKernelTest {
                     float amax = 0;
                     for (int j = 0; j < 32; j++) amax = Math.max(amax, Math.abs(x[t * cols + blockStart + j]));
                     float xd = amax / 127f;
-                    int xq = xd == 0 ? 0 : Math.round(x[t * cols + c] * (1 / xd));
+                    float v = xd == 0 ? 0 : x[t * cols + c] * (1 / xd);
+                    int xq = (int) (v + Math.copySign(0.5f, v));   // half away from zero, as C's roundf
                     d = xd;
                     dot += (long) q[s * sub + k] * xq;
                     sumX += (double) xd * xq;
