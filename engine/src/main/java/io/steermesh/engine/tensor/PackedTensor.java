@@ -223,11 +223,6 @@ public abstract sealed class PackedTensor extends FloatTensor permits PackedF32,
     }
 
     @Override
-    public final void dot4(long offset, float[] x, int xOff, int xStride, int n, float[] y, int yOff, int yStride) {
-        for (int k = 0; k < 4; k++) y[yOff + k * yStride] = dot(offset, x, xOff + k * xStride, n);
-    }
-
-    @Override
     public final void copyTo(long offset, float[] dst, int dstOff, int n) {
         for (int j = 0; j < n; j++) dst[dstOff + j] = get(offset + j);
     }
