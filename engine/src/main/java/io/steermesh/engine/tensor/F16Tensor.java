@@ -8,8 +8,8 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * IEEE half-precision weights. The Vector API has no half-to-float conversion, so we widen by bits:
- * exponent and mantissa moved into float position and rescaled by 2^112 (exact for normal and
- * subnormal halves; weights hold no infinities or NaNs), then the sign bit put back.
+ * sign, exponent and mantissa moved into float position with two shifts and a mask, then rescaled by
+ * 2^112 (exact for every finite half, subnormal ones included; weights hold no infinities or NaNs).
  */
 public final class F16Tensor extends HalfTensor {
     private static final FloatVector TWO_POW_112 = FloatVector.broadcast(F, 0x1p112f);
@@ -27,17 +27,23 @@ public final class F16Tensor extends HalfTensor {
     @Override
     FloatVector odd(IntVector pair) { return oddOf(pair); }
 
-    /** The low halves of each int lane, as halves widened to floats. */
+    /** Keeps the sign (bit 31) and the exponent and mantissa once they sit in bits 27..13. */
+    private static final int SIGN_AND_MAGNITUDE = 0x8FFFE000;
+
+    /**
+     * The low halves of each int lane, as halves widened to floats: shifted to the top, then back down
+     * by 3 with the sign copied, so the sign stays in bit 31 and exponent and mantissa land in bits
+     * 27..13; a mask clears the sign's copies in bits 30..28, and the product by 2^112 rebiases the
+     * exponent (exact, subnormal halves included: they become normal floats).
+     */
     static FloatVector evenOf(IntVector pair) {
-        IntVector magnitude = pair.and(0x7fff).lanewise(VectorOperators.LSHL, 13);
-        IntVector sign = pair.and(0x8000).lanewise(VectorOperators.LSHL, 16);
-        return sign.or(TWO_POW_112.mul(magnitude.reinterpretAsFloats()).reinterpretAsInts()).reinterpretAsFloats();
+        IntVector bits = pair.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(SIGN_AND_MAGNITUDE);
+        return TWO_POW_112.mul(bits.reinterpretAsFloats());
     }
 
-    /** The high halves of each int lane, as halves widened to floats. */
+    /** The high halves of each int lane, the same way: already at the top, one shift; the mask also drops the low half's bits. */
     static FloatVector oddOf(IntVector pair) {
-        IntVector magnitude = pair.lanewise(VectorOperators.LSHR, 3).and(0x7fff << 13);
-        IntVector sign = pair.and(0x80000000);
-        return sign.or(TWO_POW_112.mul(magnitude.reinterpretAsFloats()).reinterpretAsInts()).reinterpretAsFloats();
+        IntVector bits = pair.lanewise(VectorOperators.ASHR, 3).and(SIGN_AND_MAGNITUDE);
+        return TWO_POW_112.mul(bits.reinterpretAsFloats());
     }
 }

@@ -67,28 +67,8 @@ public final class PackedF32 extends PackedTensor {
     }
 
     @Override
-    void kernel4x4(int p, float[] x, int t, float[] y) {
-        long b0 = panelBase(p), b1 = b0 + VB, b2 = b1 + VB, b3 = b2 + VB;
-        int x0 = t * cols, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
-        FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00;
-        FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
-        FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
-        FloatVector a30 = a00, a31 = a00, a32 = a00, a33 = a00;
-        for (int c = 0; c < cols; c++) {
-            long o = c * CS;
-            FloatVector w0 = vec(b0 + o), w1 = vec(b1 + o), w2 = vec(b2 + o), w3 = vec(b3 + o);
-            FloatVector v = bx(x, x0 + c);
-            a00 = w0.fma(v, a00); a10 = w1.fma(v, a10); a20 = w2.fma(v, a20); a30 = w3.fma(v, a30);
-            v = bx(x, x1 + c);
-            a01 = w0.fma(v, a01); a11 = w1.fma(v, a11); a21 = w2.fma(v, a21); a31 = w3.fma(v, a31);
-            v = bx(x, x2 + c);
-            a02 = w0.fma(v, a02); a12 = w1.fma(v, a12); a22 = w2.fma(v, a22); a32 = w3.fma(v, a32);
-            v = bx(x, x3 + c);
-            a03 = w0.fma(v, a03); a13 = w1.fma(v, a13); a23 = w2.fma(v, a23); a33 = w3.fma(v, a33);
-        }
-        store(a00, y, t, p); store(a01, y, t + 1, p); store(a02, y, t + 2, p); store(a03, y, t + 3, p);
-        store(a10, y, t, p + 1); store(a11, y, t + 1, p + 1); store(a12, y, t + 2, p + 1); store(a13, y, t + 3, p + 1);
-        store(a20, y, t, p + 2); store(a21, y, t + 1, p + 2); store(a22, y, t + 2, p + 2); store(a23, y, t + 3, p + 2);
-        store(a30, y, t, p + 3); store(a31, y, t + 1, p + 3); store(a32, y, t + 2, p + 3); store(a33, y, t + 3, p + 3);
+    void decode(int p, int c0, int c1, float[] w) {
+        // the packed layout is the decoded one
+        MemorySegment.copy(seg, ValueLayout.JAVA_FLOAT_UNALIGNED, panelBase(p) + c0 * CS, w, 0, (c1 - c0) * G * L);
     }
 }

@@ -76,54 +76,6 @@ public abstract sealed class PackedHalf extends PackedTensor permits PackedHalf.
             }
             store(a0, y, t, p); store(a1, y, t, p + 1); store(a2, y, t, p + 2); store(a3, y, t, p + 3);
         }
-
-        // the 4 x 2 shape of PackedQ4 and PackedQ8.WithMin over column pairs: a copy on purpose (see PackedTensor)
-        @Override
-        void kernel4x2(int p, float[] x, int t, float[] y) {
-            long b0 = panelBase(p), b1 = b0 + VB;
-            int x0 = t * cols, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
-            FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00;
-            FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
-            int j = 0;
-            for (; j < pairs; j++) {
-                long o = j * CS;
-                int c = 2 * j;
-                IntVector q0 = word(b0 + o), q1 = word(b1 + o);
-                FloatVector w0 = even(q0), w1 = even(q1);
-                FloatVector v = bx(x, x0 + c);
-                a00 = w0.fma(v, a00); a10 = w1.fma(v, a10);
-                v = bx(x, x1 + c);
-                a01 = w0.fma(v, a01); a11 = w1.fma(v, a11);
-                v = bx(x, x2 + c);
-                a02 = w0.fma(v, a02); a12 = w1.fma(v, a12);
-                v = bx(x, x3 + c);
-                a03 = w0.fma(v, a03); a13 = w1.fma(v, a13);
-                w0 = odd(q0); w1 = odd(q1);
-                v = bx(x, x0 + c + 1);
-                a00 = w0.fma(v, a00); a10 = w1.fma(v, a10);
-                v = bx(x, x1 + c + 1);
-                a01 = w0.fma(v, a01); a11 = w1.fma(v, a11);
-                v = bx(x, x2 + c + 1);
-                a02 = w0.fma(v, a02); a12 = w1.fma(v, a12);
-                v = bx(x, x3 + c + 1);
-                a03 = w0.fma(v, a03); a13 = w1.fma(v, a13);
-            }
-            if (2 * pairs < cols) {
-                long o = j * CS;
-                int c = 2 * j;
-                FloatVector w0 = even(word(b0 + o)), w1 = even(word(b1 + o));
-                FloatVector v = bx(x, x0 + c);
-                a00 = w0.fma(v, a00); a10 = w1.fma(v, a10);
-                v = bx(x, x1 + c);
-                a01 = w0.fma(v, a01); a11 = w1.fma(v, a11);
-                v = bx(x, x2 + c);
-                a02 = w0.fma(v, a02); a12 = w1.fma(v, a12);
-                v = bx(x, x3 + c);
-                a03 = w0.fma(v, a03); a13 = w1.fma(v, a13);
-            }
-            store(a00, y, t, p); store(a01, y, t + 1, p); store(a02, y, t + 2, p); store(a03, y, t + 3, p);
-            store(a10, y, t, p + 1); store(a11, y, t + 1, p + 1); store(a12, y, t + 2, p + 1); store(a13, y, t + 3, p + 1);
-        }
     }
 
     /**
@@ -183,29 +135,20 @@ public abstract sealed class PackedHalf extends PackedTensor permits PackedHalf.
         store(a0, y, t, p); store(a1, y, t, p + 1);
     }
 
-    /** Tokens t..t+3, panel p (F16's four-token shape). */
     @Override
-    final void kernel4x1(int p, float[] x, int t, float[] y) {
-        long b0 = panelBase(p);
-        int x0 = t * cols, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        int j = 0;
-        for (; j < pairs; j++) {
-            IntVector q0 = word(b0 + j * CS);
-            int c = 2 * j;
-            FloatVector e = even(q0);
-            a0 = e.fma(bx(x, x0 + c), a0); a1 = e.fma(bx(x, x1 + c), a1);
-            a2 = e.fma(bx(x, x2 + c), a2); a3 = e.fma(bx(x, x3 + c), a3);
-            FloatVector d = odd(q0);
-            a0 = d.fma(bx(x, x0 + c + 1), a0); a1 = d.fma(bx(x, x1 + c + 1), a1);
-            a2 = d.fma(bx(x, x2 + c + 1), a2); a3 = d.fma(bx(x, x3 + c + 1), a3);
+    final void decode(int p, int c0, int c1, float[] w) {
+        long b = panelBase(p);
+        int j = c0 / 2;
+        for (; 2 * j + 1 < c1; j++) {
+            int e = (2 * j - c0) * G * L;
+            for (int k = 0; k < G; k++) {
+                IntVector q = word(b + k * VB + j * CS);
+                even(q).intoArray(w, e + k * L);
+                odd(q).intoArray(w, e + (G + k) * L);
+            }
         }
-        if (2 * pairs < cols) {
-            FloatVector e = even(word(b0 + j * CS));
-            int c = 2 * j;
-            a0 = e.fma(bx(x, x0 + c), a0); a1 = e.fma(bx(x, x1 + c), a1);
-            a2 = e.fma(bx(x, x2 + c), a2); a3 = e.fma(bx(x, x3 + c), a3);
+        if (2 * j < c1) {   // an odd last column, paired with zero
+            for (int k = 0; k < G; k++) even(word(b + k * VB + j * CS)).intoArray(w, ((2 * j - c0) * G + k) * L);
         }
-        store(a0, y, t, p); store(a1, y, t + 1, p); store(a2, y, t + 2, p); store(a3, y, t + 3, p);
     }
 }

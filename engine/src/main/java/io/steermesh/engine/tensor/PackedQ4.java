@@ -114,34 +114,19 @@ public final class PackedQ4 extends PackedTensor {
         store(a1, y, t, p + 1);
     }
 
-    // the 4 x 2 shape of PackedQ8.WithMin and PackedHalf with this decode: a copy on purpose (see PackedTensor)
     @Override
-    void kernel4x2(int p, float[] x, int t, float[] y) {
+    void decode(int p, int c0, int c1, float[] w) {
         long base = panelBase(p);
-        int x0 = t * cols, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
-        FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00;
-        FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
-        for (int b = 0; b < subs; b++) {
-            long so = base + b * BB, mo = so + SCALES;
-            FloatVector d0 = vec(so), d1 = vec(so + SV), m0 = vec(mo), m1 = vec(mo + SV);
-            for (int wd = 0; wd < WORDS; wd++) {
-                long o = so + QUANTS + wd * WS;
-                IntVector q0 = word(o), q1 = word(o + SV);
-                for (int j = 0; j < 8; j++) {
-                    int c = b * SUB + 8 * wd + j;
-                    FloatVector w0 = w(d0, m0, q0, 4 * j), w1 = w(d1, m1, q1, 4 * j);
-                    FloatVector v = bx(x, x0 + c);
-                    a00 = w0.fma(v, a00); a10 = w1.fma(v, a10);
-                    v = bx(x, x1 + c);
-                    a01 = w0.fma(v, a01); a11 = w1.fma(v, a11);
-                    v = bx(x, x2 + c);
-                    a02 = w0.fma(v, a02); a12 = w1.fma(v, a12);
-                    v = bx(x, x3 + c);
-                    a03 = w0.fma(v, a03); a13 = w1.fma(v, a13);
+        for (int b = c0 / SUB; b < c1 / SUB; b++) {
+            int wo = (b * SUB - c0) * G * L;
+            for (int k = 0; k < G; k++) {
+                long so = base + b * BB + k * SV;
+                FloatVector d = vec(so), m = vec(so + SCALES);
+                for (int wd = 0; wd < WORDS; wd++) {
+                    IntVector q = word(so + QUANTS + wd * WS);
+                    for (int j = 0; j < 8; j++) w(d, m, q, 4 * j).intoArray(w, wo + ((8 * wd + j) * G + k) * L);
                 }
             }
         }
-        store(a00, y, t, p); store(a01, y, t + 1, p); store(a02, y, t + 2, p); store(a03, y, t + 3, p);
-        store(a10, y, t, p + 1); store(a11, y, t + 1, p + 1); store(a12, y, t + 2, p + 1); store(a13, y, t + 3, p + 1);
     }
 }

@@ -112,29 +112,19 @@ public final class PackedQ4K extends PackedSuperBlocks {
     }
 
     @Override
-    void kernel4x1(int p, float[] x, int t, float[] y) {
+    void decode(int p, int c0, int c1, float[] w) {
         long base = panelBase(p);
-        int x0 = t * cols, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        for (int b = 0; b < subs; b++) {
-            long bo = base + (b / SUBS) * BB;
-            IntVector s = word(bo + SCALES + (b % SUBS / 2) * WS).lanewise(VectorOperators.LSHR, 16 * (b % 2));
-            FloatVector d = vec(bo).mul(toFloat(s.and(0xFF)));
-            FloatVector m = vec(bo + MINS).mul(toFloat(s.lanewise(VectorOperators.LSHR, 8).and(0xFF)));
-            long qo = bo + QUANTS + (b % SUBS) * SB;
-            for (int wd = 0; wd < WORDS; wd++) {
-                IntVector q = word(qo + wd * WS);
-                for (int j = 0; j < 8; j++) {
-                    int c = b * SUB + 8 * wd + j;
-                    FloatVector wv = w(d, m, q, 4 * j);
-                    a0 = wv.fma(bx(x, x0 + c), a0);
-                    a1 = wv.fma(bx(x, x1 + c), a1);
-                    a2 = wv.fma(bx(x, x2 + c), a2);
-                    a3 = wv.fma(bx(x, x3 + c), a3);
+        for (int b = c0 / SUB; b < c1 / SUB; b++) {
+            int wo = (b * SUB - c0) * G * L;
+            for (int k = 0; k < G; k++) {
+                long bo = base + k * SV + (b / SUBS) * BB, qo = bo + QUANTS + (b % SUBS) * SB;
+                FloatVector d = subScale(bo, b), m = subNegMin(bo, b);
+                for (int wd = 0; wd < WORDS; wd++) {
+                    IntVector q = word(qo + wd * WS);
+                    for (int j = 0; j < 8; j++) w(d, m, q, 4 * j).intoArray(w, wo + ((8 * wd + j) * G + k) * L);
                 }
             }
         }
-        store(a0, y, t, p); store(a1, y, t + 1, p); store(a2, y, t + 2, p); store(a3, y, t + 3, p);
     }
 
     /** Sub-block b's 6-bit scale and min, one panel (its super-block at {@code bo}): bytes 0, 1 or 2, 3 of its scale word. */

@@ -148,30 +148,21 @@ public final class PackedQ6K extends PackedSuperBlocks {
         a1.intoArray(acc, (i + 1) * L);
     }
 
-    // superBlock's walk for four tokens and one panel: merging the two would add a token loop around the decode (see PackedTensor)
     @Override
-    void kernel4x1(int p, float[] x, int t, float[] y) {
+    void decode(int p, int c0, int c1, float[] w) {
         long base = panelBase(p);
-        int x0 = t * cols, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        for (int b = 0; b < subs; b++) {
-            long bo = base + (b / SUBS) * BB;
-            FloatVector d = scale(bo, bo + SCALES + (b % SUBS / 4) * WS, b);
-            long qo = bo + QUANTS + (b % SUBS) * SB;
-            IntVector lo0 = word(qo), lo1 = word(qo + WS), hi = word(qo + HIGH);
-            for (int g = 0; g < 4; g++) {
-                IntVector v = four(lo0, lo1, hi, g);
-                for (int k = 0; k < 4; k++) {
-                    int c = b * SUB + 4 * g + k;
-                    FloatVector wv = w(d, v, k);
-                    a0 = wv.fma(bx(x, x0 + c), a0);
-                    a1 = wv.fma(bx(x, x1 + c), a1);
-                    a2 = wv.fma(bx(x, x2 + c), a2);
-                    a3 = wv.fma(bx(x, x3 + c), a3);
+        for (int b = c0 / SUB; b < c1 / SUB; b++) {
+            int wo = (b * SUB - c0) * G * L;
+            for (int k = 0; k < G; k++) {
+                long bo = base + k * SV + (b / SUBS) * BB, qo = bo + QUANTS + (b % SUBS) * SB;
+                FloatVector d = subScale(bo, b);
+                IntVector lo0 = word(qo), lo1 = word(qo + WS), hi = word(qo + HIGH);
+                for (int g = 0; g < 4; g++) {
+                    IntVector v = four(lo0, lo1, hi, g);
+                    for (int j = 0; j < 4; j++) w(d, v, j).intoArray(w, wo + ((4 * g + j) * G + k) * L);
                 }
             }
         }
-        store(a0, y, t, p); store(a1, y, t + 1, p); store(a2, y, t + 2, p); store(a3, y, t + 3, p);
     }
 
     /** Sub-block b's scale {@code d * sc}, one panel (its super-block at {@code bo}). */

@@ -107,6 +107,25 @@ public abstract sealed class PackedQ8 extends PackedTensor permits PackedQ8.Plai
         return (FloatVector) ByteVector.fromMemorySegment(B, seg, off, LE).convertShape(VectorOperators.B2F, F, 0);
     }
 
+    @Override
+    final void decode(int p, int c0, int c1, float[] w) {
+        long sb = scaleBase(p), qb = quantBase(p);
+        for (int b = c0 / sub; b < c1 / sub; b++) {
+            long so = sb + b * bb, qo = qb + b * bb;
+            int wo = (b * sub - c0) * G * L;
+            for (int k = 0; k < G; k++) {
+                FloatVector d = vec(so + k * SV);
+                long o = qo + k * QV;
+                if (hasMin) {
+                    FloatVector m = vec(so + mins + k * SV);
+                    for (int i = 0; i < sub; i++) q(o + i * QS).fma(d, m).intoArray(w, wo + (i * G + k) * L);
+                } else {
+                    for (int i = 0; i < sub; i++) d.mul(q(o + i * QS)).intoArray(w, wo + (i * G + k) * L);
+                }
+            }
+        }
+    }
+
     /** Types without mins (Q8_0, Q5_0, Q3_K, Q6_K, IQ4_NL): weight = scale * q. */
     static final class Plain extends PackedQ8 {
         Plain(MemorySegment seg, DType type, int rows, int cols) { super(seg, type, rows, cols); }
@@ -132,39 +151,6 @@ public abstract sealed class PackedQ8 extends PackedTensor permits PackedQ8.Plai
                 }
             }
             store(a0, y, t, p); store(a1, y, t, p + 1); store(a2, y, t, p + 2); store(a3, y, t, p + 3);
-        }
-
-        // PackedF32's 4 x 4 kernel with w = d * q: a copy on purpose (see PackedTensor: no per-column call in the hot loop)
-        @Override
-        void kernel4x4(int p, float[] x, int t, float[] y) {
-            long sb = scaleBase(p), qb = quantBase(p);
-            int x0 = t * cols, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
-            FloatVector zero = FloatVector.zero(F);
-            FloatVector a00 = zero, a01 = zero, a02 = zero, a03 = zero;
-            FloatVector a10 = zero, a11 = zero, a12 = zero, a13 = zero;
-            FloatVector a20 = zero, a21 = zero, a22 = zero, a23 = zero;
-            FloatVector a30 = zero, a31 = zero, a32 = zero, a33 = zero;
-            for (int b = 0; b < subs; b++) {
-                long so = sb + b * bb, qo = qb + b * bb;
-                FloatVector d0 = vec(so), d1 = vec(so + SV), d2 = vec(so + 2 * SV), d3 = vec(so + 3 * SV);
-                for (int k = 0; k < sub; k++) {
-                    long o = qo + k * QS;
-                    int c = b * sub + k;
-                    FloatVector w0 = d0.mul(q(o)), w1 = d1.mul(q(o + QV)), w2 = d2.mul(q(o + 2 * QV)), w3 = d3.mul(q(o + 3 * QV));
-                    FloatVector v = bx(x, x0 + c);
-                    a00 = w0.fma(v, a00); a10 = w1.fma(v, a10); a20 = w2.fma(v, a20); a30 = w3.fma(v, a30);
-                    v = bx(x, x1 + c);
-                    a01 = w0.fma(v, a01); a11 = w1.fma(v, a11); a21 = w2.fma(v, a21); a31 = w3.fma(v, a31);
-                    v = bx(x, x2 + c);
-                    a02 = w0.fma(v, a02); a12 = w1.fma(v, a12); a22 = w2.fma(v, a22); a32 = w3.fma(v, a32);
-                    v = bx(x, x3 + c);
-                    a03 = w0.fma(v, a03); a13 = w1.fma(v, a13); a23 = w2.fma(v, a23); a33 = w3.fma(v, a33);
-                }
-            }
-            store(a00, y, t, p); store(a01, y, t + 1, p); store(a02, y, t + 2, p); store(a03, y, t + 3, p);
-            store(a10, y, t, p + 1); store(a11, y, t + 1, p + 1); store(a12, y, t + 2, p + 1); store(a13, y, t + 3, p + 1);
-            store(a20, y, t, p + 2); store(a21, y, t + 1, p + 2); store(a22, y, t + 2, p + 2); store(a23, y, t + 3, p + 2);
-            store(a30, y, t, p + 3); store(a31, y, t + 1, p + 3); store(a32, y, t + 2, p + 3); store(a33, y, t + 3, p + 3);
         }
     }
 
@@ -196,34 +182,6 @@ public abstract sealed class PackedQ8 extends PackedTensor permits PackedQ8.Plai
             }
             store(a0, y, t, p);
             store(a1, y, t, p + 1);
-        }
-
-        // the 4 x 2 shape of PackedQ4 and PackedHalf with this decode: a copy on purpose (see PackedTensor)
-        @Override
-        void kernel4x2(int p, float[] x, int t, float[] y) {
-            long sb = scaleBase(p), qb = quantBase(p);
-            int x0 = t * cols, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
-            FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00;
-            FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
-            for (int b = 0; b < subs; b++) {
-                long so = sb + b * bb, qo = qb + b * bb;
-                FloatVector d0 = vec(so), d1 = vec(so + SV), m0 = vec(so + mins), m1 = vec(so + mins + SV);
-                for (int k = 0; k < sub; k++) {
-                    long o = qo + k * QS;
-                    int c = b * sub + k;
-                    FloatVector w0 = q(o).fma(d0, m0), w1 = q(o + QV).fma(d1, m1);
-                    FloatVector v = bx(x, x0 + c);
-                    a00 = w0.fma(v, a00); a10 = w1.fma(v, a10);
-                    v = bx(x, x1 + c);
-                    a01 = w0.fma(v, a01); a11 = w1.fma(v, a11);
-                    v = bx(x, x2 + c);
-                    a02 = w0.fma(v, a02); a12 = w1.fma(v, a12);
-                    v = bx(x, x3 + c);
-                    a03 = w0.fma(v, a03); a13 = w1.fma(v, a13);
-                }
-            }
-            store(a00, y, t, p); store(a01, y, t + 1, p); store(a02, y, t + 2, p); store(a03, y, t + 3, p);
-            store(a10, y, t, p + 1); store(a11, y, t + 1, p + 1); store(a12, y, t + 2, p + 1); store(a13, y, t + 3, p + 1);
         }
     }
 }

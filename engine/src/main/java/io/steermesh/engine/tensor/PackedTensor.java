@@ -113,26 +113,118 @@ public abstract sealed class PackedTensor extends FloatTensor permits PackedF32,
         };
     }
 
+    /**
+     * Fewest tokens for which {@link #matmul} decodes each weight once into floats ({@link #decode}) and
+     * multiplies those: below it, every token streams the packed weights through its format's
+     * {@link #kernel1x4} (decode is then paid once per token, and batch-1 decode is bandwidth-bound anyway).
+     */
+    static final int DECODE_TOKENS = Integer.getInteger("steermesh.decode-tokens", 2);
+
+    /** Columns decoded at a time: a multiple of every format's block (the k-quants' super-block of 256). */
+    static final int CHUNK = 256;
+
+    /** Per thread: one chunk of a group's decoded weights, and the running sums of a token tile. */
+    private static final ThreadLocal<float[][]> SCRATCH =
+            ThreadLocal.withInitial(() -> new float[][] {new float[CHUNK * G * L], new float[TOKEN_TILE * G * L]});
+
     /** {@code y[t*rows + r] = sum_c w[r][c] * x[t*cols + c]} for t < tokens, r < rows. */
     public void matmul(Parallel par, float[] x, int tokens, float[] y) {
+        if (tokens >= DECODE_TOKENS) {
+            decodedMatmul(par, x, tokens, y);
+            return;
+        }
         // one group per chunk: small enough that the two threads finish a region together
         par.forEach(panels / G, g -> {
+            for (int t = 0; t < tokens; t++) kernel1x4(g * G, x, t, y);
+        });
+    }
+
+    /**
+     * Several tokens: per group, token tile and chunk of {@link #CHUNK} columns, the weights decoded once
+     * into floats (exactly the values the format's own kernel computes), then multiplied by every token of
+     * the tile with register tiles of four tokens by two panels. The running sums go from chunk to chunk
+     * through {@code acc} (a float stored and loaded back is the same float), so each output is the same
+     * fused multiply-add chain over the columns in order as {@link #kernel1x4}'s: a sequence gets the same
+     * bits alone or in a batch.
+     */
+    private void decodedMatmul(Parallel par, float[] x, int tokens, float[] y) {
+        par.forEach(panels / G, g -> {
             int p = g * G;
+            float[][] scratch = SCRATCH.get();
+            float[] w = scratch[0], acc = scratch[1];
             for (int t0 = 0; t0 < tokens; t0 += TOKEN_TILE) {
-                int t1 = Math.min(tokens, t0 + TOKEN_TILE);
-                int t = t0;
-                for (; t + 4 <= t1; t += 4) kernel4x4(p, x, t, y);
-                for (; t < t1; t++) kernel1x4(p, x, t, y);
+                int n = Math.min(TOKEN_TILE, tokens - t0);
+                java.util.Arrays.fill(acc, 0, n * G * L, 0f);
+                for (int c0 = 0; c0 < cols; c0 += CHUNK) {
+                    int c1 = Math.min(cols, c0 + CHUNK), nc = c1 - c0;
+                    decode(p, c0, c1, w);
+                    int i = 0;
+                    for (; i + 4 <= n; i += 4) {
+                        tile4x2(w, nc, 0, x, (t0 + i) * cols + c0, cols, acc, i);
+                        tile4x2(w, nc, 2, x, (t0 + i) * cols + c0, cols, acc, i);
+                    }
+                    for (; i < n; i++) tile1x4(w, nc, x, (t0 + i) * cols + c0, acc, i);
+                }
+                for (int i = 0; i < n; i++) {
+                    for (int k = 0; k < G; k++) store(FloatVector.fromArray(F, acc, (i * G + k) * L), y, t0 + i, p + k);
+                }
             }
         });
     }
 
+    /**
+     * Writes the exact weights of panels p..p+3 (one group) at columns [c0, c1) into {@code w}: panel
+     * p + k's L rows at column c as L floats from {@code ((c - c0) * G + k) * L}. {@code c0} is a multiple
+     * of {@link #CHUNK}, {@code c1} one too or {@code cols}.
+     */
+    abstract void decode(int p, int c0, int c1, float[] w);
+
+    /** Tokens i..i+3 of the tile (x rows from {@code xo}, {@code xs} apart), panels k and k + 1, over {@code n} decoded columns. */
+    private static void tile4x2(float[] w, int n, int k, float[] x, int xo, int xs, float[] acc, int i) {
+        int a = (i * G + k) * L, as = G * L;
+        FloatVector a00 = FloatVector.fromArray(F, acc, a), a10 = FloatVector.fromArray(F, acc, a + L);
+        FloatVector a01 = FloatVector.fromArray(F, acc, a + as), a11 = FloatVector.fromArray(F, acc, a + as + L);
+        FloatVector a02 = FloatVector.fromArray(F, acc, a + 2 * as), a12 = FloatVector.fromArray(F, acc, a + 2 * as + L);
+        FloatVector a03 = FloatVector.fromArray(F, acc, a + 3 * as), a13 = FloatVector.fromArray(F, acc, a + 3 * as + L);
+        int x0 = xo, x1 = x0 + xs, x2 = x1 + xs, x3 = x2 + xs;
+        for (int c = 0; c < n; c++) {
+            int wo = (c * G + k) * L;
+            FloatVector w0 = FloatVector.fromArray(F, w, wo), w1 = FloatVector.fromArray(F, w, wo + L);
+            FloatVector v = bx(x, x0 + c);
+            a00 = w0.fma(v, a00); a10 = w1.fma(v, a10);
+            v = bx(x, x1 + c);
+            a01 = w0.fma(v, a01); a11 = w1.fma(v, a11);
+            v = bx(x, x2 + c);
+            a02 = w0.fma(v, a02); a12 = w1.fma(v, a12);
+            v = bx(x, x3 + c);
+            a03 = w0.fma(v, a03); a13 = w1.fma(v, a13);
+        }
+        a00.intoArray(acc, a); a10.intoArray(acc, a + L);
+        a01.intoArray(acc, a + as); a11.intoArray(acc, a + as + L);
+        a02.intoArray(acc, a + 2 * as); a12.intoArray(acc, a + 2 * as + L);
+        a03.intoArray(acc, a + 3 * as); a13.intoArray(acc, a + 3 * as + L);
+    }
+
+    /** Token i of the tile (x row from {@code xo}), the group's four panels, over {@code n} decoded columns. */
+    private static void tile1x4(float[] w, int n, float[] x, int xo, float[] acc, int i) {
+        int a = i * G * L;
+        FloatVector a0 = FloatVector.fromArray(F, acc, a), a1 = FloatVector.fromArray(F, acc, a + L);
+        FloatVector a2 = FloatVector.fromArray(F, acc, a + 2 * L), a3 = FloatVector.fromArray(F, acc, a + 3 * L);
+        for (int c = 0; c < n; c++) {
+            int wo = c * G * L;
+            FloatVector v = bx(x, xo + c);
+            a0 = FloatVector.fromArray(F, w, wo).fma(v, a0);
+            a1 = FloatVector.fromArray(F, w, wo + L).fma(v, a1);
+            a2 = FloatVector.fromArray(F, w, wo + 2 * L).fma(v, a2);
+            a3 = FloatVector.fromArray(F, w, wo + 3 * L).fma(v, a3);
+        }
+        a0.intoArray(acc, a); a1.intoArray(acc, a + L); a2.intoArray(acc, a + 2 * L); a3.intoArray(acc, a + 3 * L);
+    }
+
     /*
-     * The kernel shapes. A format implements the largest shape C2 still compiles as one unit (its node
-     * budget: past it the vector intrinsics are no longer inlined and a kernel runs several times slower)
-     * and inherits the rest: one token over the group's four panels as two calls of two panels, four
-     * tokens as two calls of two panels, each of those as two calls of one panel. The calls cost nothing
-     * measurable (each covers a whole panel's columns), and every shape sums in the same order.
+     * The kernel shapes of one token. A format implements the largest shape C2 still compiles as one unit
+     * (its node budget: past it the vector intrinsics are no longer inlined and a kernel runs several times
+     * slower) and inherits the rest: the group's four panels as two calls of two panels.
      */
 
     /** Token t, panels p..p+3 (one group); by default two {@link #kernel1x2}. */
@@ -141,26 +233,9 @@ public abstract sealed class PackedTensor extends FloatTensor permits PackedF32,
         kernel1x2(p + 2, x, t, y);
     }
 
-    /** Tokens t..t+3, panels p..p+3 (one group); by default two {@link #kernel4x2}. */
-    void kernel4x4(int p, float[] x, int t, float[] y) {
-        kernel4x2(p, x, t, y);
-        kernel4x2(p + 2, x, t, y);
-    }
-
     /** Token t, panels p and p + 1, for a format that does not override {@link #kernel1x4}. */
     void kernel1x2(int p, float[] x, int t, float[] y) {
         throw new UnsupportedOperationException(getClass().getSimpleName() + " has no two-panel kernel");
-    }
-
-    /** Tokens t..t+3, panels p and p + 1; by default two {@link #kernel4x1}. */
-    void kernel4x2(int p, float[] x, int t, float[] y) {
-        kernel4x1(p, x, t, y);
-        kernel4x1(p + 1, x, t, y);
-    }
-
-    /** Tokens t..t+3, panel p, for a format that overrides neither {@link #kernel4x4} nor {@link #kernel4x2}. */
-    void kernel4x1(int p, float[] x, int t, float[] y) {
-        throw new UnsupportedOperationException(getClass().getSimpleName() + " has no one-panel kernel");
     }
 
     /** Writes the L rows of panel p for token t (masked on the last, partial panel; nothing for padding). */

@@ -146,6 +146,29 @@ class KernelTest {
     }
 
     @Test
+    void f16WideningIsExactForEveryFiniteHalfInBothPositionsOfAPair() {
+        int lanes = HalfTensor.I.length();
+        int[] pairs = new int[lanes];
+        float[] got = new float[lanes];
+        for (int h0 = 0; h0 < 0x10000; h0 += lanes) {
+            for (boolean high : new boolean[] {false, true}) {
+                for (int i = 0; i < lanes; i++) {
+                    int h = h0 + i, other = (h * 40503 + 7) & 0xFFFF;   // any neighbour, infinities and NaNs too: its bits must not leak
+                    pairs[i] = high ? other | h << 16 : h | other << 16;
+                }
+                jdk.incubator.vector.IntVector v = jdk.incubator.vector.IntVector.fromArray(HalfTensor.I, pairs, 0);
+                (high ? F16Tensor.oddOf(v) : F16Tensor.evenOf(v)).intoArray(got, 0);
+                for (int i = 0; i < lanes; i++) {
+                    int h = h0 + i;
+                    if ((h & 0x7C00) == 0x7C00) continue;   // infinities and NaNs: never weights
+                    assertEquals(Float.floatToRawIntBits(Float.float16ToFloat((short) h)), Float.floatToRawIntBits(got[i]),
+                            String.format("half 0x%04x in the %s position", h, high ? "high" : "low"));
+                }
+            }
+        }
+    }
+
+    @Test
     void slicesSeeTheRightElements() {
         for (DType type : new DType[] {DType.F32, DType.BF16, DType.Q8_0, DType.Q4_0, DType.Q4_1, DType.Q6_K, DType.IQ4_NL}) {
             int from = type.blockSize() == 256 ? 256 : 64;

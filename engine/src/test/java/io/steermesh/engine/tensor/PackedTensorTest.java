@@ -59,8 +59,9 @@ class PackedTensorTest {
         try (Parallel par = new Parallel(2)) {
             for (DType type : PACKED) {
                 int[][] shapes = type.blockSize() == 256
-                        ? new int[][] {{1, 256}, {16, 256}, {75, 512}, {130, 256}}
-                        : new int[][] {{1, 32}, {16, 64}, {75, 96}, {200, 160}, {64, type.blockSize() == 1 ? 33 : 32}};
+                        ? new int[][] {{1, 256}, {16, 256}, {75, 512}, {130, 256}, {40, 768}}
+                        // the last shapes span several decoded chunks of 256 columns, the last one partial
+                        : new int[][] {{1, 32}, {16, 64}, {75, 96}, {200, 160}, {64, type.blockSize() == 1 ? 33 : 32}, {40, type.blockSize() == 1 ? 545 : 544}};
                 for (int[] shape : shapes) {
                     int rows = shape[0], cols = shape[1];
                     FloatTensor w = random(type, rows * cols, rows * 31L + cols);
@@ -92,7 +93,8 @@ class PackedTensorTest {
         // the property continuous batching relies on: a sequence's logits never depend on its neighbours
         try (Parallel par = new Parallel(2)) {
             for (DType type : PACKED) {
-                int rows = 130, cols = cols(type, 128);
+                // columns over two decoded chunks of 256 (the last partial for all but the k-quants)
+                int rows = 130, cols = type.blockSize() == 256 ? 768 : cols(type, 601);
                 FloatTensor w = random(type, rows * cols, 5);
                 boolean kQuant = type == DType.Q4_K || type == DType.Q6_K;
                 for (boolean int8 : kQuant ? new boolean[] {false, true} : new boolean[] {false}) {   // k-quants: the int8-activation kernels too
