@@ -142,7 +142,8 @@ public abstract sealed class PackedTensor extends FloatTensor permits PackedF32,
     /**
      * Several tokens: per group, token tile and chunk of {@link #CHUNK} columns, the weights decoded once
      * into floats (exactly the values the format's own kernel computes), then multiplied by every token of
-     * the tile with register tiles of four tokens by two panels. The running sums go from chunk to chunk
+     * the tile with register tiles of six (then four, then one) tokens by two panels (twelve accumulators:
+     * enough independent chains to keep both FMA pipes busy, within AVX2's sixteen registers). The running sums go from chunk to chunk
      * through {@code acc} (a float stored and loaded back is the same float), so each output is the same
      * fused multiply-add chain over the columns in order as {@link #kernel1x4}'s: a sequence gets the same
      * bits alone or in a batch.
@@ -159,6 +160,10 @@ public abstract sealed class PackedTensor extends FloatTensor permits PackedF32,
                     int c1 = Math.min(cols, c0 + CHUNK), nc = c1 - c0;
                     decode(p, c0, c1, w);
                     int i = 0;
+                    for (; i + 6 <= n; i += 6) {
+                        tile6x2(w, nc, 0, x, (t0 + i) * cols + c0, cols, acc, i);
+                        tile6x2(w, nc, 2, x, (t0 + i) * cols + c0, cols, acc, i);
+                    }
                     for (; i + 4 <= n; i += 4) {
                         tile4x2(w, nc, 0, x, (t0 + i) * cols + c0, cols, acc, i);
                         tile4x2(w, nc, 2, x, (t0 + i) * cols + c0, cols, acc, i);
@@ -203,6 +208,40 @@ public abstract sealed class PackedTensor extends FloatTensor permits PackedF32,
         a01.intoArray(acc, a + as); a11.intoArray(acc, a + as + L);
         a02.intoArray(acc, a + 2 * as); a12.intoArray(acc, a + 2 * as + L);
         a03.intoArray(acc, a + 3 * as); a13.intoArray(acc, a + 3 * as + L);
+    }
+
+    /** Tokens i..i+5 of the tile (x rows from {@code xo}, {@code xs} apart), panels k and k + 1, over {@code n} decoded columns. */
+    private static void tile6x2(float[] w, int n, int k, float[] x, int xo, int xs, float[] acc, int i) {
+        int a = (i * G + k) * L, as = G * L;
+        FloatVector a00 = FloatVector.fromArray(F, acc, a), a10 = FloatVector.fromArray(F, acc, a + L);
+        FloatVector a01 = FloatVector.fromArray(F, acc, a + as), a11 = FloatVector.fromArray(F, acc, a + as + L);
+        FloatVector a02 = FloatVector.fromArray(F, acc, a + 2 * as), a12 = FloatVector.fromArray(F, acc, a + 2 * as + L);
+        FloatVector a03 = FloatVector.fromArray(F, acc, a + 3 * as), a13 = FloatVector.fromArray(F, acc, a + 3 * as + L);
+        FloatVector a04 = FloatVector.fromArray(F, acc, a + 4 * as), a14 = FloatVector.fromArray(F, acc, a + 4 * as + L);
+        FloatVector a05 = FloatVector.fromArray(F, acc, a + 5 * as), a15 = FloatVector.fromArray(F, acc, a + 5 * as + L);
+        int x0 = xo, x1 = x0 + xs, x2 = x1 + xs, x3 = x2 + xs, x4 = x3 + xs, x5 = x4 + xs;
+        for (int c = 0; c < n; c++) {
+            int wo = (c * G + k) * L;
+            FloatVector w0 = FloatVector.fromArray(F, w, wo), w1 = FloatVector.fromArray(F, w, wo + L);
+            FloatVector v = bx(x, x0 + c);
+            a00 = w0.fma(v, a00); a10 = w1.fma(v, a10);
+            v = bx(x, x1 + c);
+            a01 = w0.fma(v, a01); a11 = w1.fma(v, a11);
+            v = bx(x, x2 + c);
+            a02 = w0.fma(v, a02); a12 = w1.fma(v, a12);
+            v = bx(x, x3 + c);
+            a03 = w0.fma(v, a03); a13 = w1.fma(v, a13);
+            v = bx(x, x4 + c);
+            a04 = w0.fma(v, a04); a14 = w1.fma(v, a14);
+            v = bx(x, x5 + c);
+            a05 = w0.fma(v, a05); a15 = w1.fma(v, a15);
+        }
+        a00.intoArray(acc, a); a10.intoArray(acc, a + L);
+        a01.intoArray(acc, a + as); a11.intoArray(acc, a + as + L);
+        a02.intoArray(acc, a + 2 * as); a12.intoArray(acc, a + 2 * as + L);
+        a03.intoArray(acc, a + 3 * as); a13.intoArray(acc, a + 3 * as + L);
+        a04.intoArray(acc, a + 4 * as); a14.intoArray(acc, a + 4 * as + L);
+        a05.intoArray(acc, a + 5 * as); a15.intoArray(acc, a + 5 * as + L);
     }
 
     /** Token i of the tile (x row from {@code xo}), the group's four panels, over {@code n} decoded columns. */
