@@ -79,9 +79,9 @@ public abstract sealed class PackedHalf extends PackedTensor permits PackedHalf.
     }
 
     /**
-     * IEEE half panels. Widening a half takes six vector operations (BF16: one), so the kernels take two
-     * panels (one token) or one panel (four tokens) at a time: with four, C2 stops inlining the vector
-     * intrinsics of a method that large and the kernel falls back to plain Java.
+     * IEEE half panels. Widening a half takes three or four vector operations (BF16: one), so the
+     * one-token kernel takes two panels at a time: a four-panel kernel with the older six-operation
+     * widening outgrew what C2 inlines in one compilation.
      */
     public static final class F16 extends PackedHalf {
         F16(MemorySegment seg, int rows, int cols) { super(seg, rows, cols); }

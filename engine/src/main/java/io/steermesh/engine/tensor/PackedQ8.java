@@ -158,8 +158,8 @@ public abstract sealed class PackedQ8 extends PackedTensor permits PackedQ8.Plai
      * Types with mins (Q5_1, Q2_K, Q5_K): weight = scale * q - min, stored as the negated min and computed
      * as one fused {@code q * scale + (-min)}. The same float: their scale * q is exact (a float16 times
      * an integer of at most 6 bits, times q of at most 5), so one rounding after it is all either does.
-     * Two panels at a time (one token or four): the min registers and operations push four-panel
-     * kernels past what C2 inlines in one compilation, and they then run several times slower.
+     * Two panels at a time: the min registers and operations push a four-panel kernel past what C2
+     * inlines in one compilation, and it then runs several times slower.
      */
     static final class WithMin extends PackedQ8 {
         WithMin(MemorySegment seg, DType type, int rows, int cols) { super(seg, type, rows, cols); }

@@ -37,7 +37,7 @@ abstract sealed class PackedSuperBlocks extends PackedTensor permits PackedQ4K, 
      * The exact kernels by default; with {@code int8}, the activations quantized per 32 columns
      * ({@link Int8Activations}), integer sums per sub-block, so a sequence gets the same bits alone or in a
      * batch on this path too (integer sums do not depend on their order, and the float steps per
-     * sub-block are the same in the one- and four-token kernels).
+     * sub-block are the same in the one-token and the tile kernels).
      */
     @Override
     public final void matmul(Parallel par, float[] x, int tokens, float[] y) {

@@ -20,31 +20,32 @@ import java.lang.foreign.MemorySegment;
  *   <li>every output is a plain fused multiply-add chain over the columns in order, so the result is
  *       the same bits in every JIT tier (interpreted Vector API fallback or C2 intrinsics) and for any
  *       batch composition: a sequence decoded alone or in a batch of 16 gets identical logits;</li>
- *   <li>batch-1 decode streams each panel sequentially (bandwidth-bound, as it should be), and batched
- *       decode and prefill reuse each loaded weight vector for up to 8 tokens (compute-bound, with
- *       the accumulators in registers).</li>
+ *   <li>batch-1 decode streams each panel sequentially (bandwidth-bound, as it should be); batched
+ *       decode and prefill decode each weight once per token tile into floats and reuse it for every
+ *       token of the tile (compute-bound, with the accumulators in registers).</li>
  * </ul>
  *
  * <p>Panels come in groups of {@link #G}, stored interleaved (column c of the group's four panels
  * side by side), so every kernel reads a group as one sequential stream; a group is also the unit
- * the threads share out. Kernel shapes: one token × 4 panels and 4 tokens × 4 panels (a group stays
- * in L2 while the token tiles pass over it). Both sum in the same order, so which one served a row
- * never shows in the result.
+ * the threads share out. One token goes through the format's own kernel ({@link #kernel1x4}: decode
+ * and multiply in one pass); several tokens go through {@link #decode}, which writes a chunk of the
+ * group's weights as plain floats, and the shared register tiles (six, four or one tokens by two or
+ * four panels) that multiply them. All sum in the same order, so which one served a row never shows
+ * in the result.
  *
- * <p>The loop skeleton is shared here: {@link #matmul} walks the groups (the thread split) and the
- * token tiles, and hands each group to the format's {@link #kernel1x4} / {@link #kernel4x4}; packing
- * walks rows and blocks with {@link #forEachRowBlock}. The loads the kernels share ({@link #vec},
- * {@link #word}, {@link #bx}, {@link #panelBase}) are final leaf methods of a few bytecodes, which C2
- * always inlines. The kernels themselves stay one per format, near-copies of each other on purpose:
- * each is the innermost Vector API loop with its own decode, a per-column call through an interface
- * would be megamorphic in the hot loop, and the largest kernels sit at the edge of what C2 inlines
- * in one compilation. Even folding their final {@link #store} calls into a four-store helper made the
- * 4 x 4 Q8_0 kernel several times slower (the helper, compiled on its own, was no longer inlined), so
- * the stores stay spelled out.
+ * <p>The loop skeleton is shared here: {@link #matmul} walks the groups (the thread split), the token
+ * tiles and the decoded chunks; packing walks rows and blocks with {@link #forEachRowBlock}. The loads
+ * the kernels share ({@link #vec}, {@link #word}, {@link #bx}, {@link #panelBase}) are final leaf
+ * methods of a few bytecodes, which C2 always inlines. The one-token kernels stay one per format,
+ * near-copies of each other on purpose: each is the innermost Vector API loop with its own decode, a
+ * per-column call through an interface would be megamorphic in the hot loop, and the largest kernels
+ * sit at the edge of what C2 inlines in one compilation (folding even the final {@link #store} calls of
+ * a Q8_0 kernel into a helper made it several times slower: the helper, compiled on its own, was no
+ * longer inlined).
  */
 public abstract sealed class PackedTensor extends FloatTensor permits PackedF32, PackedHalf, PackedQ4, PackedSuperBlocks, PackedQ8 {
-    /** Token rows that pass over a group while it sits in cache. */
-    private static final int TOKEN_TILE = 64;
+    /** Token rows that pass over a decoded chunk while it sits in cache (256: a 256-token prefill streams the weights once). */
+    private static final int TOKEN_TILE = 256;
 
     /** Panels per group: a group is stored interleaved, column by column, so a kernel reads one stream. */
     static final int G = 4;

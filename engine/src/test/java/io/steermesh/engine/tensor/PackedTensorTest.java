@@ -99,7 +99,7 @@ class PackedTensorTest {
                 boolean kQuant = type == DType.Q4_K || type == DType.Q6_K;
                 for (boolean int8 : kQuant ? new boolean[] {false, true} : new boolean[] {false}) {   // k-quants: the int8-activation kernels too
                     PackedTensor p = assertInstanceOf(PackedTensor.class, PackedTensor.pack(w, rows, cols, ARENA, int8));
-                    for (int tokens : new int[] {2, 4, 7, 13, 17}) {
+                    for (int tokens : new int[] {2, 4, 7, 13, 17, 300}) {   // 300: past one token tile of 256
                         float[] x = gaussian(tokens * cols, 100 + tokens);
                         float[] batch = new float[tokens * rows];
                         MatMul.matmul(par, p, rows, cols, x, tokens, batch);
