@@ -119,7 +119,7 @@ public abstract sealed class PackedTensor extends FloatTensor permits PackedF32,
      * multiplies those: below it, every token streams the packed weights through its format's
      * {@link #kernel1x4} (decode is then paid once per token, and batch-1 decode is bandwidth-bound anyway).
      */
-    static final int DECODE_TOKENS = Integer.getInteger("steermesh.decode-tokens", 2);
+    static final int DECODE_TOKENS = 2;
 
     /** Columns decoded at a time: a multiple of every format's block (the k-quants' super-block of 256). */
     static final int CHUNK = 256;
