@@ -143,11 +143,11 @@ public abstract sealed class PackedTensor extends FloatTensor permits PackedF32,
     /**
      * Several tokens: per group, token tile and chunk of {@link #CHUNK} columns, the weights decoded once
      * into floats (exactly the values the format's own kernel computes), then multiplied by every token of
-     * the tile with register tiles of six (then four, then one) tokens by two panels (twelve accumulators:
-     * enough independent chains to keep both FMA pipes busy, within AVX2's sixteen registers). The running sums go from chunk to chunk
-     * through {@code acc} (a float stored and loaded back is the same float), so each output is the same
-     * fused multiply-add chain over the columns in order as {@link #kernel1x4}'s: a sequence gets the same
-     * bits alone or in a batch.
+     * the tile with register tiles of six (then four, then one) tokens by two panels: twelve accumulators,
+     * enough independent chains to keep both FMA pipes busy within AVX2's sixteen registers. The running
+     * sums go from chunk to chunk through {@code acc} (a float stored and loaded back is the same float),
+     * so each output is the same fused multiply-add chain over the columns in order as
+     * {@link #kernel1x4}'s: a sequence gets the same bits alone or in a batch.
      */
     private void decodedMatmul(Parallel par, float[] x, int tokens, float[] y) {
         par.forEach(panels / G, g -> {
