@@ -41,6 +41,20 @@ public final class F16Tensor extends HalfTensor {
         return TWO_POW_112.mul(bits.reinterpretAsFloats());
     }
 
+    /**
+     * {@link #evenOf} without the product by 2^112: the float whose value is the half's times 2^-112 (exact,
+     * subnormal halves included). A kernel that scales the activations by 2^112 instead gets the same
+     * products, hence the same sums, one vector operation per widening cheaper.
+     */
+    static FloatVector evenScaledOf(IntVector pair) {
+        return pair.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(SIGN_AND_MAGNITUDE).reinterpretAsFloats();
+    }
+
+    /** {@link #oddOf} without the product by 2^112 (see {@link #evenScaledOf}). */
+    static FloatVector oddScaledOf(IntVector pair) {
+        return pair.lanewise(VectorOperators.ASHR, 3).and(SIGN_AND_MAGNITUDE).reinterpretAsFloats();
+    }
+
     /** The high halves of each int lane, the same way: already at the top, one shift; the mask also drops the low half's bits. */
     static FloatVector oddOf(IntVector pair) {
         IntVector bits = pair.lanewise(VectorOperators.ASHR, 3).and(SIGN_AND_MAGNITUDE);

@@ -79,14 +79,13 @@ public abstract sealed class PackedHalf extends PackedTensor permits PackedHalf.
     }
 
     /**
-     * IEEE half panels. Widening a half takes three or four vector operations (BF16: one), so the
-     * one-token kernel takes two panels at a time: a four-panel kernel with the older six-operation
-     * widening outgrew what C2 inlines in one compilation.
+     * IEEE half panels. Widening a half takes three or four vector operations (BF16: one); one token
+     * usually goes through {@link #scaledKernel1x4} (activations scaled instead of weights), and through
+     * two-panel kernels when its activations are too large to scale: a four-panel kernel with the full
+     * widening outgrows what C2 inlines in one compilation.
      */
     public static final class F16 extends PackedHalf {
         F16(MemorySegment seg, int rows, int cols) { super(seg, rows, cols); }
-
-
 
         @Override public DType dtype() { return DType.F16; }
 
@@ -95,7 +94,67 @@ public abstract sealed class PackedHalf extends PackedTensor permits PackedHalf.
         @Override FloatVector odd(IntVector pair) { return F16Tensor.oddOf(pair); }
 
         @Override float widen(short bits) { return Float.float16ToFloat(bits); }
+
+        /**
+         * One token with its activations scaled by 2^112 (exact while every |x| is below 2^16), so the
+         * weights widen to their value times 2^-112 without the product: each product, hence each sum, is
+         * the same as the plain kernel's, one operation per widening cheaper. Larger activations take the
+         * plain kernel.
+         */
+        /**
+         * One token with its activations scaled by 2^112 (exact while every |x| is below 2^16): the weights
+         * then widen to their value times 2^-112 with no product, so each product, hence each sum, is the
+         * plain kernel's, and the widening costs two or three operations instead of three or four; with
+         * them the four-panel kernel fits what C2 compiles as one unit. Larger activations take the plain
+         * two-panel kernels.
+         */
+        @Override
+        public void matmul(Parallel par, float[] x, int tokens, float[] y) {
+            if (tokens != 1 || !scalable(x, cols)) {
+                super.matmul(par, x, tokens, y);
+                return;
+            }
+            float[] xs = SCALED.get();
+            if (xs.length < cols) SCALED.set(xs = new float[cols]);
+            for (int c = 0; c < cols; c++) xs[c] = x[c] * 0x1p112f;
+            float[] scaled = xs;
+            par.forEach(panels / G, g -> scaledKernel1x4(g * G, scaled, y));
+        }
+
+        /** True when every activation times 2^112 is a finite float: |x| < 2^16 (a NaN stays a NaN either way). */
+        private static boolean scalable(float[] x, int n) {
+            for (int i = 0; i < n; i++) if (Math.abs(x[i]) >= 0x1p16f) return false;
+            return true;
+        }
+
+        /** Panels p..p+3 (one group) times one token's activations scaled by 2^112 ({@code xs}). */
+        private void scaledKernel1x4(int p, float[] xs, float[] y) {
+            long b0 = panelBase(p), b1 = b0 + VB, b2 = b1 + VB, b3 = b2 + VB;
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+            int j = 0;
+            for (; j < pairs; j++) {
+                long o = j * CS;
+                IntVector q0 = word(b0 + o), q1 = word(b1 + o), q2 = word(b2 + o), q3 = word(b3 + o);
+                FloatVector xe = bx(xs, 2 * j), xd = bx(xs, 2 * j + 1);
+                a0 = F16Tensor.evenScaledOf(q0).fma(xe, a0); a0 = F16Tensor.oddScaledOf(q0).fma(xd, a0);
+                a1 = F16Tensor.evenScaledOf(q1).fma(xe, a1); a1 = F16Tensor.oddScaledOf(q1).fma(xd, a1);
+                a2 = F16Tensor.evenScaledOf(q2).fma(xe, a2); a2 = F16Tensor.oddScaledOf(q2).fma(xd, a2);
+                a3 = F16Tensor.evenScaledOf(q3).fma(xe, a3); a3 = F16Tensor.oddScaledOf(q3).fma(xd, a3);
+            }
+            if (2 * pairs < cols) {
+                long o = j * CS;
+                FloatVector xe = bx(xs, 2 * j);
+                a0 = F16Tensor.evenScaledOf(word(b0 + o)).fma(xe, a0);
+                a1 = F16Tensor.evenScaledOf(word(b1 + o)).fma(xe, a1);
+                a2 = F16Tensor.evenScaledOf(word(b2 + o)).fma(xe, a2);
+                a3 = F16Tensor.evenScaledOf(word(b3 + o)).fma(xe, a3);
+            }
+            store(a0, y, 0, p); store(a1, y, 0, p + 1); store(a2, y, 0, p + 2); store(a3, y, 0, p + 3);
+        }
     }
+
+    /** Per calling thread: one row of activations scaled by 2^112 for the F16 one-token kernel. */
+    private static final ThreadLocal<float[]> SCALED = ThreadLocal.withInitial(() -> new float[0]);
 
     abstract FloatVector even(IntVector pair);
 

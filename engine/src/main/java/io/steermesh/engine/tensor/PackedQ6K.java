@@ -18,12 +18,13 @@ import java.lang.foreign.ValueLayout;
  * {@code g / 2} (bits 0..3 for even g, 4..7 for odd), its two high bits in bits 2g, 2g + 1 of byte k of
  * word 2.
  *
- * <p>A kernel merges the low and high bits of four columns with a few int operations, then moves each
- * column's 6 bits to the top of the lane and shifts them back arithmetically: q, sign-extended, without
- * a subtraction. It multiplies q by {@code d * sc}: ggml's {@code dequantize_row_q6_K} computes
- * {@code d * sc * q} left to right, the same two float multiplications (both exact: a float16 times an
- * int8 has at most 18 significant bits, times a 6-bit q at most 24), so each weight is its dequantized
- * value and the sum over columns is the fused multiply-add chain of {@link PackedF32}.
+ * <p>The int8-activation kernels (opt-in) read this layout: they merge the low and high bits of four
+ * columns with a few int operations and sign-extend each column's 6 bits by two shifts. The exact kernels
+ * do not: a float kernel over these bits spends about 6.5 vector operations per 16 weights decoding them
+ * and ran at 14 G weights/s on two cores, while the same weights as one signed byte each in
+ * {@link PackedQ8} (10 bits a weight, d * sc as one float per 16 columns: the same exact weights) take
+ * 4 operations and ran at 25 G weights/s; exact matmuls therefore pack Q6_K as bytes
+ * ({@link PackedTensor#pack}), and these panels exist only for the int8 path.
  */
 public final class PackedQ6K extends PackedSuperBlocks {
     private static final int SUB = 16;                      // columns per scale
@@ -35,8 +36,8 @@ public final class PackedQ6K extends PackedSuperBlocks {
     private static final long HIGH = 2 * WS;                // offset of the high bits in a sub-block
     static final long BB = QUANTS + SUBS * SB;      // bytes of one super-block of a group
 
-    PackedQ6K(MemorySegment seg, int rows, int cols, boolean int8) {
-        super(seg, rows, cols, BB, SUB, int8);
+    PackedQ6K(MemorySegment seg, int rows, int cols) {
+        super(seg, rows, cols, BB, SUB, true);
     }
 
     @Override
@@ -89,80 +90,10 @@ public final class PackedQ6K extends PackedSuperBlocks {
         return low.or(high.lanewise(VectorOperators.LSHR, 2 * g).lanewise(VectorOperators.LSHL, 4).and(0x30303030));
     }
 
-    /** Column 4g + k, dequantized: its v moved to the lane's top and shifted back with its sign, times the scale. */
-    private static FloatVector w(FloatVector scale, IntVector four, int k) {
-        IntVector q = four.lanewise(VectorOperators.LSHL, 26 - 8 * k).lanewise(VectorOperators.ASHR, 26);
-        return scale.mul((FloatVector) q.convert(VectorOperators.I2F, 0));
-    }
-
-    /**
-     * One token, two panels at a time: two independent fused multiply-add chains (with one, each column
-     * waits for the previous one's result, and the kernel is bound by that latency, not by its operations).
-     * Walked a super-block at a time: {@link #scales} forms its scales for the group first, then each pair
-     * of panels continues its chains from {@code acc} (the same sums: a float stored and loaded back is the
-     * same float). Split so, each method stays within what C2 inlines in one compilation (its node budget).
-     */
-    @Override
-    void kernel1x4(int p, float[] x, int t, float[] y) {
-        long base = panelBase(p);
-        float[] sc = new float[SUBS * G * L], acc = new float[G * L];
-        for (int sb = 0; sb < subs / SUBS; sb++) {
-            long bo = base + sb * BB;
-            scales(bo, sc);
-            superBlock(bo, sc, 0, x, t * cols + sb * SUPER, acc);
-            superBlock(bo + 2 * SV, sc, 2, x, t * cols + sb * SUPER, acc);
-        }
-        for (int i = 0; i < G; i++) store(FloatVector.fromArray(F, acc, i * L), y, t, p + i);
-    }
-
-    /** The scales d * sc of the group's super-block at {@code bo} into {@code sc}: sub-block s of panel i at {@code (s * G + i) * L}. */
-    private void scales(long bo, float[] sc) {
-        for (int s = 0; s < SUBS; s++) {
-            for (int i = 0; i < G; i++) {
-                long po = bo + i * SV;
-                IntVector k = word(po + SCALES + (s / 4) * WS).lanewise(VectorOperators.LSHL, 24 - 8 * (s % 4)).lanewise(VectorOperators.ASHR, 24);
-                vec(po).mul((FloatVector) k.convert(VectorOperators.I2F, 0)).intoArray(sc, (s * G + i) * L);
-            }
-        }
-    }
-
-    /** Panels i, i + 1 of the group (the first at {@code bo} in its super-block), columns {@code c..c+255} of x. */
-    private void superBlock(long bo, float[] sc, int i, float[] x, int c, float[] acc) {
-        FloatVector a0 = FloatVector.fromArray(F, acc, i * L), a1 = FloatVector.fromArray(F, acc, (i + 1) * L);
-        for (int s = 0; s < SUBS; s++) {
-            FloatVector d0 = FloatVector.fromArray(F, sc, (s * G + i) * L), d1 = FloatVector.fromArray(F, sc, (s * G + i + 1) * L);
-            long qo = bo + QUANTS + s * SB;
-            IntVector lo0 = word(qo), lo1 = word(qo + WS), hi = word(qo + HIGH);
-            IntVector lp0 = word(qo + SV), lp1 = word(qo + WS + SV), hp = word(qo + HIGH + SV);
-            for (int g = 0; g < 4; g++) {
-                IntVector v = four(lo0, lo1, hi, g), u = four(lp0, lp1, hp, g);
-                int cg = c + s * SUB + 4 * g;
-                for (int k = 0; k < 4; k++) {
-                    FloatVector xv = bx(x, cg + k);
-                    a0 = w(d0, v, k).fma(xv, a0);
-                    a1 = w(d1, u, k).fma(xv, a1);
-                }
-            }
-        }
-        a0.intoArray(acc, i * L);
-        a1.intoArray(acc, (i + 1) * L);
-    }
-
+    /** Exact matmuls never reach these panels: they pack Q6_K as {@link PackedQ8} bytes. */
     @Override
     void decode(int p, int c0, int c1, float[] w) {
-        long base = panelBase(p);
-        for (int b = c0 / SUB; b < c1 / SUB; b++) {
-            int wo = (b * SUB - c0) * G * L;
-            for (int k = 0; k < G; k++) {
-                long bo = base + k * SV + (b / SUBS) * BB, qo = bo + QUANTS + (b % SUBS) * SB;
-                FloatVector d = subScale(bo, b);
-                IntVector lo0 = word(qo), lo1 = word(qo + WS), hi = word(qo + HIGH);
-                for (int g = 0; g < 4; g++) {
-                    IntVector v = four(lo0, lo1, hi, g);
-                    for (int j = 0; j < 4; j++) w(d, v, j).intoArray(w, wo + ((4 * g + j) * G + k) * L);
-                }
-            }
-        }
+        throw new UnsupportedOperationException("Q6_K panels serve only the int8-activation kernels; exact matmuls pack Q6_K as bytes");
     }
 
     /** Sub-block b's scale {@code d * sc}, one panel (its super-block at {@code bo}). */

@@ -9,7 +9,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
- * What the two k-quant packings ({@link PackedQ4K}, {@link PackedQ6K}) share: weights in super-blocks of
+ * What the two k-quant packings ({@link PackedQ4K}; {@link PackedQ6K}, for the int8 kernels only) share: weights in super-blocks of
  * 256 columns kept in their file's bit width, the packing loop (every row's super-blocks unpacked by
  * {@link QuantBlocks} and handed to {@link #packBlock}) and the sub-block count the kernels walk. Each
  * subclass keeps its own layout, dequantization and kernels.
@@ -90,16 +90,16 @@ abstract sealed class PackedSuperBlocks extends PackedTensor permits PackedQ4K, 
         return IntVector.broadcast(I, pair).reinterpretAsShorts();
     }
 
-    /** Whether {@code w} (rows of {@code cols}) can be packed here: Q4_K or Q6_K as mapped from the file, whole super-blocks per row. */
-    static boolean accepts(FloatTensor w, int cols) {
-        return (w.dtype() == DType.Q4_K || w.dtype() == DType.Q6_K) && w instanceof BlockQuantTensor && cols % SUPER == 0;
+    /** Whether {@code w} (rows of {@code cols}) is packed here: Q4_K, or with {@code int8} Q6_K, as mapped from the file, whole super-blocks per row. */
+    static boolean accepts(FloatTensor w, int cols, boolean int8) {
+        return (w.dtype() == DType.Q4_K || (int8 && w.dtype() == DType.Q6_K)) && w instanceof BlockQuantTensor && cols % SUPER == 0;
     }
 
     /** Repacks {@code w}, which {@link #accepts}, into a {@link PackedQ4K} or a {@link PackedQ6K}. */
     static PackedSuperBlocks from(FloatTensor w, int rows, int cols, Arena arena, boolean int8) {
         return w.dtype() == DType.Q4_K
                 ? pack(w, rows, cols, arena, PackedQ4K.BB, (out, r, c) -> new PackedQ4K(out, r, c, int8))
-                : pack(w, rows, cols, arena, PackedQ6K.BB, (out, r, c) -> new PackedQ6K(out, r, c, int8));
+                : pack(w, rows, cols, arena, PackedQ6K.BB, (out, r, c) -> new PackedQ6K(out, r, c));
     }
 
     interface Layout<P extends PackedSuperBlocks> {

@@ -84,8 +84,9 @@ public abstract sealed class PackedTensor extends FloatTensor permits PackedF32,
 
     /**
      * Repacks {@code w}, a row-major (rows, cols) matrix, into memory from {@code arena}: Q4_K into
-     * {@link PackedQ4K}, Q6_K into {@link PackedQ6K}, the other 4-bit types into {@link PackedQ4}, the
-     * other ggml block types into {@link PackedQ8}; returns {@code w} itself
+     * {@link PackedQ4K}, the other 4-bit types into {@link PackedQ4}, the other ggml block types (Q6_K
+     * included: one byte a weight decodes faster than its 6 bits, see {@link PackedQ6K}) into
+     * {@link PackedQ8}; returns {@code w} itself
      * when it is packed already, grouped Q8_0, or a block type whose rows do not hold whole blocks.
      * Lossless: every weight keeps its exact value.
      */
@@ -96,8 +97,8 @@ public abstract sealed class PackedTensor extends FloatTensor permits PackedF32,
     /**
      * {@link #pack(FloatTensor, int, int, Arena)}, and with {@code int8Activations} the k-quant matrices
      * (Q4_K, Q6_K) multiply the way llama.cpp does: activations quantized to int8 per 32 columns, integer
-     * sums, then the scales. Faster and not exact (the error is measured in BENCHMARKS.md); opt-in, every
-     * other type keeps its exact kernel.
+     * sums, then the scales (Q6_K then packed into {@link PackedQ6K}, 6.625 bits a weight). Faster and not
+     * exact (the error is measured in BENCHMARKS.md); opt-in, every other type keeps its exact kernel.
      */
     public static FloatTensor pack(FloatTensor w, int rows, int cols, Arena arena, boolean int8Activations) {
         if (w.size() != (long) rows * cols) {
@@ -107,7 +108,7 @@ public abstract sealed class PackedTensor extends FloatTensor permits PackedF32,
             case F32Tensor f -> PackedF32.pack(f, rows, cols, arena);
             case HalfTensor h -> PackedHalf.pack(h, rows, cols, arena);
             case PackedTensor p -> p;
-            case FloatTensor q when PackedSuperBlocks.accepts(q, cols) -> PackedSuperBlocks.from(q, rows, cols, arena, int8Activations);
+            case FloatTensor q when PackedSuperBlocks.accepts(q, cols, int8Activations) -> PackedSuperBlocks.from(q, rows, cols, arena, int8Activations);
             case FloatTensor q when PackedQ4.accepts(q, cols) -> PackedQ4.from(q, rows, cols, arena);
             case FloatTensor q when PackedQ8.accepts(q, cols) -> PackedQ8.from(q, rows, cols, arena);
             default -> w;

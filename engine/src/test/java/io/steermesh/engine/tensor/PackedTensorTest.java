@@ -144,6 +144,45 @@ class PackedTensorTest {
     }
 
     @Test
+    void f16OneTokenIsTheFloat32MatmulOfItsWidenedWeightsForActivationsOfAnySize() {
+        // one token scales its activations by 2^112 instead of widening each weight with a product; activations
+        // of 2^16 and above cannot be scaled and take the plain kernels. Both must give the float32 matmul's bits.
+        int rows = 75, cols = 301;
+        FloatTensor h = random(DType.F16, rows * cols, 21);
+        float[] dense = new float[rows * cols];
+        h.copyTo(0, dense, 0, dense.length);
+        PackedTensor ph = pack(h, rows, cols), pf = pack(FloatTensor.of(DType.F32, MemorySegment.ofArray(dense), dense.length), rows, cols);
+        float below = Math.nextDown(0x1p16f);
+        float[][] activations = {
+                gaussian(cols, 22),
+                scaled(gaussian(cols, 23), 1e-38f),     // subnormal activations and products
+                scaled(gaussian(cols, 24), 4000f),      // large, still below 2^16
+                withAt(scaled(gaussian(cols, 25), 100f), 7, below), withAt(gaussian(cols, 26), 300, -below),
+                withAt(gaussian(cols, 27), 0, 0x1p16f), withAt(gaussian(cols, 28), 150, -70000f),   // the plain kernels
+                withAt(gaussian(cols, 29), 3, Float.NaN)};
+        try (Parallel par = new Parallel(2)) {
+            for (int i = 0; i < activations.length; i++) {
+                float[] a = new float[rows], b = new float[rows];
+                MatMul.matmul(par, ph, rows, cols, activations[i], 1, a);
+                MatMul.matmul(par, pf, rows, cols, activations[i], 1, b);
+                for (int r = 0; r < rows; r++) {
+                    assertEquals(Float.floatToRawIntBits(b[r]), Float.floatToRawIntBits(a[r]), "activations " + i + " row " + r);
+                }
+            }
+        }
+    }
+
+    private static float[] scaled(float[] x, float by) {
+        for (int i = 0; i < x.length; i++) x[i] *= by;
+        return x;
+    }
+
+    private static float[] withAt(float[] x, int i, float v) {
+        x[i] = v;
+        return x;
+    }
+
+    @Test
     void fourBitTypesKeepFourBitsAWeight() {
         int rows = 64, cols = 256;
         long q4 = pack(random(DType.Q4_K, rows * cols, 1), rows, cols).segment().byteSize();
@@ -157,9 +196,13 @@ class PackedTensorTest {
         // rows fill whole groups here, so the packed size is exactly the bits a weight times the weights
         int rows = 4 * 4 * 16, cols = 1024;
         PackedTensor q4k = pack(random(DType.Q4_K, rows * cols, 1), rows, cols);
-        PackedTensor q6k = pack(random(DType.Q6_K, rows * cols, 1), rows, cols);
+        // Q6_K keeps its 6 bits for the int8 kernels; the exact ones read it as one byte a weight (faster to decode)
+        PackedTensor q6k = assertInstanceOf(PackedTensor.class, PackedTensor.pack(random(DType.Q6_K, rows * cols, 1), rows, cols, ARENA, true));
+        PackedTensor q6kExact = pack(random(DType.Q6_K, rows * cols, 1), rows, cols);
         assertInstanceOf(PackedQ4K.class, q4k);
         assertInstanceOf(PackedQ6K.class, q6k);
+        assertInstanceOf(PackedQ8.class, q6kExact);
+        assertEquals(10.0, bitsPerWeight(q6kExact, rows, cols), 0.0, "exact packed Q6_K bits a weight: a byte and a float scale per 16");
         assertEquals(4.75, bitsPerWeight(q4k, rows, cols), 0.0, "packed Q4_K bits a weight");
         assertEquals(6.625, bitsPerWeight(q6k, rows, cols), 0.0, "packed Q6_K bits a weight");
         assertTrue(bitsPerWeight(q4k, rows, cols) <= 8.0 * DType.Q4_K.blockBytes() / 256 + 0.25);
@@ -187,12 +230,15 @@ class PackedTensorTest {
                 for (int h : halves) seg.set(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED, (long) b * bb + h, (short) (rnd.nextInt(0x7800) | (rnd.nextBoolean() ? 0x8000 : 0)));
             }
             FloatTensor w = new BlockQuantTensor(type, seg, (long) rows * cols);
-            PackedTensor p = pack(w, rows, cols);
-            float[] want = new float[cols];
-            for (int r = 0; r < rows; r++) {
-                Quant.dequantize(type, seg, (long) r * cols, want, cols);
-                for (int c = 0; c < cols; c++) {
-                    assertEquals(Float.floatToRawIntBits(want[c]), Float.floatToRawIntBits(p.get((long) r * cols + c)), type + " (" + r + "," + c + ")");
+            // both packings: the exact kernels' and the int8 kernels' (Q6_K's differ)
+            for (boolean int8 : new boolean[] {false, true}) {
+                FloatTensor p = PackedTensor.pack(w, rows, cols, ARENA, int8);
+                float[] want = new float[cols];
+                for (int r = 0; r < rows; r++) {
+                    Quant.dequantize(type, seg, (long) r * cols, want, cols);
+                    for (int c = 0; c < cols; c++) {
+                        assertEquals(Float.floatToRawIntBits(want[c]), Float.floatToRawIntBits(p.get((long) r * cols + c)), type + " (" + r + "," + c + ") int8 " + int8);
+                    }
                 }
             }
         }
