@@ -96,12 +96,6 @@ public abstract sealed class PackedHalf extends PackedTensor permits PackedHalf.
         @Override float widen(short bits) { return Float.float16ToFloat(bits); }
 
         /**
-         * One token with its activations scaled by 2^112 (exact while every |x| is below 2^16), so the
-         * weights widen to their value times 2^-112 without the product: each product, hence each sum, is
-         * the same as the plain kernel's, one operation per widening cheaper. Larger activations take the
-         * plain kernel.
-         */
-        /**
          * One token with its activations scaled by 2^112 (exact while every |x| is below 2^16): the weights
          * then widen to their value times 2^-112 with no product, so each product, hence each sum, is the
          * plain kernel's, and the widening costs two or three operations instead of three or four; with

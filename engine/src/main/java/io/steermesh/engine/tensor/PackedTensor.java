@@ -127,7 +127,7 @@ public abstract sealed class PackedTensor extends FloatTensor permits PackedF32,
 
     /**
      * Whether the register tiles may take eight tokens by two panels (16 accumulators): with 512-bit vectors
-     * (AVX-512: 32 vector registers), where they run prefill 8–10% faster than six by two; with AVX2's 16
+     * (AVX-512: 32 vector registers), where they ran prefill-shaped matmuls 6–10% faster than six by two; with AVX2's 16
      * registers they would spill.
      */
     static final boolean EIGHT_TOKEN_TILES = L >= 16;
