@@ -33,6 +33,9 @@ public final class PackedF32 extends PackedTensor {
     public DType dtype() { return DType.F32; }
 
     @Override
+    int nativeFormat() { return NativeKernels.F32; }
+
+    @Override
     float weight(int r, int c) {
         return seg.get(ValueLayout.JAVA_FLOAT_UNALIGNED, panelBase(r / L) + c * CS + 4L * (r % L));
     }

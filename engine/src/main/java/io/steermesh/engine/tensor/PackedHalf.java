@@ -44,6 +44,8 @@ public abstract sealed class PackedHalf extends PackedTensor permits PackedHalf.
 
         @Override public DType dtype() { return DType.BF16; }
 
+        @Override int nativeFormat() { return NativeKernels.BF16; }
+
         @Override FloatVector even(IntVector pair) { return BF16Tensor.evenOf(pair); }
 
         @Override FloatVector odd(IntVector pair) { return BF16Tensor.oddOf(pair); }
@@ -89,6 +91,8 @@ public abstract sealed class PackedHalf extends PackedTensor permits PackedHalf.
 
         @Override public DType dtype() { return DType.F16; }
 
+        @Override int nativeFormat() { return NativeKernels.F16; }
+
         @Override FloatVector even(IntVector pair) { return F16Tensor.evenOf(pair); }
 
         @Override FloatVector odd(IntVector pair) { return F16Tensor.oddOf(pair); }
@@ -104,6 +108,7 @@ public abstract sealed class PackedHalf extends PackedTensor permits PackedHalf.
          */
         @Override
         public void matmul(Parallel par, float[] x, int tokens, float[] y) {
+            if (nativeMatmul(par, x, tokens, y)) return;
             if (tokens != 1 || !scalable(x, cols)) {
                 super.matmul(par, x, tokens, y);
                 return;

@@ -77,6 +77,9 @@ public final class PackedQ4 extends PackedTensor {
     public DType dtype() { return type; }
 
     @Override
+    int nativeFormat() { return NativeKernels.Q4; }
+
+    @Override
     float weight(int r, int c) {
         long at = panelBase(r / L) + (c / SUB) * BB + 4L * (r % L);
         int k = c % SUB;

@@ -63,6 +63,9 @@ public final class PackedQ4K extends PackedSuperBlocks {
     public DType dtype() { return DType.Q4_K; }
 
     @Override
+    int nativeFormat() { return int8 ? -1 : NativeKernels.Q4K; }
+
+    @Override
     float weight(int r, int c) {
         long at = lane(r, c);
         int s = (c % SUPER) / SUB, k = c % SUB;

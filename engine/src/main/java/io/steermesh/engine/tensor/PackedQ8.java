@@ -95,6 +95,15 @@ public abstract sealed class PackedQ8 extends PackedTensor permits PackedQ8.Plai
     public DType dtype() { return type; }
 
     @Override
+    int nativeFormat() { return hasMin ? NativeKernels.Q8_MIN : NativeKernels.Q8; }
+
+    @Override
+    long nativeA() { return sub; }
+
+    @Override
+    long nativeB() { return bb; }
+
+    @Override
     float weight(int r, int c) {
         int p = r / L, lane = r % L;
         long so = (c / sub) * bb;

@@ -138,6 +138,7 @@ public abstract sealed class PackedTensor extends FloatTensor permits PackedF32,
 
     /** {@code y[t*rows + r] = sum_c w[r][c] * x[t*cols + c]} for t < tokens, r < rows. */
     public void matmul(Parallel par, float[] x, int tokens, float[] y) {
+        if (nativeMatmul(par, x, tokens, y)) return;
         if (tokens >= DECODE_TOKENS) {
             decodedMatmul(par, x, tokens, y);
             return;
@@ -146,6 +147,36 @@ public abstract sealed class PackedTensor extends FloatTensor permits PackedF32,
         par.forEach(panels / G, g -> {
             for (int t = 0; t < tokens; t++) kernel1x4(g * G, x, t, y);
         });
+    }
+
+    /** This format's number in {@code kernels.c} ({@link NativeKernels}), or -1 where only the Java kernels serve it. */
+    int nativeFormat() { return -1; }
+
+    /** The format's first parameter for {@code kernels.c} (Q8: columns per scale). */
+    long nativeA() { return 0; }
+
+    /** The format's second parameter for {@code kernels.c} (Q8: bytes of one sub-block of a group). */
+    long nativeB() { return 0; }
+
+    /**
+     * The matmul through the native kernels, the same bits as the Java ones, one group per chunk as
+     * {@link #matmul} shares them out; false (nothing done) where they are not loaded or do not serve
+     * this format.
+     */
+    final boolean nativeMatmul(Parallel par, float[] x, int tokens, float[] y) {
+        int fmt = nativeFormat();
+        if (fmt < 0 || tokens <= 0) return false;
+        NativeKernels k = NativeKernels.instance();
+        if (k == null) return false;
+        // the C code trusts its bounds: check them here, as the Java kernels' array accesses would
+        if (x.length < (long) tokens * cols || y.length < (long) tokens * rows) {
+            throw new IndexOutOfBoundsException("matmul of " + tokens + " tokens needs x of " + (long) tokens * cols
+                    + " and y of " + (long) tokens * rows + " floats (got " + x.length + " and " + y.length + ")");
+        }
+        MemorySegment xs = MemorySegment.ofArray(x), ys = MemorySegment.ofArray(y);
+        long a = nativeA(), b = nativeB();
+        par.forEach(panels / G, g -> k.matmul(fmt, seg, groupBytes, rows, cols, a, b, g, g + 1, xs, tokens, ys));
+        return true;
     }
 
     /**

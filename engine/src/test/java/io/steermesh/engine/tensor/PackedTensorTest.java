@@ -88,6 +88,51 @@ class PackedTensorTest {
         }
     }
 
+    /** Whether this machine should run the native kernels: Linux on x86-64, a C compiler on PATH, and not turned off. */
+    private static boolean nativeExpected() {
+        String mode = System.getProperty("steermesh.kernels", System.getenv().getOrDefault("STEERMESH_KERNELS", "auto"));
+        boolean x86 = System.getProperty("os.arch").matches("amd64|x86_64") && System.getProperty("os.name").contains("Linux");
+        boolean cc = java.util.Arrays.stream(System.getenv().getOrDefault("PATH", "").split(":"))
+                .anyMatch(d -> !d.isEmpty() && (java.nio.file.Files.isExecutable(java.nio.file.Path.of(d, "cc"))
+                        || java.nio.file.Files.isExecutable(java.nio.file.Path.of(d, "gcc"))));
+        return x86 && cc && !mode.equalsIgnoreCase("java") && (FloatTensor.L == 8 || FloatTensor.L == 16);
+    }
+
+    @Test
+    void theNativeKernelsGiveTheJavaKernelsBitsForEveryTypeShapeAndTokenCount() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(nativeExpected(),
+                "no native kernels expected here (needs Linux on x86-64 with cc or gcc): " + NativeKernels.description());
+        assertTrue(NativeKernels.active(), NativeKernels.description());
+        try (Parallel par = new Parallel(2)) {
+            for (DType type : PACKED) {
+                int[][] shapes = type.blockSize() == 256
+                        ? new int[][] {{1, 256}, {75, 512}, {130, 768}}
+                        // partial panels and groups, an odd column count for the 16-bit pairs, columns over several chunks
+                        : new int[][] {{1, 32}, {75, type.blockSize() == 1 ? 45 : 96}, {130, type.blockSize() == 1 ? 601 : 544}, {256, 64}};
+                for (int[] shape : shapes) {
+                    int rows = shape[0], cols = shape[1];
+                    PackedTensor p = pack(random(type, rows * cols, rows * 7L + cols), rows, cols);
+                    for (int tokens : new int[] {1, 2, 3, 5, 12, 13, 17, 25, 300}) {
+                        float[] x = gaussian(tokens * cols, tokens + 1);
+                        if (type == DType.F16 && tokens == 1 && rows == 75) x[cols / 2] = 70000f;   // past the Java kernel's scaling range
+                        float[] viaC = new float[tokens * rows + 1], viaJava = new float[tokens * rows + 1];
+                        viaC[tokens * rows] = viaJava[tokens * rows] = 42f;
+                        MatMul.matmul(par, p, rows, cols, x, tokens, viaC);
+                        NativeKernels.javaOnly(() -> {
+                            MatMul.matmul(par, p, rows, cols, x, tokens, viaJava);
+                            return null;
+                        });
+                        assertEquals(42f, viaC[tokens * rows], type + " wrote past its output");
+                        for (int i = 0; i < tokens * rows; i++) {
+                            assertEquals(Float.floatToRawIntBits(viaJava[i]), Float.floatToRawIntBits(viaC[i]),
+                                    type + " " + rows + "x" + cols + " tokens=" + tokens + " element " + i);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void aTokenGetsTheSameBitsAloneAsInAnyBatch() {
         // the property continuous batching relies on: a sequence's logits never depend on its neighbours

@@ -1,0 +1,398 @@
+/*
+ * steermesh's matmul kernels in C, over the packed layouts of io.steermesh.engine.tensor.Packed*.
+ *
+ * Every output y[t][r] is the same computation as the Java kernels': the row's weights decoded with
+ * the same float operations (so each is its exact dequantized value), then one fused multiply-add
+ * chain over the columns in order, starting from zero. Each lane of a vector is one row's chain, so
+ * no reduction order enters, and the result is the same bits as the Java kernels for any batch and
+ * any tile shape. The engine compiles this file at run time with the machine's C compiler
+ * (-O3 -march=native -ffp-contract=off: only the explicit FMAs below fuse) and calls it through the
+ * FFM API; see NativeKernels.java. SM_L, the Java float vector's lanes (16 for AVX-512, 8 for AVX2),
+ * is given on the command line and fixes the panel layout.
+ */
+#include <immintrin.h>
+#include <stdint.h>
+
+#ifndef SM_L
+#error "compile with -DSM_L=16 or -DSM_L=8 (the Java float vector's lanes)"
+#endif
+#define L SM_L
+#define G 4                       /* panels per group */
+#define CHUNK 256                 /* columns decoded at a time */
+#define TILE 256                  /* tokens per pass over a decoded chunk */
+#define SV ((int64_t) 4 * L)      /* bytes of one panel's vector */
+#define WS ((int64_t) G * SV)     /* bytes of one vector of a group (one column, pair or field) */
+
+enum { FMT_F32 = 0, FMT_BF16 = 1, FMT_F16 = 2, FMT_Q8 = 3, FMT_Q8_MIN = 4, FMT_Q4K = 5, FMT_Q4 = 6 };
+
+#define INLINE static inline __attribute__((always_inline))
+
+#if L == 16
+typedef __m512 vf;
+typedef __m512i vi;
+INLINE vf ld(const void *p) { return _mm512_loadu_ps(p); }
+INLINE void st(float *p, vf v) { _mm512_storeu_ps(p, v); }
+INLINE vf fmadd(vf a, vf b, vf c) { return _mm512_fmadd_ps(a, b, c); }
+INLINE vf mul(vf a, vf b) { return _mm512_mul_ps(a, b); }
+INLINE vf bc(float x) { return _mm512_set1_ps(x); }
+INLINE vf zero(void) { return _mm512_setzero_ps(); }
+INLINE vi ldi(const void *p) { return _mm512_loadu_si512(p); }
+INLINE vi srl(vi v, unsigned n) { return _mm512_srli_epi32(v, n); }
+INLINE vi andi(vi v, int m) { return _mm512_and_si512(v, _mm512_set1_epi32(m)); }
+INLINE vf i2f(vi v) { return _mm512_cvtepi32_ps(v); }
+INLINE vf b2f(const void *p) { return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *) p))); }
+INLINE vf h_even(vi v) { return _mm512_cvtph_ps(_mm512_cvtepi32_epi16(v)); }
+INLINE vf h_odd(vi v) { return _mm512_cvtph_ps(_mm512_cvtepi32_epi16(_mm512_srli_epi32(v, 16))); }
+INLINE vf bf_even(vi v) { return _mm512_castsi512_ps(_mm512_slli_epi32(v, 16)); }
+INLINE vf bf_odd(vi v) { return _mm512_castsi512_ps(_mm512_and_si512(v, _mm512_set1_epi32((int) 0xffff0000))); }
+#define TT 12                     /* tokens per register tile: 12 x 2 panels = 24 of the 32 registers */
+#elif L == 8
+typedef __m256 vf;
+typedef __m256i vi;
+INLINE vf ld(const void *p) { return _mm256_loadu_ps(p); }
+INLINE void st(float *p, vf v) { _mm256_storeu_ps(p, v); }
+INLINE vf fmadd(vf a, vf b, vf c) { return _mm256_fmadd_ps(a, b, c); }
+INLINE vf mul(vf a, vf b) { return _mm256_mul_ps(a, b); }
+INLINE vf bc(float x) { return _mm256_set1_ps(x); }
+INLINE vf zero(void) { return _mm256_setzero_ps(); }
+INLINE vi ldi(const void *p) { return _mm256_loadu_si256((const __m256i *) p); }
+INLINE vi srl(vi v, unsigned n) { return _mm256_srli_epi32(v, n); }
+INLINE vi andi(vi v, int m) { return _mm256_and_si256(v, _mm256_set1_epi32(m)); }
+INLINE vf i2f(vi v) { return _mm256_cvtepi32_ps(v); }
+INLINE vf b2f(const void *p) { return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *) p))); }
+/* the low (even) or high (odd) halves of the eight int lanes, gathered into one 128-bit half vector */
+INLINE vf halves(vi v, int hi) {
+    const vi lo = _mm256_setr_epi8(0, 1, 4, 5, 8, 9, 12, 13, -1, -1, -1, -1, -1, -1, -1, -1,
+                                   0, 1, 4, 5, 8, 9, 12, 13, -1, -1, -1, -1, -1, -1, -1, -1);
+    const vi up = _mm256_setr_epi8(2, 3, 6, 7, 10, 11, 14, 15, -1, -1, -1, -1, -1, -1, -1, -1,
+                                   2, 3, 6, 7, 10, 11, 14, 15, -1, -1, -1, -1, -1, -1, -1, -1);
+    vi t = _mm256_permute4x64_epi64(_mm256_shuffle_epi8(v, hi ? up : lo), 0x08);
+    return _mm256_cvtph_ps(_mm256_castsi256_si128(t));
+}
+INLINE vf h_even(vi v) { return halves(v, 0); }
+INLINE vf h_odd(vi v) { return halves(v, 1); }
+INLINE vf bf_even(vi v) { return _mm256_castsi256_ps(_mm256_slli_epi32(v, 16)); }
+INLINE vf bf_odd(vi v) { return _mm256_castsi256_ps(_mm256_and_si256(v, _mm256_set1_epi32((int) 0xffff0000))); }
+#define TT 6                      /* 6 x 2 panels = 12 of the 16 registers */
+#else
+#error "SM_L must be 16 or 8"
+#endif
+
+/* One packed matrix: its format, bytes, shape and the format's two parameters. */
+typedef struct {
+    int fmt;
+    const uint8_t *w;
+    int64_t gb;          /* bytes of one group of G panels */
+    int rows, cols;
+    int64_t a, b;        /* Q8: columns per scale, bytes of one sub-block of a group */
+} mat;
+
+/* Q4_K: per super-block of 256 columns and group, d, -dmin, four scale words, eight sub-blocks of four nibble words. */
+#define Q4K_MINS WS
+#define Q4K_SCALES (2 * WS)
+#define Q4K_QUANTS (Q4K_SCALES + 4 * WS)
+#define Q4K_SB (4 * WS)
+#define Q4K_BB (Q4K_QUANTS + 8 * Q4K_SB)
+/* Q4_0, Q4_1: per sub-block of 32 columns and group, the scales, the negated mins, four nibble words. */
+#define Q4_QUANTS (2 * WS)
+#define Q4_BB (Q4_QUANTS + 4 * WS)
+
+/* Writes panel p's L rows of token t; masked on the last partial panel, nothing for padding panels. */
+INLINE void store(const mat *m, vf acc, float *y, int t, int p) {
+    int full = m->rows / L;
+    float *o = y + (int64_t) t * m->rows + (int64_t) p * L;
+    if (p < full) {
+        st(o, acc);
+    } else if (p == full && m->rows > full * L) {
+        float tmp[L] __attribute__((aligned(64)));
+        st(tmp, acc);
+        for (int i = 0; i < m->rows - full * L; i++) o[i] = tmp[i];
+    }
+}
+
+/* ---- one token: decode and multiply in one pass, the group's four panels at once ---- */
+
+static void gemv_f32(const mat *m, int g, const float *x, float *y, int t) {
+    const uint8_t *b = m->w + g * m->gb;
+    vf a0 = zero(), a1 = a0, a2 = a0, a3 = a0;
+    for (int c = 0; c < m->cols; c++) {
+        const uint8_t *o = b + c * WS;
+        vf v = bc(x[c]);
+        a0 = fmadd(ld(o), v, a0);
+        a1 = fmadd(ld(o + SV), v, a1);
+        a2 = fmadd(ld(o + 2 * SV), v, a2);
+        a3 = fmadd(ld(o + 3 * SV), v, a3);
+    }
+    int p = g * G;
+    store(m, a0, y, t, p); store(m, a1, y, t, p + 1); store(m, a2, y, t, p + 2); store(m, a3, y, t, p + 3);
+}
+
+#define HALF_GEMV(NAME, EVEN, ODD)                                                              \
+static void NAME(const mat *m, int g, const float *x, float *y, int t) {                        \
+    const uint8_t *b = m->w + g * m->gb;                                                        \
+    vf a0 = zero(), a1 = a0, a2 = a0, a3 = a0;                                                  \
+    int pairs = m->cols / 2, j = 0;                                                             \
+    for (; j < pairs; j++) {                                                                    \
+        const uint8_t *o = b + j * WS;                                                          \
+        vi q0 = ldi(o), q1 = ldi(o + SV), q2 = ldi(o + 2 * SV), q3 = ldi(o + 3 * SV);           \
+        vf xe = bc(x[2 * j]), xd = bc(x[2 * j + 1]);                                            \
+        a0 = fmadd(EVEN(q0), xe, a0); a0 = fmadd(ODD(q0), xd, a0);                              \
+        a1 = fmadd(EVEN(q1), xe, a1); a1 = fmadd(ODD(q1), xd, a1);                              \
+        a2 = fmadd(EVEN(q2), xe, a2); a2 = fmadd(ODD(q2), xd, a2);                              \
+        a3 = fmadd(EVEN(q3), xe, a3); a3 = fmadd(ODD(q3), xd, a3);                              \
+    }                                                                                           \
+    if (2 * pairs < m->cols) {                                                                  \
+        const uint8_t *o = b + j * WS;                                                          \
+        vf xe = bc(x[2 * j]);                                                                   \
+        a0 = fmadd(EVEN(ldi(o)), xe, a0);                                                       \
+        a1 = fmadd(EVEN(ldi(o + SV)), xe, a1);                                                  \
+        a2 = fmadd(EVEN(ldi(o + 2 * SV)), xe, a2);                                              \
+        a3 = fmadd(EVEN(ldi(o + 3 * SV)), xe, a3);                                              \
+    }                                                                                           \
+    int p = g * G;                                                                              \
+    store(m, a0, y, t, p); store(m, a1, y, t, p + 1); store(m, a2, y, t, p + 2); store(m, a3, y, t, p + 3); \
+}
+HALF_GEMV(gemv_bf16, bf_even, bf_odd)
+HALF_GEMV(gemv_f16, h_even, h_odd)
+
+/* Q8_0 and the other byte-per-weight types: weight = scale * q, or q * scale + (-min) as one FMA. */
+INLINE void gemv_q8_impl(const mat *m, int g, const float *x, float *y, int t, int withMin) {
+    int sub = (int) m->a, subs = m->cols / sub;
+    int64_t bb = m->b, quants = withMin ? 2 * WS : WS, qs = G * L;
+    const uint8_t *base = m->w + g * m->gb;
+    vf a0 = zero(), a1 = a0, a2 = a0, a3 = a0;
+    for (int s = 0; s < subs; s++) {
+        const uint8_t *so = base + s * bb, *qo = so + quants;
+        vf d0 = ld(so), d1 = ld(so + SV), d2 = ld(so + 2 * SV), d3 = ld(so + 3 * SV);
+        vf m0 = zero(), m1 = m0, m2 = m0, m3 = m0;
+        if (withMin) { m0 = ld(so + WS); m1 = ld(so + WS + SV); m2 = ld(so + WS + 2 * SV); m3 = ld(so + WS + 3 * SV); }
+        const float *xc = x + s * sub;
+        for (int i = 0; i < sub; i++) {
+            const uint8_t *o = qo + i * qs;
+            vf v = bc(xc[i]);
+            vf w0, w1, w2, w3;
+            if (withMin) {
+                w0 = fmadd(b2f(o), d0, m0); w1 = fmadd(b2f(o + L), d1, m1);
+                w2 = fmadd(b2f(o + 2 * L), d2, m2); w3 = fmadd(b2f(o + 3 * L), d3, m3);
+            } else {
+                w0 = mul(d0, b2f(o)); w1 = mul(d1, b2f(o + L)); w2 = mul(d2, b2f(o + 2 * L)); w3 = mul(d3, b2f(o + 3 * L));
+            }
+            a0 = fmadd(w0, v, a0); a1 = fmadd(w1, v, a1); a2 = fmadd(w2, v, a2); a3 = fmadd(w3, v, a3);
+        }
+    }
+    int p = g * G;
+    store(m, a0, y, t, p); store(m, a1, y, t, p + 1); store(m, a2, y, t, p + 2); store(m, a3, y, t, p + 3);
+}
+static void gemv_q8(const mat *m, int g, const float *x, float *y, int t) { gemv_q8_impl(m, g, x, y, t, 0); }
+static void gemv_q8_min(const mat *m, int g, const float *x, float *y, int t) { gemv_q8_impl(m, g, x, y, t, 1); }
+
+/* Q4_K sub-block s (0..7) of the super-block at bo, one panel: scale d * sc and negated min (-dmin) * m. */
+INLINE void q4k_scales(const uint8_t *bo, int s, vf *d, vf *mn) {
+    vi sw = srl(ldi(bo + Q4K_SCALES + (s / 2) * WS), 16 * (s % 2));
+    *d = mul(ld(bo), i2f(andi(sw, 0xFF)));
+    *mn = mul(ld(bo + Q4K_MINS), i2f(andi(srl(sw, 8), 0xFF)));
+}
+
+INLINE vf q4k_weight(vi q, int j, vf d, vf mn) { return fmadd(i2f(andi(srl(q, 4 * j), 0xF)), d, mn); }
+
+/* Q4_K (scales from super-block words) or Q4_0 / Q4_1 (a float scale and negated min per sub-block). */
+INLINE void gemv_nibbles(const mat *m, int g, const float *x, float *y, int t, int k4) {
+    const uint8_t *base = m->w + g * m->gb;
+    int subs = m->cols / 32;
+    vf a0 = zero(), a1 = a0, a2 = a0, a3 = a0;
+    for (int b = 0; b < subs; b++) {
+        const uint8_t *bo, *qo;
+        vf d0, d1, d2, d3, n0, n1, n2, n3;
+        if (k4) {
+            bo = base + (b / 8) * Q4K_BB;
+            qo = bo + Q4K_QUANTS + (b % 8) * Q4K_SB;
+            q4k_scales(bo, b % 8, &d0, &n0); q4k_scales(bo + SV, b % 8, &d1, &n1);
+            q4k_scales(bo + 2 * SV, b % 8, &d2, &n2); q4k_scales(bo + 3 * SV, b % 8, &d3, &n3);
+        } else {
+            bo = base + b * Q4_BB;
+            qo = bo + Q4_QUANTS;
+            d0 = ld(bo); d1 = ld(bo + SV); d2 = ld(bo + 2 * SV); d3 = ld(bo + 3 * SV);
+            n0 = ld(bo + WS); n1 = ld(bo + WS + SV); n2 = ld(bo + WS + 2 * SV); n3 = ld(bo + WS + 3 * SV);
+        }
+        for (int wd = 0; wd < 4; wd++) {
+            const uint8_t *o = qo + wd * WS;
+            vi q0 = ldi(o), q1 = ldi(o + SV), q2 = ldi(o + 2 * SV), q3 = ldi(o + 3 * SV);
+            const float *xc = x + b * 32 + 8 * wd;
+#pragma GCC unroll 8
+            for (int j = 0; j < 8; j++) {
+                vf v = bc(xc[j]);
+                a0 = fmadd(q4k_weight(q0, j, d0, n0), v, a0);
+                a1 = fmadd(q4k_weight(q1, j, d1, n1), v, a1);
+                a2 = fmadd(q4k_weight(q2, j, d2, n2), v, a2);
+                a3 = fmadd(q4k_weight(q3, j, d3, n3), v, a3);
+            }
+        }
+    }
+    int p = g * G;
+    store(m, a0, y, t, p); store(m, a1, y, t, p + 1); store(m, a2, y, t, p + 2); store(m, a3, y, t, p + 3);
+}
+static void gemv_q4k(const mat *m, int g, const float *x, float *y, int t) { gemv_nibbles(m, g, x, y, t, 1); }
+static void gemv_q4(const mat *m, int g, const float *x, float *y, int t) { gemv_nibbles(m, g, x, y, t, 0); }
+
+/* ---- several tokens: decode a chunk of the group once into floats, multiply it by every token ---- */
+
+/* Writes the exact weights of group g at columns [c0, c1) into w: panel k's L rows at column c from ((c - c0) * G + k) * L. */
+static void decode(const mat *m, int g, int c0, int c1, float *w) {
+    const uint8_t *base = m->w + g * m->gb;
+    switch (m->fmt) {
+    case FMT_F32:
+        for (int c = c0; c < c1; c++)
+            for (int k = 0; k < G; k++) st(w + ((c - c0) * G + k) * L, ld(base + c * WS + k * SV));
+        break;
+    case FMT_BF16:
+    case FMT_F16: {
+        int j = c0 / 2;
+        for (; 2 * j + 1 < c1; j++) {
+            float *e = w + (2 * j - c0) * G * L;
+            for (int k = 0; k < G; k++) {
+                vi q = ldi(base + j * WS + k * SV);
+                st(e + k * L, m->fmt == FMT_F16 ? h_even(q) : bf_even(q));
+                st(e + (G + k) * L, m->fmt == FMT_F16 ? h_odd(q) : bf_odd(q));
+            }
+        }
+        if (2 * j < c1) {
+            for (int k = 0; k < G; k++) {
+                vi q = ldi(base + j * WS + k * SV);
+                st(w + ((2 * j - c0) * G + k) * L, m->fmt == FMT_F16 ? h_even(q) : bf_even(q));
+            }
+        }
+        break;
+    }
+    case FMT_Q8:
+    case FMT_Q8_MIN: {
+        int sub = (int) m->a, withMin = m->fmt == FMT_Q8_MIN;
+        int64_t bb = m->b, quants = withMin ? 2 * WS : WS;
+        for (int s = c0 / sub; s < c1 / sub; s++) {
+            const uint8_t *so = base + s * bb, *qo = so + quants;
+            float *wo = w + (s * sub - c0) * G * L;
+            for (int k = 0; k < G; k++) {
+                vf d = ld(so + k * SV), mn = withMin ? ld(so + WS + k * SV) : zero();
+                for (int i = 0; i < sub; i++) {
+                    const uint8_t *o = qo + i * G * L + k * L;
+                    st(wo + (i * G + k) * L, withMin ? fmadd(b2f(o), d, mn) : mul(d, b2f(o)));
+                }
+            }
+        }
+        break;
+    }
+    case FMT_Q4K:
+    case FMT_Q4:
+        for (int b = c0 / 32; b < c1 / 32; b++) {
+            float *wo = w + (b * 32 - c0) * G * L;
+            for (int k = 0; k < G; k++) {
+                const uint8_t *bo, *qo;
+                vf d, mn;
+                if (m->fmt == FMT_Q4K) {
+                    bo = base + k * SV + (b / 8) * Q4K_BB;
+                    qo = bo + Q4K_QUANTS + (b % 8) * Q4K_SB;
+                    q4k_scales(bo, b % 8, &d, &mn);
+                } else {
+                    bo = base + k * SV + b * Q4_BB;
+                    qo = bo + Q4_QUANTS;
+                    d = ld(bo);
+                    mn = ld(bo + WS);
+                }
+                for (int wd = 0; wd < 4; wd++) {
+                    vi q = ldi(qo + wd * WS);
+#pragma GCC unroll 8
+                    for (int j = 0; j < 8; j++) st(wo + ((8 * wd + j) * G + k) * L, q4k_weight(q, j, d, mn));
+                }
+            }
+        }
+        break;
+    }
+}
+
+/*
+ * Tokens i..i+T-1 of the tile (x rows from x, xs apart), panels k..k+P-1, over n decoded columns; the
+ * running sums come from and go back to acc (a float stored and loaded back is the same float).
+ */
+INLINE void tile(const float *w, int n, int k, int P, int T, const float *x, int64_t xs, float *acc, int i) {
+    vf a[TT][G];
+#pragma GCC unroll 16
+    for (int tt = 0; tt < T; tt++)
+#pragma GCC unroll 4
+        for (int pp = 0; pp < P; pp++) a[tt][pp] = ld(acc + ((i + tt) * G + k + pp) * L);
+    for (int c = 0; c < n; c++) {
+        vf wv[G];
+#pragma GCC unroll 4
+        for (int pp = 0; pp < P; pp++) wv[pp] = ld(w + (c * G + k + pp) * L);
+#pragma GCC unroll 16
+        for (int tt = 0; tt < T; tt++) {
+            vf v = bc(x[tt * xs + c]);
+#pragma GCC unroll 4
+            for (int pp = 0; pp < P; pp++) a[tt][pp] = fmadd(wv[pp], v, a[tt][pp]);
+        }
+    }
+#pragma GCC unroll 16
+    for (int tt = 0; tt < T; tt++)
+#pragma GCC unroll 4
+        for (int pp = 0; pp < P; pp++) st(acc + ((i + tt) * G + k + pp) * L, a[tt][pp]);
+}
+
+static void tile_full(const float *w, int n, int k, const float *x, int64_t xs, float *acc, int i) { tile(w, n, k, 2, TT, x, xs, acc, i); }
+static void tile_4x2(const float *w, int n, int k, const float *x, int64_t xs, float *acc, int i) { tile(w, n, k, 2, 4, x, xs, acc, i); }
+static void tile_1x4(const float *w, int n, const float *x, float *acc, int i) { tile(w, n, 0, 4, 1, x, 0, acc, i); }
+
+static void group_batched(const mat *m, int g, const float *x, int tokens, float *y) {
+    float w[CHUNK * G * L] __attribute__((aligned(64)));
+    float acc[TILE * G * L] __attribute__((aligned(64)));
+    int cols = m->cols;
+    for (int t0 = 0; t0 < tokens; t0 += TILE) {
+        int n = tokens - t0 < TILE ? tokens - t0 : TILE;
+        for (int i = 0; i < n * G * L; i++) acc[i] = 0.0f;
+        for (int c0 = 0; c0 < cols; c0 += CHUNK) {
+            int c1 = cols < c0 + CHUNK ? cols : c0 + CHUNK, nc = c1 - c0;
+            decode(m, g, c0, c1, w);
+            const float *xt = x + (int64_t) t0 * cols + c0;
+            int i = 0;
+            for (; i + TT <= n; i += TT) {
+                tile_full(w, nc, 0, xt + (int64_t) i * cols, cols, acc, i);
+                tile_full(w, nc, 2, xt + (int64_t) i * cols, cols, acc, i);
+            }
+            for (; i + 4 <= n; i += 4) {
+                tile_4x2(w, nc, 0, xt + (int64_t) i * cols, cols, acc, i);
+                tile_4x2(w, nc, 2, xt + (int64_t) i * cols, cols, acc, i);
+            }
+            for (; i < n; i++) tile_1x4(w, nc, xt + (int64_t) i * cols, acc, i);
+        }
+        for (int i = 0; i < n; i++)
+            for (int k = 0; k < G; k++) store(m, ld(acc + (i * G + k) * L), y, t0 + i, g * G + k);
+    }
+}
+
+/* The lanes this library was compiled for: the engine checks them against its own vectors. */
+int sm_lanes(void) { return L; }
+
+/**
+ * y[t * rows + r] = sum over c of w[r][c] * x[t * cols + c], for the rows of groups [g0, g1) and every
+ * token t < tokens: one token through the format's fused kernel, several through decoded chunks and
+ * register tiles.
+ */
+void sm_matmul(int fmt, const uint8_t *w, int64_t gb, int rows, int cols, int64_t a, int64_t b,
+               int g0, int g1, const float *x, int tokens, float *y) {
+    mat m = {fmt, w, gb, rows, cols, a, b};
+    for (int g = g0; g < g1; g++) {
+        if (tokens >= 2) {
+            group_batched(&m, g, x, tokens, y);
+            continue;
+        }
+        for (int t = 0; t < tokens; t++) {
+            const float *xt = x + (int64_t) t * cols;
+            switch (fmt) {
+            case FMT_F32: gemv_f32(&m, g, xt, y, t); break;
+            case FMT_BF16: gemv_bf16(&m, g, xt, y, t); break;
+            case FMT_F16: gemv_f16(&m, g, xt, y, t); break;
+            case FMT_Q8: gemv_q8(&m, g, xt, y, t); break;
+            case FMT_Q8_MIN: gemv_q8_min(&m, g, xt, y, t); break;
+            case FMT_Q4K: gemv_q4k(&m, g, xt, y, t); break;
+            case FMT_Q4: gemv_q4(&m, g, xt, y, t); break;
+            }
+        }
+    }
+}
