@@ -64,9 +64,12 @@ public final class NativeKernels {
     }
 
     private final MethodHandle matmul;
+    /** Up to this many tokens, {@code sm_matmul} reads the activations column by column ({@link #transpose}). */
+    final int fusedTokens;
 
-    private NativeKernels(MethodHandle matmul) {
+    private NativeKernels(MethodHandle matmul, int fusedTokens) {
         this.matmul = matmul;
+        this.fusedTokens = fusedTokens;
     }
 
     /** Which kernels the packed matmuls run, and why, in words. */
@@ -94,14 +97,31 @@ public final class NativeKernels {
         }
     }
 
-    /** Groups [g0, g1) of matrix {@code w} (format {@code fmt}) times {@code tokens} rows of x, into y. */
+    /**
+     * Groups [g0, g1) of matrix {@code w} (format {@code fmt}) times {@code tokens} rows of x, into y; for
+     * 2..{@link #fusedTokens} tokens, {@code xt} holds the same activations column by column.
+     */
     void matmul(int fmt, MemorySegment w, long groupBytes, int rows, int cols, long a, long b,
-                int g0, int g1, MemorySegment x, int tokens, MemorySegment y) {
+                int g0, int g1, MemorySegment x, MemorySegment xt, int tokens, MemorySegment y) {
         try {
-            matmul.invokeExact(fmt, w, groupBytes, rows, cols, a, b, g0, g1, x, tokens, y);
+            matmul.invokeExact(fmt, w, groupBytes, rows, cols, a, b, g0, g1, x, xt, tokens, y);
         } catch (Throwable t) {
             throw new IllegalStateException("native matmul failed", t);
         }
+    }
+
+    /** Per calling thread: activations column by column for the fused tiles. */
+    private static final ThreadLocal<float[]> COLUMNS = ThreadLocal.withInitial(() -> new float[0]);
+
+    /** {@code x} (tokens rows of cols) column by column, {@code xt[c * tokens + t]}, in a per-thread buffer. */
+    static float[] transpose(float[] x, int tokens, int cols) {
+        float[] xt = COLUMNS.get();
+        int n = tokens * cols;
+        if (xt.length < n) COLUMNS.set(xt = new float[n]);
+        for (int t = 0; t < tokens; t++) {
+            for (int c = 0, o = t * cols; c < cols; c++) xt[c * tokens + t] = x[o + c];
+        }
+        return xt;
     }
 
     private static String mode() {
@@ -173,10 +193,17 @@ public final class NativeKernels {
         MethodHandle mm = linker.downcallHandle(lookup.find("sm_matmul").orElseThrow(),
                 FunctionDescriptor.ofVoid(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT,
                         ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
-                        ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS),
+                        ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS),
                 Linker.Option.critical(true));
+        MethodHandle fused = linker.downcallHandle(lookup.find("sm_fused_tokens").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_INT));
+        int fusedTokens;
+        try {
+            fusedTokens = (int) fused.invokeExact();
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
         why[0] = "native (" + (lanes == 16 ? "AVX-512" : "AVX2") + ", " + built + ")";
-        return new NativeKernels(mm);
+        return new NativeKernels(mm, fusedTokens);
     }
 
     /** The cache key: the source, the lanes and what the CPU can do ({@code -march=native} depends on it). */

@@ -174,8 +174,9 @@ public abstract sealed class PackedTensor extends FloatTensor permits PackedF32,
                     + " and y of " + (long) tokens * rows + " floats (got " + x.length + " and " + y.length + ")");
         }
         MemorySegment xs = MemorySegment.ofArray(x), ys = MemorySegment.ofArray(y);
+        MemorySegment xt = tokens >= 2 && tokens <= k.fusedTokens ? MemorySegment.ofArray(NativeKernels.transpose(x, tokens, cols)) : xs;
         long a = nativeA(), b = nativeB();
-        par.forEach(panels / G, g -> k.matmul(fmt, seg, groupBytes, rows, cols, a, b, g, g + 1, xs, tokens, ys));
+        par.forEach(panels / G, g -> k.matmul(fmt, seg, groupBytes, rows, cols, a, b, g, g + 1, xs, xt, tokens, ys));
         return true;
     }
 

@@ -18,14 +18,29 @@
 #endif
 #define L SM_L
 #define G 4                       /* panels per group */
-#define CHUNK 256                 /* columns decoded at a time */
+#define CHUNK 128                 /* columns decoded at a time: 32 KB of floats, in L1 beside a tile's activations */
 #define TILE 256                  /* tokens per pass over a decoded chunk */
 #define SV ((int64_t) 4 * L)      /* bytes of one panel's vector */
 #define WS ((int64_t) G * SV)     /* bytes of one vector of a group (one column, pair or field) */
 
 enum { FMT_F32 = 0, FMT_BF16 = 1, FMT_F16 = 2, FMT_Q8 = 3, FMT_Q8_MIN = 4, FMT_Q4K = 5, FMT_Q4 = 6 };
 
+#ifndef PF
+#define PF 2048                   /* bytes ahead of the reads that the kernels prefetch */
+#endif
 #define INLINE static inline __attribute__((always_inline))
+
+/*
+ * Keeps the prefetches PF bytes ahead of a kernel's reads, which run through a group's bytes in order:
+ * one core's demand misses alone reach about half the memory bandwidth, with them the kernels reach
+ * about 90% of it.
+ */
+INLINE void ahead(const uint8_t **pf, const uint8_t *at) {
+    while (*pf < at + PF) {
+        _mm_prefetch((const char *) *pf, _MM_HINT_T0);
+        *pf += 64;
+    }
+}
 
 #if L == 16
 typedef __m512 vf;
@@ -45,6 +60,11 @@ INLINE vf h_even(vi v) { return _mm512_cvtph_ps(_mm512_cvtepi32_epi16(v)); }
 INLINE vf h_odd(vi v) { return _mm512_cvtph_ps(_mm512_cvtepi32_epi16(_mm512_srli_epi32(v, 16))); }
 INLINE vf bf_even(vi v) { return _mm512_castsi512_ps(_mm512_slli_epi32(v, 16)); }
 INLINE vf bf_odd(vi v) { return _mm512_castsi512_ps(_mm512_and_si512(v, _mm512_set1_epi32((int) 0xffff0000))); }
+/* nibble j of every lane as a float: vpermps reads only an index's low four bits, so a table of 0..15 converts it in one step */
+INLINE vf nib(vi q, int j) {
+    const vf table = _mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    return _mm512_permutexvar_ps(j ? srl(q, 4 * j) : q, table);
+}
 #define TT 12                     /* tokens per register tile: 12 x 2 panels = 24 of the 32 registers */
 #elif L == 8
 typedef __m256 vf;
@@ -73,6 +93,7 @@ INLINE vf h_even(vi v) { return halves(v, 0); }
 INLINE vf h_odd(vi v) { return halves(v, 1); }
 INLINE vf bf_even(vi v) { return _mm256_castsi256_ps(_mm256_slli_epi32(v, 16)); }
 INLINE vf bf_odd(vi v) { return _mm256_castsi256_ps(_mm256_and_si256(v, _mm256_set1_epi32((int) 0xffff0000))); }
+INLINE vf nib(vi q, int j) { return i2f(andi(srl(q, 4 * j), 0xF)); }
 #define TT 6                      /* 6 x 2 panels = 12 of the 16 registers */
 #else
 #error "SM_L must be 16 or 8"
@@ -114,9 +135,11 @@ INLINE void store(const mat *m, vf acc, float *y, int t, int p) {
 
 static void gemv_f32(const mat *m, int g, const float *x, float *y, int t) {
     const uint8_t *b = m->w + g * m->gb;
+    const uint8_t *pf = b;
     vf a0 = zero(), a1 = a0, a2 = a0, a3 = a0;
     for (int c = 0; c < m->cols; c++) {
         const uint8_t *o = b + c * WS;
+        ahead(&pf, o);
         vf v = bc(x[c]);
         a0 = fmadd(ld(o), v, a0);
         a1 = fmadd(ld(o + SV), v, a1);
@@ -132,8 +155,10 @@ static void NAME(const mat *m, int g, const float *x, float *y, int t) {        
     const uint8_t *b = m->w + g * m->gb;                                                        \
     vf a0 = zero(), a1 = a0, a2 = a0, a3 = a0;                                                  \
     int pairs = m->cols / 2, j = 0;                                                             \
+    const uint8_t *pf = b;                                                                      \
     for (; j < pairs; j++) {                                                                    \
         const uint8_t *o = b + j * WS;                                                          \
+        ahead(&pf, o);                                                                          \
         vi q0 = ldi(o), q1 = ldi(o + SV), q2 = ldi(o + 2 * SV), q3 = ldi(o + 3 * SV);           \
         vf xe = bc(x[2 * j]), xd = bc(x[2 * j + 1]);                                            \
         a0 = fmadd(EVEN(q0), xe, a0); a0 = fmadd(ODD(q0), xd, a0);                              \
@@ -160,6 +185,7 @@ INLINE void gemv_q8_impl(const mat *m, int g, const float *x, float *y, int t, i
     int sub = (int) m->a, subs = m->cols / sub;
     int64_t bb = m->b, quants = withMin ? 2 * WS : WS, qs = G * L;
     const uint8_t *base = m->w + g * m->gb;
+    const uint8_t *pf = base;
     vf a0 = zero(), a1 = a0, a2 = a0, a3 = a0;
     for (int s = 0; s < subs; s++) {
         const uint8_t *so = base + s * bb, *qo = so + quants;
@@ -169,6 +195,7 @@ INLINE void gemv_q8_impl(const mat *m, int g, const float *x, float *y, int t, i
         const float *xc = x + s * sub;
         for (int i = 0; i < sub; i++) {
             const uint8_t *o = qo + i * qs;
+            ahead(&pf, o);
             vf v = bc(xc[i]);
             vf w0, w1, w2, w3;
             if (withMin) {
@@ -193,12 +220,13 @@ INLINE void q4k_scales(const uint8_t *bo, int s, vf *d, vf *mn) {
     *mn = mul(ld(bo + Q4K_MINS), i2f(andi(srl(sw, 8), 0xFF)));
 }
 
-INLINE vf q4k_weight(vi q, int j, vf d, vf mn) { return fmadd(i2f(andi(srl(q, 4 * j), 0xF)), d, mn); }
+INLINE vf q4k_weight(vi q, int j, vf d, vf mn) { return fmadd(nib(q, j), d, mn); }
 
 /* Q4_K (scales from super-block words) or Q4_0 / Q4_1 (a float scale and negated min per sub-block). */
 INLINE void gemv_nibbles(const mat *m, int g, const float *x, float *y, int t, int k4) {
     const uint8_t *base = m->w + g * m->gb;
     int subs = m->cols / 32;
+    const uint8_t *pf = base;
     vf a0 = zero(), a1 = a0, a2 = a0, a3 = a0;
     for (int b = 0; b < subs; b++) {
         const uint8_t *bo, *qo;
@@ -216,6 +244,7 @@ INLINE void gemv_nibbles(const mat *m, int g, const float *x, float *y, int t, i
         }
         for (int wd = 0; wd < 4; wd++) {
             const uint8_t *o = qo + wd * WS;
+            ahead(&pf, o);
             vi q0 = ldi(o), q1 = ldi(o + SV), q2 = ldi(o + 2 * SV), q3 = ldi(o + 3 * SV);
             const float *xc = x + b * 32 + 8 * wd;
 #pragma GCC unroll 8
@@ -239,6 +268,9 @@ static void gemv_q4(const mat *m, int g, const float *x, float *y, int t) { gemv
 /* Writes the exact weights of group g at columns [c0, c1) into w: panel k's L rows at column c from ((c - c0) * G + k) * L. */
 static void decode(const mat *m, int g, int c0, int c1, float *w) {
     const uint8_t *base = m->w + g * m->gb;
+    /* the next chunk's bytes, while this one is multiplied (a chunk's share of the group, as every format lays columns out in order) */
+    int64_t from = m->gb * c1 / m->cols, to = m->gb * (c1 + (int64_t) (c1 - c0)) / m->cols;
+    for (int64_t o = from & ~63L; o < to && o < m->gb; o += 64) _mm_prefetch((const char *) base + o, _MM_HINT_T1);
     switch (m->fmt) {
     case FMT_F32:
         for (int c = c0; c < c1; c++)
@@ -339,6 +371,130 @@ static void tile_full(const float *w, int n, int k, const float *x, int64_t xs, 
 static void tile_4x2(const float *w, int n, int k, const float *x, int64_t xs, float *acc, int i) { tile(w, n, k, 2, 4, x, xs, acc, i); }
 static void tile_1x4(const float *w, int n, const float *x, float *acc, int i) { tile(w, n, 0, 4, 1, x, 0, acc, i); }
 
+/*
+ * A few tokens: each weight vector decoded in registers and multiplied by T tokens at once (T
+ * accumulators of one panel), with no decoded copy to store and load back. xt holds the activations
+ * column by column (xt[c * ts + t]: the tokens of a column side by side, one pointer for all T) from
+ * the tile's first token; acc its running sums; panel k of group g over columns [c0, c1).
+ */
+#define APPLY2(W0, W1, C)                                                   \
+    do {                                                                    \
+        vf w0_ = (W0), w1_ = (W1);                                          \
+        const float *xc_ = xt + (int64_t) (C) * ts;                         \
+        _Pragma("GCC unroll 16")                                            \
+        for (int tt = 0; tt < T; tt++) {                                    \
+            vf v_ = bc(xc_[tt]);                                            \
+            a[tt][0] = fmadd(w0_, v_, a[tt][0]);                            \
+            a[tt][1] = fmadd(w1_, v_, a[tt][1]);                            \
+        }                                                                   \
+    } while (0)
+
+/* Panels k and k + 1: two decoded vectors share each broadcast activation (loads, not arithmetic, bound these tiles). */
+INLINE void fused(const mat *m, int g, int k, int c0, int c1, const float *xt, int ts, float *acc, int T) {
+    vf a[8][2];
+#pragma GCC unroll 8
+    for (int tt = 0; tt < T; tt++) {
+        a[tt][0] = ld(acc + (tt * G + k) * L);
+        a[tt][1] = ld(acc + (tt * G + k + 1) * L);
+    }
+    const uint8_t *base = m->w + g * m->gb;
+    switch (m->fmt) {
+    case FMT_F32:
+        for (int c = c0; c < c1; c++) APPLY2(ld(base + c * WS + k * SV), ld(base + c * WS + (k + 1) * SV), c);
+        break;
+    case FMT_BF16:
+    case FMT_F16: {
+        int j = c0 / 2, f16 = m->fmt == FMT_F16;
+        for (; 2 * j + 1 < c1; j++) {
+            vi q0 = ldi(base + j * WS + k * SV), q1 = ldi(base + j * WS + (k + 1) * SV);
+            APPLY2(f16 ? h_even(q0) : bf_even(q0), f16 ? h_even(q1) : bf_even(q1), 2 * j);
+            APPLY2(f16 ? h_odd(q0) : bf_odd(q0), f16 ? h_odd(q1) : bf_odd(q1), 2 * j + 1);
+        }
+        if (2 * j < c1) {
+            vi q0 = ldi(base + j * WS + k * SV), q1 = ldi(base + j * WS + (k + 1) * SV);
+            APPLY2(f16 ? h_even(q0) : bf_even(q0), f16 ? h_even(q1) : bf_even(q1), 2 * j);
+        }
+        break;
+    }
+    case FMT_Q8:
+    case FMT_Q8_MIN: {
+        int sub = (int) m->a, withMin = m->fmt == FMT_Q8_MIN;
+        int64_t bb = m->b, quants = withMin ? 2 * WS : WS;
+        for (int s = c0 / sub; s < c1 / sub; s++) {
+            const uint8_t *so = base + s * bb, *qo = so + quants + k * L;
+            vf d0 = ld(so + k * SV), d1 = ld(so + (k + 1) * SV);
+            if (withMin) {
+                vf n0 = ld(so + WS + k * SV), n1 = ld(so + WS + (k + 1) * SV);
+                for (int i = 0; i < sub; i++)
+                    APPLY2(fmadd(b2f(qo + i * G * L), d0, n0), fmadd(b2f(qo + i * G * L + L), d1, n1), s * sub + i);
+            } else {
+                for (int i = 0; i < sub; i++) APPLY2(mul(d0, b2f(qo + i * G * L)), mul(d1, b2f(qo + i * G * L + L)), s * sub + i);
+            }
+        }
+        break;
+    }
+    case FMT_Q4K:
+    case FMT_Q4:
+        for (int b = c0 / 32; b < c1 / 32; b++) {
+            const uint8_t *bo, *qo;
+            vf d0, n0, d1, n1;
+            if (m->fmt == FMT_Q4K) {
+                bo = base + k * SV + (b / 8) * Q4K_BB;
+                qo = bo + Q4K_QUANTS + (b % 8) * Q4K_SB;
+                q4k_scales(bo, b % 8, &d0, &n0);
+                q4k_scales(bo + SV, b % 8, &d1, &n1);
+            } else {
+                bo = base + k * SV + b * Q4_BB;
+                qo = bo + Q4_QUANTS;
+                d0 = ld(bo); d1 = ld(bo + SV);
+                n0 = ld(bo + WS); n1 = ld(bo + WS + SV);
+            }
+            for (int wd = 0; wd < 4; wd++) {
+                vi q0 = ldi(qo + wd * WS), q1 = ldi(qo + wd * WS + SV);
+#pragma GCC unroll 8
+                for (int j = 0; j < 8; j++) APPLY2(q4k_weight(q0, j, d0, n0), q4k_weight(q1, j, d1, n1), b * 32 + 8 * wd + j);
+            }
+        }
+        break;
+    }
+#pragma GCC unroll 8
+    for (int tt = 0; tt < T; tt++) {
+        st(acc + (tt * G + k) * L, a[tt][0]);
+        st(acc + (tt * G + k + 1) * L, a[tt][1]);
+    }
+}
+
+static void fused8(const mat *m, int g, int k, int c0, int c1, const float *xt, int ts, float *acc) { fused(m, g, k, c0, c1, xt, ts, acc, 8); }
+static void fused4(const mat *m, int g, int k, int c0, int c1, const float *xt, int ts, float *acc) { fused(m, g, k, c0, c1, xt, ts, acc, 4); }
+static void fused2(const mat *m, int g, int k, int c0, int c1, const float *xt, int ts, float *acc) { fused(m, g, k, c0, c1, xt, ts, acc, 2); }
+static void fused1(const mat *m, int g, int k, int c0, int c1, const float *xt, int ts, float *acc) { fused(m, g, k, c0, c1, xt, ts, acc, 1); }
+
+#ifndef FUSED_TOKENS
+#define FUSED_TOKENS 16           /* up to this many tokens, the fused tiles; more share one decoded chunk */
+#endif
+
+/* Group g for 2..FUSED_TOKENS tokens, their activations column by column in xt (see sm_matmul). */
+static void group_fused(const mat *m, int g, const float *xt, int tokens, float *y) {
+    float acc[FUSED_TOKENS * G * L] __attribute__((aligned(64)));
+    int cols = m->cols;
+    const uint8_t *base = m->w + g * m->gb;
+    for (int i = 0; i < tokens * G * L; i++) acc[i] = 0.0f;
+    for (int c0 = 0; c0 < cols; c0 += CHUNK) {
+        int c1 = cols < c0 + CHUNK ? cols : c0 + CHUNK;
+        int64_t from = m->gb * c1 / cols, to = m->gb * (c1 + (int64_t) (c1 - c0)) / cols;
+        for (int64_t o = from & ~63L; o < to && o < m->gb; o += 64) _mm_prefetch((const char *) base + o, _MM_HINT_T1);
+        for (int k = 0; k < G; k += 2) {
+            int i = 0;
+            for (; i + 8 <= tokens; i += 8) fused8(m, g, k, c0, c1, xt + i, tokens, acc + i * G * L);
+            if (i + 4 <= tokens) { fused4(m, g, k, c0, c1, xt + i, tokens, acc + i * G * L); i += 4; }
+            if (i + 2 <= tokens) { fused2(m, g, k, c0, c1, xt + i, tokens, acc + i * G * L); i += 2; }
+            if (i < tokens) fused1(m, g, k, c0, c1, xt + i, tokens, acc + i * G * L);
+        }
+    }
+    for (int i = 0; i < tokens; i++)
+        for (int k = 0; k < G; k++) store(m, ld(acc + (i * G + k) * L), y, i, g * G + k);
+}
+
 static void group_batched(const mat *m, int g, const float *x, int tokens, float *y) {
     float w[CHUNK * G * L] __attribute__((aligned(64)));
     float acc[TILE * G * L] __attribute__((aligned(64)));
@@ -369,17 +525,22 @@ static void group_batched(const mat *m, int g, const float *x, int tokens, float
 /* The lanes this library was compiled for: the engine checks them against its own vectors. */
 int sm_lanes(void) { return L; }
 
+/* The most tokens for which sm_matmul reads the activations column by column (xt), not row by row (x). */
+int sm_fused_tokens(void) { return FUSED_TOKENS; }
+
 /**
  * y[t * rows + r] = sum over c of w[r][c] * x[t * cols + c], for the rows of groups [g0, g1) and every
- * token t < tokens: one token through the format's fused kernel, several through decoded chunks and
- * register tiles.
+ * token t < tokens: one token through the format's one-pass kernel; 2..sm_fused_tokens() tokens through
+ * the fused tiles, which read the same activations column by column from xt (xt[c * tokens + t]); more
+ * through decoded chunks and register tiles.
  */
 void sm_matmul(int fmt, const uint8_t *w, int64_t gb, int rows, int cols, int64_t a, int64_t b,
-               int g0, int g1, const float *x, int tokens, float *y) {
+               int g0, int g1, const float *x, const float *xt, int tokens, float *y) {
     mat m = {fmt, w, gb, rows, cols, a, b};
     for (int g = g0; g < g1; g++) {
         if (tokens >= 2) {
-            group_batched(&m, g, x, tokens, y);
+            if (tokens <= FUSED_TOKENS) group_fused(&m, g, xt, tokens, y);
+            else group_batched(&m, g, x, tokens, y);
             continue;
         }
         for (int t = 0; t < tokens; t++) {
