@@ -87,7 +87,8 @@ final class PeerBench {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "%s, %d threads, %d rounds interleaved, medians (spread = (max - min) / median); "
                 + "read bandwidth %.1f GB/s; load average before %s, after %s; steermesh kernels: %s%n%n", model.getFileName(), threads, rounds,
-                bandwidthGbs, loadBefore, loadAfter, int8 ? "int8 activations (opt-in, not exact)" : "exact (default)"));
+                bandwidthGbs, loadBefore, loadAfter, (int8 ? "int8 activations (opt-in, not exact)" : "exact (default)")
+                        + ", " + io.steermesh.engine.tensor.NativeKernels.description()));
         sb.append("| figure | llama.cpp | spread | steermesh | spread | steermesh vs llama.cpp |\n|---|---|---|---|---|---|\n");
         for (String figure : all.getFirst().ours().keySet()) {
             List<Double> o = all.stream().map(x -> x.ours().get(figure)).toList();

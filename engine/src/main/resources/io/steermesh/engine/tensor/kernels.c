@@ -65,7 +65,8 @@ INLINE vf nib(vi q, int j) {
     const vf table = _mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
     return _mm512_permutexvar_ps(j ? srl(q, 4 * j) : q, table);
 }
-#define TT 12                     /* tokens per register tile: 12 x 2 panels = 24 of the 32 registers */
+#define TT 6                      /* tokens per register tile */
+#define TP 4                      /* panels per register tile: 6 x 4 = 24 accumulators of the 32 registers, 10 loads per 24 FMAs */
 #elif L == 8
 typedef __m256 vf;
 typedef __m256i vi;
@@ -95,6 +96,7 @@ INLINE vf bf_even(vi v) { return _mm256_castsi256_ps(_mm256_slli_epi32(v, 16)); 
 INLINE vf bf_odd(vi v) { return _mm256_castsi256_ps(_mm256_and_si256(v, _mm256_set1_epi32((int) 0xffff0000))); }
 INLINE vf nib(vi q, int j) { return i2f(andi(srl(q, 4 * j), 0xF)); }
 #define TT 6                      /* 6 x 2 panels = 12 of the 16 registers */
+#define TP 2
 #else
 #error "SM_L must be 16 or 8"
 #endif
@@ -367,8 +369,9 @@ INLINE void tile(const float *w, int n, int k, int P, int T, const float *x, int
         for (int pp = 0; pp < P; pp++) st(acc + ((i + tt) * G + k + pp) * L, a[tt][pp]);
 }
 
-static void tile_full(const float *w, int n, int k, const float *x, int64_t xs, float *acc, int i) { tile(w, n, k, 2, TT, x, xs, acc, i); }
-static void tile_4x2(const float *w, int n, int k, const float *x, int64_t xs, float *acc, int i) { tile(w, n, k, 2, 4, x, xs, acc, i); }
+static void tile_full(const float *w, int n, int k, const float *x, int64_t xs, float *acc, int i) { tile(w, n, k, TP, TT, x, xs, acc, i); }
+static void tile_4(const float *w, int n, int k, const float *x, int64_t xs, float *acc, int i) { tile(w, n, k, TP, 4, x, xs, acc, i); }
+static void tile_2x4(const float *w, int n, const float *x, int64_t xs, float *acc, int i) { tile(w, n, 0, 4, 2, x, xs, acc, i); }
 static void tile_1x4(const float *w, int n, const float *x, float *acc, int i) { tile(w, n, 0, 4, 1, x, 0, acc, i); }
 
 /*
@@ -469,8 +472,12 @@ static void fused4(const mat *m, int g, int k, int c0, int c1, const float *xt, 
 static void fused2(const mat *m, int g, int k, int c0, int c1, const float *xt, int ts, float *acc) { fused(m, g, k, c0, c1, xt, ts, acc, 2); }
 static void fused1(const mat *m, int g, int k, int c0, int c1, const float *xt, int ts, float *acc) { fused(m, g, k, c0, c1, xt, ts, acc, 1); }
 
-#ifndef FUSED_TOKENS
-#define FUSED_TOKENS 16           /* up to this many tokens, the fused tiles; more share one decoded chunk */
+#ifndef FUSED_TOKENS               /* up to this many tokens, the fused tiles; more share one decoded chunk (measured: */
+#if L == 16                        /* with 2 and 4 tokens, 4 and 8 fused beat the chunk 1.1-1.25x, with 10 to 16 lose) */
+#define FUSED_TOKENS 8
+#else
+#define FUSED_TOKENS 4             /* AVX2's 16 registers: four by two at most */
+#endif
 #endif
 
 /* Group g for 2..FUSED_TOKENS tokens, their activations column by column in xt (see sm_matmul). */
@@ -507,14 +514,11 @@ static void group_batched(const mat *m, int g, const float *x, int tokens, float
             decode(m, g, c0, c1, w);
             const float *xt = x + (int64_t) t0 * cols + c0;
             int i = 0;
-            for (; i + TT <= n; i += TT) {
-                tile_full(w, nc, 0, xt + (int64_t) i * cols, cols, acc, i);
-                tile_full(w, nc, 2, xt + (int64_t) i * cols, cols, acc, i);
-            }
-            for (; i + 4 <= n; i += 4) {
-                tile_4x2(w, nc, 0, xt + (int64_t) i * cols, cols, acc, i);
-                tile_4x2(w, nc, 2, xt + (int64_t) i * cols, cols, acc, i);
-            }
+            for (; i + TT <= n; i += TT)
+                for (int k = 0; k < G; k += TP) tile_full(w, nc, k, xt + (int64_t) i * cols, cols, acc, i);
+            for (; i + 4 <= n; i += 4)
+                for (int k = 0; k < G; k += TP) tile_4(w, nc, k, xt + (int64_t) i * cols, cols, acc, i);
+            for (; i + 2 <= n; i += 2) tile_2x4(w, nc, xt + (int64_t) i * cols, cols, acc, i);
             for (; i < n; i++) tile_1x4(w, nc, xt + (int64_t) i * cols, acc, i);
         }
         for (int i = 0; i < n; i++)
