@@ -60,6 +60,15 @@ INLINE vf h_even(vi v) { return _mm512_cvtph_ps(_mm512_cvtepi32_epi16(v)); }
 INLINE vf h_odd(vi v) { return _mm512_cvtph_ps(_mm512_cvtepi32_epi16(_mm512_srli_epi32(v, 16))); }
 INLINE vf bf_even(vi v) { return _mm512_castsi512_ps(_mm512_slli_epi32(v, 16)); }
 INLINE vf bf_odd(vi v) { return _mm512_castsi512_ps(_mm512_and_si512(v, _mm512_set1_epi32((int) 0xffff0000))); }
+/* both halves of every int lane: one word permute gathers the 16 low halves, then the 16 high ones */
+INLINE void h_both(vi v, vf *even, vf *odd) {
+    /* word indexes 0, 2, .., 30 then 1, 3, .., 31, two per int, from the low word up */
+    const vi idx = _mm512_setr_epi32(0x00020000, 0x00060004, 0x000a0008, 0x000e000c, 0x00120010, 0x00160014, 0x001a0018, 0x001e001c,
+                                     0x00030001, 0x00070005, 0x000b0009, 0x000f000d, 0x00130011, 0x00170015, 0x001b0019, 0x001f001d);
+    vi p = _mm512_permutexvar_epi16(idx, v);
+    *even = _mm512_cvtph_ps(_mm512_castsi512_si256(p));
+    *odd = _mm512_cvtph_ps(_mm512_extracti64x4_epi64(p, 1));
+}
 /* nibble j of every lane as a float: vpermps reads only an index's low four bits, so a table of 0..15 converts it in one step */
 INLINE vf nib(vi q, int j) {
     const vf table = _mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
@@ -92,6 +101,7 @@ INLINE vf halves(vi v, int hi) {
 }
 INLINE vf h_even(vi v) { return halves(v, 0); }
 INLINE vf h_odd(vi v) { return halves(v, 1); }
+INLINE void h_both(vi v, vf *even, vf *odd) { *even = halves(v, 0); *odd = halves(v, 1); }
 INLINE vf bf_even(vi v) { return _mm256_castsi256_ps(_mm256_slli_epi32(v, 16)); }
 INLINE vf bf_odd(vi v) { return _mm256_castsi256_ps(_mm256_and_si256(v, _mm256_set1_epi32((int) 0xffff0000))); }
 INLINE vf nib(vi q, int j) { return i2f(andi(srl(q, 4 * j), 0xF)); }
@@ -285,8 +295,11 @@ static void decode(const mat *m, int g, int c0, int c1, float *w) {
             float *e = w + (2 * j - c0) * G * L;
             for (int k = 0; k < G; k++) {
                 vi q = ldi(base + j * WS + k * SV);
-                st(e + k * L, m->fmt == FMT_F16 ? h_even(q) : bf_even(q));
-                st(e + (G + k) * L, m->fmt == FMT_F16 ? h_odd(q) : bf_odd(q));
+                vf ev, od;
+                if (m->fmt == FMT_F16) h_both(q, &ev, &od);
+                else { ev = bf_even(q); od = bf_odd(q); }
+                st(e + k * L, ev);
+                st(e + (G + k) * L, od);
             }
         }
         if (2 * j < c1) {
@@ -410,8 +423,11 @@ INLINE void fused(const mat *m, int g, int k, int c0, int c1, const float *xt, i
         int j = c0 / 2, f16 = m->fmt == FMT_F16;
         for (; 2 * j + 1 < c1; j++) {
             vi q0 = ldi(base + j * WS + k * SV), q1 = ldi(base + j * WS + (k + 1) * SV);
-            APPLY2(f16 ? h_even(q0) : bf_even(q0), f16 ? h_even(q1) : bf_even(q1), 2 * j);
-            APPLY2(f16 ? h_odd(q0) : bf_odd(q0), f16 ? h_odd(q1) : bf_odd(q1), 2 * j + 1);
+            vf e0, o0, e1, o1;
+            if (f16) { h_both(q0, &e0, &o0); h_both(q1, &e1, &o1); }
+            else { e0 = bf_even(q0); o0 = bf_odd(q0); e1 = bf_even(q1); o1 = bf_odd(q1); }
+            APPLY2(e0, e1, 2 * j);
+            APPLY2(o0, o1, 2 * j + 1);
         }
         if (2 * j < c1) {
             vi q0 = ldi(base + j * WS + k * SV), q1 = ldi(base + j * WS + (k + 1) * SV);
