@@ -42,6 +42,11 @@ import java.lang.foreign.MemorySegment;
  * sit at the edge of what C2 inlines in one compilation (folding even the final {@link #store} calls of
  * a Q8_0 kernel into a helper made it several times slower: the helper, compiled on its own, was no
  * longer inlined).
+ *
+ * <p>Where the C kernels are loaded ({@link NativeKernels}), {@link #matmul} hands the whole matmul to them
+ * for every format that names its number in {@code kernels.c} ({@link #nativeFormat}): they read these
+ * same layouts and compute the same bits, faster; the Java kernels below are then the fallback and the
+ * reference the tests hold the C ones to.
  */
 public abstract sealed class PackedTensor extends FloatTensor permits PackedF32, PackedHalf, PackedQ4, PackedSuperBlocks, PackedQ8 {
     /** Token rows that pass over a decoded chunk while it sits in cache (256: a 256-token prefill streams the weights once). */
