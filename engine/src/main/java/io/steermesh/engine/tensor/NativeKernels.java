@@ -179,13 +179,7 @@ public final class NativeKernels {
         }
         SymbolLookup lookup = SymbolLookup.libraryLookup(lib, Arena.global());
         Linker linker = Linker.nativeLinker();
-        MethodHandle lanesOf = linker.downcallHandle(lookup.find("sm_lanes").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_INT));
-        int libLanes;
-        try {
-            libLanes = (int) lanesOf.invokeExact();
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
-        }
+        int libLanes = intOf(linker, lookup, "sm_lanes");
         if (libLanes != lanes) {
             why[0] = "the Java kernels: " + lib + " has " + libLanes + "-lane panels, the JVM " + lanes;
             return null;
@@ -195,15 +189,19 @@ public final class NativeKernels {
                         ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
                         ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS),
                 Linker.Option.critical(true));
-        MethodHandle fused = linker.downcallHandle(lookup.find("sm_fused_tokens").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_INT));
-        int fusedTokens;
-        try {
-            fusedTokens = (int) fused.invokeExact();
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
-        }
+        int fusedTokens = intOf(linker, lookup, "sm_fused_tokens");
         why[0] = "native (" + (lanes == 16 ? "AVX-512" : "AVX2") + ", " + built + ")";
         return new NativeKernels(mm, fusedTokens);
+    }
+
+    /** Calls the library's {@code int name(void)}. */
+    private static int intOf(Linker linker, SymbolLookup lookup, String name) {
+        MethodHandle h = linker.downcallHandle(lookup.find(name).orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_INT));
+        try {
+            return (int) h.invokeExact();
+        } catch (Throwable t) {
+            throw new IllegalStateException(name + " failed", t);
+        }
     }
 
     /** The cache key: the source, the lanes and what the CPU can do ({@code -march=native} depends on it). */
