@@ -26,7 +26,10 @@
 enum { FMT_F32 = 0, FMT_BF16 = 1, FMT_F16 = 2, FMT_Q8 = 3, FMT_Q8_MIN = 4, FMT_Q4K = 5, FMT_Q4 = 6 };
 
 #ifndef PF
-#define PF 2048                   /* bytes ahead of the reads that the kernels prefetch */
+#define PF 4096                   /* bytes ahead of the reads that the one-token kernels prefetch (into L2) */
+#endif
+#ifndef AHEAD_CHUNKS
+#define AHEAD_CHUNKS 2            /* chunks ahead of the decoded one that the batched kernels prefetch */
 #endif
 #define INLINE static inline __attribute__((always_inline))
 
@@ -37,10 +40,16 @@ enum { FMT_F32 = 0, FMT_BF16 = 1, FMT_F16 = 2, FMT_Q8 = 3, FMT_Q8_MIN = 4, FMT_Q
  */
 INLINE void ahead(const uint8_t **pf, const uint8_t *at) {
     while (*pf < at + PF) {
-        _mm_prefetch((const char *) *pf, _MM_HINT_T0);
+        _mm_prefetch((const char *) *pf, _MM_HINT_T1);
         *pf += 64;
     }
 }
+
+/*
+ * The bytes [p, end) that a loop prefetches into L2, per lines at each of its steps: one burst
+ * of a chunk's hundreds of lines fills the line-fill buffers and stalls the core until memory answers.
+ */
+typedef struct { const char *p, *end; int per; } ahead_q;
 
 #if L == 16
 typedef __m512 vf;
@@ -118,6 +127,7 @@ typedef struct {
     int64_t gb;          /* bytes of one group of G panels */
     int rows, cols;
     int64_t a, b;        /* Q8: columns per scale, bytes of one sub-block of a group */
+    int g1;              /* the end of the groups this call multiplies (prefetches stop there) */
 } mat;
 
 /* Q4_K: per super-block of 256 columns and group, d, -dmin, four scale words, eight sub-blocks of four nibble words. */
@@ -280,9 +290,6 @@ static void gemv_q4(const mat *m, int g, const float *x, float *y, int t) { gemv
 /* Writes the exact weights of group g at columns [c0, c1) into w: panel k's L rows at column c from ((c - c0) * G + k) * L. */
 static void decode(const mat *m, int g, int c0, int c1, float *w) {
     const uint8_t *base = m->w + g * m->gb;
-    /* the next chunk's bytes, while this one is multiplied (a chunk's share of the group, as every format lays columns out in order) */
-    int64_t from = m->gb * c1 / m->cols, to = m->gb * (c1 + (int64_t) (c1 - c0)) / m->cols;
-    for (int64_t o = from & ~63L; o < to && o < m->gb; o += 64) _mm_prefetch((const char *) base + o, _MM_HINT_T1);
     switch (m->fmt) {
     case FMT_F32:
         for (int c = c0; c < c1; c++)
@@ -359,14 +366,17 @@ static void decode(const mat *m, int g, int c0, int c1, float *w) {
  * Tokens i..i+T-1 of the tile (x rows from x, xs apart), panels k..k+P-1, over n decoded columns; the
  * running sums come from and go back to acc (a float stored and loaded back is the same float).
  */
-INLINE void tile(const float *w, int n, int k, int P, int T, const float *x, int64_t xs, float *acc, int i) {
+INLINE void tile(const float *w, int n, int k, int P, int T, const float *x, int64_t xs, float *acc, int i, ahead_q *q) {
     vf a[TT][G];
+    const char *qp = q->p, *qe = q->end;
+    int per = q->per;
 #pragma GCC unroll 16
     for (int tt = 0; tt < T; tt++)
 #pragma GCC unroll 4
         for (int pp = 0; pp < P; pp++) a[tt][pp] = ld(acc + ((i + tt) * G + k + pp) * L);
     for (int c = 0; c < n; c++) {
         vf wv[G];
+        for (int l = 0; l < per && qp < qe; l++, qp += 64) _mm_prefetch(qp, _MM_HINT_T1);
 #pragma GCC unroll 4
         for (int pp = 0; pp < P; pp++) wv[pp] = ld(w + (c * G + k + pp) * L);
 #pragma GCC unroll 16
@@ -380,12 +390,13 @@ INLINE void tile(const float *w, int n, int k, int P, int T, const float *x, int
     for (int tt = 0; tt < T; tt++)
 #pragma GCC unroll 4
         for (int pp = 0; pp < P; pp++) st(acc + ((i + tt) * G + k + pp) * L, a[tt][pp]);
+    q->p = qp;
 }
 
-static void tile_full(const float *w, int n, int k, const float *x, int64_t xs, float *acc, int i) { tile(w, n, k, TP, TT, x, xs, acc, i); }
-static void tile_4(const float *w, int n, int k, const float *x, int64_t xs, float *acc, int i) { tile(w, n, k, TP, 4, x, xs, acc, i); }
-static void tile_2x4(const float *w, int n, const float *x, int64_t xs, float *acc, int i) { tile(w, n, 0, 4, 2, x, xs, acc, i); }
-static void tile_1x4(const float *w, int n, const float *x, float *acc, int i) { tile(w, n, 0, 4, 1, x, 0, acc, i); }
+static void tile_full(const float *w, int n, int k, const float *x, int64_t xs, float *acc, int i, ahead_q *q) { tile(w, n, k, TP, TT, x, xs, acc, i, q); }
+static void tile_4(const float *w, int n, int k, const float *x, int64_t xs, float *acc, int i, ahead_q *q) { tile(w, n, k, TP, 4, x, xs, acc, i, q); }
+static void tile_2x4(const float *w, int n, const float *x, int64_t xs, float *acc, int i, ahead_q *q) { tile(w, n, 0, 4, 2, x, xs, acc, i, q); }
+static void tile_1x4(const float *w, int n, const float *x, float *acc, int i, ahead_q *q) { tile(w, n, 0, 4, 1, x, 0, acc, i, q); }
 
 /*
  * A few tokens: each weight vector decoded in registers and multiplied by T tokens at once (T
@@ -397,6 +408,8 @@ static void tile_1x4(const float *w, int n, const float *x, float *acc, int i) {
     do {                                                                    \
         vf w0_ = (W0), w1_ = (W1);                                          \
         const float *xc_ = xt + (int64_t) (C) * ts;                         \
+        for (int l_ = 0; l_ < per && qp < qe; l_++, qp += 64)               \
+            _mm_prefetch(qp, _MM_HINT_T1);                                  \
         _Pragma("GCC unroll 16")                                            \
         for (int tt = 0; tt < T; tt++) {                                    \
             vf v_ = bc(xc_[tt]);                                            \
@@ -406,8 +419,10 @@ static void tile_1x4(const float *w, int n, const float *x, float *acc, int i) {
     } while (0)
 
 /* Panels k and k + 1: two decoded vectors share each broadcast activation (loads, not arithmetic, bound these tiles). */
-INLINE void fused(const mat *m, int g, int k, int c0, int c1, const float *xt, int ts, float *acc, int T) {
+INLINE void fused(const mat *m, int g, int k, int c0, int c1, const float *xt, int ts, float *acc, int T, ahead_q *q) {
     vf a[8][2];
+    const char *qp = q->p, *qe = q->end;
+    int per = q->per;
 #pragma GCC unroll 8
     for (int tt = 0; tt < T; tt++) {
         a[tt][0] = ld(acc + (tt * G + k) * L);
@@ -481,12 +496,13 @@ INLINE void fused(const mat *m, int g, int k, int c0, int c1, const float *xt, i
         st(acc + (tt * G + k) * L, a[tt][0]);
         st(acc + (tt * G + k + 1) * L, a[tt][1]);
     }
+    q->p = qp;
 }
 
-static void fused8(const mat *m, int g, int k, int c0, int c1, const float *xt, int ts, float *acc) { fused(m, g, k, c0, c1, xt, ts, acc, 8); }
-static void fused4(const mat *m, int g, int k, int c0, int c1, const float *xt, int ts, float *acc) { fused(m, g, k, c0, c1, xt, ts, acc, 4); }
-static void fused2(const mat *m, int g, int k, int c0, int c1, const float *xt, int ts, float *acc) { fused(m, g, k, c0, c1, xt, ts, acc, 2); }
-static void fused1(const mat *m, int g, int k, int c0, int c1, const float *xt, int ts, float *acc) { fused(m, g, k, c0, c1, xt, ts, acc, 1); }
+static void fused8(const mat *m, int g, int k, int c0, int c1, const float *xt, int ts, float *acc, ahead_q *q) { fused(m, g, k, c0, c1, xt, ts, acc, 8, q); }
+static void fused4(const mat *m, int g, int k, int c0, int c1, const float *xt, int ts, float *acc, ahead_q *q) { fused(m, g, k, c0, c1, xt, ts, acc, 4, q); }
+static void fused2(const mat *m, int g, int k, int c0, int c1, const float *xt, int ts, float *acc, ahead_q *q) { fused(m, g, k, c0, c1, xt, ts, acc, 2, q); }
+static void fused1(const mat *m, int g, int k, int c0, int c1, const float *xt, int ts, float *acc, ahead_q *q) { fused(m, g, k, c0, c1, xt, ts, acc, 1, q); }
 
 #ifndef FUSED_TOKENS               /* up to this many tokens, the fused tiles; more share one decoded chunk (measured: */
 #if L == 16                        /* with 2 and 4 tokens, 4 and 8 fused beat the chunk 1.1-1.25x, with 10 to 16 lose) */
@@ -496,29 +512,42 @@ static void fused1(const mat *m, int g, int k, int c0, int c1, const float *xt, 
 #endif
 #endif
 
+/*
+ * Sets q to the bytes of the AHEAD_CHUNKS chunks of nc columns after column c1 of group g (their share of
+ * the group: every format lays columns out in order; past the group's end, the next group's first bytes),
+ * spread over the passes of the nc columns that the tiles make over the current chunk.
+ */
+static void chunks_ahead(const mat *m, int g, int c1, int nc, int passes, ahead_q *q) {
+    const char *base = (const char *) m->w + g * m->gb;
+    int64_t to = m->gb * (c1 + (int64_t) AHEAD_CHUNKS * nc) / m->cols, last = (m->g1 - g) * m->gb;
+    q->end = base + (to < last ? to : last);
+    const char *from = base + ((m->gb * c1 / m->cols) & ~63L);
+    if (q->p < from) q->p = from;
+    int64_t steps = (int64_t) nc * passes;
+    q->per = q->end > q->p ? (int) ((q->end - q->p + 64 * steps - 1) / (64 * steps)) : 0;
+}
+
 /* Group g for 2..FUSED_TOKENS tokens, their activations column by column in xt (see sm_matmul). */
-static void group_fused(const mat *m, int g, const float *xt, int tokens, float *y) {
+static void group_fused(const mat *m, int g, const float *xt, int tokens, float *y, ahead_q *q) {
     float acc[FUSED_TOKENS * G * L] __attribute__((aligned(64)));
     int cols = m->cols;
-    const uint8_t *base = m->w + g * m->gb;
     for (int i = 0; i < tokens * G * L; i++) acc[i] = 0.0f;
     for (int c0 = 0; c0 < cols; c0 += CHUNK) {
         int c1 = cols < c0 + CHUNK ? cols : c0 + CHUNK;
-        int64_t from = m->gb * c1 / cols, to = m->gb * (c1 + (int64_t) (c1 - c0)) / cols;
-        for (int64_t o = from & ~63L; o < to && o < m->gb; o += 64) _mm_prefetch((const char *) base + o, _MM_HINT_T1);
+        chunks_ahead(m, g, c1, c1 - c0, (tokens / 8 + (tokens & 4) / 4 + (tokens & 2) / 2 + (tokens & 1)) * (G / 2), q);
         for (int k = 0; k < G; k += 2) {
             int i = 0;
-            for (; i + 8 <= tokens; i += 8) fused8(m, g, k, c0, c1, xt + i, tokens, acc + i * G * L);
-            if (i + 4 <= tokens) { fused4(m, g, k, c0, c1, xt + i, tokens, acc + i * G * L); i += 4; }
-            if (i + 2 <= tokens) { fused2(m, g, k, c0, c1, xt + i, tokens, acc + i * G * L); i += 2; }
-            if (i < tokens) fused1(m, g, k, c0, c1, xt + i, tokens, acc + i * G * L);
+            for (; i + 8 <= tokens; i += 8) fused8(m, g, k, c0, c1, xt + i, tokens, acc + i * G * L, q);
+            if (i + 4 <= tokens) { fused4(m, g, k, c0, c1, xt + i, tokens, acc + i * G * L, q); i += 4; }
+            if (i + 2 <= tokens) { fused2(m, g, k, c0, c1, xt + i, tokens, acc + i * G * L, q); i += 2; }
+            if (i < tokens) fused1(m, g, k, c0, c1, xt + i, tokens, acc + i * G * L, q);
         }
     }
     for (int i = 0; i < tokens; i++)
         for (int k = 0; k < G; k++) store(m, ld(acc + (i * G + k) * L), y, i, g * G + k);
 }
 
-static void group_batched(const mat *m, int g, const float *x, int tokens, float *y) {
+static void group_batched(const mat *m, int g, const float *x, int tokens, float *y, ahead_q *q) {
     float w[CHUNK * G * L] __attribute__((aligned(64)));
     float acc[TILE * G * L] __attribute__((aligned(64)));
     int cols = m->cols;
@@ -528,14 +557,15 @@ static void group_batched(const mat *m, int g, const float *x, int tokens, float
         for (int c0 = 0; c0 < cols; c0 += CHUNK) {
             int c1 = cols < c0 + CHUNK ? cols : c0 + CHUNK, nc = c1 - c0;
             decode(m, g, c0, c1, w);
+            chunks_ahead(m, g, c1, nc, ((n + TT - 1) / TT) * (G / TP), q);
             const float *xt = x + (int64_t) t0 * cols + c0;
             int i = 0;
             for (; i + TT <= n; i += TT)
-                for (int k = 0; k < G; k += TP) tile_full(w, nc, k, xt + (int64_t) i * cols, cols, acc, i);
+                for (int k = 0; k < G; k += TP) tile_full(w, nc, k, xt + (int64_t) i * cols, cols, acc, i, q);
             for (; i + 4 <= n; i += 4)
-                for (int k = 0; k < G; k += TP) tile_4(w, nc, k, xt + (int64_t) i * cols, cols, acc, i);
-            for (; i + 2 <= n; i += 2) tile_2x4(w, nc, xt + (int64_t) i * cols, cols, acc, i);
-            for (; i < n; i++) tile_1x4(w, nc, xt + (int64_t) i * cols, acc, i);
+                for (int k = 0; k < G; k += TP) tile_4(w, nc, k, xt + (int64_t) i * cols, cols, acc, i, q);
+            for (; i + 2 <= n; i += 2) tile_2x4(w, nc, xt + (int64_t) i * cols, cols, acc, i, q);
+            for (; i < n; i++) tile_1x4(w, nc, xt + (int64_t) i * cols, acc, i, q);
         }
         for (int i = 0; i < n; i++)
             for (int k = 0; k < G; k++) store(m, ld(acc + (i * G + k) * L), y, t0 + i, g * G + k);
@@ -556,11 +586,12 @@ int sm_fused_tokens(void) { return FUSED_TOKENS; }
  */
 void sm_matmul(int fmt, const uint8_t *w, int64_t gb, int rows, int cols, int64_t a, int64_t b,
                int g0, int g1, const float *x, const float *xt, int tokens, float *y) {
-    mat m = {fmt, w, gb, rows, cols, a, b};
+    mat m = {fmt, w, gb, rows, cols, a, b, g1};
+    ahead_q q = {0, 0, 0};
     for (int g = g0; g < g1; g++) {
         if (tokens >= 2) {
-            if (tokens <= FUSED_TOKENS) group_fused(&m, g, xt, tokens, y);
-            else group_batched(&m, g, x, tokens, y);
+            if (tokens <= FUSED_TOKENS) group_fused(&m, g, xt, tokens, y, &q);
+            else group_batched(&m, g, x, tokens, y, &q);
             continue;
         }
         for (int t = 0; t < tokens; t++) {
