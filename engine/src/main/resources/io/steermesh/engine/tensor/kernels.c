@@ -46,8 +46,8 @@ INLINE void ahead(const uint8_t **pf, const uint8_t *at) {
 }
 
 /*
- * The bytes [p, end) that a loop prefetches into L2, per lines at each of its steps: one burst
- * of a chunk's hundreds of lines fills the line-fill buffers and stalls the core until memory answers.
+ * The bytes [p, end) that a loop prefetches into L2, `per` lines at each of its steps: one burst of
+ * a chunk's hundreds of lines fills the line-fill buffers and stalls the core until memory answers.
  */
 typedef struct { const char *p, *end; int per; } ahead_q;
 
@@ -534,7 +534,9 @@ static void group_fused(const mat *m, int g, const float *xt, int tokens, float 
     for (int i = 0; i < tokens * G * L; i++) acc[i] = 0.0f;
     for (int c0 = 0; c0 < cols; c0 += CHUNK) {
         int c1 = cols < c0 + CHUNK ? cols : c0 + CHUNK;
-        chunks_ahead(m, g, c1, c1 - c0, (tokens / 8 + (tokens & 4) / 4 + (tokens & 2) / 2 + (tokens & 1)) * (G / 2), q);
+        /* passes over the chunk: the calls below, per panel pair (tokens <= 8, so one of each size at most) */
+        int calls = tokens / 8 + (tokens & 4) / 4 + (tokens & 2) / 2 + (tokens & 1);
+        chunks_ahead(m, g, c1, c1 - c0, calls * (G / 2), q);
         for (int k = 0; k < G; k += 2) {
             int i = 0;
             for (; i + 8 <= tokens; i += 8) fused8(m, g, k, c0, c1, xt + i, tokens, acc + i * G * L, q);
