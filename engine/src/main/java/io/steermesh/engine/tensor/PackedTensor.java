@@ -181,7 +181,11 @@ public abstract sealed class PackedTensor extends FloatTensor permits PackedF32,
         MemorySegment xs = MemorySegment.ofArray(x), ys = MemorySegment.ofArray(y);
         MemorySegment xt = tokens >= 2 && tokens <= k.fusedTokens ? MemorySegment.ofArray(NativeKernels.transpose(x, tokens, cols)) : xs;
         long a = nativeA(), b = nativeB();
-        par.forEach(panels / G, g -> k.matmul(fmt, seg, groupBytes, rows, cols, a, b, g, g + 1, xs, xt, tokens, ys));
+        int groups = panels / G;
+        // one 16-bit token: two groups a call, which the C kernel streams side by side (two reads in flight)
+        int per = tokens == 1 && (fmt == NativeKernels.F16 || fmt == NativeKernels.BF16) ? 2 : 1;
+        par.forEach((groups + per - 1) / per, c -> k.matmul(fmt, seg, groupBytes, rows, cols, a, b,
+                c * per, Math.min(groups, (c + 1) * per), xs, xt, tokens, ys));
         return true;
     }
 
