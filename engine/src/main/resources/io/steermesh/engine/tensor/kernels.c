@@ -619,17 +619,13 @@ void sm_matmul(int fmt, const uint8_t *w, int64_t gb, int rows, int cols, int64_
     mat m = {fmt, w, gb, rows, cols, a, b, g1};
     ahead_q q = {0, 0, 0};
     if (tokens == 1 && (fmt == FMT_F16 || fmt == FMT_BF16)) {
-        /* the first half of the groups beside the second half: two streams (see HALF_GEMV) */
-        int half = (g1 - g0) / 2, f16 = fmt == FMT_F16;
+        /* the first half of the groups beside the second half: two streams (see HALF_GEMV); an odd last group below */
+        int half = (g1 - g0) / 2;
         for (int i = 0; i < half; i++) {
-            if (f16) gemv_f16_two(&m, g0 + i, g0 + half + i, x, y, 0);
+            if (fmt == FMT_F16) gemv_f16_two(&m, g0 + i, g0 + half + i, x, y, 0);
             else gemv_bf16_two(&m, g0 + i, g0 + half + i, x, y, 0);
         }
-        if ((g1 - g0) % 2) {
-            if (f16) gemv_f16(&m, g1 - 1, x, y, 0);
-            else gemv_bf16(&m, g1 - 1, x, y, 0);
-        }
-        return;
+        g0 += 2 * half;
     }
     for (int g = g0; g < g1; g++) {
         if (tokens >= 2) {
