@@ -112,7 +112,7 @@ class PackedTensorTest {
                 for (int[] shape : shapes) {
                     int rows = shape[0], cols = shape[1];
                     PackedTensor p = pack(random(type, rows * cols, rows * 7L + cols), rows, cols);
-                    for (int tokens : new int[] {1, 2, 3, 5, 12, 13, 17, 25, 300}) {
+                    for (int tokens : new int[] {1, 2, 3, 5, 8, 9, 12, 13, 16, 17, 25, 300}) {
                         float[] x = gaussian(tokens * cols, tokens + 1);
                         if (type == DType.F16 && tokens == 1 && rows == 75) x[cols / 2] = 70000f;   // past the Java kernel's scaling range
                         float[] viaC = new float[tokens * rows + 1], viaJava = new float[tokens * rows + 1];
@@ -144,7 +144,7 @@ class PackedTensorTest {
                 boolean kQuant = type == DType.Q4_K || type == DType.Q6_K;
                 for (boolean int8 : kQuant ? new boolean[] {false, true} : new boolean[] {false}) {   // k-quants: the int8-activation kernels too
                     PackedTensor p = assertInstanceOf(PackedTensor.class, PackedTensor.pack(w, rows, cols, ARENA, int8));
-                    for (int tokens : new int[] {2, 4, 7, 13, 17, 300}) {   // 300: past one token tile of 256
+                    for (int tokens : new int[] {2, 4, 7, 9, 13, 16, 17, 300}) {   // 300: past one token tile of 256
                         float[] x = gaussian(tokens * cols, 100 + tokens);
                         float[] batch = new float[tokens * rows];
                         MatMul.matmul(par, p, rows, cols, x, tokens, batch);
