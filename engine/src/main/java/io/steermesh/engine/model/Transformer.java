@@ -327,13 +327,22 @@ public final class Transformer {
      * steps: the scores' soft-cap (Gemma 2) and the sliding window of local layers (Gemma 2, Beltagy et al.
      * 2020), which attends to the last {@code slidingWindow} positions only (llama.cpp's standard SWA mask).
      */
+    /** Per thread: the attention scores of one row (every entry a row reads, it writes first). */
+    private static final ThreadLocal<float[]> SCORES = ThreadLocal.withInitial(() -> new float[0]);
+
     private void attention(List<Step> steps, int[] rowStep, int[] rowPos, int layer, float[] q, float[] att, int T) {
         final int hd = c.headDim(), heads = c.nHeads(), kvHeads = c.nKvHeads(), group = c.kvGroup(), P = KvBlock.POSITIONS;
         final float scale = variant.queryScale();
         final float cap = variant.attnSoftCap();
         final int window = variant.isLocal(layer) ? variant.slidingWindow() : 0;
+        int span = 0;
+        for (int t = 0; t < T; t++) span = Math.max(span, rowPos[t] + 1);
+        final int need = span + P;   // the most positions a row attends to, and a block's spare
         par.forRange(T * heads, 1, (from, to) -> {
-            float[] scores = new float[c.contextLength() + P];   // scores[p - first] for positions first..upto
+            // scores[p - first] for positions first..upto: a per-thread buffer, as long as the longest row needs
+            // (not the model's context: 131,072 positions would be 512 KB a chunk, allocated each layer and step)
+            float[] scores = SCORES.get();
+            if (scores.length < need) SCORES.set(scores = new float[Math.max(need, 2 * scores.length)]);
             for (int item = from; item < to; item++) {
                 int t = item / heads, h = item % heads;
                 KvCache kv = steps.get(rowStep[t]).sequence().kv();
