@@ -44,13 +44,25 @@ final class Int8Activations {
     final int[] q4;
     /** The Q6_K arrangement (null when {@link Pairs#Q4} was asked for). */
     final int[] q6;
+    /**
+     * For the native kernels instead of the pairs (else null): one byte a column, per token {@code cols} of
+     * them; for Q4_K each 8 columns as {@code x0 x2 x4 x6 x1 x3 x5 x7} (a nibble word's even and odd
+     * columns), for Q6_K in order.
+     */
+    final byte[] bytes;
+    /** With {@link #bytes} for Q6_K: per token and 16 columns the sum of their q (else null). */
+    final int[] sum16;
+    private final Pairs pairs;
 
-    private Int8Activations(int cols, int tokens, Pairs pairs) {
+    private Int8Activations(int cols, int tokens, Pairs pairs, boolean forNative) {
         this.cols = cols;
         this.scale = new float[tokens * (cols / BLOCK)];
         this.sum = new float[tokens * (cols / BLOCK)];
-        this.q4 = pairs == Pairs.Q4 ? new int[tokens * (cols / 2)] : null;
-        this.q6 = pairs == Pairs.Q6 ? new int[tokens * (cols / 2)] : null;
+        this.q4 = pairs == Pairs.Q4 && !forNative ? new int[tokens * (cols / 2)] : null;
+        this.q6 = pairs == Pairs.Q6 && !forNative ? new int[tokens * (cols / 2)] : null;
+        this.bytes = forNative ? new byte[tokens * cols] : null;
+        this.sum16 = forNative && pairs == Pairs.Q6 ? new int[tokens * (cols / 16)] : null;
+        this.pairs = pairs;
     }
 
     /**
@@ -58,8 +70,13 @@ final class Int8Activations {
      * quantized on {@code par}'s threads, a row each.
      */
     static Int8Activations quantize(Parallel par, float[] x, int tokens, int cols, Pairs pairs) {
+        return quantize(par, x, tokens, cols, pairs, false);
+    }
+
+    /** As {@link #quantize(Parallel, float[], int, int, Pairs)}, arranged for the native kernels ({@link #bytes}) with {@code forNative}. */
+    static Int8Activations quantize(Parallel par, float[] x, int tokens, int cols, Pairs pairs, boolean forNative) {
         if (cols % BLOCK != 0) throw new IllegalArgumentException("int8 activations need whole blocks of " + BLOCK + " columns, got " + cols);
-        Int8Activations a = new Int8Activations(cols, tokens, pairs);
+        Int8Activations a = new Int8Activations(cols, tokens, pairs, forNative);
         if (tokens == 1) a.quantizeRow(x, 0);
         else par.forEach(tokens, t -> a.quantizeRow(x, t));
         return a;
@@ -88,7 +105,24 @@ final class Int8Activations {
             scale[t * blocks + b] = d;
             sum[t * blocks + b] = d * s.reduceLanes(VectorOperators.ADD);
             int at = t * (cols / 2) + b * (BLOCK / 2);
-            if (q4 != null) {
+            if (bytes != null) {
+                int o = t * cols + b * BLOCK;
+                if (pairs == Pairs.Q4) {
+                    for (int w = 0; w < BLOCK / 8; w++) {
+                        for (int j = 0; j < 4; j++) {
+                            bytes[o + 8 * w + j] = (byte) q[8 * w + 2 * j];
+                            bytes[o + 8 * w + 4 + j] = (byte) q[8 * w + 2 * j + 1];
+                        }
+                    }
+                } else {
+                    for (int k = 0; k < BLOCK; k++) bytes[o + k] = (byte) q[k];
+                    for (int h = 0; h < BLOCK / 16; h++) {
+                        int s16 = 0;
+                        for (int k = 0; k < 16; k++) s16 += q[16 * h + k];
+                        sum16[t * (cols / 16) + b * (BLOCK / 16) + h] = s16;
+                    }
+                }
+            } else if (q4 != null) {
                 for (int w = 0; w < BLOCK / 8; w++) {
                     for (int j = 0; j < 4; j++) q4[at + 4 * w + j] = pair(q[8 * w + j], q[8 * w + 4 + j]);
                 }

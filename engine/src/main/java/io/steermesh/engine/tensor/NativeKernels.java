@@ -42,7 +42,7 @@ public final class NativeKernels {
     private static final System.Logger LOG = System.getLogger(NativeKernels.class.getName());
 
     /** Formats, as {@code kernels.c} numbers them. */
-    static final int F32 = 0, BF16 = 1, F16 = 2, Q8 = 3, Q8_MIN = 4, Q4K = 5, Q4 = 6;
+    static final int F32 = 0, BF16 = 1, F16 = 2, Q8 = 3, Q8_MIN = 4, Q4K = 5, Q4 = 6, Q6K = 7;
 
     private static final ThreadLocal<Boolean> JAVA_ONLY = ThreadLocal.withInitial(() -> false);
 
@@ -64,12 +64,33 @@ public final class NativeKernels {
     }
 
     private final MethodHandle matmul;
+    /** {@code sm_matmul_int8}, or null where the library has no int8 kernels (no AVX-512 VNNI). */
+    private final MethodHandle matmulInt8;
     /** Up to this many tokens, {@code sm_matmul} reads the activations column by column ({@link #transpose}). */
     final int fusedTokens;
 
-    private NativeKernels(MethodHandle matmul, int fusedTokens) {
+    private NativeKernels(MethodHandle matmul, MethodHandle matmulInt8, int fusedTokens) {
         this.matmul = matmul;
+        this.matmulInt8 = matmulInt8;
         this.fusedTokens = fusedTokens;
+    }
+
+    /** Whether the opt-in int8-activation matmuls of Q4_K and Q6_K run here ({@link #matmulInt8}). */
+    boolean int8() {
+        return matmulInt8 != null;
+    }
+
+    /**
+     * The opt-in int8 path: groups [g0, g1) of a Q4_K ({@link #Q4K}) or Q6_K ({@link #Q6K}) matrix times
+     * {@code tokens} rows of activations quantized by {@link Int8Activations} for the native kernels.
+     */
+    void matmulInt8(int fmt, MemorySegment w, long groupBytes, int rows, int cols, int g0, int g1,
+                    MemorySegment xq, MemorySegment xd, MemorySegment xs, MemorySegment x16, int tokens, MemorySegment y) {
+        try {
+            matmulInt8.invokeExact(fmt, w, groupBytes, rows, cols, g0, g1, xq, xd, xs, x16, tokens, y);
+        } catch (Throwable t) {
+            throw new IllegalStateException("native int8 matmul failed", t);
+        }
     }
 
     /** Which kernels the packed matmuls run, and why, in words. */
@@ -190,8 +211,15 @@ public final class NativeKernels {
                         ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS),
                 Linker.Option.critical(true));
         int fusedTokens = intOf(linker, lookup, "sm_fused_tokens");
-        why[0] = "native (" + (lanes == 16 ? "AVX-512" : "AVX2") + ", " + built + ")";
-        return new NativeKernels(mm, fusedTokens);
+        MethodHandle int8 = intOf(linker, lookup, "sm_int8") == 1
+                ? linker.downcallHandle(lookup.find("sm_matmul_int8").orElseThrow(),
+                        FunctionDescriptor.ofVoid(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT,
+                                ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS,
+                                ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS),
+                        Linker.Option.critical(true))
+                : null;
+        why[0] = "native (" + (lanes == 16 ? "AVX-512" : "AVX2") + (int8 != null ? "; opt-in int8 activations: VNNI" : "") + ", " + built + ")";
+        return new NativeKernels(mm, int8, fusedTokens);
     }
 
     /** Calls the library's {@code int name(void)}. */

@@ -45,6 +45,19 @@ abstract sealed class PackedSuperBlocks extends PackedTensor permits PackedQ4K, 
             super.matmul(par, x, tokens, y);
             return;
         }
+        NativeKernels k = NativeKernels.instance();
+        if (k != null && k.int8()) {
+            if (x.length < (long) tokens * cols || y.length < (long) tokens * rows) {   // the C code trusts its bounds
+                throw new IndexOutOfBoundsException("matmul of " + tokens + " tokens needs x of " + (long) tokens * cols
+                        + " and y of " + (long) tokens * rows + " floats (got " + x.length + " and " + y.length + ")");
+            }
+            Int8Activations a = Int8Activations.quantize(par, x, tokens, cols, pairs(), true);
+            int fmt = pairs() == Int8Activations.Pairs.Q4 ? NativeKernels.Q4K : NativeKernels.Q6K;
+            MemorySegment xq = MemorySegment.ofArray(a.bytes), xd = MemorySegment.ofArray(a.scale), xs = MemorySegment.ofArray(a.sum);
+            MemorySegment x16 = MemorySegment.ofArray(a.sum16 != null ? a.sum16 : new int[1]), ys = MemorySegment.ofArray(y);
+            par.forEach(panels / G, g -> k.matmulInt8(fmt, seg, groupBytes, rows, cols, g, g + 1, xq, xd, xs, x16, tokens, ys));
+            return;
+        }
         Int8Activations a = Int8Activations.quantize(par, x, tokens, cols, pairs());
         par.forEach(panels / G, g -> {
             if (tokens == 1) {

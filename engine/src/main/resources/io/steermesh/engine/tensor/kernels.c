@@ -711,6 +711,187 @@ static void group_batched(const mat *m, int g, const float *x, int tokens, float
     }
 }
 
+
+/* ---- opt-in: activations quantized to int8 (Int8Activations.java), integer dot products (AVX-512 VNNI) ---- */
+
+#if L == 16 && defined(__AVX512VNNI__)
+#define SM_INT8 1
+enum { FMT_Q6K = 7 };
+/* Q6_K panels (PackedQ6K.java): per super-block and group d, four scale words, then per sub-block of 16 columns three words */
+#define Q6K_SCALES WS
+#define Q6K_QUANTS (Q6K_SCALES + 4 * WS)
+#define Q6K_SB (3 * WS)
+#define Q6K_HIGH (2 * WS)
+#define Q6K_BB (Q6K_QUANTS + 16 * Q6K_SB)
+#define IT 8                      /* tokens per pass over a panel's sub-blocks */
+
+INLINE vi dot4(vi acc, vi u8, const int8_t *x4) { return _mm512_dpbusd_epi32(acc, u8, _mm512_set1_epi32(*(const int32_t *) x4)); }
+
+/*
+ * Q4_K, panel k of group g, tokens t0..t0+T-1: per sub-block of 32 columns the nibbles of each word split
+ * into its even and odd columns' bytes (the activations arrive as x0 x2 x4 x6 x1 x3 x5 x7 per 8 columns, so
+ * each byte meets its column), the exact integer sum, then the Java kernel's float steps:
+ * acc = sum * (d * xd) + (-min * xsum + acc).
+ */
+INLINE void q4k_int8(const mat *m, int g, int k, const int8_t *xq, const float *xd, const float *xs, int t0, int T, float *y) {
+    const uint8_t *base = m->w + g * m->gb + k * SV;
+    int cols = m->cols, nb = cols / 32;
+    vf acc[IT];
+    for (int tt = 0; tt < T; tt++) acc[tt] = zero();
+    const vi nib = _mm512_set1_epi32(0x0F0F0F0F);
+    for (int b = 0; b < nb; b++) {
+        const uint8_t *bo = base + (b / 8) * Q4K_BB, *qo = bo + Q4K_QUANTS + (b % 8) * Q4K_SB;
+        vf d, mn;
+        q4k_scales(bo, b % 8, &d, &mn);
+        vi lo[4], hi[4];
+        for (int wd = 0; wd < 4; wd++) {
+            vi q = ldi(qo + wd * WS);
+            lo[wd] = _mm512_and_si512(q, nib);
+            hi[wd] = _mm512_and_si512(srl(q, 4), nib);
+        }
+        for (int tt = 0; tt < T; tt++) {
+            int t = t0 + tt;
+            const int8_t *xb = xq + (int64_t) t * cols + b * 32;
+            vi s = _mm512_setzero_si512();
+            for (int wd = 0; wd < 4; wd++) {
+                s = dot4(s, lo[wd], xb + 8 * wd);
+                s = dot4(s, hi[wd], xb + 8 * wd + 4);
+            }
+            int xi = t * nb + b;
+            acc[tt] = fmadd(i2f(s), mul(d, bc(xd[xi])), fmadd(mn, bc(xs[xi]), acc[tt]));
+        }
+    }
+    for (int tt = 0; tt < T; tt++) store(m, acc[tt], y, t0 + tt, g * G + k);
+}
+
+/*
+ * Q6_K, panel k of group g: per sub-block of 16 columns, four columns at a time their 6-bit q gathered into
+ * the bytes of one int (PackedQ6K.four) and offset to q + 32 in [0, 63], so the unsigned-by-signed dot
+ * product serves; the sum of q * x is that minus 32 times the sub-block's activation sum (x16). Then
+ * acc = sum * (d * sc * xd) + acc, as the Java kernel.
+ */
+INLINE void q6k_int8(const mat *m, int g, int k, const int8_t *xq, const float *xd, const int32_t *x16, int t0, int T, float *y) {
+    const uint8_t *base = m->w + g * m->gb + k * SV;
+    int cols = m->cols, nb = cols / 32, ns = cols / 16;
+    vf acc[IT];
+    for (int tt = 0; tt < T; tt++) acc[tt] = zero();
+    const vi low4 = _mm512_set1_epi32(0x0F0F0F0F), high2 = _mm512_set1_epi32(0x30303030), flip = _mm512_set1_epi32(0x20202020);
+    for (int b = 0; b < ns; b++) {
+        const uint8_t *bo = base + (b / 16) * Q6K_BB, *qo = bo + Q6K_QUANTS + (b % 16) * Q6K_SB;
+        vi sw = ldi(bo + Q6K_SCALES + ((b % 16) / 4) * WS);
+        vf d = mul(ld(bo), i2f(_mm512_srai_epi32(_mm512_slli_epi32(sw, 24 - 8 * (b % 4)), 24)));
+        vi lo0 = ldi(qo), lo1 = ldi(qo + WS), hi = ldi(qo + Q6K_HIGH), u[4];
+        for (int gg = 0; gg < 4; gg++) {
+            vi low = _mm512_and_si512(srl(gg < 2 ? lo0 : lo1, 4 * (gg % 2)), low4);
+            vi v = _mm512_or_si512(low, _mm512_and_si512(_mm512_slli_epi32(srl(hi, 2 * gg), 4), high2));
+            u[gg] = _mm512_xor_si512(v, flip);
+        }
+        for (int tt = 0; tt < T; tt++) {
+            int t = t0 + tt;
+            const int8_t *xb = xq + (int64_t) t * cols + b * 16;
+            vi s = _mm512_setzero_si512();
+            for (int gg = 0; gg < 4; gg++) s = dot4(s, u[gg], xb + 4 * gg);
+            s = _mm512_sub_epi32(s, _mm512_set1_epi32(32 * x16[t * ns + b]));
+            acc[tt] = fmadd(i2f(s), mul(d, bc(xd[t * nb + b / 2])), acc[tt]);
+        }
+    }
+    for (int tt = 0; tt < T; tt++) store(m, acc[tt], y, t0 + tt, g * G + k);
+}
+/* One token, the group's four panels in one pass through its bytes in order (with the prefetches of the exact kernels). */
+static void q4k_int8_one(const mat *m, int g, const int8_t *xq, const float *xd, const float *xs, int t, float *y) {
+    const uint8_t *base = m->w + g * m->gb, *pf = base;
+    int cols = m->cols, nb = cols / 32;
+    const vi nib = _mm512_set1_epi32(0x0F0F0F0F);
+    vf acc[G];
+    for (int k = 0; k < G; k++) acc[k] = zero();
+    for (int b = 0; b < nb; b++) {
+        const uint8_t *bo = base + (b / 8) * Q4K_BB, *qo = bo + Q4K_QUANTS + (b % 8) * Q4K_SB;
+        const int8_t *xb = xq + (int64_t) t * cols + b * 32;
+        int xi = t * nb + b;
+        vf dx = bc(xd[xi]), sx = bc(xs[xi]);
+        ahead(&pf, qo);
+#pragma GCC unroll 4
+        for (int k = 0; k < G; k++) {
+            vf d, mn;
+            q4k_scales(bo + k * SV, b % 8, &d, &mn);
+            vi s = _mm512_setzero_si512();
+#pragma GCC unroll 4
+            for (int wd = 0; wd < 4; wd++) {
+                vi q = ldi(qo + wd * WS + k * SV);
+                s = dot4(s, _mm512_and_si512(q, nib), xb + 8 * wd);
+                s = dot4(s, _mm512_and_si512(srl(q, 4), nib), xb + 8 * wd + 4);
+            }
+            acc[k] = fmadd(i2f(s), mul(d, dx), fmadd(mn, sx, acc[k]));
+        }
+    }
+    for (int k = 0; k < G; k++) store(m, acc[k], y, t, g * G + k);
+}
+
+static void q6k_int8_one(const mat *m, int g, const int8_t *xq, const float *xd, const int32_t *x16, int t, float *y) {
+    const uint8_t *base = m->w + g * m->gb, *pf = base;
+    int cols = m->cols, nb = cols / 32, ns = cols / 16;
+    const vi low4 = _mm512_set1_epi32(0x0F0F0F0F), high2 = _mm512_set1_epi32(0x30303030), flip = _mm512_set1_epi32(0x20202020);
+    vf acc[G];
+    for (int k = 0; k < G; k++) acc[k] = zero();
+    for (int b = 0; b < ns; b++) {
+        const uint8_t *bo = base + (b / 16) * Q6K_BB, *qo = bo + Q6K_QUANTS + (b % 16) * Q6K_SB;
+        const int8_t *xb = xq + (int64_t) t * cols + b * 16;
+        vf dx = bc(xd[t * nb + b / 2]);
+        vi corr = _mm512_set1_epi32(32 * x16[t * ns + b]);
+        ahead(&pf, qo);
+#pragma GCC unroll 4
+        for (int k = 0; k < G; k++) {
+            vi sw = ldi(bo + Q6K_SCALES + ((b % 16) / 4) * WS + k * SV);
+            vf d = mul(ld(bo + k * SV), i2f(_mm512_srai_epi32(_mm512_slli_epi32(sw, 24 - 8 * (b % 4)), 24)));
+            vi lo0 = ldi(qo + k * SV), lo1 = ldi(qo + WS + k * SV), hi = ldi(qo + Q6K_HIGH + k * SV);
+            vi s = _mm512_setzero_si512();
+#pragma GCC unroll 4
+            for (int gg = 0; gg < 4; gg++) {
+                vi low = _mm512_and_si512(srl(gg < 2 ? lo0 : lo1, 4 * (gg % 2)), low4);
+                vi v = _mm512_or_si512(low, _mm512_and_si512(_mm512_slli_epi32(srl(hi, 2 * gg), 4), high2));
+                s = dot4(s, _mm512_xor_si512(v, flip), xb + 4 * gg);
+            }
+            acc[k] = fmadd(i2f(_mm512_sub_epi32(s, corr)), mul(d, dx), acc[k]);
+        }
+    }
+    for (int k = 0; k < G; k++) store(m, acc[k], y, t, g * G + k);
+}
+#else
+#define SM_INT8 0
+#endif
+
+/* Whether sm_matmul_int8 is here (AVX-512 with VNNI); without it the engine keeps its Java int8 kernels. */
+int sm_int8(void) { return SM_INT8; }
+
+/*
+ * The opt-in int8 path for groups [g0, g1) of a Q4_K (fmt 5) or Q6_K (fmt 7) matrix: xq holds each token's
+ * cols int8 activations (Q4_K: x0 x2 x4 x6 x1 x3 x5 x7 per 8 columns; Q6_K: in order), xd and xs per token
+ * and block of 32 columns the scale and d * sum(q), x16 (Q6_K) per token and 16 columns the sum of q.
+ */
+void sm_matmul_int8(int fmt, const uint8_t *w, int64_t gb, int rows, int cols, int g0, int g1,
+                    const int8_t *xq, const float *xd, const float *xs, const int32_t *x16, int tokens, float *y) {
+#if SM_INT8
+    mat m = {fmt, w, gb, rows, cols, 0, 0, g1};
+    if (tokens == 1) {
+        for (int g = g0; g < g1; g++) {
+            if (fmt == FMT_Q4K) q4k_int8_one(&m, g, xq, xd, xs, 0, y);
+            else q6k_int8_one(&m, g, xq, xd, x16, 0, y);
+        }
+        return;
+    }
+    for (int g = g0; g < g1; g++)
+        for (int k = 0; k < G; k++)
+            for (int t0 = 0; t0 < tokens; t0 += IT) {
+                int T = tokens - t0 < IT ? tokens - t0 : IT;
+                if (fmt == FMT_Q4K) q4k_int8(&m, g, k, xq, xd, xs, t0, T, y);
+                else q6k_int8(&m, g, k, xq, xd, x16, t0, T, y);
+            }
+#else
+    (void) fmt; (void) w; (void) gb; (void) rows; (void) cols; (void) g0; (void) g1;
+    (void) xq; (void) xd; (void) xs; (void) x16; (void) tokens; (void) y;
+#endif
+}
+
 /* The lanes this library was compiled for: the engine checks them against its own vectors. */
 int sm_lanes(void) { return L; }
 

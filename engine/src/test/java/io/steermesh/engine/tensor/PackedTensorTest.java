@@ -134,6 +134,39 @@ class PackedTensorTest {
     }
 
     @Test
+    void theNativeInt8KernelsGiveTheJavaInt8KernelsBits() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(nativeExpected() && NativeKernels.instance() != null && NativeKernels.instance().int8(),
+                "no native int8 kernels here (they need AVX-512 with VNNI): " + NativeKernels.description());
+        try (Parallel par = new Parallel(2)) {
+            for (DType type : new DType[] {DType.Q4_K, DType.Q6_K}) {
+                // a partial last panel and group, several super-blocks
+                for (int[] shape : new int[][] {{1, 256}, {75, 512}, {130, 768}}) {
+                    int rows = shape[0], cols = shape[1];
+                    PackedTensor p = assertInstanceOf(PackedTensor.class,
+                            PackedTensor.pack(random(type, rows * cols, rows * 13L + cols), rows, cols, ARENA, true));
+                    for (int tokens : new int[] {1, 2, 7, 8, 9, 16, 17, 40}) {
+                        float[] x = gaussian(tokens * cols, tokens + 7);
+                        x[0] = 0f;   // a block with a zero and, below, an all-zero block (scale 0)
+                        if (tokens > 1) java.util.Arrays.fill(x, cols, cols + 32, 0f);
+                        float[] viaC = new float[tokens * rows + 1], viaJava = new float[tokens * rows + 1];
+                        viaC[tokens * rows] = viaJava[tokens * rows] = 42f;
+                        MatMul.matmul(par, p, rows, cols, x, tokens, viaC);
+                        NativeKernels.javaOnly(() -> {
+                            MatMul.matmul(par, p, rows, cols, x, tokens, viaJava);
+                            return null;
+                        });
+                        assertEquals(42f, viaC[tokens * rows], type + " int8 wrote past its output");
+                        for (int i = 0; i < tokens * rows; i++) {
+                            assertEquals(Float.floatToRawIntBits(viaJava[i]), Float.floatToRawIntBits(viaC[i]),
+                                    type + " int8 " + rows + "x" + cols + " tokens=" + tokens + " element " + i);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void aTokenGetsTheSameBitsAloneAsInAnyBatch() {
         // the property continuous batching relies on: a sequence's logits never depend on its neighbours
         try (Parallel par = new Parallel(2)) {
