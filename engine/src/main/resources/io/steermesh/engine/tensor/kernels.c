@@ -271,6 +271,19 @@ INLINE void q4k_scales(const uint8_t *bo, int s, vf *d, vf *mn) {
 
 INLINE vf q4k_weight(vi q, int j, vf d, vf mn) { return fmadd(nib(q, j), d, mn); }
 
+/* Sub-block b (32 columns) of the Q4_K or Q4_0 / Q4_1 panel whose bytes start at p: its scale, negated min and first nibble word. */
+INLINE const uint8_t *nibble_sub(int fmt, const uint8_t *p, int b, vf *d, vf *mn) {
+    if (fmt == FMT_Q4K) {
+        const uint8_t *bo = p + (b / 8) * Q4K_BB;
+        q4k_scales(bo, b % 8, d, mn);
+        return bo + Q4K_QUANTS + (b % 8) * Q4K_SB;
+    }
+    const uint8_t *bo = p + b * Q4_BB;
+    *d = ld(bo);
+    *mn = ld(bo + WS);
+    return bo + Q4_QUANTS;
+}
+
 /* Q4_K (scales from super-block words) or Q4_0 / Q4_1 (a float scale and negated min per sub-block). */
 INLINE void gemv_nibbles(const mat *m, int g, const float *x, float *y, int t, int k4) {
     const uint8_t *base = m->w + g * m->gb;
@@ -278,19 +291,12 @@ INLINE void gemv_nibbles(const mat *m, int g, const float *x, float *y, int t, i
     const uint8_t *pf = base;
     vf a0 = zero(), a1 = a0, a2 = a0, a3 = a0;
     for (int b = 0; b < subs; b++) {
-        const uint8_t *bo, *qo;
+        int fmt = k4 ? FMT_Q4K : FMT_Q4;
         vf d0, d1, d2, d3, n0, n1, n2, n3;
-        if (k4) {
-            bo = base + (b / 8) * Q4K_BB;
-            qo = bo + Q4K_QUANTS + (b % 8) * Q4K_SB;
-            q4k_scales(bo, b % 8, &d0, &n0); q4k_scales(bo + SV, b % 8, &d1, &n1);
-            q4k_scales(bo + 2 * SV, b % 8, &d2, &n2); q4k_scales(bo + 3 * SV, b % 8, &d3, &n3);
-        } else {
-            bo = base + b * Q4_BB;
-            qo = bo + Q4_QUANTS;
-            d0 = ld(bo); d1 = ld(bo + SV); d2 = ld(bo + 2 * SV); d3 = ld(bo + 3 * SV);
-            n0 = ld(bo + WS); n1 = ld(bo + WS + SV); n2 = ld(bo + WS + 2 * SV); n3 = ld(bo + WS + 3 * SV);
-        }
+        const uint8_t *qo = nibble_sub(fmt, base, b, &d0, &n0);
+        nibble_sub(fmt, base + SV, b, &d1, &n1);
+        nibble_sub(fmt, base + 2 * SV, b, &d2, &n2);
+        nibble_sub(fmt, base + 3 * SV, b, &d3, &n3);
         for (int wd = 0; wd < 4; wd++) {
             const uint8_t *o = qo + wd * WS;
             ahead(&pf, o);
@@ -366,18 +372,8 @@ static void decode(const mat *m, int g, int c0, int c1, float *w) {
         for (int b = c0 / 32; b < c1 / 32; b++) {
             float *wo = w + (b * 32 - c0) * G * L;
             for (int k = 0; k < G; k++) {
-                const uint8_t *bo, *qo;
                 vf d, mn;
-                if (m->fmt == FMT_Q4K) {
-                    bo = base + k * SV + (b / 8) * Q4K_BB;
-                    qo = bo + Q4K_QUANTS + (b % 8) * Q4K_SB;
-                    q4k_scales(bo, b % 8, &d, &mn);
-                } else {
-                    bo = base + k * SV + b * Q4_BB;
-                    qo = bo + Q4_QUANTS;
-                    d = ld(bo);
-                    mn = ld(bo + WS);
-                }
+                const uint8_t *qo = nibble_sub(m->fmt, base + k * SV, b, &d, &mn);
                 for (int wd = 0; wd < 4; wd++) {
                     vi q = ldi(qo + wd * WS);
 #pragma GCC unroll 8
@@ -497,19 +493,9 @@ INLINE void fused(const mat *m, int g, int k, int c0, int c1, const float *xt, i
     case FMT_Q4K:
     case FMT_Q4:
         for (int b = c0 / 32; b < c1 / 32; b++) {
-            const uint8_t *bo, *qo;
             vf d0, n0, d1, n1;
-            if (m->fmt == FMT_Q4K) {
-                bo = base + k * SV + (b / 8) * Q4K_BB;
-                qo = bo + Q4K_QUANTS + (b % 8) * Q4K_SB;
-                q4k_scales(bo, b % 8, &d0, &n0);
-                q4k_scales(bo + SV, b % 8, &d1, &n1);
-            } else {
-                bo = base + k * SV + b * Q4_BB;
-                qo = bo + Q4_QUANTS;
-                d0 = ld(bo); d1 = ld(bo + SV);
-                n0 = ld(bo + WS); n1 = ld(bo + WS + SV);
-            }
+            const uint8_t *qo = nibble_sub(m->fmt, base + k * SV, b, &d0, &n0);
+            nibble_sub(m->fmt, base + (k + 1) * SV, b, &d1, &n1);
             for (int wd = 0; wd < 4; wd++) {
                 vi q0 = ldi(qo + wd * WS), q1 = ldi(qo + wd * WS + SV);
 #pragma GCC unroll 8
@@ -597,18 +583,8 @@ INLINE void fused_panel(const mat *m, int g, int k, int c0, int c1, const float 
     case FMT_Q4K:
     case FMT_Q4:
         for (int b = c0 / 32; b < c1 / 32; b++) {
-            const uint8_t *bo, *qo;
             vf d0, n0;
-            if (m->fmt == FMT_Q4K) {
-                bo = base + k * SV + (b / 8) * Q4K_BB;
-                qo = bo + Q4K_QUANTS + (b % 8) * Q4K_SB;
-                q4k_scales(bo, b % 8, &d0, &n0);
-            } else {
-                bo = base + k * SV + b * Q4_BB;
-                qo = bo + Q4_QUANTS;
-                d0 = ld(bo);
-                n0 = ld(bo + WS);
-            }
+            const uint8_t *qo = nibble_sub(m->fmt, base + k * SV, b, &d0, &n0);
             for (int wd = 0; wd < 4; wd++) {
                 vi q0 = ldi(qo + wd * WS);
 #pragma GCC unroll 8
@@ -740,9 +716,8 @@ INLINE void q4k_int8(const mat *m, int g, int k, const int8_t *xq, const float *
     for (int tt = 0; tt < T; tt++) acc[tt] = zero();
     const vi nib = _mm512_set1_epi32(0x0F0F0F0F);
     for (int b = 0; b < nb; b++) {
-        const uint8_t *bo = base + (b / 8) * Q4K_BB, *qo = bo + Q4K_QUANTS + (b % 8) * Q4K_SB;
         vf d, mn;
-        q4k_scales(bo, b % 8, &d, &mn);
+        const uint8_t *qo = nibble_sub(FMT_Q4K, base, b, &d, &mn);
         vi lo[4], hi[4];
         for (int wd = 0; wd < 4; wd++) {
             vi q = ldi(qo + wd * WS);

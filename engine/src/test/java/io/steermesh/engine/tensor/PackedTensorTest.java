@@ -115,21 +115,25 @@ class PackedTensorTest {
                     for (int tokens : new int[] {1, 2, 3, 5, 8, 9, 12, 13, 16, 17, 25, 300}) {
                         float[] x = gaussian(tokens * cols, tokens + 1);
                         if (type == DType.F16 && tokens == 1 && rows == 75) x[cols / 2] = 70000f;   // past the Java kernel's scaling range
-                        float[] viaC = new float[tokens * rows + 1], viaJava = new float[tokens * rows + 1];
-                        viaC[tokens * rows] = viaJava[tokens * rows] = 42f;
-                        MatMul.matmul(par, p, rows, cols, x, tokens, viaC);
-                        NativeKernels.javaOnly(() -> {
-                            MatMul.matmul(par, p, rows, cols, x, tokens, viaJava);
-                            return null;
-                        });
-                        assertEquals(42f, viaC[tokens * rows], type + " wrote past its output");
-                        for (int i = 0; i < tokens * rows; i++) {
-                            assertEquals(Float.floatToRawIntBits(viaJava[i]), Float.floatToRawIntBits(viaC[i]),
-                                    type + " " + rows + "x" + cols + " tokens=" + tokens + " element " + i);
-                        }
+                        assertNativeGivesJavaBits(par, p, rows, cols, x, tokens, type + " " + rows + "x" + cols + " tokens=" + tokens);
                     }
                 }
             }
+        }
+    }
+
+    /** The matmul through the native kernels and through the Java ones: the same bits, nothing written past y. */
+    private static void assertNativeGivesJavaBits(Parallel par, PackedTensor p, int rows, int cols, float[] x, int tokens, String what) {
+        float[] viaC = new float[tokens * rows + 1], viaJava = new float[tokens * rows + 1];
+        viaC[tokens * rows] = viaJava[tokens * rows] = 42f;
+        MatMul.matmul(par, p, rows, cols, x, tokens, viaC);
+        NativeKernels.javaOnly(() -> {
+            MatMul.matmul(par, p, rows, cols, x, tokens, viaJava);
+            return null;
+        });
+        assertEquals(42f, viaC[tokens * rows], what + ": wrote past its output");
+        for (int i = 0; i < tokens * rows; i++) {
+            assertEquals(Float.floatToRawIntBits(viaJava[i]), Float.floatToRawIntBits(viaC[i]), what + " element " + i);
         }
     }
 
@@ -148,18 +152,7 @@ class PackedTensorTest {
                         float[] x = gaussian(tokens * cols, tokens + 7);
                         x[0] = 0f;   // a block with a zero and, below, an all-zero block (scale 0)
                         if (tokens > 1) java.util.Arrays.fill(x, cols, cols + 32, 0f);
-                        float[] viaC = new float[tokens * rows + 1], viaJava = new float[tokens * rows + 1];
-                        viaC[tokens * rows] = viaJava[tokens * rows] = 42f;
-                        MatMul.matmul(par, p, rows, cols, x, tokens, viaC);
-                        NativeKernels.javaOnly(() -> {
-                            MatMul.matmul(par, p, rows, cols, x, tokens, viaJava);
-                            return null;
-                        });
-                        assertEquals(42f, viaC[tokens * rows], type + " int8 wrote past its output");
-                        for (int i = 0; i < tokens * rows; i++) {
-                            assertEquals(Float.floatToRawIntBits(viaJava[i]), Float.floatToRawIntBits(viaC[i]),
-                                    type + " int8 " + rows + "x" + cols + " tokens=" + tokens + " element " + i);
-                        }
+                        assertNativeGivesJavaBits(par, p, rows, cols, x, tokens, type + " int8 " + rows + "x" + cols + " tokens=" + tokens);
                     }
                 }
             }
