@@ -319,6 +319,9 @@ public final class Transformer {
             ? FloatVector.SPECIES_PREFERRED : FloatVector.SPECIES_512;
     private static final int PL = PS.length();
 
+    /** Per thread: the attention scores of one row (every entry a row reads, it writes first). */
+    private static final ThreadLocal<float[]> SCORES = ThreadLocal.withInitial(() -> new float[0]);
+
     /**
      * Causal scaled dot-product attention (Vaswani et al. 2017) of each row over its own sequence's cache,
      * one block of 16 positions at a time: the scores of a block are a vector (query elements broadcast
@@ -327,9 +330,6 @@ public final class Transformer {
      * steps: the scores' soft-cap (Gemma 2) and the sliding window of local layers (Gemma 2, Beltagy et al.
      * 2020), which attends to the last {@code slidingWindow} positions only (llama.cpp's standard SWA mask).
      */
-    /** Per thread: the attention scores of one row (every entry a row reads, it writes first). */
-    private static final ThreadLocal<float[]> SCORES = ThreadLocal.withInitial(() -> new float[0]);
-
     private void attention(List<Step> steps, int[] rowStep, int[] rowPos, int layer, float[] q, float[] att, int T) {
         final int hd = c.headDim(), heads = c.nHeads(), kvHeads = c.nKvHeads(), group = c.kvGroup(), P = KvBlock.POSITIONS;
         final float scale = variant.queryScale();

@@ -47,10 +47,7 @@ abstract sealed class PackedSuperBlocks extends PackedTensor permits PackedQ4K, 
         }
         NativeKernels k = NativeKernels.instance();
         if (k != null && k.int8()) {
-            if (x.length < (long) tokens * cols || y.length < (long) tokens * rows) {   // the C code trusts its bounds
-                throw new IndexOutOfBoundsException("matmul of " + tokens + " tokens needs x of " + (long) tokens * cols
-                        + " and y of " + (long) tokens * rows + " floats (got " + x.length + " and " + y.length + ")");
-            }
+            checkNativeBounds(x, tokens, y);
             Int8Activations a = Int8Activations.quantize(par, x, tokens, cols, pairs(), true);
             int fmt = pairs() == Int8Activations.Pairs.Q4 ? NativeKernels.Q4K : NativeKernels.Q6K;
             MemorySegment xq = MemorySegment.ofArray(a.bytes), xd = MemorySegment.ofArray(a.scale), xs = MemorySegment.ofArray(a.sum);

@@ -168,16 +168,20 @@ public abstract sealed class PackedTensor extends FloatTensor permits PackedF32,
      * {@link #matmul} shares them out; false (nothing done) where they are not loaded or do not serve
      * this format.
      */
+    /** The C code trusts its bounds: checks them here, as the Java kernels' array accesses would. */
+    final void checkNativeBounds(float[] x, int tokens, float[] y) {
+        if (x.length < (long) tokens * cols || y.length < (long) tokens * rows) {
+            throw new IndexOutOfBoundsException("matmul of " + tokens + " tokens needs x of " + (long) tokens * cols
+                    + " and y of " + (long) tokens * rows + " floats (got " + x.length + " and " + y.length + ")");
+        }
+    }
+
     final boolean nativeMatmul(Parallel par, float[] x, int tokens, float[] y) {
         int fmt = nativeFormat();
         if (fmt < 0 || tokens <= 0) return false;
         NativeKernels k = NativeKernels.instance();
         if (k == null) return false;
-        // the C code trusts its bounds: check them here, as the Java kernels' array accesses would
-        if (x.length < (long) tokens * cols || y.length < (long) tokens * rows) {
-            throw new IndexOutOfBoundsException("matmul of " + tokens + " tokens needs x of " + (long) tokens * cols
-                    + " and y of " + (long) tokens * rows + " floats (got " + x.length + " and " + y.length + ")");
-        }
+        checkNativeBounds(x, tokens, y);
         MemorySegment xs = MemorySegment.ofArray(x), ys = MemorySegment.ofArray(y);
         MemorySegment xt = tokens >= 2 && tokens <= k.fusedTokens ? MemorySegment.ofArray(NativeKernels.transpose(x, tokens, cols)) : xs;
         long a = nativeA(), b = nativeB();
