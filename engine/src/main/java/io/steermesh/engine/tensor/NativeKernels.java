@@ -64,7 +64,7 @@ public final class NativeKernels {
     }
 
     private final MethodHandle matmul;
-    /** {@code sm_matmul_int8}, or null where the library has no int8 kernels (no AVX-512 VNNI). */
+    /** {@code sm_matmul_int8}, or null where the library has no int8 kernels (AVX-512 without VNNI). */
     private final MethodHandle matmulInt8;
     /** Up to this many tokens, {@code sm_matmul} reads the activations column by column ({@link #transpose}). */
     final int fusedTokens;
@@ -218,7 +218,7 @@ public final class NativeKernels {
                                 ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS),
                         Linker.Option.critical(true))
                 : null;
-        why[0] = "native (" + (lanes == 16 ? "AVX-512" : "AVX2") + (int8 != null ? "; opt-in int8 activations: VNNI" : "") + ", " + built + ")";
+        why[0] = "native (" + (lanes == 16 ? "AVX-512" : "AVX2") + (int8 != null ? "; opt-in int8 activations: " + (lanes == 16 ? "VNNI" : "AVX2 byte products") : "") + ", " + built + ")";
         return new NativeKernels(mm, int8, fusedTokens);
     }
 

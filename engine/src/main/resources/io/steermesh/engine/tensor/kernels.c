@@ -12,6 +12,7 @@
  */
 #include <immintrin.h>
 #include <stdint.h>
+#include <string.h>
 
 #ifndef SM_L
 #error "compile with -DSM_L=16 or -DSM_L=8 (the Java float vector's lanes)"
@@ -690,7 +691,7 @@ static void group_batched(const mat *m, int g, const float *x, int tokens, float
 
 /* ---- opt-in: activations quantized to int8 (Int8Activations.java), integer dot products (AVX-512 VNNI) ---- */
 
-#if L == 16 && defined(__AVX512VNNI__)
+#if (L == 16 && defined(__AVX512VNNI__)) || (L == 8 && defined(__AVX2__))
 #define SM_INT8 1
 enum { FMT_Q6K = 7 };
 /* Q6_K panels (PackedQ6K.java): per super-block and group d, four scale words, then per sub-block of 16 columns three words */
@@ -701,7 +702,62 @@ enum { FMT_Q6K = 7 };
 #define Q6K_BB (Q6K_QUANTS + 16 * Q6K_SB)
 #define IT 8                      /* tokens per pass over a panel's sub-blocks */
 
-INLINE vi dot4(vi acc, vi u8, const int8_t *x4) { return _mm512_dpbusd_epi32(acc, u8, _mm512_set1_epi32(*(const int32_t *) x4)); }
+/* four activation bytes, in every int lane */
+INLINE int32_t x4(const int8_t *p) { int32_t v; memcpy(&v, p, 4); return v; }
+#if L == 16
+INLINE vi iset(int v) { return _mm512_set1_epi32(v); }
+INLINE vi iand(vi a, vi b) { return _mm512_and_si512(a, b); }
+INLINE vi ior(vi a, vi b) { return _mm512_or_si512(a, b); }
+INLINE vi ixor(vi a, vi b) { return _mm512_xor_si512(a, b); }
+INLINE vi isub(vi a, vi b) { return _mm512_sub_epi32(a, b); }
+INLINE vi isll(vi v, unsigned n) { return _mm512_slli_epi32(v, n); }
+INLINE vi isra(vi v, unsigned n) { return _mm512_srai_epi32(v, n); }
+INLINE vi dot4(vi acc, vi u8, const int8_t *x) { return _mm512_dpbusd_epi32(acc, u8, iset(x4(x))); }
+/* a Q4_K sub-block's sum of q * x per lane: words wd's low nibbles meet xb[8wd..8wd+3], its high ones xb[8wd+4..8wd+7] */
+INLINE vi q4_sum(const vi lo[4], const vi hi[4], const int8_t *xb) {
+    vi s = _mm512_setzero_si512();
+    for (int wd = 0; wd < 4; wd++) {
+        s = dot4(s, lo[wd], xb + 8 * wd);
+        s = dot4(s, hi[wd], xb + 8 * wd + 4);
+    }
+    return s;
+}
+/* a Q6_K sub-block's sum of (q + 32) * x per lane: u[gg] meets xb[4gg..4gg+3] */
+INLINE vi q6_sum(const vi u[4], const int8_t *xb) {
+    vi s = _mm512_setzero_si512();
+    for (int gg = 0; gg < 4; gg++) s = dot4(s, u[gg], xb + 4 * gg);
+    return s;
+}
+#else
+/*
+ * AVX2 has no 4-byte dot product: vpmaddubsw multiplies unsigned by signed bytes and adds neighbours into
+ * 16-bit lanes, vpmaddwd by ones adds those pairs into the int lanes. Both stay exact here: a 4-bit q times
+ * |x| <= 128 twice is at most 3,840, eight such sums 30,720; a 6-bit q + 32 <= 63 twice 16,128, two such
+ * 32,256; all below 32,767. So the integer sums, and the bits, are the VNNI kernels' and the Java ones'.
+ */
+INLINE vi iset(int v) { return _mm256_set1_epi32(v); }
+INLINE vi iand(vi a, vi b) { return _mm256_and_si256(a, b); }
+INLINE vi ior(vi a, vi b) { return _mm256_or_si256(a, b); }
+INLINE vi ixor(vi a, vi b) { return _mm256_xor_si256(a, b); }
+INLINE vi isub(vi a, vi b) { return _mm256_sub_epi32(a, b); }
+INLINE vi isll(vi v, unsigned n) { return _mm256_slli_epi32(v, n); }
+INLINE vi isra(vi v, unsigned n) { return _mm256_srai_epi32(v, n); }
+INLINE vi pairs(vi u8, const int8_t *x) { return _mm256_maddubs_epi16(u8, iset(x4(x))); }
+INLINE vi q4_sum(const vi lo[4], const vi hi[4], const int8_t *xb) {
+    vi s = _mm256_setzero_si256();
+    for (int wd = 0; wd < 4; wd++) {
+        s = _mm256_add_epi16(s, pairs(lo[wd], xb + 8 * wd));
+        s = _mm256_add_epi16(s, pairs(hi[wd], xb + 8 * wd + 4));
+    }
+    return _mm256_madd_epi16(s, _mm256_set1_epi16(1));
+}
+INLINE vi q6_sum(const vi u[4], const int8_t *xb) {
+    vi a = _mm256_add_epi16(pairs(u[0], xb), pairs(u[1], xb + 4));
+    vi b = _mm256_add_epi16(pairs(u[2], xb + 8), pairs(u[3], xb + 12));
+    const vi ones = _mm256_set1_epi16(1);
+    return _mm256_add_epi32(_mm256_madd_epi16(a, ones), _mm256_madd_epi16(b, ones));
+}
+#endif
 
 /*
  * Q4_K, panel k of group g, tokens t0..t0+T-1: per sub-block of 32 columns the nibbles of each word split
@@ -714,24 +770,20 @@ INLINE void q4k_int8(const mat *m, int g, int k, const int8_t *xq, const float *
     int cols = m->cols, nb = cols / 32;
     vf acc[IT];
     for (int tt = 0; tt < T; tt++) acc[tt] = zero();
-    const vi nib = _mm512_set1_epi32(0x0F0F0F0F);
+    const vi nib = iset(0x0F0F0F0F);
     for (int b = 0; b < nb; b++) {
         vf d, mn;
         const uint8_t *qo = nibble_sub(FMT_Q4K, base, b, &d, &mn);
         vi lo[4], hi[4];
         for (int wd = 0; wd < 4; wd++) {
             vi q = ldi(qo + wd * WS);
-            lo[wd] = _mm512_and_si512(q, nib);
-            hi[wd] = _mm512_and_si512(srl(q, 4), nib);
+            lo[wd] = iand(q, nib);
+            hi[wd] = iand(srl(q, 4), nib);
         }
         for (int tt = 0; tt < T; tt++) {
             int t = t0 + tt;
             const int8_t *xb = xq + (int64_t) t * cols + b * 32;
-            vi s = _mm512_setzero_si512();
-            for (int wd = 0; wd < 4; wd++) {
-                s = dot4(s, lo[wd], xb + 8 * wd);
-                s = dot4(s, hi[wd], xb + 8 * wd + 4);
-            }
+            vi s = q4_sum(lo, hi, xb);
             int xi = t * nb + b;
             acc[tt] = fmadd(i2f(s), mul(d, bc(xd[xi])), fmadd(mn, bc(xs[xi]), acc[tt]));
         }
@@ -750,23 +802,20 @@ INLINE void q6k_int8(const mat *m, int g, int k, const int8_t *xq, const float *
     int cols = m->cols, nb = cols / 32, ns = cols / 16;
     vf acc[IT];
     for (int tt = 0; tt < T; tt++) acc[tt] = zero();
-    const vi low4 = _mm512_set1_epi32(0x0F0F0F0F), high2 = _mm512_set1_epi32(0x30303030), flip = _mm512_set1_epi32(0x20202020);
+    const vi low4 = iset(0x0F0F0F0F), high2 = iset(0x30303030), flip = iset(0x20202020);
     for (int b = 0; b < ns; b++) {
         const uint8_t *bo = base + (b / 16) * Q6K_BB, *qo = bo + Q6K_QUANTS + (b % 16) * Q6K_SB;
         vi sw = ldi(bo + Q6K_SCALES + ((b % 16) / 4) * WS);
-        vf d = mul(ld(bo), i2f(_mm512_srai_epi32(_mm512_slli_epi32(sw, 24 - 8 * (b % 4)), 24)));
+        vf d = mul(ld(bo), i2f(isra(isll(sw, 24 - 8 * (b % 4)), 24)));
         vi lo0 = ldi(qo), lo1 = ldi(qo + WS), hi = ldi(qo + Q6K_HIGH), u[4];
         for (int gg = 0; gg < 4; gg++) {
-            vi low = _mm512_and_si512(srl(gg < 2 ? lo0 : lo1, 4 * (gg % 2)), low4);
-            vi v = _mm512_or_si512(low, _mm512_and_si512(_mm512_slli_epi32(srl(hi, 2 * gg), 4), high2));
-            u[gg] = _mm512_xor_si512(v, flip);
+            vi low = iand(srl(gg < 2 ? lo0 : lo1, 4 * (gg % 2)), low4);
+            u[gg] = ixor(ior(low, iand(isll(srl(hi, 2 * gg), 4), high2)), flip);
         }
         for (int tt = 0; tt < T; tt++) {
             int t = t0 + tt;
             const int8_t *xb = xq + (int64_t) t * cols + b * 16;
-            vi s = _mm512_setzero_si512();
-            for (int gg = 0; gg < 4; gg++) s = dot4(s, u[gg], xb + 4 * gg);
-            s = _mm512_sub_epi32(s, _mm512_set1_epi32(32 * x16[t * ns + b]));
+            vi s = isub(q6_sum(u, xb), iset(32 * x16[t * ns + b]));
             acc[tt] = fmadd(i2f(s), mul(d, bc(xd[t * nb + b / 2])), acc[tt]);
         }
     }
@@ -776,7 +825,7 @@ INLINE void q6k_int8(const mat *m, int g, int k, const int8_t *xq, const float *
 static void q4k_int8_one(const mat *m, int g, const int8_t *xq, const float *xd, const float *xs, int t, float *y) {
     const uint8_t *base = m->w + g * m->gb, *pf = base;
     int cols = m->cols, nb = cols / 32;
-    const vi nib = _mm512_set1_epi32(0x0F0F0F0F);
+    const vi nib = iset(0x0F0F0F0F);
     vf acc[G];
     for (int k = 0; k < G; k++) acc[k] = zero();
     for (int b = 0; b < nb; b++) {
@@ -789,13 +838,14 @@ static void q4k_int8_one(const mat *m, int g, const int8_t *xq, const float *xd,
         for (int k = 0; k < G; k++) {
             vf d, mn;
             q4k_scales(bo + k * SV, b % 8, &d, &mn);
-            vi s = _mm512_setzero_si512();
+            vi lo[4], hi[4];
 #pragma GCC unroll 4
             for (int wd = 0; wd < 4; wd++) {
                 vi q = ldi(qo + wd * WS + k * SV);
-                s = dot4(s, _mm512_and_si512(q, nib), xb + 8 * wd);
-                s = dot4(s, _mm512_and_si512(srl(q, 4), nib), xb + 8 * wd + 4);
+                lo[wd] = iand(q, nib);
+                hi[wd] = iand(srl(q, 4), nib);
             }
+            vi s = q4_sum(lo, hi, xb);
             acc[k] = fmadd(i2f(s), mul(d, dx), fmadd(mn, sx, acc[k]));
         }
     }
@@ -805,28 +855,27 @@ static void q4k_int8_one(const mat *m, int g, const int8_t *xq, const float *xd,
 static void q6k_int8_one(const mat *m, int g, const int8_t *xq, const float *xd, const int32_t *x16, int t, float *y) {
     const uint8_t *base = m->w + g * m->gb, *pf = base;
     int cols = m->cols, nb = cols / 32, ns = cols / 16;
-    const vi low4 = _mm512_set1_epi32(0x0F0F0F0F), high2 = _mm512_set1_epi32(0x30303030), flip = _mm512_set1_epi32(0x20202020);
+    const vi low4 = iset(0x0F0F0F0F), high2 = iset(0x30303030), flip = iset(0x20202020);
     vf acc[G];
     for (int k = 0; k < G; k++) acc[k] = zero();
     for (int b = 0; b < ns; b++) {
         const uint8_t *bo = base + (b / 16) * Q6K_BB, *qo = bo + Q6K_QUANTS + (b % 16) * Q6K_SB;
         const int8_t *xb = xq + (int64_t) t * cols + b * 16;
         vf dx = bc(xd[t * nb + b / 2]);
-        vi corr = _mm512_set1_epi32(32 * x16[t * ns + b]);
+        vi corr = iset(32 * x16[t * ns + b]);
         ahead(&pf, qo);
 #pragma GCC unroll 4
         for (int k = 0; k < G; k++) {
             vi sw = ldi(bo + Q6K_SCALES + ((b % 16) / 4) * WS + k * SV);
-            vf d = mul(ld(bo + k * SV), i2f(_mm512_srai_epi32(_mm512_slli_epi32(sw, 24 - 8 * (b % 4)), 24)));
+            vf d = mul(ld(bo + k * SV), i2f(isra(isll(sw, 24 - 8 * (b % 4)), 24)));
             vi lo0 = ldi(qo + k * SV), lo1 = ldi(qo + WS + k * SV), hi = ldi(qo + Q6K_HIGH + k * SV);
-            vi s = _mm512_setzero_si512();
+            vi u[4];
 #pragma GCC unroll 4
             for (int gg = 0; gg < 4; gg++) {
-                vi low = _mm512_and_si512(srl(gg < 2 ? lo0 : lo1, 4 * (gg % 2)), low4);
-                vi v = _mm512_or_si512(low, _mm512_and_si512(_mm512_slli_epi32(srl(hi, 2 * gg), 4), high2));
-                s = dot4(s, _mm512_xor_si512(v, flip), xb + 4 * gg);
+                vi low = iand(srl(gg < 2 ? lo0 : lo1, 4 * (gg % 2)), low4);
+                u[gg] = ixor(ior(low, iand(isll(srl(hi, 2 * gg), 4), high2)), flip);
             }
-            acc[k] = fmadd(i2f(_mm512_sub_epi32(s, corr)), mul(d, dx), acc[k]);
+            acc[k] = fmadd(i2f(isub(q6_sum(u, xb), corr)), mul(d, dx), acc[k]);
         }
     }
     for (int k = 0; k < G; k++) store(m, acc[k], y, t, g * G + k);
@@ -835,7 +884,7 @@ static void q6k_int8_one(const mat *m, int g, const int8_t *xq, const float *xd,
 #define SM_INT8 0
 #endif
 
-/* Whether sm_matmul_int8 is here (AVX-512 with VNNI); without it the engine keeps its Java int8 kernels. */
+/* Whether sm_matmul_int8 is here (AVX-512 with VNNI, or AVX2); without it the engine keeps its Java int8 kernels. */
 int sm_int8(void) { return SM_INT8; }
 
 /*

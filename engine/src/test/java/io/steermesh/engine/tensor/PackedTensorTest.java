@@ -140,7 +140,7 @@ class PackedTensorTest {
     @Test
     void theNativeInt8KernelsGiveTheJavaInt8KernelsBits() {
         org.junit.jupiter.api.Assumptions.assumeTrue(nativeExpected() && NativeKernels.instance() != null && NativeKernels.instance().int8(),
-                "no native int8 kernels here (they need AVX-512 with VNNI): " + NativeKernels.description());
+                "no native int8 kernels here (they need AVX2, or AVX-512 with VNNI): " + NativeKernels.description());
         try (Parallel par = new Parallel(2)) {
             for (DType type : new DType[] {DType.Q4_K, DType.Q6_K}) {
                 // a partial last panel and group, several super-blocks
