@@ -67,12 +67,12 @@ public final class NativeKernels {
     /** {@code sm_matmul_int8}, or null where the library has no int8 kernels (AVX-512 without VNNI). */
     private final MethodHandle matmulInt8;
     /** Up to this many tokens, {@code sm_matmul} reads the activations column by column ({@link #transpose}). */
-    final int fusedTokens;
+    final int transposedTokens;
 
-    private NativeKernels(MethodHandle matmul, MethodHandle matmulInt8, int fusedTokens) {
+    private NativeKernels(MethodHandle matmul, MethodHandle matmulInt8, int transposedTokens) {
         this.matmul = matmul;
         this.matmulInt8 = matmulInt8;
-        this.fusedTokens = fusedTokens;
+        this.transposedTokens = transposedTokens;
     }
 
     /** Whether the opt-in int8-activation matmuls of Q4_K and Q6_K run here ({@link #matmulInt8}). */
@@ -120,7 +120,7 @@ public final class NativeKernels {
 
     /**
      * Groups [g0, g1) of matrix {@code w} (format {@code fmt}) times {@code tokens} rows of x, into y; for
-     * 2..{@link #fusedTokens} tokens, {@code xt} holds the same activations column by column.
+     * 2..{@link #transposedTokens} tokens, {@code xt} holds the same activations column by column.
      */
     void matmul(int fmt, MemorySegment w, long groupBytes, int rows, int cols, long a, long b,
                 int g0, int g1, MemorySegment x, MemorySegment xt, int tokens, MemorySegment y) {
@@ -210,7 +210,7 @@ public final class NativeKernels {
                         ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
                         ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS),
                 Linker.Option.critical(true));
-        int fusedTokens = intOf(linker, lookup, "sm_fused_tokens");
+        int transposedTokens = intOf(linker, lookup, "sm_transposed_tokens");
         MethodHandle int8 = intOf(linker, lookup, "sm_int8") == 1
                 ? linker.downcallHandle(lookup.find("sm_matmul_int8").orElseThrow(),
                         FunctionDescriptor.ofVoid(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT,
@@ -219,7 +219,7 @@ public final class NativeKernels {
                         Linker.Option.critical(true))
                 : null;
         why[0] = "native (" + (lanes == 16 ? "AVX-512" : "AVX2") + (int8 != null ? "; opt-in int8 activations: " + (lanes == 16 ? "VNNI" : "AVX2 byte products") : "") + ", " + built + ")";
-        return new NativeKernels(mm, int8, fusedTokens);
+        return new NativeKernels(mm, int8, transposedTokens);
     }
 
     /** Calls the library's {@code int name(void)}. */

@@ -113,7 +113,14 @@ INLINE vf halves(vi v, int hi) {
 }
 INLINE vf h_even(vi v) { return halves(v, 0); }
 INLINE vf h_odd(vi v) { return halves(v, 1); }
-INLINE void h_both(vi v, vf *even, vf *odd) { *even = halves(v, 0); *odd = halves(v, 1); }
+/* both: one byte shuffle puts each 128-bit lane's four low halves before its four high ones, a quad permute gathers them */
+INLINE void h_both(vi v, vf *even, vf *odd) {
+    const vi split = _mm256_setr_epi8(0, 1, 4, 5, 8, 9, 12, 13, 2, 3, 6, 7, 10, 11, 14, 15,
+                                      0, 1, 4, 5, 8, 9, 12, 13, 2, 3, 6, 7, 10, 11, 14, 15);
+    vi t = _mm256_permute4x64_epi64(_mm256_shuffle_epi8(v, split), 0xD8);
+    *even = _mm256_cvtph_ps(_mm256_castsi256_si128(t));
+    *odd = _mm256_cvtph_ps(_mm256_extracti128_si256(t, 1));
+}
 INLINE vf bf_even(vi v) { return _mm256_castsi256_ps(_mm256_slli_epi32(v, 16)); }
 INLINE vf bf_odd(vi v) { return _mm256_castsi256_ps(_mm256_and_si256(v, _mm256_set1_epi32((int) 0xffff0000))); }
 INLINE vf nib(vi q, int j) { return i2f(andi(srl(q, 4 * j), 0xF)); }
@@ -322,6 +329,29 @@ static void gemv_q4(const mat *m, int g, const float *x, float *y, int t) { gemv
 /* ---- several tokens: decode a chunk of the group once into floats, multiply it by every token ---- */
 
 /* Writes the exact weights of group g at columns [c0, c1) into w: panel k's L rows at column c from ((c - c0) * G + k) * L. */
+/* F16 or BF16 columns [c0, c1) of a group as floats (the format a constant, so the loop holds no branch) */
+INLINE void decode_halves(const uint8_t *base, int c0, int c1, float *w, int f16) {
+    int j = c0 / 2;
+    for (; 2 * j + 1 < c1; j++) {
+        float *e = w + (2 * j - c0) * G * L;
+#pragma GCC unroll 4
+        for (int k = 0; k < G; k++) {
+            vi q = ldi(base + j * WS + k * SV);
+            vf ev, od;
+            if (f16) h_both(q, &ev, &od);
+            else { ev = bf_even(q); od = bf_odd(q); }
+            st(e + k * L, ev);
+            st(e + (G + k) * L, od);
+        }
+    }
+    if (2 * j < c1) {
+        for (int k = 0; k < G; k++) {
+            vi q = ldi(base + j * WS + k * SV);
+            st(w + ((2 * j - c0) * G + k) * L, f16 ? h_even(q) : bf_even(q));
+        }
+    }
+}
+
 static void decode(const mat *m, int g, int c0, int c1, float *w) {
     const uint8_t *base = m->w + g * m->gb;
     switch (m->fmt) {
@@ -330,27 +360,11 @@ static void decode(const mat *m, int g, int c0, int c1, float *w) {
             for (int k = 0; k < G; k++) st(w + ((c - c0) * G + k) * L, ld(base + c * WS + k * SV));
         break;
     case FMT_BF16:
-    case FMT_F16: {
-        int j = c0 / 2;
-        for (; 2 * j + 1 < c1; j++) {
-            float *e = w + (2 * j - c0) * G * L;
-            for (int k = 0; k < G; k++) {
-                vi q = ldi(base + j * WS + k * SV);
-                vf ev, od;
-                if (m->fmt == FMT_F16) h_both(q, &ev, &od);
-                else { ev = bf_even(q); od = bf_odd(q); }
-                st(e + k * L, ev);
-                st(e + (G + k) * L, od);
-            }
-        }
-        if (2 * j < c1) {
-            for (int k = 0; k < G; k++) {
-                vi q = ldi(base + j * WS + k * SV);
-                st(w + ((2 * j - c0) * G + k) * L, m->fmt == FMT_F16 ? h_even(q) : bf_even(q));
-            }
-        }
+        decode_halves(base, c0, c1, w, 0);
         break;
-    }
+    case FMT_F16:
+        decode_halves(base, c0, c1, w, 1);
+        break;
     case FMT_Q8:
     case FMT_Q8_MIN: {
         int sub = (int) m->a, withMin = m->fmt == FMT_Q8_MIN;
@@ -390,7 +404,7 @@ static void decode(const mat *m, int g, int c0, int c1, float *w) {
  * Tokens i..i+T-1 of the tile (x rows from x, xs apart), panels k..k+P-1, over n decoded columns; the
  * running sums come from and go back to acc (a float stored and loaded back is the same float).
  */
-INLINE void tile(const float *w, int n, int k, int P, int T, const float *x, int64_t xs, float *acc, int i, ahead_q *q) {
+INLINE void tile(const float *w, int n, int k, int P, int T, const float *x, int64_t xs, int tr, float *acc, int i, ahead_q *q) {
     vf a[TT][G];
     const char *qp = q->p, *qe = q->end;
     int per = q->per;
@@ -405,7 +419,7 @@ INLINE void tile(const float *w, int n, int k, int P, int T, const float *x, int
         for (int pp = 0; pp < P; pp++) wv[pp] = ld(w + (c * G + k + pp) * L);
 #pragma GCC unroll 16
         for (int tt = 0; tt < T; tt++) {
-            vf v = bc(x[tt * xs + c]);
+            vf v = bc(tr ? x[c * xs + tt] : x[tt * xs + c]);
 #pragma GCC unroll 4
             for (int pp = 0; pp < P; pp++) a[tt][pp] = fmadd(wv[pp], v, a[tt][pp]);
         }
@@ -417,10 +431,16 @@ INLINE void tile(const float *w, int n, int k, int P, int T, const float *x, int
     q->p = qp;
 }
 
-static void tile_full(const float *w, int n, int k, const float *x, int64_t xs, float *acc, int i, ahead_q *q) { tile(w, n, k, TP, TT, x, xs, acc, i, q); }
-static void tile_4(const float *w, int n, int k, const float *x, int64_t xs, float *acc, int i, ahead_q *q) { tile(w, n, k, TP, 4, x, xs, acc, i, q); }
-static void tile_2x4(const float *w, int n, const float *x, int64_t xs, float *acc, int i, ahead_q *q) { tile(w, n, 0, 4, 2, x, xs, acc, i, q); }
-static void tile_1x4(const float *w, int n, const float *x, float *acc, int i, ahead_q *q) { tile(w, n, 0, 4, 1, x, 0, acc, i, q); }
+/* x[tt * xs + c]: token rows; or, where tr, x[c * xs + tt]: the activations transposed, each column's tokens side by side */
+#define TILES_(S, TR)                                                                                                         \
+static void tile_full##S(const float *w, int n, int k, const float *x, int64_t xs, float *acc, int i, ahead_q *q) { tile(w, n, k, TP, TT, x, xs, TR, acc, i, q); } \
+static void tile_5##S(const float *w, int n, int k, const float *x, int64_t xs, float *acc, int i, ahead_q *q) { tile(w, n, k, TP, 5, x, xs, TR, acc, i, q); } \
+static void tile_4##S(const float *w, int n, int k, const float *x, int64_t xs, float *acc, int i, ahead_q *q) { tile(w, n, k, TP, 4, x, xs, TR, acc, i, q); } \
+static void tile_2x4##S(const float *w, int n, const float *x, int64_t xs, float *acc, int i, ahead_q *q) { tile(w, n, 0, 4, 2, x, xs, TR, acc, i, q); } \
+static void tile_1x4##S(const float *w, int n, const float *x, int64_t xs, float *acc, int i, ahead_q *q) { tile(w, n, 0, 4, 1, x, xs, TR, acc, i, q); }
+TILES_(, 0)
+TILES_(_tr, 1)
+#undef TILES_
 
 /*
  * A few tokens: each weight vector decoded in registers and multiplied by T tokens at once (T
@@ -661,8 +681,19 @@ static void group_fused(const mat *m, int g, const float *xt, int tokens, float 
     for (int i = 0; i < tokens; i++)
         for (int k = 0; k < G; k++) store(m, ld(acc + (i * G + k) * L), y, i, g * G + k);
 }
+/*
+ * AVX2: whether the next tile of r >= 5 tokens (of at most TT = 6) should take five: where r is fives and sixes, the
+ * sixes first, as 16 = 6 + 5 + 5, not 6 + 6 + 4. On AVX2 four by two holds 8 accumulators, too few chains for
+ * a Zen 3 core's two FMA pipes (alone, in L1: 2.9 G FMAs/s, against 5.5-5.6 with 5 x 2 and 6 x 2).
+ */
+INLINE int five(int r) { return r == 5 * ((r + 5) / 6); }
 
-static void group_batched(const mat *m, int g, const float *x, int tokens, float *y, ahead_q *q) {
+/*
+ * More tokens than the fused tiles take: per chunk of columns, the group's weights decoded into floats once,
+ * then register tiles of tokens by panels over them. xt, where not null, holds the activations transposed
+ * (tokens <= FEW): each column's tokens in one line, where six rows of x would be six streams apart.
+ */
+static void group_batched(const mat *m, int g, const float *x, const float *xt, int tokens, float *y, ahead_q *q) {
     float w[CHUNK * G * L] __attribute__((aligned(64)));
     float acc[TILE * G * L] __attribute__((aligned(64)));
     int cols = m->cols;
@@ -674,14 +705,38 @@ static void group_batched(const mat *m, int g, const float *x, int tokens, float
             int c1 = cols < c0 + chunk ? cols : c0 + chunk, nc = c1 - c0;
             decode(m, g, c0, c1, w);
             chunks_ahead(m, g, c1, nc, ((n + TT - 1) / TT) * (G / TP), q);
-            const float *xt = x + (int64_t) t0 * cols + c0;
             int i = 0;
-            for (; i + TT <= n; i += TT)
-                for (int k = 0; k < G; k += TP) tile_full(w, nc, k, xt + (int64_t) i * cols, cols, acc, i, q);
+            if (xt) {
+                const float *xc = xt + (int64_t) c0 * tokens;
+                for (int r; (r = n - i) >= 5; ) {
+                    if (L == 8 && five(r)) {
+                        for (int k = 0; k < G; k += TP) tile_5_tr(w, nc, k, xc + i, tokens, acc, i, q);
+                        i += 5;
+                    } else {
+                        for (int k = 0; k < G; k += TP) tile_full_tr(w, nc, k, xc + i, tokens, acc, i, q);
+                        i += TT;
+                    }
+                }
+                for (; i + 4 <= n; i += 4)
+                    for (int k = 0; k < G; k += TP) tile_4_tr(w, nc, k, xc + i, tokens, acc, i, q);
+                for (; i + 2 <= n; i += 2) tile_2x4_tr(w, nc, xc + i, tokens, acc, i, q);
+                for (; i < n; i++) tile_1x4_tr(w, nc, xc + i, tokens, acc, i, q);
+                continue;
+            }
+            const float *xr = x + (int64_t) t0 * cols + c0;
+            for (int r; (r = n - i) >= 5; ) {
+                if (L == 8 && five(r)) {
+                    for (int k = 0; k < G; k += TP) tile_5(w, nc, k, xr + (int64_t) i * cols, cols, acc, i, q);
+                    i += 5;
+                } else {
+                    for (int k = 0; k < G; k += TP) tile_full(w, nc, k, xr + (int64_t) i * cols, cols, acc, i, q);
+                    i += TT;
+                }
+            }
             for (; i + 4 <= n; i += 4)
-                for (int k = 0; k < G; k += TP) tile_4(w, nc, k, xt + (int64_t) i * cols, cols, acc, i, q);
-            for (; i + 2 <= n; i += 2) tile_2x4(w, nc, xt + (int64_t) i * cols, cols, acc, i, q);
-            for (; i < n; i++) tile_1x4(w, nc, xt + (int64_t) i * cols, acc, i, q);
+                for (int k = 0; k < G; k += TP) tile_4(w, nc, k, xr + (int64_t) i * cols, cols, acc, i, q);
+            for (; i + 2 <= n; i += 2) tile_2x4(w, nc, xr + (int64_t) i * cols, cols, acc, i, q);
+            for (; i < n; i++) tile_1x4(w, nc, xr + (int64_t) i * cols, 0, acc, i, q);
         }
         for (int i = 0; i < n; i++)
             for (int k = 0; k < G; k++) store(m, ld(acc + (i * G + k) * L), y, t0 + i, g * G + k);
@@ -919,14 +974,15 @@ void sm_matmul_int8(int fmt, const uint8_t *w, int64_t gb, int rows, int cols, i
 /* The lanes this library was compiled for: the engine checks them against its own vectors. */
 int sm_lanes(void) { return L; }
 
-/* The most tokens for which sm_matmul reads the activations column by column (xt), not row by row (x). */
-int sm_fused_tokens(void) { return FUSED_TOKENS; }
+/* The most tokens for which sm_matmul reads the activations column by column (xt), not row by row (x): the fused
+   tiles take up to FUSED_TOKENS, group_batched the rest (on AVX2, 5 to 16). */
+int sm_transposed_tokens(void) { return FEW; }
 
 /**
  * y[t * rows + r] = sum over c of w[r][c] * x[t * cols + c], for the rows of groups [g0, g1) and every
- * token t < tokens: one token through the format's one-pass kernel; 2..sm_fused_tokens() tokens through
- * the fused tiles, which read the same activations column by column from xt (xt[c * tokens + t]); more
- * through decoded chunks and register tiles.
+ * token t < tokens: one token through the format's one-pass kernel; 2..FUSED_TOKENS tokens through the
+ * fused tiles, more through decoded chunks and register tiles. For 2..sm_transposed_tokens() tokens xt holds
+ * the same activations column by column (xt[c * tokens + t]), which both read.
  */
 void sm_matmul(int fmt, const uint8_t *w, int64_t gb, int rows, int cols, int64_t a, int64_t b,
                int g0, int g1, const float *x, const float *xt, int tokens, float *y) {
@@ -944,7 +1000,7 @@ void sm_matmul(int fmt, const uint8_t *w, int64_t gb, int rows, int cols, int64_
     for (int g = g0; g < g1; g++) {
         if (tokens >= 2) {
             if (tokens <= FUSED_TOKENS) group_fused(&m, g, xt, tokens, y, &q);
-            else group_batched(&m, g, x, tokens, y, &q);
+            else group_batched(&m, g, x, tokens <= FEW ? xt : 0, tokens, y, &q);
             continue;
         }
         for (int t = 0; t < tokens; t++) {
