@@ -124,10 +124,14 @@ public final class NativeKernels {
      */
     void matmul(int fmt, MemorySegment w, long groupBytes, int rows, int cols, long a, long b,
                 int g0, int g1, MemorySegment x, MemorySegment xt, int tokens, MemorySegment y) {
+        int rc;
         try {
-            matmul.invokeExact(fmt, w, groupBytes, rows, cols, a, b, g0, g1, x, xt, tokens, y);
+            rc = (int) matmul.invokeExact(fmt, w, groupBytes, rows, cols, a, b, g0, g1, x, xt, tokens, y);
         } catch (Throwable t) {
             throw new IllegalStateException("native matmul failed", t);
+        }
+        if (rc != 0) {
+            throw new OutOfMemoryError("native matmul: no memory for its copy of " + tokens + " x " + cols + " activations");
         }
     }
 
@@ -206,7 +210,7 @@ public final class NativeKernels {
             return null;
         }
         MethodHandle mm = linker.downcallHandle(lookup.find("sm_matmul").orElseThrow(),
-                FunctionDescriptor.ofVoid(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT,
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT,
                         ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
                         ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS),
                 Linker.Option.critical(true));

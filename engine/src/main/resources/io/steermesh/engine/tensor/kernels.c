@@ -12,6 +12,7 @@
  */
 #include <immintrin.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #ifndef SM_L
@@ -404,7 +405,7 @@ static void decode(const mat *m, int g, int c0, int c1, float *w) {
  * Tokens i..i+T-1 of the tile (x rows from x, xs apart), panels k..k+P-1, over n decoded columns; the
  * running sums come from and go back to acc (a float stored and loaded back is the same float).
  */
-INLINE void tile(const float *w, int n, int k, int P, int T, const float *x, int64_t xs, int tr, float *acc, int i, ahead_q *q) {
+INLINE void tile(const float *w, int n, int k, int P, int T, const float *x, int64_t xs, float *acc, int i, ahead_q *q) {
     vf a[TT][G];
     const char *qp = q->p, *qe = q->end;
     int per = q->per;
@@ -419,7 +420,7 @@ INLINE void tile(const float *w, int n, int k, int P, int T, const float *x, int
         for (int pp = 0; pp < P; pp++) wv[pp] = ld(w + (c * G + k + pp) * L);
 #pragma GCC unroll 16
         for (int tt = 0; tt < T; tt++) {
-            vf v = bc(tr ? x[c * xs + tt] : x[tt * xs + c]);
+            vf v = bc(x[c * xs + tt]);
 #pragma GCC unroll 4
             for (int pp = 0; pp < P; pp++) a[tt][pp] = fmadd(wv[pp], v, a[tt][pp]);
         }
@@ -431,16 +432,18 @@ INLINE void tile(const float *w, int n, int k, int P, int T, const float *x, int
     q->p = qp;
 }
 
-/* x[tt * xs + c]: token rows; or, where tr, x[c * xs + tt]: the activations transposed, each column's tokens side by side */
-#define TILES_(S, TR)                                                                                                         \
-static void tile_full##S(const float *w, int n, int k, const float *x, int64_t xs, float *acc, int i, ahead_q *q) { tile(w, n, k, TP, TT, x, xs, TR, acc, i, q); } \
-static void tile_5##S(const float *w, int n, int k, const float *x, int64_t xs, float *acc, int i, ahead_q *q) { tile(w, n, k, TP, 5, x, xs, TR, acc, i, q); } \
-static void tile_4##S(const float *w, int n, int k, const float *x, int64_t xs, float *acc, int i, ahead_q *q) { tile(w, n, k, TP, 4, x, xs, TR, acc, i, q); } \
-static void tile_2x4##S(const float *w, int n, const float *x, int64_t xs, float *acc, int i, ahead_q *q) { tile(w, n, 0, 4, 2, x, xs, TR, acc, i, q); } \
-static void tile_1x4##S(const float *w, int n, const float *x, int64_t xs, float *acc, int i, ahead_q *q) { tile(w, n, 0, 4, 1, x, xs, TR, acc, i, q); }
-TILES_(, 0)
-TILES_(_tr, 1)
-#undef TILES_
+/* T tokens by the group's panels over n decoded columns; token tt's activation for column c at x[c * xs + tt] */
+__attribute__((noinline)) static void tiles(const float *w, int n, int T, const float *x, int64_t xs, float *acc, int i, ahead_q *q) {
+    switch (T) {
+    case TT: for (int k = 0; k < G; k += TP) tile(w, n, k, TP, TT, x, xs, acc, i, q); break;
+#if TT != 5
+    case 5: for (int k = 0; k < G; k += TP) tile(w, n, k, TP, 5, x, xs, acc, i, q); break;
+#endif
+    case 4: for (int k = 0; k < G; k += TP) tile(w, n, k, TP, 4, x, xs, acc, i, q); break;
+    case 2: tile(w, n, 0, 4, 2, x, xs, acc, i, q); break;
+    case 1: tile(w, n, 0, 4, 1, x, xs, acc, i, q); break;
+    }
+}
 
 /*
  * A few tokens: each weight vector decoded in registers and multiplied by T tokens at once (T
@@ -688,59 +691,50 @@ static void group_fused(const mat *m, int g, const float *xt, int tokens, float 
  */
 INLINE int five(int r) { return r == 5 * ((r + 5) / 6); }
 
+/* the size of the next token tile where r tokens are left: TT (AVX2: 6 or 5), then 4, 2, 1 */
+INLINE int next_tile(int r) {
+    if (L == 8 && r >= 5 && five(r)) return 5;
+    return r >= TT ? TT : r >= 4 ? 4 : r >= 2 ? 2 : 1;
+}
+
 /*
- * More tokens than the fused tiles take: per chunk of columns, the group's weights decoded into floats once,
- * then register tiles of tokens by panels over them. xt, where not null, holds the activations transposed
- * (tokens <= FEW): each column's tokens in one line, where six rows of x would be six streams apart.
+ * Tokens [0, n) of x (rows of cols) as group_batched's tiles read them: tile by tile (next_tile), each tile's
+ * activations column by column, the tile of tokens [t, t + T) at xp + t * cols. Rows of x would be T streams
+ * 4 * cols bytes apart: for a real model's widths all in one set of the L1 cache.
  */
-static void group_batched(const mat *m, int g, const float *x, const float *xt, int tokens, float *y, ahead_q *q) {
+static void pack_tiles(const float *x, int n, int cols, float *xp) {
+    for (int i = 0, T; i < n; i += T) {
+        T = next_tile(n - i);
+        const float *xr = x + (int64_t) i * cols;
+        float *o = xp + (int64_t) i * cols;
+        for (int c = 0; c < cols; c++)
+            for (int tt = 0; tt < T; tt++) o[c * T + tt] = xr[(int64_t) tt * cols + c];
+    }
+}
+
+/*
+ * More tokens than the fused tiles take, tokens [t0, t0 + n) (n <= TILE): per chunk of columns, the group's
+ * weights decoded into floats once, then register tiles of tokens by panels over them. The activations come
+ * column by column: all n tokens side by side (xt[c * n + t], packed 0), or tile by tile (pack_tiles).
+ */
+static void group_batched(const mat *m, int g, const float *xt, int packed, int t0, int n, float *y, ahead_q *q) {
     float w[CHUNK * G * L] __attribute__((aligned(64)));
     float acc[TILE * G * L] __attribute__((aligned(64)));
     int cols = m->cols;
-    for (int t0 = 0; t0 < tokens; t0 += TILE) {
-        int n = tokens - t0 < TILE ? tokens - t0 : TILE;
-        int chunk = n <= FEW ? CHUNK_FEW : CHUNK;   /* a multiple of every format's block (32 columns at most) */
-        for (int i = 0; i < n * G * L; i++) acc[i] = 0.0f;
-        for (int c0 = 0; c0 < cols; c0 += chunk) {
-            int c1 = cols < c0 + chunk ? cols : c0 + chunk, nc = c1 - c0;
-            decode(m, g, c0, c1, w);
-            chunks_ahead(m, g, c1, nc, ((n + TT - 1) / TT) * (G / TP), q);
-            int i = 0;
-            if (xt) {
-                const float *xc = xt + (int64_t) c0 * tokens;
-                for (int r; (r = n - i) >= 5; ) {
-                    if (L == 8 && five(r)) {
-                        for (int k = 0; k < G; k += TP) tile_5_tr(w, nc, k, xc + i, tokens, acc, i, q);
-                        i += 5;
-                    } else {
-                        for (int k = 0; k < G; k += TP) tile_full_tr(w, nc, k, xc + i, tokens, acc, i, q);
-                        i += TT;
-                    }
-                }
-                for (; i + 4 <= n; i += 4)
-                    for (int k = 0; k < G; k += TP) tile_4_tr(w, nc, k, xc + i, tokens, acc, i, q);
-                for (; i + 2 <= n; i += 2) tile_2x4_tr(w, nc, xc + i, tokens, acc, i, q);
-                for (; i < n; i++) tile_1x4_tr(w, nc, xc + i, tokens, acc, i, q);
-                continue;
-            }
-            const float *xr = x + (int64_t) t0 * cols + c0;
-            for (int r; (r = n - i) >= 5; ) {
-                if (L == 8 && five(r)) {
-                    for (int k = 0; k < G; k += TP) tile_5(w, nc, k, xr + (int64_t) i * cols, cols, acc, i, q);
-                    i += 5;
-                } else {
-                    for (int k = 0; k < G; k += TP) tile_full(w, nc, k, xr + (int64_t) i * cols, cols, acc, i, q);
-                    i += TT;
-                }
-            }
-            for (; i + 4 <= n; i += 4)
-                for (int k = 0; k < G; k += TP) tile_4(w, nc, k, xr + (int64_t) i * cols, cols, acc, i, q);
-            for (; i + 2 <= n; i += 2) tile_2x4(w, nc, xr + (int64_t) i * cols, cols, acc, i, q);
-            for (; i < n; i++) tile_1x4(w, nc, xr + (int64_t) i * cols, 0, acc, i, q);
+    int chunk = n <= FEW ? CHUNK_FEW : CHUNK;   /* a multiple of every format's block (32 columns at most) */
+    for (int i = 0; i < n * G * L; i++) acc[i] = 0.0f;
+    for (int c0 = 0; c0 < cols; c0 += chunk) {
+        int c1 = cols < c0 + chunk ? cols : c0 + chunk, nc = c1 - c0;
+        decode(m, g, c0, c1, w);
+        chunks_ahead(m, g, c1, nc, ((n + TT - 1) / TT) * (G / TP), q);
+        for (int i = 0, T; i < n; i += T) {
+            T = next_tile(n - i);
+            if (packed) tiles(w, nc, T, xt + (int64_t) i * cols + (int64_t) c0 * T, T, acc, i, q);
+            else tiles(w, nc, T, xt + (int64_t) c0 * n + i, n, acc, i, q);
         }
-        for (int i = 0; i < n; i++)
-            for (int k = 0; k < G; k++) store(m, ld(acc + (i * G + k) * L), y, t0 + i, g * G + k);
     }
+    for (int i = 0; i < n; i++)
+        for (int k = 0; k < G; k++) store(m, ld(acc + (i * G + k) * L), y, t0 + i, g * G + k);
 }
 
 
@@ -982,12 +976,32 @@ int sm_transposed_tokens(void) { return FEW; }
  * y[t * rows + r] = sum over c of w[r][c] * x[t * cols + c], for the rows of groups [g0, g1) and every
  * token t < tokens: one token through the format's one-pass kernel; 2..FUSED_TOKENS tokens through the
  * fused tiles, more through decoded chunks and register tiles. For 2..sm_transposed_tokens() tokens xt holds
- * the same activations column by column (xt[c * tokens + t]), which both read.
+ * the same activations column by column (xt[c * tokens + t]), which both read; for more, the call copies them
+ * tile by tile. Returns 0, or -1 where it could not allocate that copy (y then is not written).
  */
-void sm_matmul(int fmt, const uint8_t *w, int64_t gb, int rows, int cols, int64_t a, int64_t b,
-               int g0, int g1, const float *x, const float *xt, int tokens, float *y) {
+int sm_matmul(int fmt, const uint8_t *w, int64_t gb, int rows, int cols, int64_t a, int64_t b,
+              int g0, int g1, const float *x, const float *xt, int tokens, float *y) {
     mat m = {fmt, w, gb, rows, cols, a, b, g1};
     ahead_q q = {0, 0, 0};
+    if (tokens > FEW) {
+        /* per block of TILE tokens, this thread's copy of its activations tile by tile (kept for its next calls) */
+        static __thread float *xp;
+        static __thread int64_t held;
+        int64_t need = (int64_t) (tokens < TILE ? tokens : TILE) * cols;
+        if (need > held) {
+            free(xp);
+            held = 0;
+            xp = aligned_alloc(64, (size_t) ((need * 4 + 63) & ~63L));
+            if (!xp) return -1;
+            held = need;
+        }
+        for (int t0 = 0; t0 < tokens; t0 += TILE) {
+            int n = tokens - t0 < TILE ? tokens - t0 : TILE;
+            pack_tiles(x + (int64_t) t0 * cols, n, cols, xp);
+            for (int g = g0; g < g1; g++) group_batched(&m, g, xp, 1, t0, n, y, &q);
+        }
+        return 0;
+    }
     if (tokens == 1 && (fmt == FMT_F16 || fmt == FMT_BF16)) {
         /* the first half of the groups beside the second half: two streams (see HALF_GEMV); an odd last group below */
         int half = (g1 - g0) / 2;
@@ -1000,7 +1014,7 @@ void sm_matmul(int fmt, const uint8_t *w, int64_t gb, int rows, int cols, int64_
     for (int g = g0; g < g1; g++) {
         if (tokens >= 2) {
             if (tokens <= FUSED_TOKENS) group_fused(&m, g, xt, tokens, y, &q);
-            else group_batched(&m, g, x, tokens <= FEW ? xt : 0, tokens, y, &q);
+            else group_batched(&m, g, xt, 0, 0, tokens, y, &q);
             continue;
         }
         for (int t = 0; t < tokens; t++) {
@@ -1016,4 +1030,5 @@ void sm_matmul(int fmt, const uint8_t *w, int64_t gb, int rows, int cols, int64_
             }
         }
     }
+    return 0;
 }
