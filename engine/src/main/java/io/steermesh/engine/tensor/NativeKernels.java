@@ -66,10 +66,16 @@ public final class NativeKernels {
     private final MethodHandle matmul;
     /** {@code sm_matmul_int8}, or null where the library has no int8 kernels (AVX-512 without VNNI). */
     private final MethodHandle matmulInt8;
-    /** Up to this many tokens, {@code sm_matmul} reads the activations column by column ({@link #transpose}). */
+    /** {@code sm_pack}: more than {@link #transposedTokens} tokens' activations as the tiles read them. */
+    private final MethodHandle pack;
+    /**
+     * Up to this many tokens, {@code sm_matmul} reads the activations column by column ({@link #transpose});
+     * beyond, tile by tile ({@link #packed}).
+     */
     final int transposedTokens;
 
-    private NativeKernels(MethodHandle matmul, MethodHandle matmulInt8, int transposedTokens) {
+    private NativeKernels(MethodHandle matmul, MethodHandle matmulInt8, MethodHandle pack, int transposedTokens) {
+        this.pack = pack;
         this.matmul = matmul;
         this.matmulInt8 = matmulInt8;
         this.transposedTokens = transposedTokens;
@@ -124,25 +130,39 @@ public final class NativeKernels {
      */
     void matmul(int fmt, MemorySegment w, long groupBytes, int rows, int cols, long a, long b,
                 int g0, int g1, MemorySegment x, MemorySegment xt, int tokens, MemorySegment y) {
-        int rc;
         try {
-            rc = (int) matmul.invokeExact(fmt, w, groupBytes, rows, cols, a, b, g0, g1, x, xt, tokens, y);
+            matmul.invokeExact(fmt, w, groupBytes, rows, cols, a, b, g0, g1, x, xt, tokens, y);
         } catch (Throwable t) {
             throw new IllegalStateException("native matmul failed", t);
         }
-        if (rc != 0) {
-            throw new OutOfMemoryError("native matmul: no memory for its copy of " + tokens + " x " + cols + " activations");
-        }
     }
 
-    /** Per calling thread: activations column by column for the fused tiles. */
+    /** Per calling thread: activations column by column, or tile by tile, for the native kernels. */
     private static final ThreadLocal<float[]> COLUMNS = ThreadLocal.withInitial(() -> new float[0]);
+
+    /**
+     * {@code x} (tokens rows of cols) tile by tile, each tile's activations column by column, as {@code sm_matmul}
+     * reads more than {@link #transposedTokens} tokens; once per matmul, in the calling thread's buffer.
+     */
+    float[] packed(float[] x, int tokens, int cols) {
+        float[] xp = buffer(tokens * cols);
+        try {
+            pack.invokeExact(MemorySegment.ofArray(x), tokens, cols, MemorySegment.ofArray(xp));
+        } catch (Throwable t) {
+            throw new IllegalStateException("native pack failed", t);
+        }
+        return xp;
+    }
+
+    private static float[] buffer(int n) {
+        float[] b = COLUMNS.get();
+        if (b.length < n) COLUMNS.set(b = new float[n]);
+        return b;
+    }
 
     /** {@code x} (tokens rows of cols) column by column, {@code xt[c * tokens + t]}, in a per-thread buffer. */
     static float[] transpose(float[] x, int tokens, int cols) {
-        float[] xt = COLUMNS.get();
-        int n = tokens * cols;
-        if (xt.length < n) COLUMNS.set(xt = new float[n]);
+        float[] xt = buffer(tokens * cols);
         for (int t = 0; t < tokens; t++) {
             for (int c = 0, o = t * cols; c < cols; c++) xt[c * tokens + t] = x[o + c];
         }
@@ -210,11 +230,14 @@ public final class NativeKernels {
             return null;
         }
         MethodHandle mm = linker.downcallHandle(lookup.find("sm_matmul").orElseThrow(),
-                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT,
+                FunctionDescriptor.ofVoid(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT,
                         ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
                         ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS),
                 Linker.Option.critical(true));
         int transposedTokens = intOf(linker, lookup, "sm_transposed_tokens");
+        MethodHandle pack = linker.downcallHandle(lookup.find("sm_pack").orElseThrow(),
+                FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS),
+                Linker.Option.critical(true));
         MethodHandle int8 = intOf(linker, lookup, "sm_int8") == 1
                 ? linker.downcallHandle(lookup.find("sm_matmul_int8").orElseThrow(),
                         FunctionDescriptor.ofVoid(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT,
@@ -223,7 +246,7 @@ public final class NativeKernels {
                         Linker.Option.critical(true))
                 : null;
         why[0] = "native (" + (lanes == 16 ? "AVX-512" : "AVX2") + (int8 != null ? "; opt-in int8 activations: " + (lanes == 16 ? "VNNI" : "AVX2 byte products") : "") + ", " + built + ")";
-        return new NativeKernels(mm, int8, transposedTokens);
+        return new NativeKernels(mm, int8, pack, transposedTokens);
     }
 
     /** Calls the library's {@code int name(void)}. */

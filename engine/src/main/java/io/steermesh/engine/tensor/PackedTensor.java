@@ -183,7 +183,8 @@ public abstract sealed class PackedTensor extends FloatTensor permits PackedF32,
         if (k == null) return false;
         checkNativeBounds(x, tokens, y);
         MemorySegment xs = MemorySegment.ofArray(x), ys = MemorySegment.ofArray(y);
-        MemorySegment xt = tokens >= 2 && tokens <= k.transposedTokens ? MemorySegment.ofArray(NativeKernels.transpose(x, tokens, cols)) : xs;
+        MemorySegment xt = tokens < 2 ? xs : MemorySegment.ofArray(tokens <= k.transposedTokens
+                ? NativeKernels.transpose(x, tokens, cols) : k.packed(x, tokens, cols));
         long a = nativeA(), b = nativeB();
         int groups = panels / G;
         // one 16-bit token: two groups a call, which the C kernel streams side by side (two reads in flight)

@@ -12,7 +12,6 @@
  */
 #include <immintrin.h>
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
 
 #ifndef SM_L
@@ -712,6 +711,14 @@ static void pack_tiles(const float *x, int n, int cols, float *xp) {
     }
 }
 
+/* x (tokens rows of cols) as sm_matmul reads more than sm_transposed_tokens() tokens: per block of TILE tokens, pack_tiles */
+void sm_pack(const float *x, int tokens, int cols, float *xp) {
+    for (int t0 = 0; t0 < tokens; t0 += TILE) {
+        int n = tokens - t0 < TILE ? tokens - t0 : TILE;
+        pack_tiles(x + (int64_t) t0 * cols, n, cols, xp + (int64_t) t0 * cols);
+    }
+}
+
 /*
  * More tokens than the fused tiles take, tokens [t0, t0 + n) (n <= TILE): per chunk of columns, the group's
  * weights decoded into floats once, then register tiles of tokens by panels over them. The activations come
@@ -976,31 +983,19 @@ int sm_transposed_tokens(void) { return FEW; }
  * y[t * rows + r] = sum over c of w[r][c] * x[t * cols + c], for the rows of groups [g0, g1) and every
  * token t < tokens: one token through the format's one-pass kernel; 2..FUSED_TOKENS tokens through the
  * fused tiles, more through decoded chunks and register tiles. For 2..sm_transposed_tokens() tokens xt holds
- * the same activations column by column (xt[c * tokens + t]), which both read; for more, the call copies them
- * tile by tile. Returns 0, or -1 where it could not allocate that copy (y then is not written).
+ * the same activations column by column (xt[c * tokens + t]), which both read; for more, xt holds them tile by
+ * tile, as sm_pack writes them.
  */
-int sm_matmul(int fmt, const uint8_t *w, int64_t gb, int rows, int cols, int64_t a, int64_t b,
-              int g0, int g1, const float *x, const float *xt, int tokens, float *y) {
+void sm_matmul(int fmt, const uint8_t *w, int64_t gb, int rows, int cols, int64_t a, int64_t b,
+               int g0, int g1, const float *x, const float *xt, int tokens, float *y) {
     mat m = {fmt, w, gb, rows, cols, a, b, g1};
     ahead_q q = {0, 0, 0};
     if (tokens > FEW) {
-        /* per block of TILE tokens, this thread's copy of its activations tile by tile (kept for its next calls) */
-        static __thread float *xp;
-        static __thread int64_t held;
-        int64_t need = (int64_t) (tokens < TILE ? tokens : TILE) * cols;
-        if (need > held) {
-            free(xp);
-            held = 0;
-            xp = aligned_alloc(64, (size_t) ((need * 4 + 63) & ~63L));
-            if (!xp) return -1;
-            held = need;
-        }
         for (int t0 = 0; t0 < tokens; t0 += TILE) {
             int n = tokens - t0 < TILE ? tokens - t0 : TILE;
-            pack_tiles(x + (int64_t) t0 * cols, n, cols, xp);
-            for (int g = g0; g < g1; g++) group_batched(&m, g, xp, 1, t0, n, y, &q);
+            for (int g = g0; g < g1; g++) group_batched(&m, g, xt + (int64_t) t0 * cols, 1, t0, n, y, &q);
         }
-        return 0;
+        return;
     }
     if (tokens == 1 && (fmt == FMT_F16 || fmt == FMT_BF16)) {
         /* the first half of the groups beside the second half: two streams (see HALF_GEMV); an odd last group below */
@@ -1030,5 +1025,4 @@ int sm_matmul(int fmt, const uint8_t *w, int64_t gb, int rows, int cols, int64_t
             }
         }
     }
-    return 0;
 }
