@@ -435,8 +435,8 @@ INLINE void tile(const float *w, int n, int k, int P, int T, const float *x, int
 __attribute__((noinline)) static void tiles(const float *w, int n, int T, const float *x, int64_t xs, float *acc, int i, ahead_q *q) {
     switch (T) {
     case TT: for (int k = 0; k < G; k += TP) tile(w, n, k, TP, TT, x, xs, acc, i, q); break;
-#if TT != 5
-    case 5: for (int k = 0; k < G; k += TP) tile(w, n, k, TP, 5, x, xs, acc, i, q); break;
+#if L == 8
+    case 5: for (int k = 0; k < G; k += TP) tile(w, n, k, TP, 5, x, xs, acc, i, q); break;   /* next_tile's fives */
 #endif
     case 4: for (int k = 0; k < G; k += TP) tile(w, n, k, TP, 4, x, xs, acc, i, q); break;
     case 2: tile(w, n, 0, 4, 2, x, xs, acc, i, q); break;
